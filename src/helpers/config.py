@@ -1,0 +1,45 @@
+"""Configuration: YAML files under conf/base, overridden key by key by conf/local (Kedro style)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def project_root() -> Path:
+    """The checkout holding conf/base: $HELPERS_ROOT, else the nearest parent of cwd, else the package's."""
+    env = os.environ.get("HELPERS_ROOT")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "conf" / "base").is_dir():
+                return folder
+    raise FileNotFoundError("conf/base not found: run from the project checkout or set HELPERS_ROOT")
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> dict[str, Any]:
+    """conf/base/<name>.yaml merged with conf/local/<name>.yaml when that exists."""
+    conf = project_root() / "conf"
+    with open(conf / "base" / f"{name}.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    local = conf / "local" / f"{name}.yaml"
+    if local.is_file():
+        with open(local, encoding="utf-8") as fh:
+            data = _merge(data, yaml.safe_load(fh) or {})
+    return data

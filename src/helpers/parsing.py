@@ -1,0 +1,214 @@
+"""Value parsers shared by every source: text, dates, amounts, booleans and CN patent numbers.
+
+Each parser is vectorised over a pandas Series of strings and works on the distinct values only
+(registry extracts repeat dates, units and places many times), returning parsed values plus a mask
+of the cells it could not read, so that the caller can reject those rows with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+
+from helpers import config
+
+_SPACE = re.compile(r"\s+")
+
+
+def _invisible_pattern() -> str:
+    chars = "".join(config.load("cleaning")["invisible_chars"])
+    return f"[{re.escape(chars)}]"
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """NFKC-normalise, drop invisible characters, trim; empty strings become missing."""
+    text = values.astype("str").str.normalize("NFKC").str.replace(_invisible_pattern(), "", regex=True)
+    text = text.str.strip()
+    return text.mask(text.isin(["", "nan", "NaN", "None", "NaT", "<NA>"]))
+
+
+def header_key(name: object) -> str:
+    """The form in which headers and aliases are compared: NFKC, no spaces/invisibles, case-folded."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(name))
+    text = re.sub(_invisible_pattern(), "", text)
+    text = _SPACE.sub("", text).strip("*＊").casefold()
+    return text
+
+
+def on_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.DataFrame | pd.Series]):
+    """Apply `parse` to the distinct non-null values and broadcast the result back to every row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = parse(pd.Series(uniques, dtype="str"))
+    if isinstance(parsed, pd.DataFrame):
+        taken = parsed.reindex(codes).set_axis(values.index)
+        return taken
+    return pd.Series(parsed.to_numpy()[codes], index=values.index).mask(codes < 0)
+
+
+def first_listed(values: pd.Series) -> pd.Series:
+    """The first of several holders listed in one cell (incoPat `;`, PatSnap `|`, …)."""
+    seps = config.load("cleaning")["multi_value_separators"]
+    pattern = "|".join(re.escape(s) for s in seps)
+    return values.str.split(pattern, n=1, regex=True).str[0].str.strip()
+
+
+# ----------------------------------------------------------------------------- dates
+_DATE = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+
+
+def _parse_date_strings(uniques: pd.Series) -> pd.Series:
+    cfg = config.load("cleaning")
+    lo, hi = cfg["excel_serial_range"]
+    text = uniques.str.replace("年", "-").str.replace("月", "-").str.replace("日", "")
+    parts = text.str.extract(_DATE)
+    compact = text.str.extract(_COMPACT)
+    parts = parts.fillna(compact)
+    dates = pd.to_datetime(
+        {"year": pd.to_numeric(parts[0]), "month": pd.to_numeric(parts[1]), "day": pd.to_numeric(parts[2])},
+        errors="coerce",
+    )
+    serial = pd.to_numeric(text.where(text.str.match(_SERIAL)), errors="coerce")
+    serial = serial.where((serial >= lo) & (serial <= hi))
+    from_serial = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial.round(), unit="D")
+    dates = dates.fillna(from_serial)
+    window = [pd.Timestamp(d) for d in cfg["date_window"]]
+    return dates.where((dates >= window[0]) & (dates <= window[1])).astype("datetime64[s]")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates in any spelling the contract lists; returns (dates, unreadable mask)."""
+    dates = on_distinct(values, _parse_date_strings).astype("datetime64[s]")
+    return dates, values.notna() & dates.isna()
+
+
+# ----------------------------------------------------------------------------- numbers and amounts
+_AMOUNT = re.compile(r"^([-+]?[\d,]*\.?\d+(?:[eE][-+]?\d+)?)\s*(亿元|万元|万人|元|人|亿|万)?$")
+
+
+def unit_in(text: str) -> str | None:
+    """The unit a header names (`质押金额（元）` → 元), longest match first."""
+    units = sorted(config.load("cleaning")["units"], key=len, reverse=True)
+    return next((u for u in units if u in text), None)
+
+
+def parse_amounts(values: pd.Series, target_unit: str, header_unit: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Amounts normalised to `target_unit`; unit from the cell, else the header, else the target.
+
+    Returns (amounts, unreadable mask). Negative amounts are returned as read; the caller rejects them.
+    """
+    factors = config.load("cleaning")["units"]
+
+    def parse(uniques: pd.Series) -> pd.Series:
+        parts = uniques.str.replace(" ", "").str.extract(_AMOUNT)
+        number = pd.to_numeric(parts[0].str.replace(",", ""), errors="coerce")
+        unit = parts[1].fillna(header_unit or target_unit)
+        return number * unit.map(factors).astype(float) / factors[target_unit]
+
+    amounts = on_distinct(values, parse).astype(float)
+    return amounts, values.notna() & amounts.isna()
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    numbers = pd.to_numeric(values.str.replace(",", ""), errors="coerce")
+    return numbers, values.notna() & numbers.isna()
+
+
+def parse_years(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Years written as 2021, 2021.0 or 2021年."""
+    numbers = pd.to_numeric(values.str.replace("年", "").str.replace("度", ""), errors="coerce")
+    ok = (numbers % 1 == 0) & numbers.between(1985, 2100)
+    years = numbers.where(ok).astype("Int64")
+    return years, values.notna() & years.isna()
+
+
+def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    cfg = config.load("cleaning")
+    key = values.str.casefold()
+    truth = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    truth[key.isin([str(w).casefold() for w in cfg["true_words"]])] = True
+    truth[key.isin([str(w).casefold() for w in cfg["false_words"]])] = False
+    return truth, values.notna() & truth.isna()
+
+
+# ----------------------------------------------------------------------------- CN patent numbers
+_WEIGHTS_12 = np.array([2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5])
+_WEIGHTS_8 = np.array([2, 3, 4, 5, 6, 7, 8, 9])
+_CHECK_CHARS = np.array(list("0123456789X"))
+_PATENT_NO = re.compile(r"^(?:CN|ZL)?(\d{12}|\d{8})\.?([0-9X])?$")
+_SCIENTIFIC = re.compile(r"^\d\.(\d+)E\+(\d+)$")
+
+
+def check_chars(digits: pd.Series | list[str]) -> np.ndarray:
+    """The check character of each 12- or 8-digit CN application number (mod-11 rule)."""
+    digits = pd.Series(list(digits), dtype="str")
+    out = np.full(len(digits), "", dtype=object)
+    for width, weights in ((12, _WEIGHTS_12), (8, _WEIGHTS_8)):
+        mask = (digits.str.len() == width).to_numpy()
+        if mask.any():
+            raw = "".join(digits[mask]).encode("ascii")
+            matrix = np.frombuffer(raw, dtype=np.uint8).reshape(-1, width).astype(np.int64) - 48
+            out[mask] = _CHECK_CHARS[(matrix @ weights) % 11]
+    return out
+
+
+def check_char(digits: str) -> str:
+    """Check character of one application number's digits."""
+    return str(check_chars([digits])[0])
+
+
+def _expand_scientific(text: str) -> str | None:
+    """`2.02110123456E+11` → `202110123456` when the mantissa carries every digit, else None."""
+    match = _SCIENTIFIC.match(text)
+    if not match:
+        return None
+    fraction, exponent = match.groups()
+    if len(fraction) != int(exponent):
+        return None
+    try:
+        return str(int(Decimal(text)))
+    except InvalidOperation:
+        return None
+
+
+def parse_patent_numbers(values: pd.Series) -> pd.DataFrame:
+    """Split application numbers into digits and check char and judge them.
+
+    Columns: `digits`, `check` (the valid check char), `status` one of
+    ok, recomputed (missing or lost to Excel, restored and flagged), bad_check, precision_lost, malformed.
+    """
+
+    def parse(uniques: pd.Series) -> pd.DataFrame:
+        text = uniques.str.upper().str.replace(r"[\s\-]", "", regex=True)
+        sci = text.str.match(_SCIENTIFIC)
+        expanded = text[sci].map(_expand_scientific)
+        text = text.mask(sci, expanded)
+        parts = text.str.extract(_PATENT_NO)
+        digits, given = parts[0], parts[1]
+        computed = pd.Series(pd.NA, index=uniques.index, dtype="str")
+        has = digits.notna()
+        computed[has] = check_chars(digits[has])
+        # Excel keeps `202110123456.7` as a float; a check char 0 then shows as `.0` or vanishes.
+        lost = given.isna() | ((given == "0") & (computed != "0") & uniques.str.endswith(".0"))
+        status = pd.Series("ok", index=uniques.index, dtype="str")
+        status[has & lost] = "recomputed"
+        status[has & ~lost & (given != computed)] = "bad_check"
+        status[~has] = "malformed"
+        status[sci & expanded.reindex(uniques.index).isna()] = "precision_lost"
+        return pd.DataFrame({"digits": digits, "check": computed, "status": status})
+
+    return on_distinct(values, parse)
+
+
+def patent_type_from_number(digits: pd.Series) -> pd.Series:
+    """发明 / 实用新型 / 外观设计 from the type digit (5th of 12, 3rd of 8)."""
+    type_digit = digits.str[4].where(digits.str.len() == 12, digits.str[2])
+    mapping = {"1": "发明", "8": "发明", "2": "实用新型", "9": "实用新型", "3": "外观设计"}
+    return type_digit.map(mapping)
