@@ -28,7 +28,8 @@ def clean_text(values: pd.Series) -> pd.Series:
     """NFKC-normalise, drop invisible characters, trim; empty strings become missing."""
     text = values.astype("str").str.normalize("NFKC").str.replace(_invisible_pattern(), "", regex=True)
     text = text.str.strip()
-    return text.mask(text.isin(["", "nan", "NaN", "None", "NaT", "<NA>"]))
+    missing = ["", "nan", "NaN", "None", "NaT", "<NA>", *config.load("cleaning")["missing_markers"]]
+    return text.mask(text.isin(missing))
 
 
 def header_key(name: object) -> str:
@@ -46,16 +47,16 @@ def on_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.DataFrame | p
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = parse(pd.Series(uniques, dtype="str"))
     if isinstance(parsed, pd.DataFrame):
-        taken = parsed.reindex(codes).set_axis(values.index)
-        return taken
-    return pd.Series(parsed.to_numpy()[codes], index=values.index).mask(codes < 0)
+        return parsed.reindex(codes).set_axis(values.index)  # code -1 (missing) is no label: a row of NA
+    taken = pd.api.extensions.take(parsed.array, codes, allow_fill=True)
+    return pd.Series(taken, index=values.index)
 
 
 def first_listed(values: pd.Series) -> pd.Series:
     """The first of several holders listed in one cell (incoPat `;`, PatSnap `|`, …)."""
-    seps = config.load("cleaning")["multi_value_separators"]
-    pattern = "|".join(re.escape(s) for s in seps)
-    return values.str.split(pattern, n=1, regex=True).str[0].str.strip()
+    seps = "".join(re.escape(s) for s in config.load("cleaning")["multi_value_separators"])
+    first = values.astype("str").str.extract(f"^([^{seps}]*)", expand=False).str.strip()
+    return first.mask(first == "")
 
 
 # ----------------------------------------------------------------------------- dates
@@ -93,8 +94,15 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 _AMOUNT = re.compile(r"^([-+]?[\d,]*\.?\d+(?:[eE][-+]?\d+)?)\s*(亿元|万元|万人|元|人|亿|万)?$")
 
 
-def unit_in(text: str) -> str | None:
-    """The unit a header names (`质押金额（元）` → 元), longest match first."""
+_HEADER_UNIT = re.compile(r"[(（\[【]([^)）\]】]+)[)）\]】]|[/／](.+)$|单位[:：]\s*(.+)$")
+
+
+def unit_in_header(header: str) -> str | None:
+    """The unit a header names in brackets or after a slash (`质押金额（元）` → 元), else None."""
+    match = _HEADER_UNIT.search(header)
+    if not match:
+        return None
+    text = next(g for g in match.groups() if g)
     units = sorted(config.load("cleaning")["units"], key=len, reverse=True)
     return next((u for u in units if u in text), None)
 

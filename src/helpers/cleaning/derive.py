@@ -1,0 +1,168 @@
+"""Source-specific derivations, run after the generic typing of catalog fields.
+
+Each function completes the clean columns of one source (data-contract.md, "Sources") and rejects
+rows by the source's own rules. Sources with nothing of their own have no entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers import areas, config, parsing
+from helpers.cleaning.rows import FILE, HEADER, Rows
+
+GRANT_KINDS = ["B", "C", "U", "S", "Y"]
+LAPSED_WORDS = "失效|无效|终止|放弃|届满|未缴年费|撤回|驳回"
+
+
+def patents(rows: Rows) -> None:
+    """Grant date from B/C/U/S publications, type from the number, holder, lapse and family flags."""
+    d = rows.data
+    kind = rows.column("publication_no").str.upper().str.extract(r"([A-Z])\d?\s*$")[0]
+    d["grant_date"] = rows.column("grant_date").fillna(
+        rows.column("publication_date").where(kind.isin(GRANT_KINDS))
+    ).astype("datetime64[s]")
+    d["patent_type"] = rows.column("patent_type").fillna(parsing.patent_type_from_number(d["application_no"]))
+    d["holder"] = rows.column("current_holder").fillna(rows.column("applicant"))
+    status = rows.column("legal_status")
+    d["lapse_data_supplied"] = rows.file_has("legal_status") | rows.file_has("lapse_date")
+    d["lapsed"] = (status.str.contains(LAPSED_WORDS, regex=True) | rows.column("lapse_date").notna()).fillna(False)
+    d["lapse_unknown"] = (d["lapsed"] & rows.column("lapse_date").isna()).astype(bool)
+    rows.warn(d["lapse_unknown"], "lapse_date_unknown")
+    family = rows.column("family").str.upper()
+    foreign = family.str.replace(r"(^|[^A-Z])(CN|WO)[-\s]?\d", r"\1", regex=True)
+    d["overseas_family"] = foreign.str.contains(r"(?:^|[^A-Z])[A-Z]{2}[-\s]?\d", regex=True).astype("boolean")
+
+
+def trademarks(rows: Rows) -> None:
+    """GI marks (flag, or 地理标志 in type/remarks) and the term's end date."""
+    d = rows.data
+    words = rows.column("mark_type").fillna("") + rows.column("remarks").fillna("")
+    d["is_gi"] = (rows.column("gi_flag").fillna(False) | words.str.contains("地理标志")).astype(bool)
+    term = parsing.clean_text(rows.column("term")).str.split(r"\s*(?:至|~|～|—|--)\s*", n=1, regex=True)
+    for part, name in ((0, "term_start"), (1, "term_end")):
+        dates, bad = parsing.parse_dates(term.str[part])
+        d[name] = dates
+        rows.reject(bad, "bad_date", "term")
+
+
+def pledges(rows: Rows) -> None:
+    """The pledged patent's application number (digits) for linking to the patent table."""
+    d = rows.data
+    parts = parsing.parse_patent_numbers(rows.column("right_no"))
+    d["patent_no"] = parts["digits"].where(d["right_type"] == "专利")
+
+
+def enforcement_cases(rows: Rows) -> None:
+    """Natural key: 案件编号, else 行政处罚决定书文号."""
+    d = rows.data
+    d["case_key"] = rows.column("case_no").fillna(rows.column("decision_no"))
+    rows.reject(d["case_key"].isna(), "missing_required", "case_no")
+
+
+def court_cases(rows: Rows) -> None:
+    """Case numbers compared without spaces (NFKC already unified the brackets)."""
+    d = rows.data
+    for name in ("case_no", "original_case_no"):
+        d[name] = rows.column(name).str.replace(r"\s+", "", regex=True)
+
+
+def survey(rows: Rows) -> None:
+    """Likert 1–5 files rescaled to 0–100 by (x−1)/4×100; out-of-range scores rejected."""
+    d = rows.data
+    markers = [m.casefold() for m in config.load("cleaning")["likert_header_markers"]]
+    score = d["satisfaction"]
+    header = rows.column(HEADER + "satisfaction").astype("str").fillna("").str.casefold()
+    marked = header.map(lambda h: any(m in h for m in markers)).astype(bool)
+    small = score.isna() | (score.between(1, 5) & (score % 1 == 0))
+    all_small = small.groupby(d[FILE]).transform("all") & score.notna().groupby(d[FILE]).transform("any")
+    likert = marked | all_small
+    d["scale"] = likert.map({True: "likert_1_5", False: "0_100"})
+    rows.reject(likert & ~score.between(1, 5), "score_out_of_range", "satisfaction")
+    rows.reject(~likert & ~score.between(0, 100), "score_out_of_range", "satisfaction")
+    d["satisfaction_raw"] = score
+    d["satisfaction"] = score.where(~likert, (score - 1) / 4 * 100)
+    rows.reject(rows.column("weight") < 0, "bad_number", "weight")
+
+
+def population(rows: Rows) -> None:
+    """Region name or code (the generic area step maps it); nothing else of its own."""
+
+
+def projects(rows: Rows) -> None:
+    """专栏 numbers run from 1 to 9."""
+    rows.reject(~rows.data["column"].between(1, 9), "bad_number", "column")
+
+
+_LOG = (
+    r'^(?P<remote>\S+) \S+ \S+ \[(?P<day>\d{2})/(?P<mon>[A-Za-z]{3})/(?P<year>\d{4}):(?P<time>\d{2}:\d{2}:\d{2})'
+    r' (?P<tz>[+-]\d{4})\] "(?P<method>[A-Z]+) (?P<path>\S+)[^"]*" (?P<status>\d{3}) (?P<bytes>\S+)'
+    r' "(?P<referer>[^"]*)" "(?P<user_agent>[^"]*)"(?: "(?P<xff>[^"]*)")?\s*$'
+)
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+
+
+def web_logs(rows: Rows) -> None:
+    """Combined log format (+ optional X-Forwarded-For) → date (the log's own local day), client, UA, path."""
+    d = rows.data
+    lines = pa.array(d["line"].astype("str").fillna(""), type=pa.string())
+    parsed = pc.extract_regex(lines, _LOG)
+    ok = pc.is_valid(parsed).to_numpy(zero_copy_only=False)
+    rows.reject(pd.Series(~ok, index=d.index), "bad_log_line", "line")
+    cols = {name: pd.Series(parsed.field(name).to_pandas().to_numpy(), index=d.index) for name in
+            ("remote", "day", "mon", "year", "time", "method", "path", "status", "user_agent", "xff")}
+    month = cols["mon"].map(_MONTHS)
+    d["date"] = pd.to_datetime(
+        {"year": pd.to_numeric(cols["year"]), "month": month, "day": pd.to_numeric(cols["day"])}, errors="coerce"
+    ).astype("datetime64[s]")
+    rows.reject(pd.Series(ok, index=d.index) & d["date"].isna(), "bad_log_line", "line")
+    xff = cols["xff"].fillna("").str.split(",").str[0].str.strip()
+    d["client"] = xff.where(~xff.isin(["", "-"]), cols["remote"])
+    d["remote"] = cols["remote"]
+    d["user_agent"] = cols["user_agent"]
+    d["method"] = cols["method"]
+    d["path"] = cols["path"]
+    d["time"] = cols["time"]
+    d["status"] = pd.to_numeric(cols["status"]).astype("Int64")
+    del d["line"]  # the parsed columns replace it; rejected lines keep it in the quarantine
+
+
+DERIVATIONS: dict[str, Callable[[Rows], None]] = {
+    "patents": patents,
+    "trademarks": trademarks,
+    "pledges": pledges,
+    "enforcement_cases": enforcement_cases,
+    "court_cases": court_cases,
+    "survey": survey,
+    "population": population,
+    "projects": projects,
+    "web_logs": web_logs,
+}
+
+
+def assign_area(rows: Rows) -> pd.Series:
+    """area_code per row, or areas.OUT_OF_SCOPE, following the source's `area` rules in order."""
+    d = rows.data
+    city = areas.load().city_code
+    area = pd.Series(pd.NA, index=d.index, dtype="str")
+    for how, name in rows.spec.get("area", {}).items():
+        if name not in d:
+            continue
+        text = parsing.clean_text(d[name].astype("str"))
+        if how == "code":
+            text = text.where(text.str.fullmatch(r"\d{6}"))
+        mapped = areas.map_series(text, how)
+        decided = mapped.notna() & (mapped != areas.OUT_OF_SCOPE)
+        if how in {"county", "code"}:  # an explicit county or code outside Heyuan is final
+            decided |= text.notna() & (mapped == areas.OUT_OF_SCOPE)
+        if how == "address" and rows.spec["scope"] == "registry":
+            decided |= mapped.notna()
+        if how == "court_case_no":
+            decided |= mapped.notna()
+        area = area.fillna(mapped.where(decided))
+    fallback = areas.OUT_OF_SCOPE if rows.spec["scope"] == "registry" else city
+    return area.fillna(fallback)

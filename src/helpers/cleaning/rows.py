@@ -1,0 +1,134 @@
+"""A source's rows under cleaning: typed values plus, per row, the first reason it cannot be kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from helpers import config, parsing
+
+FILE = "_file"
+LINE = "_line"
+POS = "_pos"  # row position inside its file's raw frame (to recover the original cells)
+HEADER = "_header:"  # prefix of the per-row column holding the header a field was read from
+
+
+@dataclass
+class Rows:
+    """Values of one source (one column per catalog field) and the bookkeeping of rejects."""
+
+    source: str
+    spec: dict[str, Any]
+    data: pd.DataFrame
+    reason: pd.Series = field(init=False)
+    reason_field: pd.Series = field(init=False)
+    warnings: list[tuple[pd.Series, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.reason = pd.Series(pd.NA, index=self.data.index, dtype="str")
+        self.reason_field = pd.Series(pd.NA, index=self.data.index, dtype="str")
+
+    @property
+    def fields(self) -> dict[str, dict[str, Any]]:
+        return self.spec["fields"]
+
+    @property
+    def ok(self) -> pd.Series:
+        return self.reason.isna()
+
+    def reject(self, mask: pd.Series, reason: str, field_name: str | None = None) -> None:
+        """Give `reason` to the rows in `mask` that have none yet (the first reason wins)."""
+        mask = mask.reindex(self.data.index).fillna(False).astype(bool) & self.ok
+        self.reason[mask] = reason
+        if field_name:
+            self.reason_field[mask] = field_name
+
+    def warn(self, mask: pd.Series, warning: str) -> None:
+        """Count a data-quality warning on rows that are kept (a flag, not a reject)."""
+        self.warnings.append((mask.reindex(self.data.index).fillna(False).astype(bool), warning))
+
+    def file_has(self, name: str) -> pd.Series:
+        """Whether each row's file had a column for field `name`."""
+        return self.column(HEADER + name).notna()
+
+    def column(self, name: str) -> pd.Series:
+        if name in self.data:
+            return self.data[name]
+        return pd.Series(pd.NA, index=self.data.index, dtype="str")
+
+
+def _normalise_category(values: pd.Series, allowed: list[str]) -> pd.Series:
+    synonyms = {k.casefold(): v for k, v in config.load("cleaning")["category_synonyms"].items()}
+
+    def parse(uniques: pd.Series) -> pd.Series:
+        def one(text: str) -> str | None:
+            key = text.casefold()
+            if key in synonyms and synonyms[key] in allowed:
+                return synonyms[key]
+            hits = [value for value in allowed if value in text]
+            if hits:
+                return max(hits, key=len)
+            return next((v for k, v in synonyms.items() if k in key and v in allowed), None)
+
+        return uniques.map(one)
+
+    return parsing.on_distinct(values, parse).astype("str")
+
+
+def type_fields(rows: Rows) -> None:
+    """Parse every catalog field by its type; unreadable values reject the row with a reason."""
+    data = rows.data
+    for name, spec in rows.fields.items():
+        if name not in data:
+            continue
+        text = parsing.clean_text(data[name])
+        kind = spec["type"]
+        if spec.get("required"):
+            rows.reject(text.isna(), "missing_required", name)
+        if kind == "text":
+            data[name] = parsing.first_listed(text) if spec.get("multi") else text
+        elif kind == "date":
+            data[name], bad = parsing.parse_dates(text)
+            rows.reject(bad, "bad_date", name)
+        elif kind == "year":
+            data[name], bad = parsing.parse_years(text)
+            rows.reject(bad, "bad_year", name)
+        elif kind in {"int", "number"}:
+            numbers, bad = parsing.parse_numbers(text)
+            if kind == "int":
+                bad |= numbers.notna() & (numbers % 1 != 0)
+                numbers = numbers.where(~bad).astype("Int64")
+            data[name] = numbers
+            rows.reject(bad, "bad_number", name)
+        elif kind == "amount":
+            data[name] = _amounts(text, rows.column(HEADER + name), spec["unit"], rows, name)
+        elif kind == "bool":
+            data[name], bad = parsing.parse_bools(text)
+            rows.reject(bad, "bad_category", name)
+        elif kind == "category":
+            data[name] = _normalise_category(text, spec["values"])
+            rows.reject(text.notna() & data[name].isna(), "bad_category", name)
+        elif kind == "patent_no":
+            parts = parsing.parse_patent_numbers(text)
+            data[name] = parts["digits"]
+            data[name + "_check"] = parts["check"]
+            for status, reason in (("bad_check", "bad_check_char"), ("precision_lost", "id_precision_lost"),
+                                   ("malformed", "bad_id")):
+                rows.reject(text.notna() & (parts["status"] == status), reason, name)
+            data[name + "_recomputed"] = (parts["status"] == "recomputed").astype("boolean")
+            rows.warn(parts["status"] == "recomputed", "check_char_recomputed")
+        else:
+            raise ValueError(f"unknown field type {kind!r} in sources.yaml ({rows.source}.{name})")
+
+
+def _amounts(text: pd.Series, headers: pd.Series, unit: str, rows: Rows, name: str) -> pd.Series:
+    """Amounts in `unit`, reading the unit each file's header names; negative amounts are rejected."""
+    out = pd.Series(float("nan"), index=text.index)
+    for header, part in text.groupby(headers.astype("str").fillna(""), sort=False):
+        values, bad = parsing.parse_amounts(part, unit, parsing.unit_in_header(header))
+        out[part.index] = values
+        rows.reject(bad, "bad_amount", name)
+    rows.reject(out < 0, "negative_amount", name)
+    return out

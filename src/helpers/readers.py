@@ -1,0 +1,310 @@
+"""Reading raw extract files into string tables: encoding, header row, column mapping, line numbers.
+
+A reader never interprets values; it returns every cell as text (or missing) with the file's own line
+(CSV) or row (spreadsheet) number, and maps the file's headers to the catalog's field names. A file
+that cannot be read raises `FileRejected` with a plain-language reason; the caller goes on with the
+other files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gzip
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from helpers import config
+from helpers.parsing import header_key
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+LOG_SUFFIXES = {".log", ".gz"}
+LINE = "_line"
+OVERFLOW = "_overflow"  # cells beyond the header's width: the row is misaligned
+_SAMPLE_BYTES = 1 << 20
+
+
+class FileRejected(Exception):
+    """A whole file could not be read; `code` is a reason code, the message is for people."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class RawTable:
+    """One file's rows as text, with the columns that matched the catalog."""
+
+    frame: pd.DataFrame  # original headers as columns (made unique), all text, plus LINE
+    columns: dict[str, str]  # field name -> column of `frame`
+    headers: dict[str, str] = field(default_factory=dict)  # field name -> header as written
+    encoding: str | None = None
+    header_line: int | None = None  # 1-based line/row of the header
+    sheet: str | None = None
+
+
+def supported(path: Path) -> bool:
+    name = path.name.lower()
+    return not name.startswith((".", "~$")) and (
+        path.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES | LOG_SUFFIXES or name.endswith(".log.gz")
+    )
+
+
+# ----------------------------------------------------------------------------- header matching
+def alias_index(fields: dict[str, dict[str, Any]]) -> dict[str, tuple[str, int]]:
+    """Normalised header -> (field name, rank); where a file has several columns for one field,
+    the one whose alias comes first in the catalog (the label, then the aliases in order) wins."""
+    index: dict[str, tuple[str, int]] = {}
+    for name, spec in fields.items():
+        for rank, alias in enumerate([spec["label"], *spec.get("aliases", [])]):
+            index.setdefault(header_key(alias), (name, rank))
+    return index
+
+
+def _header_stem(cell: object) -> str:
+    """A header without a trailing unit in brackets: `质押金额（元）` → `质押金额`."""
+    text = str(cell)
+    return re.sub(r"[(（\[【][^)）\]】]*[)）\]】]\s*$", "", text).strip() or text
+
+
+def match_header(cells: list[object], fields: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Field name -> position for the cells of one candidate header row (first match wins)."""
+    index = alias_index(fields)
+    best: dict[str, tuple[int, int]] = {}
+    for pos, cell in enumerate(cells):
+        if cell is None or str(cell).strip() == "":
+            continue
+        hit = index.get(header_key(cell)) or index.get(header_key(_header_stem(cell)))
+        if hit:
+            name, rank = hit
+            if name not in best or rank < best[name][0]:
+                best[name] = (rank, pos)
+    return {name: pos for name, (_, pos) in best.items()}
+
+
+def _required_groups(fields: dict[str, dict[str, Any]], either: list[list[str]]) -> list[list[str]]:
+    groups = [[name] for name, spec in fields.items() if spec.get("required")]
+    return groups + either
+
+
+def find_header(rows: list[list[object]], fields: dict[str, dict[str, Any]], either: list[list[str]]) -> int:
+    """Index of the first row that carries the source's required columns; FileRejected if none."""
+    cfg = config.load("cleaning")
+    groups = _required_groups(fields, either)
+    best: tuple[int, int] = (-1, -1)
+    for i, row in enumerate(rows[: cfg["header_scan_rows"]]):
+        found = match_header(row, fields)
+        if len(found) >= min(cfg["header_min_matches"], len(fields)) and all(
+            any(name in found for name in group) for group in groups
+        ):
+            return i
+        best = max(best, (len(found), i))
+    labels = " / ".join("或".join(fields[n]["label"] for n in g) for g in groups)
+    raise FileRejected("no_header", f"找不到表头行：前 {cfg['header_scan_rows']} 行中没有包含必需列（{labels}）的一行")
+
+
+# ----------------------------------------------------------------------------- encodings
+def detect_encoding(data: bytes) -> str:
+    """utf-8-sig / utf-8 / gb18030 / …: BOM first, then strict UTF-8, then charset-normalizer."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    sample = data[:_SAMPLE_BYTES]
+    if b"\x00" in sample[:8192]:
+        raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是文本表格")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) == len(data))
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    guess = charset_normalizer.from_bytes(sample).best()
+    if guess is None:
+        raise FileRejected("unknown_encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）")
+    name = codecs.lookup(guess.encoding).name
+    # GB2312 and GBK are subsets of GB18030: decode with the superset so no character is lost.
+    return "gb18030" if name in {"gb2312", "gbk", "cp936", "hz", "gb18030"} else name
+
+
+# ----------------------------------------------------------------------------- text tables
+def _unique_names(cells: list[object]) -> list[str]:
+    names: list[str] = []
+    for pos, cell in enumerate(cells):
+        name = str(cell).strip() if cell is not None and str(cell).strip() else f"列{pos + 1}"
+        while name in names:
+            name += "_"
+        names.append(name)
+    return names
+
+
+def _table(
+    frame: pd.DataFrame, header: list[object], fields: dict[str, dict[str, Any]], **meta: Any
+) -> RawTable:
+    found = match_header(header, fields)
+    names = list(frame.columns)
+    return RawTable(
+        frame=frame,
+        columns={name: names[pos] for name, pos in found.items()},
+        headers={name: str(header[pos]) for name, pos in found.items()},
+        **meta,
+    )
+
+
+def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
+    """A delimited text file (CSV/TSV), any of the contract's encodings, preamble lines allowed."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise FileRejected("empty", "文件为空")
+    encoding = detect_encoding(data)
+    head_text = data[:65536].decode(encoding, errors="replace")
+    head_lines = head_text.splitlines()[: config.load("cleaning")["header_scan_rows"]]
+    delimiter = "\t" if head_lines and head_lines[0].count("\t") > head_lines[0].count(",") else ","
+    rows = list(csv.reader(head_lines, delimiter=delimiter))
+    header_idx = find_header(rows, fields, either)
+    names = _unique_names(rows[header_idx])
+    frame = _parse_text(data, encoding, delimiter, header_idx, names)
+    return _table(frame, rows[header_idx], fields, encoding=encoding, header_line=header_idx + 1)
+
+
+def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
+    """Fast path with pyarrow; exact line numbers via the csv module when rows are irregular."""
+    body = data[3:] if encoding == "utf-8-sig" else data
+    invalid: list[str] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row.text)
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=pacsv.ReadOptions(
+            skip_rows=header_idx + 1,
+            column_names=names,
+            encoding="utf8" if encoding in {"utf-8", "utf-8-sig"} else encoding,
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True, quoted_strings_can_be_null=True
+        ),
+    )
+    frame = table.to_pandas()
+    line_count = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    blank_lines = body.count(b"\n\n") + body.count(b"\r\n\r\n")
+    if invalid or line_count - blank_lines != header_idx + 1 + len(frame):
+        return _parse_text_slow(body.decode(encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
+    frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
+    return frame
+
+
+def _parse_text_slow(text: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
+    """Row by row, keeping each record's first physical line; extra cells go to OVERFLOW."""
+    records: list[list[str | None]] = []
+    lines: list[int] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    width = len(names)
+    for row in reader:
+        start = reader.line_num - sum(cell.count("\n") for cell in row)
+        if start <= header_idx + 1 or not any(cell.strip() for cell in row):
+            continue
+        cells: list[str | None] = [c if c != "" else None for c in row[:width]]
+        cells += [None] * (width - len(cells))
+        cells.append(delimiter.join(row[width:]) if len(row) > width else None)
+        records.append(cells)
+        lines.append(start)
+    frame = pd.DataFrame(records, columns=[*names, OVERFLOW], dtype="str")
+    frame[LINE] = lines
+    return frame
+
+
+# ----------------------------------------------------------------------------- spreadsheets
+def _cell_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
+    """The first sheet of an xlsx/xls/ods workbook that carries the source's header."""
+    from python_calamine import CalamineWorkbook
+
+    if path.stat().st_size == 0:
+        raise FileRejected("empty", "文件为空")
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for every kind of damage
+        raise FileRejected("unreadable_workbook", f"无法打开工作簿（文件损坏、被截断或不是 Excel 文件）：{exc}") from None
+    problem: FileRejected | None = None
+    for sheet_name in workbook.sheet_names:
+        try:
+            rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            problem = FileRejected("unreadable_workbook", f"工作表 {sheet_name} 无法读取：{exc}")
+            continue
+        try:
+            header_idx = find_header(rows, fields, either)
+        except FileRejected as exc:
+            problem = exc
+            continue
+        header = rows[header_idx]
+        names = _unique_names(header)
+        body = rows[header_idx + 1 :]
+        records = [[_cell_text(v) for v in row[: len(names)]] for row in body]
+        frame = pd.DataFrame(records, columns=names, dtype="str")
+        frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
+        frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
+        return _table(frame, header, fields, header_line=header_idx + 1, sheet=sheet_name)
+    raise problem or FileRejected("empty", "工作簿中没有工作表")
+
+
+# ----------------------------------------------------------------------------- access logs
+def read_log_lines(path: Path) -> RawTable:
+    """An access log (plain or gzip) as one text column `line`."""
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
+    except (OSError, EOFError) as exc:
+        raise FileRejected("unreadable_gzip", f"gzip 文件损坏或被截断：{exc}") from None
+    if not data.strip():
+        raise FileRejected("empty", "文件为空")
+    if b"\x00" in data[:8192]:
+        raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是访问日志")
+    table = pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(column_names=["line"], encoding="utf8"),
+        parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
+        convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}),
+    )
+    frame = table.to_pandas()
+    frame[LINE] = range(1, len(frame) + 1)
+    return RawTable(frame=frame, columns={"line": "line"}, encoding="utf-8", header_line=None)
+
+
+def read_file(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]], log: bool = False) -> RawTable:
+    """Dispatch on the file's kind; every failure is a FileRejected with a reason."""
+    try:
+        if log:
+            return read_log_lines(path)
+        if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+            return read_spreadsheet(path, fields, either)
+        return read_text_table(path, fields, either)
+    except FileRejected:
+        raise
+    except (pa.ArrowInvalid, UnicodeDecodeError, csv.Error, LookupError) as exc:
+        raise FileRejected("unparseable", f"无法按表格解析：{exc}") from None

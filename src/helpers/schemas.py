@@ -1,0 +1,56 @@
+"""What a clean table is: a pandera schema per source, built from the catalog (conf/base/sources.yaml).
+
+Catalog fields and declared derived columns get their dtype; required fields may not be missing;
+categories must be among their values; every row has one of the plan's area codes and its
+source file and line. A cleaning bug that breaks this fails loudly at write time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers import areas, config
+
+DTYPES = {
+    "text": "str",
+    "patent_no": "str",
+    "category": "str",
+    "date": "datetime64[s]",
+    "year": "Int64",
+    "int": "Int64",
+    "number": "float64",
+    "amount": "float64",
+    "bool": "boolean",
+}
+
+
+def _column(spec: dict, kind: str) -> pa.Column:
+    checks = []
+    if kind == "category":
+        checks.append(pa.Check.isin(spec["values"]))
+    if kind == "patent_no":
+        checks.append(pa.Check.str_matches(r"^(\d{8}|\d{12})$"))
+    if kind in {"amount"}:
+        checks.append(pa.Check.ge(0))
+    return pa.Column(DTYPES[kind], checks=checks, nullable=not spec.get("required"), coerce=True,
+                     title=spec.get("label"))
+
+
+@lru_cache(maxsize=None)
+def clean_schema(source: str) -> pa.DataFrameSchema:
+    """The schema of data/processed/clean/<source>.parquet."""
+    spec = config.load("sources")[source]
+    columns = {name: _column(field, field["type"]) for name, field in spec["fields"].items()}
+    columns |= {name: _column({}, kind) for name, kind in (spec.get("derived") or {}).items()}
+    columns["area_code"] = pa.Column("str", pa.Check.isin(areas.load().codes), nullable=False)
+    columns["source_file"] = pa.Column("category", nullable=False)
+    columns["source_line"] = pa.Column("int64", pa.Check.ge(1), nullable=False)
+    return pa.DataFrameSchema(columns, strict=True, name=f"clean.{source}")
+
+
+def validate(source: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame coerced to the schema's dtypes; raises pandera's SchemaError when it does not conform."""
+    return clean_schema(source).validate(frame, lazy=True)

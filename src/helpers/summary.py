@@ -1,0 +1,44 @@
+"""Plain-text accounts for the terminal: what cleaning read, kept and set aside."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from helpers import config
+
+if TYPE_CHECKING:
+    from helpers.cleaning import CleanRun
+
+
+def reconciliation_summary(run: CleanRun) -> str:
+    """Per source: files, rows in and their outcomes; then reasons, broken files and missing sources."""
+    recon = run.table("reconciliation")
+    lines = [f"清洗结果 → {run.out_dir}", ""]
+    if len(recon):
+        per_source = recon.groupby("source", sort=False)[["rows_in", "clean", "duplicate", "rejected", "out_of_scope"]].sum()
+        files = run.table("files").groupby("source", sort=False)["status"].agg(
+            files="size", broken=lambda s: int((s != "ok").sum()))
+        table = files.join(per_source)
+        lines.append(table.to_string())
+        lines.append("")
+    quarantine = run.table("quarantine")
+    if len(quarantine):
+        rejected = quarantine[quarantine["outcome"] == "rejected"]
+        if len(rejected):
+            names = config.load("cleaning")["reasons"]
+            counts = rejected.groupby(["source", "reason"]).size().rename("rows").reset_index()
+            counts["说明"] = counts["reason"].map(names)
+            lines += ["被拒绝的行（原因）：", counts.to_string(index=False), ""]
+    broken = run.table("files")
+    broken = broken[broken["status"] != "ok"] if len(broken) else broken
+    for _, row in broken.iterrows():
+        lines.append(f"文件未读取：{row['file']}：{row['message']}")
+    for source in run.missing:
+        lines.append(f"来源缺失：{source}（相关指标将标为“数据缺失”）")
+    for folder in run.unknown_folders:
+        lines.append(f"未知文件夹已忽略：{folder}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
