@@ -1,0 +1,59 @@
+# The front door. `make help` lists the targets; each target documents itself with a `## ` line.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+RAW ?= data/raw
+PROCESSED ?= data/processed
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+## List the targets
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  make %-12s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+
+## Create .venv and install the project with its dependencies (done by every target that needs it)
+install: $(STAMP)
+
+## Write the synthetic sample extracts into data/raw, only if it holds no data yet
+sample-data: $(STAMP)
+	$(PY) -m helpers sample-data --out $(RAW) --if-empty
+
+## Run the whole pipeline on data/raw (sample data first if it is empty): clean into data/processed
+report: sample-data
+	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED)
+
+## Run the test suite
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+## Check style: ruff, and that notebooks carry no outputs
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb 2>/dev/null || true
+
+## Run the benchmarks (ratios against naive baselines measured in the same run)
+bench: $(STAMP)
+	$(PY) benchmarks/bench_clean.py
+
+## Open JupyterLab on the project's kernel
+lab: $(STAMP)
+	$(PY) -m ipykernel install --sys-prefix --name heyuan-ip --display-name "Heyuan IP (.venv)" >/dev/null
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+## Install the git hooks (ruff, nbstripout) for contributors
+hooks: $(STAMP)
+	$(VENV)/bin/pre-commit install
+
+## Remove generated data and reports (data/raw is kept)
+clean:
+	rm -rf $(PROCESSED)/* reports/* .cache
+	@touch $(PROCESSED)/.gitkeep reports/.gitkeep
+
+.PHONY: help install sample-data report test lint bench lab hooks clean
