@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ class CleanRun:
     missing: list[str] = field(default_factory=list)
     unknown_folders: list[str] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def table(self, part: str) -> pd.DataFrame:
         frames = [getattr(r, part) for r in self.results.values() if len(getattr(r, part))]
@@ -58,9 +60,11 @@ def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | N
         if not files:
             run.missing.append(source)
             continue
+        started = time.perf_counter()
         result = clean_source(source, files, raw_dir)
         result.clean = schemas.validate(source, result.clean)
         run.results[source] = result
+        run.seconds[source] = round(time.perf_counter() - started, 3)
     run.manifest = _manifest(raw_dir, run)
     if out_dir is not None:
         write(run, Path(out_dir))
@@ -78,6 +82,7 @@ def _manifest(raw_dir: Path, run: CleanRun) -> dict:
             "files_rejected": int((result.files["status"] != "ok").sum()),
             "rows_clean": len(result.clean),
             "latest_date": dates.max().date().isoformat() if len(dates) else None,
+            "seconds": run.seconds.get(name),
         }
     latest = [s["latest_date"] for s in sources.values() if s["latest_date"]]
     return {

@@ -1,0 +1,159 @@
+"""Benchmark of the cleaning layer (`make bench`).
+
+Measured in one run, on synthetic samples generated for the purpose (cached under .cache/bench):
+  * the full `python -m helpers clean` on the --scale 50 sample: wall time, peak memory (RSS of the
+    process), rows per second per source — against the budget of 20 s and 2 GB;
+  * scaling: the same at --scale 5; the time ratio must stay within 1.2× the row ratio;
+  * a naive baseline on the same patent files — csv/openpyxl row by row, one Python call per cell,
+    no caching of repeated values — as the ratio of its time to ours on the same rows.
+Absolute seconds depend on the machine; the ratios are what to compare between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from helpers import areas, parsing, readers  # noqa: E402
+from helpers.cleaning import clean_all  # noqa: E402
+from helpers.cleaning.run import catalog, source_files  # noqa: E402
+
+BUDGET_SECONDS = 20.0
+BUDGET_BYTES = 2 * 1024**3
+SCALING_SLACK = 1.2
+
+
+def sample(scale: int, seed: int = 2020) -> Path:
+    """The raw folder of a synthetic sample at `scale`, generated once and cached."""
+    raw = ROOT / ".cache" / "bench" / f"scale-{scale}" / "raw"
+    provenance = raw / "PROVENANCE.json"
+    if provenance.is_file():
+        meta = json.loads(provenance.read_text(encoding="utf-8"))
+        if meta.get("scale") == scale and meta.get("seed") == seed:
+            return raw
+    from helpers import sample_data
+
+    print(f"generating the scale-{scale} sample (once; cached in {raw.parent}) …", flush=True)
+    sample_data.generate(raw, seed=seed, scale=scale)
+    return raw
+
+
+def clean_process(raw: Path) -> dict:
+    """Run the real CLI in its own process; wall seconds, peak RSS, rows in and seconds per source."""
+    out = raw.parent / "processed"
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "helpers", "clean", "--raw-dir", str(raw), "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"clean failed: {proc.stderr.read().decode() if proc.stderr else status}")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    import pandas as pd
+
+    recon = pd.read_parquet(out / "reconciliation.parquet").groupby("source")["rows_in"].sum()
+    per_source = {name: (int(recon.get(name, 0)), meta["seconds"]) for name, meta in manifest["sources"].items()}
+    return {"wall": wall, "peak_bytes": usage.ru_maxrss * 1024, "sources": per_source,
+            "rows": int(recon.sum())}
+
+
+# ----------------------------------------------------------------------------- naive baseline
+_DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S"]
+
+
+def _naive_date(text: str) -> dt.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _naive_rows(path: Path):
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(path, read_only=True).active
+        for row in sheet.iter_rows(values_only=True):
+            yield ["" if v is None else str(v) for v in row]
+        return
+    data = path.read_bytes()
+    encoding = readers.detect_encoding(data)
+    yield from csv.reader(data.decode(encoding).splitlines())
+
+
+def naive_patents(files: list[Path]) -> tuple[int, float]:
+    """Row-by-row cleaning of the patent files as a user without this tool would write it."""
+    spec = catalog()["patents"]
+    index = readers.alias_index(spec["fields"])
+    started = time.perf_counter()
+    count = 0
+    for path in files:
+        positions: dict[str, int] | None = None
+        for cells in _naive_rows(path):
+            if positions is None:
+                found = {index[parsing.header_key(c)][0]: i for i, c in enumerate(cells)
+                         if parsing.header_key(c) in index}
+                positions = found if "application_no" in found else None
+                continue
+            record = {name: cells[i] if i < len(cells) else "" for name, i in positions.items()}
+            digits = re.sub(r"\D", "", record.get("application_no", ""))[:12]
+            if len(digits) == 12:
+                parsing.check_char(digits)
+            for name in ("application_date", "grant_date", "lapse_date", "publication_date"):
+                _naive_date(record.get(name, ""))
+            areas.address_to_area(record.get("address", "") or "")
+            count += 1
+    return count, time.perf_counter() - started
+
+
+def ours_patents() -> float:
+    raw = sample(5)
+    started = time.perf_counter()
+    clean_all(raw, None, sources=["patents"])
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=50)
+    parser.add_argument("--small", type=int, default=5)
+    args = parser.parse_args()
+
+    big, small = clean_process(sample(args.scale)), clean_process(sample(args.small))
+    print(f"\nCleaning, --scale {args.scale}: {big['rows']:,} rows in {big['wall']:.1f} s "
+          f"(budget {BUDGET_SECONDS:.0f} s: {'OK' if big['wall'] <= BUDGET_SECONDS else 'OVER'}), "
+          f"peak memory {big['peak_bytes'] / 1024**2:,.0f} MB "
+          f"(budget {BUDGET_BYTES / 1024**2:,.0f} MB: {'OK' if big['peak_bytes'] <= BUDGET_BYTES else 'OVER'})")
+    print(f"{'source':<20}{'rows in':>12}{'seconds':>10}{'rows/s':>14}")
+    for name, (rows, seconds) in sorted(big["sources"].items(), key=lambda kv: -kv[1][0]):
+        rate = rows / seconds if seconds else float("inf")
+        print(f"{name:<20}{rows:>12,}{seconds:>10.2f}{rate:>14,.0f}")
+    row_ratio = big["rows"] / small["rows"]
+    time_ratio = big["wall"] / small["wall"]
+    verdict = "OK" if time_ratio <= SCALING_SLACK * row_ratio else "SUPERLINEAR"
+    print(f"\nScaling --scale {args.small} → {args.scale}: rows ×{row_ratio:.1f}, time ×{time_ratio:.1f} "
+          f"(allowed ×{SCALING_SLACK * row_ratio:.1f}: {verdict})")
+
+    files = source_files(sample(args.small), "patents")
+    naive_rows, naive_seconds = naive_patents(files)
+    ours = ours_patents()
+    print(f"Naive row-by-row baseline, patents at --scale {args.small}: {naive_rows:,} rows in {naive_seconds:.1f} s; "
+          f"ours {ours:.1f} s → ours is {naive_seconds / ours:.1f}× faster")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
