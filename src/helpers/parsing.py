@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers import config
 
@@ -24,12 +26,22 @@ def _invisible_pattern() -> str:
     return f"[{re.escape(chars)}]"
 
 
+def arrow(values: pd.Series) -> pa.Array:
+    """A text column as a pyarrow array (zero-copy for pandas' Arrow-backed `str` dtype)."""
+    return pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+
+
+def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(array, index=index, dtype="str")
+
+
 def clean_text(values: pd.Series) -> pd.Series:
-    """NFKC-normalise, drop invisible characters, trim; empty strings become missing."""
-    text = values.astype("str").str.normalize("NFKC").str.replace(_invisible_pattern(), "", regex=True)
-    text = text.str.strip()
-    missing = ["", "nan", "NaN", "None", "NaT", "<NA>", *config.load("cleaning")["missing_markers"]]
-    return text.mask(text.isin(missing))
+    """NFKC-normalise, drop invisible characters, trim; empty cells and placeholders become missing."""
+    text = pc.utf8_normalize(arrow(values), "NFKC")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _invisible_pattern(), ""))
+    markers = ["", "nan", "NaN", "None", "NaT", "<NA>", *config.load("cleaning")["missing_markers"]]
+    missing = pc.is_in(text, value_set=pa.array(markers, type=text.type))
+    return text_series(pc.if_else(missing, pa.scalar(None, text.type), text), values.index)
 
 
 def header_key(name: object) -> str:
@@ -55,8 +67,9 @@ def on_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.DataFrame | p
 def first_listed(values: pd.Series) -> pd.Series:
     """The first of several holders listed in one cell (incoPat `;`, PatSnap `|`, …)."""
     seps = "".join(re.escape(s) for s in config.load("cleaning")["multi_value_separators"])
-    first = values.astype("str").str.extract(f"^([^{seps}]*)", expand=False).str.strip()
-    return first.mask(first == "")
+    first = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow(values), f"(?s)[{seps}].*$", ""))
+    first = pc.if_else(pc.equal(first, ""), pa.scalar(None, first.type), first)
+    return text_series(first, values.index)
 
 
 # ----------------------------------------------------------------------------- dates
@@ -150,19 +163,22 @@ def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 _WEIGHTS_12 = np.array([2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5])
 _WEIGHTS_8 = np.array([2, 3, 4, 5, 6, 7, 8, 9])
 _CHECK_CHARS = np.array(list("0123456789X"))
-_PATENT_NO = re.compile(r"^(?:CN|ZL)?(\d{12}|\d{8})\.?([0-9X])?$")
+_PATENT_NO = re.compile(r"^(?:CN|ZL)?(?P<digits>\d{12}|\d{8})\.?(?P<check>[0-9X])?$")
 _SCIENTIFIC = re.compile(r"^\d\.(\d+)E\+(\d+)$")
 
 
 def check_chars(digits: pd.Series | list[str]) -> np.ndarray:
     """The check character of each 12- or 8-digit CN application number (mod-11 rule)."""
-    digits = pd.Series(list(digits), dtype="str")
+    digits = pd.Series(digits, dtype="str")
     out = np.full(len(digits), "", dtype=object)
     for width, weights in ((12, _WEIGHTS_12), (8, _WEIGHTS_8)):
-        mask = (digits.str.len() == width).to_numpy()
+        mask = (digits.str.len() == width).fillna(False).to_numpy(dtype=bool)
         if mask.any():
-            raw = "".join(digits[mask]).encode("ascii")
-            matrix = np.frombuffer(raw, dtype=np.uint8).reshape(-1, width).astype(np.int64) - 48
+            # Equal-length values without nulls lie back to back in the Arrow data buffer.
+            values = pa.array(digits[mask], type=pa.large_string())
+            offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+            data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+            matrix = data.reshape(-1, width).astype(np.int64) - 48
             out[mask] = _CHECK_CHARS[(matrix @ weights) % 11]
     return out
 
@@ -194,12 +210,15 @@ def parse_patent_numbers(values: pd.Series) -> pd.DataFrame:
     """
 
     def parse(uniques: pd.Series) -> pd.DataFrame:
-        text = uniques.str.upper().str.replace(r"[\s\-]", "", regex=True)
-        sci = text.str.match(_SCIENTIFIC)
+        text = pc.replace_substring_regex(pc.utf8_upper(arrow(uniques)), r"[\s\-]", "")
+        text = text_series(text, uniques.index)
+        sci = text.str.match(_SCIENTIFIC.pattern)
         expanded = text[sci].map(_expand_scientific)
         text = text.mask(sci, expanded)
-        parts = text.str.extract(_PATENT_NO)
-        digits, given = parts[0], parts[1]
+        parts = pc.extract_regex(arrow(text), _PATENT_NO.pattern)
+        digits = text_series(pc.struct_field(parts, "digits"), uniques.index)  # null where no match
+        given = text_series(pc.struct_field(parts, "check"), uniques.index)
+        given = given.mask(given == "")
         computed = pd.Series(pd.NA, index=uniques.index, dtype="str")
         has = digits.notna()
         computed[has] = check_chars(digits[has])

@@ -31,7 +31,7 @@ TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 LOG_SUFFIXES = {".log", ".gz"}
 LINE = "_line"
 OVERFLOW = "_overflow"  # cells beyond the header's width: the row is misaligned
-_SAMPLE_BYTES = 1 << 20
+_SAMPLE_BYTES = 1 << 16
 
 
 class FileRejected(Exception):
@@ -121,13 +121,18 @@ def detect_encoding(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     sample = data[:_SAMPLE_BYTES]
+    if len(sample) < len(data):  # cut at a line end so that no character is split
+        sample = sample[: sample.rfind(b"\n") + 1] or sample
     if b"\x00" in sample[:8192]:
         raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是文本表格")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) == len(data))
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    # The contract's encodings are UTF-8 and GBK/GB18030: try them strictly before guessing, since
+    # statistical detection takes short GBK files for Korean (cp949) and turns them into mojibake.
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=len(sample) == len(data))
+            return encoding
+        except UnicodeDecodeError:
+            pass
     guess = charset_normalizer.from_bytes(sample).best()
     if guess is None:
         raise FileRejected("unknown_encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）")

@@ -22,7 +22,10 @@ LAPSED_WORDS = "失效|无效|终止|放弃|届满|未缴年费|撤回|驳回"
 def patents(rows: Rows) -> None:
     """Grant date from B/C/U/S publications, type from the number, holder, lapse and family flags."""
     d = rows.data
-    kind = rows.column("publication_no").str.upper().str.extract(r"([A-Z])\d?\s*$")[0]
+    kind = parsing.text_series(
+        pc.struct_field(pc.extract_regex(parsing.arrow(rows.column("publication_no")), r"(?P<kind>[A-Za-z])\d?\s*$"), "kind"),
+        d.index,
+    ).str.upper()
     d["grant_date"] = rows.column("grant_date").fillna(
         rows.column("publication_date").where(kind.isin(GRANT_KINDS))
     ).astype("datetime64[s]")
@@ -33,9 +36,10 @@ def patents(rows: Rows) -> None:
     d["lapsed"] = (status.str.contains(LAPSED_WORDS, regex=True) | rows.column("lapse_date").notna()).fillna(False)
     d["lapse_unknown"] = (d["lapsed"] & rows.column("lapse_date").isna()).astype(bool)
     rows.warn(d["lapse_unknown"], "lapse_date_unknown")
-    family = rows.column("family").str.upper()
-    foreign = family.str.replace(r"(^|[^A-Z])(CN|WO)[-\s]?\d", r"\1", regex=True)
-    d["overseas_family"] = foreign.str.contains(r"(?:^|[^A-Z])[A-Z]{2}[-\s]?\d", regex=True).astype("boolean")
+    family = pc.utf8_upper(parsing.arrow(rows.column("family")))
+    foreign = pc.replace_substring_regex(family, r"(^|[^A-Z])(CN|WO)[-\s]?\d", r"\1")
+    overseas = pc.match_substring_regex(foreign, r"(?:^|[^A-Z])[A-Z]{2}[-\s]?\d")
+    d["overseas_family"] = pd.Series(overseas, index=d.index, dtype="boolean")
 
 
 def trademarks(rows: Rows) -> None:
@@ -109,11 +113,10 @@ _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct N
 def web_logs(rows: Rows) -> None:
     """Combined log format (+ optional X-Forwarded-For) → date (the log's own local day), client, UA, path."""
     d = rows.data
-    lines = pa.array(d["line"].astype("str").fillna(""), type=pa.string())
-    parsed = pc.extract_regex(lines, _LOG)
+    parsed = pc.extract_regex(parsing.arrow(d["line"]), _LOG)
     ok = pc.is_valid(parsed).to_numpy(zero_copy_only=False)
     rows.reject(pd.Series(~ok, index=d.index), "bad_log_line", "line")
-    cols = {name: pd.Series(parsed.field(name).to_pandas().to_numpy(), index=d.index) for name in
+    cols = {name: parsing.text_series(pc.struct_field(parsed, name), d.index) for name in
             ("remote", "day", "mon", "year", "time", "method", "path", "status", "user_agent", "xff")}
     month = cols["mon"].map(_MONTHS)
     d["date"] = pd.to_datetime(

@@ -80,8 +80,9 @@ def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.Da
         column = table.columns.get(name)
         if column is None:
             continue
-        out[name] = frame[column].to_numpy()
-        out[HEADER + name] = pd.Categorical([table.headers.get(name, column)] * len(frame))
+        out[name] = frame[column].astype("str").reset_index(drop=True)
+        header = table.headers.get(name, column)
+        out[HEADER + name] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [header])
     if readers.OVERFLOW in frame:
         out[readers.OVERFLOW] = frame[readers.OVERFLOW].to_numpy()
     out[FILE] = index

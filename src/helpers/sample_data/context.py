@@ -1,0 +1,86 @@
+"""What every builder needs: the configuration, the seeded random generator, the scale and a few helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers import config
+
+CITY = "441600"
+SEP = "\x1f"  # canonical separator of several values in one truth cell; vendors render their own
+
+
+@dataclass
+class Context:
+    """Configuration, random generator and scale shared by the builders of one generation run."""
+
+    rng: np.random.Generator
+    scale: int = 1
+
+    @cached_property
+    def cfg(self) -> dict[str, Any]:
+        return config.load("sample_data")
+
+    @cached_property
+    def catalog(self) -> dict[str, Any]:
+        return config.load("sources")
+
+    @cached_property
+    def area_names(self) -> dict[str, str]:
+        areas = config.load("areas")
+        names = {c["code"]: c["name"] for c in areas["counties"]}
+        return {**names, CITY: areas["city"]["name"]}
+
+    @cached_property
+    def short_names(self) -> dict[str, str]:
+        return {c["code"]: c["short"] for c in config.load("areas")["counties"]}
+
+    @property
+    def years(self) -> list[int]:
+        return list(self.cfg["years"])
+
+    def pick(self, options: list[Any] | np.ndarray, n: int, p: list[float] | np.ndarray | None = None) -> np.ndarray:
+        """n draws from `options` (with probabilities `p`, normalised)."""
+        options = np.asarray(options, dtype=object)
+        if p is not None:
+            p = np.asarray(p, dtype=float) / np.sum(p)
+        return options[self.rng.choice(len(options), size=n, p=p)]
+
+    def days_in_year(self, years: np.ndarray) -> pd.Series:
+        """A uniformly drawn date within each given year."""
+        years = np.asarray(years, dtype=int)
+        starts = pd.to_datetime(pd.DataFrame({"year": years, "month": 1, "day": 1}))
+        ends = pd.to_datetime(pd.DataFrame({"year": years + 1, "month": 1, "day": 1}))
+        length = (ends - starts).dt.days.to_numpy()
+        return starts + pd.to_timedelta(self.rng.integers(0, length), unit="D")
+
+    def area_shares(self, year: int, weights: dict[str, float], tilt: dict[str, float] | None = None) -> np.ndarray:
+        """Shares of the configured areas in `year`: base weights, each tilted by its yearly drift after base."""
+        areas = self.cfg["areas"]
+        base = np.array([weights[a] for a in areas], dtype=float)
+        if tilt:
+            drift = np.array([tilt[a] for a in areas], dtype=float)
+            base = base * (1 + drift) ** max(0, year - self.cfg["base_year"])
+        return base / base.sum()
+
+
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to `weights` summing exactly to `total` (largest remainder)."""
+    weights = np.asarray(weights, dtype=float)
+    exact = total * weights / weights.sum()
+    counts = np.floor(exact).astype(int)
+    remainder = total - counts.sum()
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[:remainder]] += 1
+    return counts
+
+
+def labels(counts: dict[str, int] | list[tuple[Any, int]]) -> np.ndarray:
+    """A label repeated by its count, e.g. {'441602': 2, '441621': 1} → [441602, 441602, 441621]."""
+    items = counts.items() if isinstance(counts, dict) else counts
+    return np.concatenate([np.full(int(n), key, dtype=object) for key, n in items] or [np.array([], dtype=object)])
