@@ -176,7 +176,8 @@ def check_chars(digits: pd.Series | list[str]) -> np.ndarray:
         if mask.any():
             # Equal-length values without nulls lie back to back in the Arrow data buffer.
             values = pa.array(digits[mask], type=pa.large_string())
-            offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+            offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)
+            offsets = offsets[values.offset : values.offset + len(values) + 1]
             data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
             matrix = data.reshape(-1, width).astype(np.int64) - 48
             out[mask] = _CHECK_CHARS[(matrix @ weights) % 11]

@@ -255,7 +255,8 @@ def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for every kind of damage
-        raise FileRejected("unreadable_workbook", f"无法打开工作簿（文件损坏、被截断或不是 Excel 文件）：{exc}") from None
+        message = f"无法打开工作簿（文件损坏、被截断或不是 Excel 文件）：{exc}"
+        raise FileRejected("unreadable_workbook", message) from None
     problem: FileRejected | None = None
     for sheet_name in workbook.sheet_names:
         try:

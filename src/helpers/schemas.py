@@ -7,7 +7,7 @@ source file and line. A cleaning bug that breaks this fails loudly at write time
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 import pandera.pandas as pa
@@ -39,7 +39,7 @@ def _column(spec: dict, kind: str) -> pa.Column:
                      title=spec.get("label"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def clean_schema(source: str) -> pa.DataFrameSchema:
     """The schema of data/processed/clean/<source>.parquet."""
     spec = config.load("sources")[source]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from helpers import config
 
 if TYPE_CHECKING:
@@ -17,7 +15,8 @@ def reconciliation_summary(run: CleanRun) -> str:
     recon = run.table("reconciliation")
     lines = [f"清洗结果 → {run.out_dir}", ""]
     if len(recon):
-        per_source = recon.groupby("source", sort=False)[["rows_in", "clean", "duplicate", "rejected", "out_of_scope"]].sum()
+        outcomes = ["rows_in", "clean", "duplicate", "rejected", "out_of_scope"]
+        per_source = recon.groupby("source", sort=False)[outcomes].sum()
         files = run.table("files").groupby("source", sort=False)["status"].agg(
             files="size", broken=lambda s: int((s != "ok").sum()))
         table = files.join(per_source)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers import areas, config, parsing
@@ -23,7 +22,9 @@ def patents(rows: Rows) -> None:
     """Grant date from B/C/U/S publications, type from the number, holder, lapse and family flags."""
     d = rows.data
     kind = parsing.text_series(
-        pc.struct_field(pc.extract_regex(parsing.arrow(rows.column("publication_no")), r"(?P<kind>[A-Za-z])\d?\s*$"), "kind"),
+        pc.struct_field(
+            pc.extract_regex(parsing.arrow(rows.column("publication_no")), r"(?P<kind>[A-Za-z])\d?\s*$"), "kind"
+        ),
         d.index,
     ).str.upper()
     d["grant_date"] = rows.column("grant_date").fillna(
@@ -107,7 +108,9 @@ _LOG = (
     r' (?P<tz>[+-]\d{4})\] "(?P<method>[A-Z]+) (?P<path>\S+)[^"]*" (?P<status>\d{3}) (?P<bytes>\S+)'
     r' "(?P<referer>[^"]*)" "(?P<user_agent>[^"]*)"(?: "(?P<xff>[^"]*)")?\s*$'
 )
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+_MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
 
 
 def web_logs(rows: Rows) -> None:

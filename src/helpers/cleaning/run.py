@@ -53,7 +53,8 @@ def _read_all(source: str, spec: dict[str, Any], files: list[Path], root: Path):
         entry = {"source": source, "file": _relative(path, root), "status": "ok", "reason": None, "message": None,
                  "encoding": None, "header_line": None, "sheet": None, "columns_matched": None}
         try:
-            table = readers.read_file(path, spec["fields"], spec.get("either", []), log=spec.get("format") == "access_log")
+            is_log = spec.get("format") == "access_log"
+            table = readers.read_file(path, spec["fields"], spec.get("either", []), log=is_log)
             if table.frame.empty:
                 raise readers.FileRejected("header_only", "只有表头，没有数据行")
         except readers.FileRejected as problem:
