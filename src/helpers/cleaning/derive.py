@@ -48,9 +48,9 @@ def trademarks(rows: Rows) -> None:
     d = rows.data
     words = rows.column("mark_type").fillna("") + rows.column("remarks").fillna("")
     d["is_gi"] = (rows.column("gi_flag").fillna(False) | words.str.contains("地理标志")).astype(bool)
-    term = parsing.clean_text(rows.column("term")).str.split(r"\s*(?:至|~|～|—|--)\s*", n=1, regex=True)
-    for part, name in ((0, "term_start"), (1, "term_end")):
-        dates, bad = parsing.parse_dates(term.str[part])
+    term = pc.extract_regex(parsing.arrow(rows.column("term")), r"^(?P<start>.+?)\s*(?:至|~|～|—|--)\s*(?P<end>.+)$")
+    for part, name in (("start", "term_start"), ("end", "term_end")):
+        dates, bad = parsing.parse_dates(parsing.text_series(pc.struct_field(term, part), d.index))
         d[name] = dates
         rows.reject(bad, "bad_date", "term")
 
