@@ -1,0 +1,257 @@
+"""The computations an indicator of the catalog can name (`compute:`), each a pure function.
+
+Every computation returns a `Computed`: one row per (area_code, year) for the city and the six
+counties, with `value` (NaN = no data) and `rows` (clean rows counted). The city is all rows in scope,
+counties the rows mapped to them. A year the source does not cover is NaN everywhere; a covered year in
+which an area has no rows is 0 for counts and sums (evaluation-method.md, "Zero versus no data").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helpers import areas
+from helpers.indicators import patents as patent_stock
+from helpers.indicators.catalog import Plan
+from helpers.indicators.tables import Tables
+
+
+@dataclass
+class Computed:
+    """Values per (area_code, year), and optional detail rows (e.g. high-value criteria counts)."""
+
+    values: pd.DataFrame
+    detail: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def grid(years: list[int]) -> pd.MultiIndex:
+    return pd.MultiIndex.from_product([areas.load().codes, years], names=["area_code", "year"])
+
+
+def _year_end(year: int) -> pd.Timestamp:
+    return pd.Timestamp(year=year, month=12, day=31)
+
+
+def _filtered(frame: pd.DataFrame, where: dict | None = None, exclude: dict | None = None) -> pd.DataFrame:
+    keep = pd.Series(True, index=frame.index)
+    for column, allowed in (where or {}).items():
+        keep &= frame[column].isin(allowed)
+    for column, banned in (exclude or {}).items():
+        keep &= ~frame[column].isin(banned)
+    return frame[keep]
+
+
+def additive(frame: pd.DataFrame, year: pd.Series, amount: pd.Series | None, years: list[int],
+             covered: set[int]) -> pd.DataFrame:
+    """Counts (amount None) or sums per area and year, the city being the total of all rows."""
+    amount = pd.Series(1.0, index=frame.index) if amount is None else amount.astype("float64")
+    parts = pd.DataFrame({"area_code": frame["area_code"].astype("str"), "year": year, "value": amount, "rows": 1})
+    parts = parts[parts["year"].isin(years)]
+    county = parts.groupby(["area_code", "year"])[["value", "rows"]].sum()
+    city = parts.groupby("year")[["value", "rows"]].sum()
+    city.index = pd.MultiIndex.from_product([[areas.load().city_code], city.index], names=["area_code", "year"])
+    county = county.drop(index=areas.load().city_code, level="area_code", errors="ignore")
+    out = pd.concat([city, county]).reindex(grid(years)).fillna({"value": 0.0, "rows": 0})
+    out.loc[~out.index.get_level_values("year").isin(covered), "value"] = np.nan
+    return out.reset_index().astype({"rows": "int64"})
+
+
+def _event_years(frame: pd.DataFrame, column: str) -> pd.Series:
+    values = frame[column]
+    return values.dt.year if pd.api.types.is_datetime64_any_dtype(values) else values.astype("float64")
+
+
+def count_in_year(tables: Tables, plan: Plan, years: list[int], table: str, date: str,
+                  where: dict | None = None, exclude: dict | None = None) -> Computed:
+    """Rows whose `date` falls in Y (e.g. cases closed in Y)."""
+    frame = tables.get(table)
+    covered = set(_event_years(frame, date).dropna().astype(int))
+    kept = _filtered(frame, where, exclude)
+    return Computed(additive(kept, _event_years(kept, date), None, years, covered))
+
+
+def sum_in_year(tables: Tables, plan: Plan, years: list[int], table: str, amount: str, date: str | None = None,
+                year: str | None = None, once_per: str | None = None) -> Computed:
+    """Sum of `amount` over rows dated in Y; with `once_per`, one amount per value of that column."""
+    frame = tables.get(table)
+    when = date or year
+    covered = set(_event_years(frame, when).dropna().astype(int))
+    if once_per:
+        frame = frame.sort_values([once_per, when]).groupby(once_per, as_index=False).agg(
+            {amount: "max", when: "min", "area_code": "first"})
+    return Computed(additive(frame, _event_years(frame, when), frame[amount], years, covered))
+
+
+def _stock_covered(tables: Tables, frame: pd.DataFrame, years: list[int]) -> set[int]:
+    """A register is current up to the data cut-off: every year up to it is covered."""
+    dates = frame.select_dtypes(include=["datetime64"]).max().dropna()
+    cutoffs = [d.year for d in dates]
+    if tables.manifest.get("data_cutoff"):
+        cutoffs.append(pd.Timestamp(tables.manifest["data_cutoff"]).year)
+    last = max(cutoffs) if cutoffs else -1
+    return {y for y in years if y <= last}
+
+
+def active_at_year_end(tables: Tables, plan: Plan, years: list[int], table: str, start: str,
+                       end: str | None = None, where: dict | None = None) -> Computed:
+    """Rows started on or before 31 Dec Y and not ended by then (registrations, nodes, products)."""
+    frame = tables.get(table)
+    kept = _filtered(frame, where)
+    parts = []
+    for y in years:
+        alive = kept[start] <= _year_end(y)
+        if end:
+            alive &= kept[end].isna() | (kept[end] > _year_end(y))
+        parts.append(kept[alive].assign(_year=y))
+    stacked = pd.concat(parts) if parts else kept.assign(_year=[])
+    return Computed(additive(stacked, stacked["_year"], None, years, _stock_covered(tables, frame, years)))
+
+
+def population(tables: Tables, years: list[int]) -> pd.Series:
+    """Year-end population (万人) per (area_code, year): the city row wins, else the sum of counties."""
+    pop = tables.get("population")
+    if pop is None:
+        return pd.Series(np.nan, index=grid(years))
+    by_area = pop.groupby(["area_code", "year"])["population_wan"].sum()
+    city_code = areas.load().city_code
+    counties = by_area.drop(index=city_code, level="area_code", errors="ignore")
+    summed = counties.groupby(level="year").sum()
+    summed.index = pd.MultiIndex.from_product([[city_code], summed.index], names=["area_code", "year"])
+    explicit = by_area[by_area.index.get_level_values("area_code") == city_code]
+    city = explicit.combine_first(summed)
+    return pd.concat([city, counties]).reindex(grid(years))
+
+
+def per_capita(tables: Tables, plan: Plan, years: list[int], high_value: bool) -> Computed:
+    """Invention patents (all valid, or high-value) at year end per 10 000 residents."""
+    counts, criteria = patent_stock.stock_by_year(tables, plan, years)
+    column = "high_value" if high_value else "valid"
+    covered = _stock_covered(tables, tables.get("patents"), years)
+    stock = additive(counts, counts["year"], counts[column], years, covered).set_index(["area_code", "year"])
+    stock["rows"] = stock["value"].fillna(0).astype("int64")
+    pop = population(tables, years)
+    values = stock.assign(numerator=stock["value"], population=pop, value=stock["value"] / pop.where(pop > 0))
+    detail = pd.DataFrame()
+    if high_value:
+        by_criterion = criteria.pivot_table(index=["area_code", "year"], columns="criterion", values="count",
+                                            aggfunc="sum", fill_value=0)
+        city = by_criterion.groupby(level="year").sum()
+        city.index = pd.MultiIndex.from_product([[areas.load().city_code], city.index], names=by_criterion.index.names)
+        county = by_criterion.drop(index=areas.load().city_code, level="area_code", errors="ignore")
+        detail = pd.concat([city, county]).reindex(grid(years)).fillna(0).astype("int64").reset_index()
+    return Computed(values.reset_index(), detail)
+
+
+def cagr(tables: Tables, plan: Plan, years: list[int], table: str, date: str, base_span: int) -> Computed:
+    """Average annual growth (%) of yearly registrations from the base year to Y; base year: over `base_span`."""
+    base = plan.base_year
+    all_years = sorted({*years, base - base_span, base})
+    counts = count_in_year(tables, plan, all_years, table, date).values.set_index(["area_code", "year"])["value"]
+    rows = []
+    for area in areas.load().codes:
+        for y in years:
+            start, span = (base - base_span, base_span) if y == base else (base, y - base)
+            first, last = counts.get((area, start), np.nan), counts.get((area, y), np.nan)
+            usable = first > 0 and last == last  # NaN != NaN: a year not covered
+            rows.append({"area_code": area, "year": y,
+                         "value": ((last / first) ** (1 / span) - 1) * 100 if usable else np.nan,
+                         "rows": int(first + last) if usable else 0})
+    return Computed(pd.DataFrame(rows))
+
+
+def settle_rate(tables: Tables, plan: Plan, years: list[int], table: str) -> Computed:
+    """服判息诉率 (%): 1 − appealed ÷ first-instance IP civil cases concluded in Y, by the court's area."""
+    cases = tables.get(table)
+    words = "|".join(plan.settings["ip_civil_cause_words"])
+    appealed_numbers = set(cases.loc[cases["procedure"] == "二审", "original_case_no"].dropna())
+    first = cases[(cases["procedure"] == "一审") & cases["cause"].str.contains(words, regex=True, na=False)]
+    appealed = first["appealed"].fillna(False).astype(bool) | first["case_no"].isin(appealed_numbers)
+    covered = set(_event_years(cases, "closed_date").dropna().astype(int))
+    year = _event_years(first, "closed_date")
+    total = additive(first, year, None, years, covered).set_index(["area_code", "year"])
+    hits = additive(first, year, appealed.astype(float), years, covered).set_index(["area_code", "year"])
+    rate = (1 - hits["value"] / total["value"].where(total["value"] > 0)) * 100
+    return Computed(pd.DataFrame({"value": rate, "rows": total["rows"], "appealed": hits["value"],
+                                  "first_instance": total["value"]}).reset_index())
+
+
+def _internal(clients: pd.Series, networks: list[str]) -> pd.Series:
+    nets = [ipaddress.ip_network(n) for n in networks]
+
+    def one(text: str) -> bool:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            return False
+        return any(address.version == n.version and address in n for n in nets)
+
+    codes, uniques = pd.factorize(clients)
+    flags = np.array([one(u) for u in uniques] + [False])
+    return pd.Series(flags[codes], index=clients.index)
+
+
+def visitor_filters(logs: pd.DataFrame, plan: Plan) -> dict[str, pd.Series]:
+    """Masks of log lines removed before counting visitors, by filter (for the data-quality account)."""
+    cfg = plan.settings["web_visitors"]
+    agent = pa.array(logs["user_agent"].astype("str"), type=pa.large_string())
+    bots = pc.match_substring_regex(agent, "|".join(cfg["bot_words"]), ignore_case=True)
+    path = pc.utf8_lower(pa.array(logs["path"].astype("str"), type=pa.large_string()))
+    path = pc.replace_substring_regex(path, r"[?#].*$", "")
+    static = pc.match_substring_regex(path, "(" + "|".join(s.replace(".", r"\.") for s in cfg["static_suffixes"]) + ")$")
+    status = logs["status"]
+    return {
+        "bot": pd.Series(bots, index=logs.index, dtype="boolean").fillna(False).astype(bool),
+        "static": pd.Series(static, index=logs.index, dtype="boolean").fillna(False).astype(bool),
+        "status": ~(status.between(200, 299) | (status == 304)).fillna(False).astype(bool),
+        "internal": _internal(logs["client"].astype("str"), cfg["internal_networks"]),
+    }
+
+
+def web_visitors(tables: Tables, plan: Plan, years: list[int], table: str) -> Computed:
+    """Σ over days of Y of distinct (client, user agent) after the filters; a city-level indicator."""
+    logs = tables.get(table)
+    removed = np.logical_or.reduce([m.to_numpy() for m in visitor_filters(logs, plan).values()])
+    kept = logs[~removed]
+    visitor = pd.factorize(pd.MultiIndex.from_arrays([kept["client"], kept["user_agent"]]))[0]
+    day = kept["date"].to_numpy().astype("datetime64[D]").astype("int64")
+    pairs = pd.DataFrame({"day": day, "visitor": visitor}).drop_duplicates()
+    per_year = pd.Series(pd.to_datetime(pairs["day"], unit="D").dt.year.to_numpy()).value_counts()
+    covered = set(_event_years(logs, "date").dropna().astype(int))
+    lines = kept["date"].dt.year.value_counts()
+    city = areas.load().city_code
+    rows = [{"area_code": area, "year": y,
+             "value": float(per_year.get(y, 0)) if area == city and y in covered else np.nan,
+             "rows": int(lines.get(y, 0)) if area == city else 0}
+            for area in areas.load().codes for y in years]
+    return Computed(pd.DataFrame(rows))
+
+
+def weighted_mean(tables: Tables, plan: Plan, years: list[int], table: str, year: str, value: str,
+                  weight: str) -> Computed:
+    """(Weighted) mean of `value` over the rows of year Y; weight 1 where none is given."""
+    frame = tables.get(table)
+    w = frame[weight].fillna(1.0).astype("float64")
+    covered = set(frame[year].dropna().astype(int))
+    num = additive(frame, frame[year], frame[value] * w, years, covered).set_index(["area_code", "year"])
+    den = additive(frame, frame[year], w, years, covered).set_index(["area_code", "year"])
+    mean = num["value"] / den["value"].where(den["value"] > 0)
+    return Computed(pd.DataFrame({"value": mean, "rows": num["rows"]}).reset_index())
+
+
+COMPUTATIONS: dict[str, Callable[..., Computed]] = {
+    "count_in_year": count_in_year,
+    "sum_in_year": sum_in_year,
+    "active_at_year_end": active_at_year_end,
+    "per_capita": per_capita,
+    "cagr": cagr,
+    "settle_rate": settle_rate,
+    "web_visitors": web_visitors,
+    "weighted_mean": weighted_mean,
+}

@@ -1,0 +1,128 @@
+"""Progress and status of each indicator and area in an evaluation year (evaluation-method.md).
+
+Time progress τ = (Y − base)/(target − base), compound for growth targets; completion P, ratio r and
+the status bands come from conf/base/evaluation.yaml; county rules from the indicator's `county` mode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from helpers import areas, config
+from helpers.indicators.catalog import Indicator, Plan, load_plan
+
+
+def time_progress(plan: Plan, year: int, growth_rate: float | None = None) -> float:
+    """Straight τ, or compound τ_g = ((1+g)^(Y−base) − 1)/((1+g)^span − 1) for a growth target g (fraction)."""
+    elapsed, span = year - plan.base_year, plan.target_year - plan.base_year
+    if growth_rate:
+        return ((1 + growth_rate) ** elapsed - 1) / ((1 + growth_rate) ** span - 1)
+    return elapsed / span
+
+
+def status_of(ratio: float, met: bool) -> str:
+    """Status key from the ratio r and whether the target is already met."""
+    bands = config.load("evaluation")["thresholds"]
+    if met:
+        return "met"
+    if ratio is None or math.isnan(ratio):
+        return "missing"
+    if ratio >= 1:
+        return "ahead"
+    if ratio >= bands["on_track"]:
+        return "on_track"
+    if ratio >= bands["lagging"]:
+        return "lagging"
+    return "serious" if ratio >= 0 else "reverse"
+
+
+def _target_for(indicator: Indicator, area: str) -> float | None:
+    if area == areas.load().city_code or indicator.county == "rate":
+        return indicator.target
+    county_targets = config.load("evaluation").get("county_targets") or {}
+    target = (county_targets.get(indicator.id) or {}).get(area)
+    return None if target is None else float(target)
+
+
+def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: float | None, target: float) -> dict:
+    """τ, P, r, met, projected target-year value and annual growth still required."""
+    span, elapsed = plan.target_year - plan.base_year, year - plan.base_year
+    left = plan.target_year - year
+    out = {"tau": np.nan, "completion": np.nan, "ratio": np.nan, "projected": np.nan, "required_growth": np.nan}
+    if indicator.kind == "growth":
+        g = target / 100
+        current = value / 100
+        out["tau"] = time_progress(plan, year, g)
+        out["ratio"] = value / target
+        out["projected"] = value
+        if left > 0:
+            needed = ((1 + g) ** span / (1 + current) ** elapsed) ** (1 / left) - 1
+            out["required_growth"] = needed * 100
+        out["met"] = year == plan.target_year and value >= target
+        return out
+    out["tau"] = time_progress(plan, year)
+    out["met"] = value >= target
+    if indicator.kind == "floor" or base is None or target == base:
+        out["ratio"] = value / target if target else np.nan
+        out["projected"] = value
+    else:
+        out["completion"] = (value - base) / (target - base)
+        out["ratio"] = out["completion"] / out["tau"]
+        out["projected"] = base + (value - base) * span / elapsed
+    if left > 0 and value > 0:
+        out["required_growth"] = (max(target / value, 1.0) ** (1 / left) - 1) * 100
+    return out
+
+
+def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.DataFrame:
+    """One row per indicator × area for `year` with value, base, target, τ, P, r, status and county context."""
+    plan = plan or load_plan()
+    if not plan.base_year < year <= plan.target_year:
+        raise ValueError(f"evaluation year must be within {plan.base_year + 1}–{plan.target_year}, got {year}")
+    labels = config.load("evaluation")["statuses"]
+    area_info = areas.load()
+    indexed = values.set_index(["indicator", "area_code", "year"])
+    rows = []
+    for ind in plan.indicators:
+        current = indexed.loc[ind.id].xs(year, level="year")
+        county_values = current.loc[area_info.county_codes, "value"]
+        ranks = county_values.rank(ascending=False, method="min")
+        for area in area_info.codes:
+            record = current.loc[area]
+            value = record["value"]
+            base_data = indexed["value"].get((ind.id, area, plan.base_year), np.nan)
+            is_city = area == area_info.city_code
+            base = base_data if not math.isnan(base_data) else (ind.base if is_city else None)
+            target = _target_for(ind, area)
+            row = {
+                "indicator": ind.id, "category": ind.category, "name": ind.name, "unit": ind.unit,
+                "area_code": area, "area_name": area_info.names[area], "year": year, "value": value,
+                "base_plan": ind.base if is_city else np.nan, "base_data": base_data,
+                "target": target if target is not None else np.nan, "kind": ind.kind,
+                "rows": int(record["rows"]), "complete": bool(record["complete"]), "sources": record["sources"],
+                "missing_sources": record["missing_sources"],
+                "county_share": np.nan, "county_rank": np.nan,
+            }
+            if not is_city and not math.isnan(value):
+                row["county_rank"] = ranks.get(area, np.nan)
+                city_value = current.loc[area_info.city_code, "value"]
+                if ind.county == "count" and city_value:
+                    row["county_share"] = value / city_value
+            if math.isnan(value):
+                key = "city_only" if (not is_city and ind.county == "city_only") else "missing"
+                row.update(status=key, tau=time_progress(plan, year))
+            elif target is None:
+                row.update(status="no_target", tau=time_progress(plan, year))
+            else:
+                progress = _progress(ind, plan, year, value, base, target)
+                met = progress.pop("met")
+                row.update(progress, status=status_of(progress["ratio"], met))
+            row["status_label"] = labels[row["status"]]["label"]
+            rows.append(row)
+    columns = ["indicator", "category", "name", "unit", "area_code", "area_name", "year", "value", "base_plan",
+               "base_data", "target", "kind", "tau", "completion", "ratio", "status", "status_label", "projected",
+               "required_growth", "county_share", "county_rank", "rows", "complete", "sources", "missing_sources"]
+    return pd.DataFrame(rows).reindex(columns=columns)

@@ -1,0 +1,113 @@
+"""Patent stock at year end and the five high-value criteria (plan note 1; evaluation-method.md).
+
+A patent counts in year Y's stock when it is an invention patent granted on or before 31 Dec Y and not
+lapsed on or before that day; a lapsed patent whose lapse date is unknown is left out of every year.
+High value = at least one of: strategic emerging industry (SEI class, or IPC through the concordance),
+an overseas simple-family member, maintained more than N years, a high pledge amount per patent
+(from the pledge's year on), a China Patent Award or national S&T award (in a year ≤ Y).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from helpers import config
+from helpers.indicators.catalog import Plan
+from helpers.indicators.tables import Tables
+
+
+@cache
+def _concordance() -> dict[str, str]:
+    return {key.replace(" ", "").upper(): value for key, value in config.load("ipc_sei")["categories"].items()}
+
+
+def ipc_to_sei(ipc: pd.Series) -> pd.Series:
+    """SEI category of each IPC main class by the longest matching concordance prefix (else missing)."""
+    keys = sorted(_concordance(), key=len, reverse=True)
+
+    def one(code: str) -> str | None:
+        code = code.replace(" ", "").upper()
+        return next((_concordance()[k] for k in keys if code.startswith(k)), None)
+
+    codes, uniques = pd.factorize(ipc)
+    mapped = pd.Series([one(u) for u in uniques], dtype="str")
+    return pd.Series(pd.api.extensions.take(mapped.array, codes, allow_fill=True), index=ipc.index)
+
+
+def _year_end(year: int) -> pd.Timestamp:
+    return pd.Timestamp(year=year, month=12, day=31)
+
+
+def inventions(tables: Tables, plan: Plan) -> pd.DataFrame:
+    """The invention patents that can ever be valid, with their static high-value flags."""
+    patents = tables.get("patents")
+    kind = plan.settings["invention_type"]
+    inv = patents[(patents["patent_type"] == kind) & patents["grant_date"].notna() & ~patents["lapse_unknown"]]
+    inv = inv[["application_no", "application_date", "grant_date", "lapse_date", "area_code"]].assign(
+        sei=(inv["sei_class"].notna() | ipc_to_sei(inv["ipc_main"].astype("str")).notna()).to_numpy(),
+        overseas_family=inv["overseas_family"].fillna(False).astype(bool).to_numpy(),
+    )
+    return inv.reset_index(drop=True)
+
+
+def _pledge_years(tables: Tables, plan: Plan) -> pd.Series:
+    """Per application number, the first year in which one of its pledges reached the per-patent threshold."""
+    pledges = tables.get("pledges")
+    if pledges is None:
+        return pd.Series(dtype="float64")
+    threshold = plan.settings["high_value"]["pledge_threshold_wan"]
+    patents = pledges[pledges["patent_no"].notna()]
+    per_reg = patents.groupby("reg_no").agg(
+        amount=("amount_wan", "max"), patents=("patent_no", "nunique"), year=("effective_date", "min")
+    )
+    per_reg = per_reg[per_reg["amount"] / per_reg["patents"] >= threshold]
+    linked = patents[patents["reg_no"].isin(per_reg.index)]
+    years = linked["reg_no"].map(per_reg["year"].dt.year)
+    return years.groupby(linked["patent_no"]).min()
+
+
+def _award_years(tables: Tables, plan: Plan) -> pd.Series:
+    """Per patent number, the first year of an award that counts (中国专利奖 any grade, national S&T)."""
+    awards = tables.get("patent_awards")
+    if awards is None:
+        return pd.Series(dtype="float64")
+    words = "|".join(plan.settings["high_value"]["award_words"])
+    counted = awards[awards["award"].str.contains(words, regex=True, na=False)]
+    return counted.groupby("patent_no")["year"].min().astype("float64")
+
+
+def stock_by_year(tables: Tables, plan: Plan, years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Valid and high-value invention stock per (area_code, year) and the per-criterion counts.
+
+    Returns (per patent-area-year counts with columns area_code, year, valid, high_value) and
+    (criteria counts with columns area_code, year, criterion, count); area 441600 rows there are
+    the patents mapped to the city only — the caller adds the city totals.
+    """
+    inv = inventions(tables, plan)
+    hv = plan.settings["high_value"]
+    pledge_year = inv["application_no"].map(_pledge_years(tables, plan)).to_numpy(dtype="float64")
+    award_year = inv["application_no"].map(_award_years(tables, plan)).to_numpy(dtype="float64")
+    grant, lapse, applied = inv["grant_date"], inv["lapse_date"], inv["application_date"]
+    counts, criteria = [], []
+    for year in years:
+        end = _year_end(year)
+        valid = ((grant <= end) & (lapse.isna() | (lapse > end))).to_numpy()
+        flags = {
+            "sei": inv["sei"].to_numpy(),
+            "overseas_family": inv["overseas_family"].to_numpy(),
+            "maintained": (applied < end - pd.DateOffset(years=hv["maintained_years"])).to_numpy(),
+            "pledge": np.nan_to_num(pledge_year, nan=np.inf) <= year,
+            "award": np.nan_to_num(award_year, nan=np.inf) <= year,
+        }
+        high = valid & np.logical_or.reduce(list(flags.values()))
+        frame = pd.DataFrame({"area_code": inv["area_code"], "valid": valid, "high_value": high})
+        per_area = frame.groupby("area_code", observed=True)[["valid", "high_value"]].sum()
+        counts.append(per_area.assign(year=year).reset_index())
+        for name, flag in flags.items():
+            hits = pd.Series(valid & flag).groupby(inv["area_code"]).sum()
+            criteria.append(pd.DataFrame({"area_code": hits.index, "year": year, "criterion": name,
+                                          "count": hits.to_numpy()}))
+    return pd.concat(counts, ignore_index=True), pd.concat(criteria, ignore_index=True)

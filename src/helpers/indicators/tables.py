@@ -1,0 +1,53 @@
+"""The cleaned tables an evaluation reads, loaded once, with what each source covers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass
+class Tables:
+    """Clean tables by source name, plus the processed folder's manifest and accounts."""
+
+    clean: dict[str, pd.DataFrame]
+    manifest: dict = field(default_factory=dict)
+    reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    files: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def has(self, source: str) -> bool:
+        return source in self.clean
+
+    def get(self, source: str) -> pd.DataFrame | None:
+        return self.clean.get(source)
+
+    def rows(self, source: str) -> int:
+        table = self.clean.get(source)
+        return 0 if table is None else len(table)
+
+    @classmethod
+    def load(cls, processed_dir: Path) -> Tables:
+        """Read data/processed (as written by `helpers clean`)."""
+        processed_dir = Path(processed_dir)
+        clean_dir = processed_dir / "clean"
+        if not clean_dir.is_dir():
+            raise FileNotFoundError(f"没有清洗后的数据：{clean_dir}（请先运行 python -m helpers clean）")
+        clean = {p.stem: pd.read_parquet(p) for p in sorted(clean_dir.glob("*.parquet"))}
+        manifest_file = processed_dir / "manifest.json"
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
+
+        def optional(name: str) -> pd.DataFrame:
+            path = processed_dir / f"{name}.parquet"
+            return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
+
+        return cls(clean, manifest, optional("reconciliation"), optional("warnings"), optional("files"))
+
+    @classmethod
+    def from_run(cls, run) -> Tables:
+        """From an in-memory cleaning run (helpers.cleaning.CleanRun)."""
+        return cls({name: r.clean for name, r in run.results.items()}, run.manifest,
+                   run.table("reconciliation"), run.table("warnings"), run.table("files"))
