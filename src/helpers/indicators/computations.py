@@ -104,14 +104,17 @@ def active_at_year_end(tables: Tables, plan: Plan, years: list[int], table: str,
     """Rows started on or before 31 Dec Y and not ended by then (registrations, nodes, products)."""
     frame = tables.get(table)
     kept = _filtered(frame, where)
-    parts = []
+    counts = []
     for y in years:
         alive = kept[start] <= _year_end(y)
         if end:
             alive &= kept[end].isna() | (kept[end] > _year_end(y))
-        parts.append(kept[alive].assign(_year=y))
-    stacked = pd.concat(parts) if parts else kept.assign(_year=[])
-    return Computed(additive(stacked, stacked["_year"], None, years, _stock_covered(tables, frame, years)))
+        per_area = alive.groupby(kept["area_code"].astype("str")).sum()
+        counts.append(pd.DataFrame({"area_code": per_area.index, "year": y, "count": per_area.to_numpy()}))
+    stacked = pd.concat(counts, ignore_index=True)
+    values = additive(stacked, stacked["year"], stacked["count"], years, _stock_covered(tables, frame, years))
+    values["rows"] = values["value"].fillna(0).astype("int64")
+    return Computed(values)
 
 
 def population(tables: Tables, years: list[int]) -> pd.Series:
@@ -131,7 +134,10 @@ def population(tables: Tables, years: list[int]) -> pd.Series:
 
 def per_capita(tables: Tables, plan: Plan, years: list[int], high_value: bool) -> Computed:
     """Invention patents (all valid, or high-value) at year end per 10 000 residents."""
-    counts, criteria = patent_stock.stock_by_year(tables, plan, years)
+    key = ("patent_stock", tuple(years))
+    if key not in tables.cache:  # I01 and I02 share one pass over the patents
+        tables.cache[key] = patent_stock.stock_by_year(tables, plan, years)
+    counts, criteria = tables.cache[key]
     column = "high_value" if high_value else "valid"
     covered = _stock_covered(tables, tables.get("patents"), years)
     stock = additive(counts, counts["year"], counts[column], years, covered).set_index(["area_code", "year"])
@@ -183,18 +189,27 @@ def settle_rate(tables: Tables, plan: Plan, years: list[int], table: str) -> Com
 
 
 def _internal(clients: pd.Series, networks: list[str]) -> pd.Series:
-    nets = [ipaddress.ip_network(n) for n in networks]
-
-    def one(text: str) -> bool:
-        try:
-            address = ipaddress.ip_address(text)
-        except ValueError:
-            return False
-        return any(address.version == n.version and address in n for n in nets)
-
-    codes, uniques = pd.factorize(clients)
-    flags = np.array([one(u) for u in uniques] + [False])
-    return pd.Series(flags[codes], index=clients.index)
+    """Clients in the internal networks; IPv4 by integer masks (vectorised), IPv6 by exact network test."""
+    parts = pc.extract_regex(pa.array(clients, type=pa.large_string()),
+                             r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})$")
+    octet = [pc.cast(pc.struct_field(parts, k), pa.int64()).to_numpy(zero_copy_only=False) for k in "abcd"]
+    ipv4 = np.nan_to_num(((octet[0] * 256 + octet[1]) * 256 + octet[2]) * 256 + octet[3], nan=-1).astype("int64")
+    hits = np.zeros(len(clients), dtype=bool)
+    v6 = []
+    for net in map(ipaddress.ip_network, networks):
+        if net.version == 4:
+            hits |= (ipv4 >= 0) & ((ipv4 & int(net.netmask)) == int(net.network_address))
+        else:
+            v6.append(net)
+    if v6:
+        candidates = clients[clients.str.contains(":", regex=False, na=False)]
+        for index, text in candidates.items():
+            try:
+                address = ipaddress.ip_address(text)
+            except ValueError:
+                continue
+            hits[clients.index.get_loc(index)] |= any(address in net for net in v6)
+    return pd.Series(hits, index=clients.index)
 
 
 def visitor_filters(logs: pd.DataFrame, plan: Plan) -> dict[str, pd.Series]:
@@ -204,7 +219,8 @@ def visitor_filters(logs: pd.DataFrame, plan: Plan) -> dict[str, pd.Series]:
     bots = pc.match_substring_regex(agent, "|".join(cfg["bot_words"]), ignore_case=True)
     path = pc.utf8_lower(pa.array(logs["path"].astype("str"), type=pa.large_string()))
     path = pc.replace_substring_regex(path, r"[?#].*$", "")
-    static = pc.match_substring_regex(path, "(" + "|".join(s.replace(".", r"\.") for s in cfg["static_suffixes"]) + ")$")
+    suffixes = "|".join(s.replace(".", r"\.") for s in cfg["static_suffixes"])
+    static = pc.match_substring_regex(path, f"({suffixes})$")
     status = logs["status"]
     return {
         "bot": pd.Series(bots, index=logs.index, dtype="boolean").fillna(False).astype(bool),

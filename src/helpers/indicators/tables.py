@@ -18,6 +18,7 @@ class Tables:
     reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cache: dict = field(default_factory=dict, repr=False)  # results shared between computations
 
     def has(self, source: str) -> bool:
         return source in self.clean
