@@ -35,11 +35,11 @@ def grid(years: list[int]) -> pd.MultiIndex:
     return pd.MultiIndex.from_product([areas.load().codes, years], names=["area_code", "year"])
 
 
-def _year_end(year: int) -> pd.Timestamp:
+def year_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=year, month=12, day=31)
 
 
-def _filtered(frame: pd.DataFrame, where: dict | None = None, exclude: dict | None = None) -> pd.DataFrame:
+def filtered(frame: pd.DataFrame, where: dict | None = None, exclude: dict | None = None) -> pd.DataFrame:
     keep = pd.Series(True, index=frame.index)
     for column, allowed in (where or {}).items():
         keep &= frame[column].isin(allowed)
@@ -73,7 +73,7 @@ def count_in_year(tables: Tables, plan: Plan, years: list[int], table: str, date
     """Rows whose `date` falls in Y (e.g. cases closed in Y)."""
     frame = tables.get(table)
     covered = set(_event_years(frame, date).dropna().astype(int))
-    kept = _filtered(frame, where, exclude)
+    kept = filtered(frame, where, exclude)
     return Computed(additive(kept, _event_years(kept, date), None, years, covered))
 
 
@@ -103,12 +103,12 @@ def active_at_year_end(tables: Tables, plan: Plan, years: list[int], table: str,
                        end: str | None = None, where: dict | None = None) -> Computed:
     """Rows started on or before 31 Dec Y and not ended by then (registrations, nodes, products)."""
     frame = tables.get(table)
-    kept = _filtered(frame, where)
+    kept = filtered(frame, where)
     counts = []
     for y in years:
-        alive = kept[start] <= _year_end(y)
+        alive = kept[start] <= year_end(y)
         if end:
-            alive &= kept[end].isna() | (kept[end] > _year_end(y))
+            alive &= kept[end].isna() | (kept[end] > year_end(y))
         per_area = alive.groupby(kept["area_code"].astype("str")).sum()
         counts.append(pd.DataFrame({"area_code": per_area.index, "year": y, "count": per_area.to_numpy()}))
     stacked = pd.concat(counts, ignore_index=True)

@@ -37,10 +37,6 @@ def ipc_to_sei(ipc: pd.Series) -> pd.Series:
     return pd.Series(pd.api.extensions.take(mapped.array, codes, allow_fill=True), index=ipc.index)
 
 
-def _year_end(year: int) -> pd.Timestamp:
-    return pd.Timestamp(year=year, month=12, day=31)
-
-
 def inventions(tables: Tables, plan: Plan) -> pd.DataFrame:
     """The invention patents that can ever be valid, with their static high-value flags."""
     patents = tables.get("patents")
@@ -93,7 +89,7 @@ def stock_by_year(tables: Tables, plan: Plan, years: list[int]) -> tuple[pd.Data
     grant, lapse, applied = inv["grant_date"], inv["lapse_date"], inv["application_date"]
     counts, criteria = [], []
     for year in years:
-        end = _year_end(year)
+        end = pd.Timestamp(year=year, month=12, day=31)
         valid = ((grant <= end) & (lapse.isna() | (lapse > end))).to_numpy()
         flags = {
             "sei": inv["sei"].to_numpy(),
