@@ -25,9 +25,10 @@ install: $(STAMP)
 sample-data: $(STAMP)
 	$(PY) -m helpers sample-data --out $(RAW) --if-empty
 
-## Run the whole pipeline on data/raw (sample data first if it is empty): clean into data/processed
+## Run the whole pipeline on data/raw (sample data first if it is empty): clean, evaluate, workbook
 report: sample-data
 	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED)
+	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports
 
 ## Run the test suite
 test: $(STAMP)

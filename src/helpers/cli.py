@@ -30,6 +30,17 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help="clean every source into typed tables with a full account")
     clean.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     clean.add_argument("--out", type=Path, default=Path(paths["processed_dir"]))
+    indicators = commands.add_parser("indicators", help="compute the plan's indicators from a raw folder (CSV)")
+    indicators.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
+    indicators.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    indicators.add_argument("--evaluate", action="store_true", help="write the evaluation table of --year instead")
+    indicators.add_argument("--year", type=int, help="evaluation year (with --evaluate; default: latest with data)")
+    indicators.add_argument("--processed-out", type=Path, help="also keep the cleaned tables in this folder")
+
+    evaluate = commands.add_parser("evaluate", help="print the city's evaluation and write the indicator workbook")
+    evaluate.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
+    evaluate.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
+    evaluate.add_argument("--year", type=int, help="evaluation year (default: the latest year with data)")
     return parser
 
 
@@ -39,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         return _sample_data(args)
     if args.command == "clean":
         return _clean(args)
+    if args.command == "indicators":
+        return _indicators(args)
+    if args.command == "evaluate":
+        return _evaluate(args)
     return 2
 
 
@@ -64,4 +79,33 @@ def _clean(args: argparse.Namespace) -> int:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     print(reconciliation_summary(run))
+    return 0
+
+
+def _indicators(args: argparse.Namespace) -> int:
+    from helpers import assessment
+    from helpers.cleaning import RawDirError
+
+    try:
+        tables = assessment.tables_for(args.raw_dir, args.processed_out)
+        frame = assessment.indicator_csv(tables, args.year if args.evaluate else None, evaluate=args.evaluate)
+    except (RawDirError, assessment.EvaluationError) as problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(args.out, index=False, encoding="utf-8")
+    print(f"wrote {len(frame)} rows to {args.out}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from helpers import assessment
+
+    try:
+        result = assessment.evaluate_year(args.processed, args.reports, args.year)
+    except (FileNotFoundError, assessment.EvaluationError) as problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
+    print(result.city_table)
+    print(f"\n工作簿：{result.workbook}")
     return 0

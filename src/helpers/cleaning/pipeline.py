@@ -14,6 +14,7 @@ import pandas as pd
 
 from helpers import schemas
 from helpers.cleaning.run import SourceResult, catalog, clean_source, source_files
+from helpers.safety import neutralise_frame
 
 PROVENANCE = "PROVENANCE.json"
 
@@ -36,6 +37,14 @@ class CleanRun:
     def table(self, part: str) -> pd.DataFrame:
         frames = [getattr(r, part) for r in self.results.values() if len(getattr(r, part))]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def reasons(self) -> pd.DataFrame:
+        """Rows set aside per source, file, outcome and reason (the quarantine in counts)."""
+        quarantine = self.table("quarantine")
+        if quarantine.empty:
+            return pd.DataFrame(columns=["source", "file", "outcome", "reason", "rows"])
+        keys = ["source", "file", "outcome", "reason"]
+        return quarantine.groupby(keys, sort=True).size().rename("rows").reset_index()
 
 
 def check_raw_dir(raw_dir: Path) -> None:
@@ -117,8 +126,8 @@ def write(run: CleanRun, out_dir: Path) -> None:
     for stale in [*(out_dir / "clean").glob("*.parquet"), *(out_dir / "quarantine").glob("*.parquet")]:
         if stale.stem not in run.results:
             stale.unlink()
-    for part in ("reconciliation", "files", "warnings"):
-        table = run.table(part)
+    for part in ("reconciliation", "files", "warnings", "reasons"):
+        table = run.reasons() if part == "reasons" else run.table(part)
         _atomic_parquet(table, out_dir / f"{part}.parquet")
-        table.to_csv(out_dir / f"{part}.csv", index=False, encoding="utf-8-sig")
+        neutralise_frame(table).to_csv(out_dir / f"{part}.csv", index=False, encoding="utf-8-sig")
     (out_dir / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -18,6 +18,7 @@ class Tables:
     reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
     cache: dict = field(default_factory=dict, repr=False)  # results shared between computations
 
     def has(self, source: str) -> bool:
@@ -45,10 +46,11 @@ class Tables:
             path = processed_dir / f"{name}.parquet"
             return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
 
-        return cls(clean, manifest, optional("reconciliation"), optional("warnings"), optional("files"))
+        return cls(clean, manifest, optional("reconciliation"), optional("warnings"), optional("files"),
+                   optional("reasons"))
 
     @classmethod
     def from_run(cls, run) -> Tables:
         """From an in-memory cleaning run (helpers.cleaning.CleanRun)."""
         return cls({name: r.clean for name, r in run.results.items()}, run.manifest,
-                   run.table("reconciliation"), run.table("warnings"), run.table("files"))
+                   run.table("reconciliation"), run.table("warnings"), run.table("files"), run.reasons())

@@ -1,0 +1,121 @@
+"""One year's assessment from cleaned tables: indicator values, evaluation, flagship targets, workbook."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import __version__, areas, config
+from helpers.cleaning import clean_all
+from helpers.indicators import Tables, compute_values, evaluate, high_value_breakdown, load_plan
+from helpers.indicators.engine import covered_years
+from helpers.indicators.flagship import evaluate_flagship
+from helpers.workbook import write_workbook
+
+CSV_COLUMNS = ["indicator", "area_code", "year", "value"]
+
+
+class EvaluationError(Exception):
+    """The data cannot support the requested evaluation (a message for people)."""
+
+
+@dataclass
+class Assessment:
+    """Everything one evaluation year produced."""
+
+    year: int
+    values: pd.DataFrame
+    evaluation: pd.DataFrame
+    flagship: pd.DataFrame
+    workbook: Path
+    city_table: str
+
+
+def _raw_fingerprint(raw_dir: Path) -> str:
+    """Changes when any raw file, the code version or the configuration changes."""
+    digest = hashlib.sha256(f"{__version__}|{raw_dir.resolve()}".encode())
+    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    for conf in sorted((config.project_root() / "conf").rglob("*.yaml")):
+        digest.update(conf.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def tables_for(raw_dir: Path, processed_out: Path | None = None) -> Tables:
+    """Clean `raw_dir` into a cache (or into `processed_out` when asked) and load the tables."""
+    raw_dir = Path(raw_dir)
+    if processed_out is not None:
+        return Tables.from_run(clean_all(raw_dir, processed_out))
+    cache = config.project_root() / config.load("paths")["cache_dir"] / "clean" / _raw_fingerprint(raw_dir)
+    if (cache / "manifest.json").is_file():
+        return Tables.load(cache)
+    return Tables.from_run(clean_all(raw_dir, cache))
+
+
+def latest_year(values: pd.DataFrame) -> int:
+    plan = load_plan()
+    years = [y for y in covered_years(values) if plan.base_year < y <= plan.target_year]
+    if not years:
+        raise EvaluationError(f"数据中没有 {plan.base_year + 1}–{plan.target_year} 年的任何指标值，无法评估")
+    return max(years)
+
+
+def _check_year(year: int) -> int:
+    plan = load_plan()
+    if not plan.base_year < year <= plan.target_year:
+        raise EvaluationError(f"评估年度应在 {plan.base_year + 1}–{plan.target_year} 之间，收到 {year}")
+    return year
+
+
+def indicator_csv(tables: Tables, year: int | None = None, *, evaluate: bool = False) -> pd.DataFrame:
+    """The CLI's CSV: long values (indicator, area_code, year, value), or the evaluation table of `year`."""
+    values = compute_values(tables)
+    if evaluate:
+        return evaluate_values(values, year)
+    years = covered_years(values)
+    out = values[values["year"].isin(years)][CSV_COLUMNS].copy()
+    out["value"] = out["value"].round(4)
+    return out.reset_index(drop=True)
+
+
+def evaluate_values(values: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    return evaluate(values, _check_year(year) if year else latest_year(values))
+
+
+def city_table(evaluation: pd.DataFrame) -> str:
+    """The city's evaluation as an aligned text table for the terminal."""
+    plan = load_plan()
+    decimals = {i.id: i.decimals for i in plan.indicators}
+    city = evaluation[evaluation["area_code"] == areas.load().city_code]
+    symbols = {k: v["symbol"] for k, v in config.load("evaluation")["statuses"].items()}
+
+    def number(value: float, places: int) -> str:
+        return "—" if pd.isna(value) else f"{value:,.{places}f}"
+
+    first = city.iloc[0]
+    lines = [f"{first['area_name']} {int(first['year'])} 年指标评估（序时进度 {first['tau']:.0%}）", ""]
+    for _, row in city.iterrows():
+        places = decimals[row["indicator"]]
+        ratio = "" if pd.isna(row["ratio"]) else f"r={row['ratio']:.2f}"
+        value, target = number(row["value"], places), number(row["target"], places)
+        status = f"{symbols[row['status']]} {row['status_label']}"
+        lines.append(f"{row['indicator']} {row['name'][:22]:　<22} {value:>12} {row['unit']:<5} 目标 {target:>8}  "
+                     f"{ratio:<8} {status}")
+    return "\n".join(lines)
+
+
+def evaluate_year(processed: Path, reports: Path, year: int | None = None) -> Assessment:
+    """Values, evaluation and flagship targets of `year` from data/processed; writes the workbook."""
+    tables = Tables.load(processed)
+    values = compute_values(tables)
+    year = _check_year(year) if year else latest_year(values)
+    evaluation = evaluate(values, year)
+    flagship = evaluate_flagship(tables, values, year)
+    workbook = write_workbook(Path(reports) / str(year) / f"indicators_{year}.xlsx", tables, values, evaluation,
+                              flagship, high_value_breakdown(tables), year)
+    return Assessment(year, values, evaluation, flagship, workbook, city_table(evaluation))
+
