@@ -53,11 +53,11 @@ class Context:
 
     def days_in_year(self, years: np.ndarray) -> pd.Series:
         """A uniformly drawn date within each given year."""
-        years = np.asarray(years, dtype=int)
-        starts = pd.to_datetime(pd.DataFrame({"year": years, "month": 1, "day": 1}))
-        ends = pd.to_datetime(pd.DataFrame({"year": years + 1, "month": 1, "day": 1}))
-        length = (ends - starts).dt.days.to_numpy()
-        return starts + pd.to_timedelta(self.rng.integers(0, length), unit="D")
+        years = np.asarray(years, dtype=np.int64)
+        starts = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+        length = ((years - 1969).astype("datetime64[Y]").astype("datetime64[D]") - starts).astype(np.int64)
+        days = starts + self.rng.integers(0, length).astype("timedelta64[D]")
+        return pd.Series(days.astype("datetime64[s]"))
 
     def area_shares(self, year: int, weights: dict[str, float], tilt: dict[str, float] | None = None) -> np.ndarray:
         """Shares of the configured areas in `year`: base weights, each tilted by its yearly drift after base."""
@@ -67,6 +67,17 @@ class Context:
             drift = np.array([tilt[a] for a in areas], dtype=float)
             base = base * (1 + drift) ** max(0, year - self.cfg["base_year"])
         return base / base.sum()
+
+    def areas_for(
+        self, years: np.ndarray, weights: dict[str, float], tilt: dict[str, float] | None = None
+    ) -> np.ndarray:
+        """An area per row, drawn with the (tilted) shares of the row's year."""
+        years = np.asarray(years, dtype=int)
+        out = np.empty(len(years), dtype=object)
+        for year in np.unique(years):
+            mask = years == year
+            out[mask] = self.pick(self.cfg["areas"], int(mask.sum()), p=self.area_shares(int(year), weights, tilt))
+        return out
 
 
 def apportion(total: int, weights: np.ndarray) -> np.ndarray:

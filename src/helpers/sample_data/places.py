@@ -48,8 +48,11 @@ def addresses(ctx: Context, areas: np.ndarray) -> pd.Series:
     county = pd.Series([ctx.area_names[a] for a in areas], dtype=object)
     short = pd.Series([ctx.short_names.get(a, "") for a in areas], dtype=object)
     town = _per_area(ctx, areas, places["towns"])
-    tail = (pd.Series(ctx.pick(places["streets"], n), dtype=object)
-            + ctx.rng.integers(1, 300, n).astype(str).astype(object) + "号")
+    tail = (
+        pd.Series(ctx.pick(places["streets"], n), dtype=object)
+        + ctx.rng.integers(1, 300, n).astype(str).astype(object)
+        + "号"
+    )
     postcode = pd.Series([places["postcodes"][a] for a in areas], dtype=object)
     spelled = {
         "full": "广东省河源市" + county + town + tail,
@@ -66,7 +69,9 @@ def addresses(ctx: Context, areas: np.ndarray) -> pd.Series:
     city = areas == CITY
     city_street = pd.Series(ctx.pick(places["county_streets"], n), dtype=object)
     on_county_street = ctx.rng.random(n) < ctx.cfg["city_street_share"]
-    city_tail = tail.where(~on_county_street, city_street + ctx.rng.integers(1, 300, n).astype(str).astype(object) + "号")
+    city_tail = tail.where(
+        ~on_county_street, city_street + ctx.rng.integers(1, 300, n).astype(str).astype(object) + "号"
+    )
     out[city] = (pd.Series(ctx.pick(["河源市", "广东省河源市"], n), dtype=object) + city_tail)[city]
     return out
 
@@ -74,7 +79,7 @@ def addresses(ctx: Context, areas: np.ndarray) -> pd.Series:
 def with_postcode(address: pd.Series, areas: np.ndarray, ctx: Context) -> pd.Series:
     """CNIPA style: the postcode first (`517000 广东省河源市…`) unless the address has one already."""
     codes = pd.Series([ctx.cfg["places"]["postcodes"][a] for a in areas], index=address.index, dtype=object)
-    has = address.str.match(r"^\d{6}")
+    has = address.fillna("").str.match(r"^\d{6}")
     return address.where(has, codes + " " + address)
 
 
