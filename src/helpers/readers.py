@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import charset_normalizer
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helpers import config
@@ -294,11 +296,13 @@ def read_log_lines(path: Path) -> RawTable:
     table = pacsv.read_csv(
         pa.BufferReader(data),
         read_options=pacsv.ReadOptions(column_names=["line"], encoding="utf8"),
-        parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
+        parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
+                                         ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}),
     )
-    frame = table.to_pandas()
-    frame[LINE] = range(1, len(frame) + 1)
+    # numbered before blank lines are dropped, so that the numbers are the file's own lines
+    table = table.append_column(LINE, pa.array(np.arange(1, table.num_rows + 1)))
+    frame = table.filter(pc.not_equal(pc.utf8_trim_whitespace(table["line"]), "")).to_pandas()
     return RawTable(frame=frame, columns={"line": "line"}, encoding="utf-8", header_line=None)
 
 

@@ -155,6 +155,7 @@ def assign_area(rows: Rows) -> pd.Series:
     d = rows.data
     city = areas.load().city_code
     area = pd.Series(pd.NA, index=d.index, dtype="str")
+    city_cell = pd.Series(False, index=d.index)  # a registry's county cell or code naming only the city
     for how, name in rows.spec.get("area", {}).items():
         if name not in d:
             continue
@@ -165,10 +166,15 @@ def assign_area(rows: Rows) -> pd.Series:
         decided = mapped.notna() & (mapped != areas.OUT_OF_SCOPE)
         if how in {"county", "code"}:  # an explicit county or code outside Heyuan is final
             decided |= text.notna() & (mapped == areas.OUT_OF_SCOPE)
+            if rows.spec["scope"] == "registry":  # a ledger's own 河源市 means city level, a registry's "no county"
+                city_cell |= area.isna() & decided & (mapped == city)
         if how == "address" and rows.spec["scope"] == "registry":
             decided |= mapped.notna()
         if how == "court_case_no":
             decided |= mapped.notna()
+        # the city is in scope, but a later rule (the address) may still name the county
+        decided &= ~city_cell | mapped.isin(areas.load().county_codes)
         area = area.fillna(mapped.where(decided))
+    area = area.fillna(pd.Series(city, index=d.index, dtype="str").where(city_cell))
     fallback = areas.OUT_OF_SCOPE if rows.spec["scope"] == "registry" else city
     return area.fillna(fallback)

@@ -1,0 +1,198 @@
+"""Fixture writers and the accounting check shared by the cleaning tests.
+
+Every fixture is a small file written into pytest's tmp_path by the helpers below (never a committed
+binary). `clean(raw)` runs the real cleaner and checks the contract's accounts on every call.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("HELPERS_ROOT", str(REPO))
+
+from helpers import config  # noqa: E402  (after HELPERS_ROOT is set)
+from helpers.cleaning import CleanRun, clean_all  # noqa: E402
+
+OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
+REASONS = set(config.load("cleaning")["reasons"])
+FILE_REASONS = set(config.load("cleaning")["file_reasons"])
+
+# Minimal headers of a few sources (canonical labels), reused by many tests.
+PATENT_HEADER = ["申请号", "申请日", "申请人", "申请人地址"]
+LEDGER_HEADER = ["案件编号", "受理日期", "案件类型", "所在区县"]  # assistance_cases
+
+
+# ----------------------------------------------------------------------------- fixture writers
+def _folder(raw: Path, source: str) -> Path:
+    folder = raw / source
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def write_csv(
+    raw: Path,
+    source: str,
+    name: str,
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    encoding: str = "utf-8",
+    preamble: Iterable[str | Sequence[object]] = (),
+    delimiter: str = ",",
+) -> Path:
+    """raw/<source>/<name>: an optional preamble (a str is written as one raw line), the header, the rows."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    for line in preamble:
+        if isinstance(line, str):
+            buf.write(line + "\r\n")
+        else:
+            writer.writerow(line)
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    path = _folder(raw, source) / name
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(
+    raw: Path,
+    source: str,
+    name: str,
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    title: str | None = None,
+) -> Path:
+    """raw/<source>/<name> as a real xlsx: strings stay strings (no formulas), numbers are numeric cells,
+    datetimes are date-formatted cells; `title` goes into a merged row above the header."""
+    import xlsxwriter
+
+    path = _folder(raw, source) / name
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
+    sheet = book.add_worksheet("导出")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    top = 0
+    if title is not None:
+        sheet.merge_range(0, 0, 0, max(len(header) - 1, 1), title)
+        top = 1
+    for col, cell in enumerate(header):
+        sheet.write_string(top, col, str(cell))
+    for r, row in enumerate(rows, start=top + 1):
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, dt.datetime | dt.date):
+                sheet.write_datetime(r, col, value, date_format)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, col, value)
+            else:
+                sheet.write_string(r, col, str(value))
+    book.close()
+    return path
+
+
+def write_bytes(raw: Path, source: str, name: str, data: bytes) -> Path:
+    path = _folder(raw, source) / name
+    path.write_bytes(data)
+    return path
+
+
+def write_log(raw: Path, name: str, lines: Iterable[str], gz: bool = False) -> Path:
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    return write_bytes(raw, "web_logs", name, gzip.compress(data) if gz else data)
+
+
+# ----------------------------------------------------------------------------- an independent check-char oracle
+def cn_check(digits: str) -> str:
+    """The contract's mod-11 check char (weights 2..9,2..5 for 12 digits; 2..9 for 8), written independently."""
+    weights = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5] if len(digits) == 12 else [2, 3, 4, 5, 6, 7, 8, 9]
+    assert len(digits) in (8, 12)
+    return "0123456789X"[sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11]
+
+
+def app_no(digits: str) -> str:
+    """`202110123456` → `202110123456.<check>`."""
+    return f"{digits}.{cn_check(digits)}"
+
+
+def wrong_check(digits: str) -> str:
+    right = cn_check(digits)
+    return f"{digits}.{'1' if right != '1' else '2'}"
+
+
+# ----------------------------------------------------------------------------- running and accounting
+def assert_accounts(run: CleanRun) -> None:
+    """The contract's accounts, for every file of every source of a run:
+    rows_in = clean + duplicate + rejected + out_of_scope; the clean table and the quarantine hold exactly
+    those rows (the quarantine: every non-clean row, with its line and a listed reason code); a rejected
+    file has a listed reason, a message, and no rows."""
+    recon = run.table("reconciliation")
+    assert len(recon), "a run with data must have a reconciliation"
+    assert (recon["rows_in"] == recon[OUTCOMES].sum(axis=1)).all(), recon
+    files = run.table("files")
+    assert len(files) == len(recon)
+    for source, result in run.results.items():
+        r = result.reconciliation.set_index("file")
+        q = result.quarantine
+        assert len(result.clean) == r["clean"].sum()
+        assert len(q) == r[["duplicate", "rejected", "out_of_scope"]].to_numpy().sum()
+        assert (q["outcome"] != "clean").all()
+        assert set(q["reason"]) <= REASONS, set(q["reason"]) - REASONS
+        assert (q.loc[q["outcome"] == "duplicate", "reason"] == "duplicate").all()
+        assert (q.loc[q["outcome"] == "out_of_scope", "reason"] == "out_of_scope").all()
+        assert (~q.loc[q["outcome"] == "rejected", "reason"].isin(["duplicate", "out_of_scope"])).all()
+        assert (q["line"] >= 1).all()
+        clean_per_file = result.clean["source_file"].astype(str).value_counts()
+        for file, numbers in r.iterrows():
+            assert clean_per_file.get(file, 0) == numbers["clean"], (source, file)
+            in_q = q[q["file"] == file]["outcome"].value_counts()
+            for outcome in ("duplicate", "rejected", "out_of_scope"):
+                assert in_q.get(outcome, 0) == numbers[outcome], (source, file, outcome)
+        report = result.files
+        bad = report[report["status"] != "ok"]
+        assert set(bad["reason"]) <= FILE_REASONS, set(bad["reason"]) - FILE_REASONS
+        assert bad["message"].map(lambda m: isinstance(m, str) and m.strip() != "").all()
+        assert (r.loc[bad["file"], "rows_in"] == 0).all()
+    warnings = run.table("warnings")
+    if len(warnings):
+        assert (warnings["rows"] > 0).all()
+
+
+def clean(raw: Path, sources: list[str] | None = None) -> CleanRun:
+    """Run the real cleaner on raw and check the accounts."""
+    run = clean_all(raw, sources=sources)
+    assert_accounts(run)
+    return run
+
+
+def recon_of(run: CleanRun, source: str, file: str) -> dict[str, object]:
+    table = run.results[source].reconciliation.set_index("file")
+    return table.loc[f"{source}/{file}"].to_dict()
+
+
+def file_status(run: CleanRun, source: str, file: str) -> dict[str, object]:
+    table = run.table("files").set_index("file")
+    return table.loc[f"{source}/{file}"].to_dict()
+
+
+def rejects(run: CleanRun, source: str) -> pd.DataFrame:
+    q = run.results[source].quarantine
+    return q[q["outcome"] == "rejected"].reset_index(drop=True)
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    return folder

@@ -1,0 +1,82 @@
+"""Area mapping rules of the contract's "Areas" section (unit level; end to end in test_cleaning_dirt)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import areas
+
+OUT = areas.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    "address, code",
+    [
+        ("517000 广东省河源市源城区越王大道1号", "441602"),  # postcode first, then province
+        ("517000广东省河源市源城区越王大道1号", "441602"),
+        ("广东省河源市紫金县紫城镇", "441621"),
+        ("广东河源", "441600"),
+        ("广东河源市连平县", "441623"),
+        ("河源市高新区科技大道", "441602"),
+        ("河源高新区兴业大道", "441602"),
+        ("河源市高新技术产业开发区", "441602"),
+        ("广东省河源市江东新区", "441625"),
+        ("江东新区古竹镇", "441625"),
+        ("龙川老隆镇", "441622"),
+        ("河源市和平路8号", "441600"),  # 和平 + 路 is a street
+        ("源城区和平路8号", "441602"),  # the county named earliest wins
+        ("河源市东源街12号", "441600"),
+        ("河源市紫金大道", "441600"),
+        ("和平县阳明镇", "441624"),
+        ("和平阳明镇", "441624"),
+        ("东源县仙塘镇", "441625"),
+        ("连平县元善镇", "441623"),
+        ("广东省广州市天河区", OUT),
+        ("广东省惠州市惠城区", OUT),
+        ("北京市海淀区", OUT),
+    ],
+)
+def test_address_to_area(address, code):
+    assert areas.address_to_area(address) == code
+
+
+@pytest.mark.parametrize(
+    "cell, code",
+    [
+        ("紫金", "441621"),
+        ("紫金县", "441621"),
+        ("东源", "441625"),
+        ("东源县", "441625"),
+        ("源城区", "441602"),
+        ("441624", "441624"),
+        ("441600", "441600"),
+        ("河源市", "441600"),
+        ("市本级", "441600"),
+        ("惠城区", OUT),
+        ("441302", OUT),
+        ("江东新区", "441625"),
+    ],
+)
+def test_county_cell_to_area(cell, code):
+    assert areas.county_to_area(cell) == code
+
+
+@pytest.mark.parametrize(
+    "case_no, code",
+    [
+        ("（2021）粤16民初123号", "441600"),
+        ("(2021)粤1621民初5号", "441621"),
+        ("（2022）粤1602民初7号", "441602"),
+        ("（2022）粤民终45号", "441600"),
+        ("（2021）粤0304民初1号", OUT),
+        ("不是案号", OUT),
+    ],
+)
+def test_court_case_to_area(case_no, code):
+    assert areas.court_case_to_area(case_no) == code
+
+
+def test_map_series_keeps_missing_values_missing():
+    out = areas.map_series(pd.Series(["龙川老隆镇", None, "龙川老隆镇"], dtype="str"), "address")
+    assert out[0] == out[2] == "441622" and pd.isna(out[1])

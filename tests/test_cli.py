@@ -1,0 +1,70 @@
+"""`python -m helpers clean`: data problems give a message and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import LEDGER_HEADER, PATENT_HEADER, REPO, app_no, write_bytes, write_csv
+from helpers import cli
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "helpers", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    )
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty"])
+def test_unusable_raw_folder(tmp_path, kind):
+    raw = tmp_path / "raw"
+    if kind == "empty":
+        (raw / "patents").mkdir(parents=True)  # a source folder with no data file is still empty
+        (raw / "patents" / "readme.docx").write_text("not an extract")
+    result = run_cli("clean", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert str(raw) in message
+    assert ("找不到原始数据目录" if kind == "missing" else "原始数据目录为空") in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_broken_file_still_cleans_and_names_it(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    write_csv(
+        raw, "patents", "good.csv", PATENT_HEADER, [[app_no("202110000001"), "2021-03-05", "A公司", "河源市紫金县"]]
+    )
+    write_bytes(raw, "patents", "broken.csv", bytes(range(256)) * 4)
+    write_csv(raw, "assistance_cases", "a.csv", LEDGER_HEADER, [["C1", "2021-03-05", "调解", "紫金"]])
+    out = tmp_path / "out"
+    assert cli.main(["clean", "--raw-dir", str(raw), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert "patents/broken.csv" in captured.out
+    assert "二进制" in captured.out  # the plain-language reason
+    assert "来源缺失：copyright" in captured.out
+    files = pd.read_csv(out / "files.csv", encoding="utf-8-sig").set_index("file")
+    assert files.loc["patents/broken.csv", "status"] == "rejected"
+    assert files.loc["patents/broken.csv", "reason"] == "binary"
+    recon = pd.read_parquet(out / "reconciliation.parquet")
+    assert (recon["rows_in"] == recon[["clean", "duplicate", "rejected", "out_of_scope"]].sum(axis=1)).all()
+    assert len(pd.read_parquet(out / "clean" / "patents.parquet")) == 1
+    assert len(pd.read_parquet(out / "clean" / "assistance_cases.parquet")) == 1
+    assert (out / "quarantine" / "patents.parquet").is_file() and (out / "manifest.json").is_file()
+
+
+def test_broken_file_run_exits_zero_as_a_process(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw, "assistance_cases", "a.csv", LEDGER_HEADER, [["C1", "2021-03-05", "调解", "紫金"]])
+    write_bytes(raw, "assistance_cases", "empty.csv", b"")
+    result = run_cli("clean", "--raw-dir", str(raw), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "assistance_cases/empty.csv" in result.stdout and "文件为空" in result.stdout

@@ -1,0 +1,240 @@
+"""Readers: encodings, header rows and variants, spreadsheets, broken files — cells come back as written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import pytest
+
+from conftest import LEDGER_HEADER, PATENT_HEADER, write_bytes, write_csv, write_xlsx
+from helpers import config, readers
+from helpers.readers import LINE, FileRejected
+
+
+def spec(source: str) -> tuple[dict, list]:
+    entry = config.load("sources")[source]
+    return entry["fields"], entry.get("either", [])
+
+
+def read(path, source: str) -> readers.RawTable:
+    return readers.read_file(path, *spec(source))
+
+
+def cells(table: readers.RawTable, name: str) -> list:
+    return table.frame[table.columns[name]].tolist()
+
+
+# ----------------------------------------------------------------------------- encodings
+ROWS = [
+    ["HY-2021-001", "2021-03-05", "维权援助", "源城区", "河源市龙川县老隆镇（东）—“恒昌”商行"],
+    ["HY-2021-002", "2021/3/6", "调解", "紫金县", "刘䶮·客家娘酒坊"],  # 䶮 (U+4DAE) exists in GB18030, not in GBK
+]
+
+
+@pytest.mark.parametrize(
+    "encoding, detected",
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
+)
+def test_encodings_read_back_exactly(raw, encoding, detected):
+    rows = ROWS if encoding != "gbk" else [ROWS[0]]
+    path = write_csv(raw, "assistance_cases", "x.csv", [*LEDGER_HEADER, "结果"], rows, encoding=encoding)
+    table = read(path, "assistance_cases")
+    assert table.encoding == detected
+    assert list(table.columns) == ["case_no", "accepted_date", "case_type", "county", "result"]
+    assert cells(table, "result") == [r[4] for r in rows]
+    assert cells(table, "county") == [r[3] for r in rows]
+    assert table.frame[LINE].tolist() == list(range(2, 2 + len(rows)))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_tiny_gbk_file_is_not_mojibake(raw, encoding):
+    """One short row is a hard case for statistical detection."""
+    path = write_csv(
+        raw, "population", "p.csv", ["年度", "地区", "常住人口"], [["2020", "紫金县", "60.2"]], encoding=encoding
+    )
+    table = read(path, "population")
+    assert cells(table, "area") == ["紫金县"]
+    assert table.headers == {"year": "年度", "area": "地区", "population_wan": "常住人口"}
+
+
+def test_gbk_header_with_every_kind_of_column(raw):
+    header = ["申请号", "申请日", "申请(专利权)人", "申请人地址", "法律状态"]
+    row = ["202110123456.1", "2021-03-05", "河源市源城区恒昌电子有限公司", "广东省河源市源城区新市区大道", "有效"]
+    path = write_csv(raw, "patents", "p.csv", header, [row], encoding="gbk")
+    table = read(path, "patents")
+    assert [table.frame[c].iloc[0] for c in table.frame.columns if c != LINE] == row
+
+
+# ----------------------------------------------------------------------------- header variants
+@pytest.mark.parametrize(
+    "header",
+    [
+        "申请人地址",
+        "申请(专利权)人地址",
+        "申请（专利权）人地址",
+        "[标]当前申请(专利权)人地址",
+        "［标］当前申请（专利权）人地址",
+        "当前申请(专利权)人地址",
+        "申\u00ad请人\u200b地址",
+        "\ufeff申请人地址",
+        " 申请人 地址 ",
+    ],
+)
+def test_address_header_variants(raw, header):
+    path = write_csv(
+        raw,
+        "patents",
+        "p.csv",
+        ["申请号", "申请日", "申请人", header],
+        [["202110123456.1", "2021-03-05", "A公司", "河源市源城区"]],
+    )
+    table = read(path, "patents")
+    assert cells(table, "address") == ["河源市源城区"]
+    assert table.headers["address"] == header.strip() or table.headers["address"] == header
+
+
+@pytest.mark.parametrize(
+    "header, field",
+    [
+        ("公开（公告）号", "publication_no"),
+        ("公开(公告)号", "publication_no"),
+        ("申请（专利权）人", "applicant"),
+        ("[标]当前申请(专利权)人", "current_holder"),
+        ("Application Number", "application_no"),
+        ("*申请号", "application_no"),
+        ("申请\u200b日", "application_date"),
+    ],
+)
+def test_patent_header_aliases(header, field):
+    fields, _ = spec("patents")
+    found = readers.match_header(["备注", header], fields)
+    assert found[field] == 1
+
+
+def test_header_naming_a_unit_matches_the_field_and_keeps_the_unit(raw):
+    header = ["登记号", "权利类型", "出质人", "出质人地址", "质权人", "登记生效日", "质押金额（元）"]
+    path = write_csv(
+        raw, "pledges", "p.csv", header, [["Z1", "专利", "A公司", "河源市源城区", "B银行", "2021-03-05", "12005000"]]
+    )
+    table = read(path, "pledges")
+    assert table.headers["amount_wan"] == "质押金额（元）"
+    assert cells(table, "amount_wan") == ["12005000"]
+
+
+def test_first_alias_wins_when_a_file_has_two_columns_for_one_field():
+    fields, _ = spec("patents")
+    found = readers.match_header(["专利号", "申请日", "申请人", "申请号"], fields)
+    assert found["application_no"] == 3  # 申请号 is the label, ranked before 专利号
+
+
+# ----------------------------------------------------------------------------- preamble rows
+def test_csv_preamble_lines_above_header(raw):
+    path = write_csv(
+        raw,
+        "patents",
+        "p.csv",
+        PATENT_HEADER,
+        [
+            ["202110123456.1", "2021-03-05", "A公司", "河源市源城区"],
+            ["202120123456.2", "2021-03-06", "B公司", "河源市"],
+        ],
+        preamble=["检索式: (AD>=20210101) AND (ADDR=(河源))", "search URL:,https://example.invalid/search?q=x,,"],
+    )
+    table = read(path, "patents")
+    assert table.header_line == 3
+    assert table.frame[LINE].tolist() == [4, 5]
+    assert cells(table, "applicant") == ["A公司", "B公司"]
+
+
+def test_xlsx_merged_title_row_above_header(raw):
+    path = write_xlsx(
+        raw,
+        "patents",
+        "p.xlsx",
+        PATENT_HEADER,
+        [["202110123456.1", "2021-03-05", "A公司", "河源市源城区"]],
+        title="河源市专利检索结果（导出）",
+    )
+    table = read(path, "patents")
+    assert (table.header_line, table.sheet) == (2, "导出")
+    assert table.frame[LINE].tolist() == [3]
+    assert cells(table, "address") == ["河源市源城区"]
+
+
+def test_tab_separated_text(raw):
+    path = write_csv(
+        raw, "assistance_cases", "t.txt", LEDGER_HEADER, [["C1", "2021-03-05", "调解", "东源"]], delimiter="\t"
+    )
+    assert cells(read(path, "assistance_cases"), "county") == ["东源"]
+
+
+def test_multiline_cell_keeps_first_physical_line_numbers(raw):
+    path = write_csv(
+        raw,
+        "assistance_cases",
+        "m.csv",
+        [*LEDGER_HEADER, "结果"],
+        [["C1", "2021-03-05", "调解", "东源", "第一行\n第二行"], ["C2", "2021-03-06", "调解", "紫金", "ok"]],
+    )
+    table = read(path, "assistance_cases")
+    assert table.frame[LINE].tolist() == [2, 4]
+    assert cells(table, "result") == ["第一行\n第二行", "ok"]
+
+
+# ----------------------------------------------------------------------------- spreadsheet cells
+def test_xlsx_numbers_and_dates_as_text(raw):
+    path = write_xlsx(
+        raw,
+        "patents",
+        "p.xlsx",
+        PATENT_HEADER,
+        [[202110123456.7, dt.datetime(2021, 3, 5), "A公司", "河源市"], [202110123450.0, 44260, "B公司", "河源市"]],
+    )
+    table = read(path, "patents")
+    assert cells(table, "application_no") == ["202110123456.7", "202110123450"]
+    assert cells(table, "application_date")[0].startswith("2021-03-05")
+    assert cells(table, "application_date")[1] == "44260"
+
+
+# ----------------------------------------------------------------------------- broken files
+def _truncated_xlsx(raw) -> bytes:
+    good = write_xlsx(raw, "tmp", "good.xlsx", PATENT_HEADER, [["202110123456.1", "2021-03-05", "A公司", "河源市"]])
+    assert zipfile.is_zipfile(good)
+    data = good.read_bytes()
+    return data[: len(data) // 2]
+
+
+@pytest.mark.parametrize(
+    "name, make, code",
+    [
+        ("empty.csv", lambda raw: b"", "empty"),
+        ("blank.csv", lambda raw: b" \r\n\r\n", "empty"),
+        ("empty.xlsx", lambda raw: b"", "empty"),
+        ("junk.csv", lambda raw: bytes(range(256)) * 8, "binary"),
+        ("junk.xlsx", lambda raw: b"PK\x03\x04 not really a workbook" * 10, "unreadable_workbook"),
+        ("cut.xlsx", _truncated_xlsx, "unreadable_workbook"),
+        ("other.csv", lambda raw: "名称,数量,备注\r\n苹果,3,无\r\n".encode(), "no_header"),
+    ],
+)
+def test_broken_files_raise_file_rejected_with_chinese_message(raw, name, make, code):
+    path = write_bytes(raw, "patents", name, make(raw))
+    with pytest.raises(FileRejected) as info:
+        read(path, "patents")
+    assert info.value.code == code
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in info.value.message)
+
+
+def test_header_without_required_column_is_no_header(raw):
+    path = write_csv(raw, "patents", "p.csv", ["申请日", "申请人", "申请人地址"], [["2021-03-05", "A公司", "河源市"]])
+    with pytest.raises(FileRejected) as info:
+        read(path, "patents")
+    assert info.value.code == "no_header" and "申请号" in info.value.message
+
+
+def test_supported_names():
+    from pathlib import Path
+
+    assert readers.supported(Path("a.csv")) and readers.supported(Path("access.log.gz"))
+    assert not readers.supported(Path("~$a.xlsx")) and not readers.supported(Path(".hidden.csv"))
+    assert not readers.supported(Path("notes.docx"))
