@@ -36,12 +36,26 @@ def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """NFKC-normalise, drop invisible characters, trim; empty cells and placeholders become missing."""
-    text = pc.utf8_normalize(arrow(values), "NFKC")
-    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _invisible_pattern(), ""))
+    """NFKC-normalise, drop invisible characters, trim; empty cells and placeholders become missing.
+
+    ASCII columns (dates, numbers, ids) only need trimming; other columns are normalised once per
+    distinct value.
+    """
+    text = arrow(values)
+    if pc.all(pc.string_is_ascii(text), skip_nulls=True).as_py() is not False:
+        return _mask_missing(pc.utf8_trim_whitespace(text), values.index)
+    return on_distinct(values, lambda uniques: _mask_missing(_normalise(arrow(uniques)), uniques.index))
+
+
+def _normalise(text: pa.Array) -> pa.Array:
+    text = pc.utf8_normalize(text, "NFKC")
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _invisible_pattern(), ""))
+
+
+def _mask_missing(text: pa.Array, index: pd.Index) -> pd.Series:
     markers = ["", "nan", "NaN", "None", "NaT", "<NA>", *config.load("cleaning")["missing_markers"]]
     missing = pc.is_in(text, value_set=pa.array(markers, type=text.type))
-    return text_series(pc.if_else(missing, pa.scalar(None, text.type), text), values.index)
+    return text_series(pc.if_else(missing, pa.scalar(None, text.type), text), index)
 
 
 def header_key(name: object) -> str:

@@ -14,6 +14,7 @@ import datetime as dt
 import gzip
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 LOG_SUFFIXES = {".log", ".gz"}
 LINE = "_line"
 OVERFLOW = "_overflow"  # cells beyond the header's width: the row is misaligned
+REJECT = "_reject"  # a reason code set by the reader for a row it could not split into fields
 _SAMPLE_BYTES = 1 << 16
 
 
@@ -229,12 +231,14 @@ def _parse_text_slow(text: str, delimiter: str, header_idx: int, names: list[str
         records.append(cells)
         lines.append(start)
     frame = pd.DataFrame(records, columns=[*names, OVERFLOW], dtype="str")
+    frame[REJECT] = frame[OVERFLOW].notna().map({True: "bad_row_shape", False: None}).astype("str")
     frame[LINE] = lines
     return frame
 
 
 # ----------------------------------------------------------------------------- spreadsheets
 def _cell_text(value: Any) -> str | None:
+    """One spreadsheet cell as text: integral floats without `.0`, dates in ISO form, booleans as 是/否."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -246,6 +250,16 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _column_text(cells: np.ndarray) -> np.ndarray:
+    """A spreadsheet column as text; plain string cells (most of them) pass through untouched."""
+    is_text = np.frompyfunc(lambda v: type(v) is str and v != "", 1, 1)(cells).astype(bool)
+    if is_text.all():
+        return cells
+    out = cells.copy()
+    out[~is_text] = [_cell_text(v) for v in cells[~is_text]]
+    return out
 
 
 def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
@@ -274,8 +288,11 @@ def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list
         header = rows[header_idx]
         names = _unique_names(header)
         body = rows[header_idx + 1 :]
-        records = [[_cell_text(v) for v in row[: len(names)]] for row in body]
-        frame = pd.DataFrame(records, columns=names, dtype="str")
+        width = len(names)
+        grid = np.empty((len(body), width), dtype=object)
+        for i, row in enumerate(body):
+            grid[i, : min(width, len(row))] = row[:width]
+        frame = pd.DataFrame({name: pd.array(_column_text(grid[:, j]), dtype="str") for j, name in enumerate(names)})
         frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
         frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
         return _table(frame, header, fields, header_line=header_idx + 1, sheet=sheet_name)
@@ -283,8 +300,50 @@ def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list
 
 
 # ----------------------------------------------------------------------------- access logs
-def read_log_lines(path: Path) -> RawTable:
-    """An access log (plain or gzip) as one text column `line`."""
+LOG_FIELDS = ["remote", "ident", "user", "timestamp", "zone", "request", "status", "bytes", "referer",
+              "user_agent", "forwarded_for"]
+LOG_KEPT = ["remote", "timestamp", "request", "status", "user_agent", "forwarded_for"]
+_LOG_LINE = re.compile(
+    r'^(\S+) (\S+) (\S+) (\[[^\]]*) ([^\]]*\]) "((?:[^"\\]|\\.)*)" (\S+) (\S+) "((?:[^"\\]|\\.)*)" '
+    r'"((?:[^"\\]|\\.)*)"(?: "((?:[^"\\]|\\.)*)")?\s*$'
+)
+
+
+def _log_width(data: bytes) -> int:
+    """Fields per line of a combined-format log: 10, or 11 with X-Forwarded-For appended."""
+    for line in data[:65536].decode("utf-8", errors="replace").splitlines()[:50]:
+        match = _LOG_LINE.match(line)
+        if match:
+            return 11 if match.group(11) is not None else 10
+    return 10
+
+
+def _log_lines(data: bytes, invalid: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """File line numbers of the parsed rows, and (number, text) of the lines the fast parser refused.
+
+    Blank lines are skipped; the refused texts are matched as a multiset, since the parallel parser may
+    report them out of order (a line's text decides how it parses, so equal texts are interchangeable).
+    """
+    pending = Counter(invalid)
+    valid, refused = [], []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        line = raw.decode("utf-8", errors="replace").rstrip("\r")
+        if not line.strip():
+            continue
+        if pending[line] > 0:
+            pending[line] -= 1
+            refused.append((number, line))
+        else:
+            valid.append(number)
+    return np.array(valid, dtype=np.int64), refused
+
+
+def read_access_log(path: Path) -> RawTable:
+    """An nginx/Apache combined log (plain or gzip), optionally with X-Forwarded-For appended.
+
+    Parsed in Arrow's CSV reader (space-delimited, quoted); a line it refuses is tried once more by a
+    regular expression and otherwise kept with REJECT = bad_log_line and its text in `line`.
+    """
     try:
         data = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
     except (OSError, EOFError) as exc:
@@ -293,24 +352,51 @@ def read_log_lines(path: Path) -> RawTable:
         raise FileRejected("empty", "文件为空")
     if b"\x00" in data[:8192]:
         raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是访问日志")
+    width = _log_width(data)
+    names = LOG_FIELDS[:width]
+    invalid: list[str] = []
+
+    def refuse(row: Any) -> str:
+        invalid.append(row.text)
+        return "skip"
+
     table = pacsv.read_csv(
         pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(column_names=["line"], encoding="utf8"),
-        parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
-                                         ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}),
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(delimiter=" ", quote_char='"', escape_char="\\", invalid_row_handler=refuse),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             include_columns=[n for n in LOG_KEPT if n in names]),
     )
-    # numbered before blank lines are dropped, so that the numbers are the file's own lines
-    table = table.append_column(LINE, pa.array(np.arange(1, table.num_rows + 1)))
-    frame = table.filter(pc.not_equal(pc.utf8_trim_whitespace(table["line"]), "")).to_pandas()
-    return RawTable(frame=frame, columns={"line": "line"}, encoding="utf-8", header_line=None)
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if invalid or lines != len(frame):
+        numbers, refused = _log_lines(data, invalid)
+        frame[LINE] = numbers
+        frame = pd.concat([frame, _refused_lines(refused)], ignore_index=True).sort_values(LINE)
+    else:
+        frame[LINE] = np.arange(1, len(frame) + 1)
+    columns = {n: n for n in LOG_KEPT if n in frame}
+    return RawTable(frame=frame.reset_index(drop=True), columns=columns, encoding="utf-8")
+
+
+def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:
+    """Lines the fast parser refused: parsed by the regular expression, or marked bad_log_line."""
+    records = []
+    for number, text in refused:
+        match = _LOG_LINE.match(text)
+        if match:
+            fields = dict(zip(LOG_FIELDS, match.groups(), strict=True))
+            records.append({**{k: fields[k] for k in LOG_KEPT}, LINE: number})
+        else:
+            records.append({"line": text, REJECT: "bad_log_line", LINE: number})
+    return pd.DataFrame(records)
 
 
 def read_file(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]], log: bool = False) -> RawTable:
     """Dispatch on the file's kind; every failure is a FileRejected with a reason."""
     try:
         if log:
-            return read_log_lines(path)
+            return read_access_log(path)
         if path.suffix.lower() in SPREADSHEET_SUFFIXES:
             return read_spreadsheet(path, fields, either)
         return read_text_table(path, fields, either)

@@ -43,7 +43,7 @@ def _column(spec: dict, kind: str) -> pa.Column:
 def clean_schema(source: str) -> pa.DataFrameSchema:
     """The schema of data/processed/clean/<source>.parquet."""
     spec = config.load("sources")[source]
-    columns = {name: _column(field, field["type"]) for name, field in spec["fields"].items()}
+    columns = {name: _column(field, field["type"]) for name, field in spec["fields"].items() if field["type"] != "raw"}
     columns |= {name: _column({}, kind) for name, kind in (spec.get("derived") or {}).items()}
     columns["area_code"] = pa.Column("str", pa.Check.isin(areas.load().codes), nullable=False)
     columns["source_file"] = pa.Column("category", nullable=False)

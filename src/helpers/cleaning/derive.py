@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers import areas, config, parsing
@@ -103,38 +104,31 @@ def projects(rows: Rows) -> None:
     rows.reject(~rows.data["column"].between(1, 9), "bad_number", "column")
 
 
-_LOG = (
-    r'^(?P<remote>\S+) \S+ \S+ \[(?P<day>\d{2})/(?P<mon>[A-Za-z]{3})/(?P<year>\d{4}):(?P<time>\d{2}:\d{2}:\d{2})'
-    r' (?P<tz>[+-]\d{4})\] "(?P<method>[A-Z]+) (?P<path>\S+)[^"]*" (?P<status>\d{3}) (?P<bytes>\S+)'
-    r' "(?P<referer>[^"]*)" "(?P<user_agent>[^"]*)"(?: "(?P<xff>[^"]*)")?\s*$'
-)
-_MONTHS = {
-    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
-}
+def _arrow_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(array.to_pandas(), index=index)
 
 
 def web_logs(rows: Rows) -> None:
-    """Combined log format (+ optional X-Forwarded-For) → date (the log's own local day), client, UA, path."""
+    """Date (the log's own local day), time, client (first X-Forwarded-For, else remote), method, path, status."""
     d = rows.data
-    parsed = pc.extract_regex(parsing.arrow(d["line"]), _LOG)
-    ok = pc.is_valid(parsed).to_numpy(zero_copy_only=False)
-    rows.reject(pd.Series(~ok, index=d.index), "bad_log_line", "line")
-    cols = {name: parsing.text_series(pc.struct_field(parsed, name), d.index) for name in
-            ("remote", "day", "mon", "year", "time", "method", "path", "status", "user_agent", "xff")}
-    month = cols["mon"].map(_MONTHS)
-    d["date"] = pd.to_datetime(
-        {"year": pd.to_numeric(cols["year"]), "month": month, "day": pd.to_numeric(cols["day"])}, errors="coerce"
-    ).astype("datetime64[s]")
-    rows.reject(pd.Series(ok, index=d.index) & d["date"].isna(), "bad_log_line", "line")
-    xff = cols["xff"].fillna("").str.split(",").str[0].str.strip()
-    d["client"] = xff.where(~xff.isin(["", "-"]), cols["remote"])
-    d["remote"] = cols["remote"]
-    d["user_agent"] = cols["user_agent"]
-    d["method"] = cols["method"]
-    d["path"] = cols["path"]
-    d["time"] = cols["time"]
-    d["status"] = pd.to_numeric(cols["status"]).astype("Int64")
-    del d["line"]  # the parsed columns replace it; rejected lines keep it in the quarantine
+    stamp = parsing.arrow(rows.column("timestamp"))  # "[10/Oct/2021:13:55:36"
+    day = pc.strptime(pc.utf8_slice_codeunits(stamp, 1, 12), format="%d/%b/%Y", unit="s", error_is_null=True)
+    request = pc.extract_regex(parsing.arrow(rows.column("request")), r"^(?P<method>[A-Z]+) (?P<path>\S+)")
+    status_text = parsing.arrow(rows.column("status"))
+    numeric = pc.fill_null(pc.match_substring_regex(status_text, r"^\d{3}$"), False)
+    status = pc.if_else(numeric, pc.cast(pc.if_else(numeric, status_text, "0"), pa.int64()), None)
+    forwarded = pc.utf8_trim_whitespace(
+        pc.list_element(pc.split_pattern(pc.fill_null(parsing.arrow(rows.column("forwarded_for")), ""), ",",
+                                         max_splits=1), 0))
+    remote = parsing.arrow(rows.column("remote"))
+    client = pc.if_else(pc.is_in(forwarded, value_set=pa.array(["", "-"])), remote, forwarded)
+    d["date"] = _arrow_series(day, d.index).astype("datetime64[s]")
+    d["time"] = parsing.text_series(pc.utf8_slice_codeunits(stamp, 13, 21), d.index)
+    d["method"] = parsing.text_series(pc.struct_field(request, "method"), d.index)
+    d["path"] = parsing.text_series(pc.struct_field(request, "path"), d.index)
+    d["status"] = pd.Series(status.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=d.index)
+    d["client"] = parsing.text_series(client, d.index)
+    rows.reject(d["date"].isna() | d["method"].isna() | d["status"].isna(), "bad_log_line", "line")
 
 
 DERIVATIONS: dict[str, Callable[[Rows], None]] = {

@@ -83,8 +83,10 @@ def type_fields(rows: Rows) -> None:
     for name, spec in rows.fields.items():
         if name not in data:
             continue
-        text = parsing.clean_text(data[name])
         kind = spec["type"]
+        if kind == "raw":  # split by the reader, parsed by the source's derivation
+            continue
+        text = parsing.clean_text(data[name])
         if spec.get("required"):
             rows.reject(text.isna(), "missing_required", name)
         if kind == "text":

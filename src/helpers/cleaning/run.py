@@ -84,8 +84,8 @@ def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.Da
         out[name] = frame[column].astype("str").reset_index(drop=True)
         header = table.headers.get(name, column)
         out[HEADER + name] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [header])
-    if readers.OVERFLOW in frame:
-        out[readers.OVERFLOW] = frame[readers.OVERFLOW].to_numpy()
+    if readers.REJECT in frame:
+        out[readers.REJECT] = frame[readers.REJECT].astype("str").to_numpy()
     out[FILE] = index
     out[LINE] = frame[LINE].to_numpy()
     out[POS] = np.arange(len(frame))
@@ -119,27 +119,29 @@ def _deduplicate(rows: Rows, candidates: pd.Series) -> pd.Series:
 
 def _originals(tables: dict[int, readers.RawTable], picked: pd.DataFrame) -> list[str]:
     """The original cells (header → text) of the given rows, as JSON, for the quarantine."""
-    out: list[str] = []
-    for file_index, pos in zip(picked[FILE], picked[POS], strict=True):
+    out = pd.Series("", index=picked.index, dtype=object)
+    for file_index, part in picked.groupby(FILE, sort=False):
         frame = tables[file_index].frame
-        record = frame.iloc[pos].drop(labels=[LINE]).dropna().to_dict()
-        out.append(json.dumps(record, ensure_ascii=False, default=str))
-    return out
+        records = frame.iloc[part[POS].to_numpy()].drop(columns=[LINE]).to_dict(orient="records")
+        out[part.index] = [json.dumps({k: v for k, v in r.items() if isinstance(v, str)}, ensure_ascii=False)
+                           for r in records]
+    return out.tolist()
 
 
 def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
     """Clean every file of one source; see the module docstring for the accounting."""
     spec = catalog()[source]
     tables, files_report = _read_all(source, spec, files, root)
-    names = list(spec["fields"]) or ["line"]
+    names = list(spec["fields"])
     frames = [_field_frame(i, t, names) for i, t in tables]
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[FILE, LINE, POS])
     for name in names:
         if name not in data:
             data[name] = pd.Series(pd.NA, index=data.index, dtype="str")
     rows = Rows(source, spec, data)
-    if readers.OVERFLOW in data:
-        rows.reject(data[readers.OVERFLOW].notna(), "bad_row_shape")
+    if readers.REJECT in data:
+        for reason in data[readers.REJECT].dropna().unique():
+            rows.reject(data[readers.REJECT] == reason, reason)
     type_fields(rows)
     if source in DERIVATIONS:
         DERIVATIONS[source](rows)
@@ -152,15 +154,18 @@ def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
 
     paths = files_report["file"].tolist() if len(files_report) else []
     file_names = pd.Series(paths, dtype="str")
-    clean = _clean_table(data[outcome == "clean"], file_names)
+    clean = _clean_table(source, data[outcome == "clean"], file_names)
     quarantine = _quarantine(source, data, outcome, rows, {i: t for i, t in tables}, file_names)
     reconciliation = _reconcile(source, data, outcome, files_report)
     warnings = _warnings(source, rows, outcome, data, file_names)
     return SourceResult(source, clean, quarantine, reconciliation, files_report, warnings)
 
 
-def _clean_table(part: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
-    drop = [c for c in part.columns if c.startswith(HEADER) or c in (POS, readers.OVERFLOW)]
+def _clean_table(source: str, part: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
+    drop = [c for c in part.columns if c.startswith(HEADER) or c in (POS, readers.REJECT)]
+    spec = catalog()[source]
+    drop += [name for name, field in spec["fields"].items()
+             if field["type"] == "raw" and name in part and name not in (spec.get("derived") or {})]
     clean = part.drop(columns=[*drop, FILE, LINE]).reset_index(drop=True)
     clean["source_file"] = pd.Categorical(file_names.reindex(part[FILE]).to_numpy())
     clean["source_line"] = part[LINE].astype("int64").to_numpy()

@@ -23,20 +23,26 @@ def time_progress(plan: Plan, year: int, growth_rate: float | None = None) -> fl
     return elapsed / span
 
 
+def reaches(value: float, bound: float) -> bool:
+    """value ≥ bound, up to the float noise of the computation: a ratio that is 0.95 on paper may come out
+    as 0.9499999999999995 ((10714.05 − 9005)/8995/0.2) and must still fall in the band that starts at 0.95."""
+    return value >= bound or math.isclose(value, bound, rel_tol=1e-9, abs_tol=1e-12)
+
+
 def status_of(ratio: float, met: bool) -> str:
-    """Status key from the ratio r and whether the target is already met."""
+    """Status key from the ratio r and whether the target is already met (band edges belong to the upper band)."""
     bands = config.load("evaluation")["thresholds"]
     if met:
         return "met"
     if ratio is None or math.isnan(ratio):
         return "missing"
-    if ratio >= 1:
+    if reaches(ratio, 1):
         return "ahead"
-    if ratio >= bands["on_track"]:
+    if reaches(ratio, bands["on_track"]):
         return "on_track"
-    if ratio >= bands["lagging"]:
+    if reaches(ratio, bands["lagging"]):
         return "lagging"
-    return "serious" if ratio >= 0 else "reverse"
+    return "serious" if reaches(ratio, 0) else "reverse"
 
 
 def _target_for(indicator: Indicator, area: str) -> float | None:
@@ -61,10 +67,10 @@ def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: f
         if left > 0:
             needed = ((1 + g) ** span / (1 + current) ** elapsed) ** (1 / left) - 1
             out["required_growth"] = needed * 100
-        out["met"] = year == plan.target_year and value >= target
+        out["met"] = year == plan.target_year and reaches(value, target)
         return out
     out["tau"] = time_progress(plan, year)
-    out["met"] = value >= target
+    out["met"] = reaches(value, target)
     if indicator.kind == "floor" or base is None or target == base:
         out["ratio"] = value / target if target else np.nan
         out["projected"] = value

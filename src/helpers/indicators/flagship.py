@@ -10,7 +10,7 @@ import pandas as pd
 from helpers import areas
 from helpers.indicators.catalog import Flagship, Plan, load_plan
 from helpers.indicators.computations import filtered, year_end
-from helpers.indicators.evaluation import evaluate, status_of, time_progress
+from helpers.indicators.evaluation import evaluate, reaches, status_of, time_progress
 from helpers.indicators.tables import Tables
 
 
@@ -77,7 +77,7 @@ def _one(tables: Tables, values: pd.DataFrame, year: int, plan: Plan, item: Flag
         judged = evaluate(values, year, plan).set_index(["indicator", "area_code"])
         status = judged.loc[(item.params["indicator"], areas.load().city_code), "status"]
     else:
-        status = "missing" if np.isnan(value) else status_of(reached / tau, value >= item.target)
+        status = "missing" if np.isnan(value) else status_of(reached / tau, reaches(value, item.target))
     return {"id": item.id, "column": item.column, "name": item.name, "unit": item.unit, "year": year,
             "value": value, "target": item.target, "reached": reached, "tau": tau, "status": status,
             "missing_sources": ",".join(missing)}
