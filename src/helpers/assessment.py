@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,12 +49,13 @@ def _raw_fingerprint(raw_dir: Path) -> str:
 def tables_for(raw_dir: Path, processed_out: Path | None = None) -> Tables:
     """Clean `raw_dir` into a cache (or into `processed_out` when asked) and load the tables."""
     raw_dir = Path(raw_dir)
-    if processed_out is not None:
-        return Tables.from_run(clean_all(raw_dir, processed_out))
-    cache = config.project_root() / config.load("paths")["cache_dir"] / "clean" / _raw_fingerprint(raw_dir)
-    if (cache / "manifest.json").is_file():
-        return Tables.load(cache)
-    return Tables.from_run(clean_all(raw_dir, cache))
+    target = processed_out
+    if target is None:
+        target = config.project_root() / config.load("paths")["cache_dir"] / "clean" / _raw_fingerprint(raw_dir)
+        if (target / "manifest.json").is_file():
+            return Tables.load(target)
+    clean_all(raw_dir, target, workers=os.cpu_count() or 1)
+    return Tables.load(target)
 
 
 def latest_year(values: pd.DataFrame) -> int:

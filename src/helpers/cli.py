@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help="clean every source into typed tables with a full account")
     clean.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     clean.add_argument("--out", type=Path, default=Path(paths["processed_dir"]))
+    clean.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                       help="processes cleaning sources in parallel (default: the number of cores)")
     indicators = commands.add_parser("indicators", help="compute the plan's indicators from a raw folder (CSV)")
     indicators.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     indicators.add_argument("--out", type=Path, required=True, help="CSV file to write")
@@ -74,7 +77,7 @@ def _clean(args: argparse.Namespace) -> int:
     from helpers.summary import reconciliation_summary
 
     try:
-        run = clean_all(args.raw_dir, args.out)
+        run = clean_all(args.raw_dir, args.out, workers=args.workers)
     except RawDirError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2

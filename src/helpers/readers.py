@@ -14,7 +14,6 @@ import datetime as dt
 import gzip
 import io
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -321,21 +320,23 @@ def _log_width(data: bytes) -> int:
 def _log_lines(data: bytes, invalid: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """File line numbers of the parsed rows, and (number, text) of the lines the fast parser refused.
 
-    Blank lines are skipped; the refused texts are matched as a multiset, since the parallel parser may
-    report them out of order (a line's text decides how it parses, so equal texts are interchangeable).
+    Blank lines are skipped. A line's text decides how it parses, so the refused texts (reported in any
+    order by the parallel parser) are found by value.
     """
-    pending = Counter(invalid)
-    valid, refused = [], []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        line = raw.decode("utf-8", errors="replace").rstrip("\r")
-        if not line.strip():
-            continue
-        if pending[line] > 0:
-            pending[line] -= 1
-            refused.append((number, line))
-        else:
-            valid.append(number)
-    return np.array(valid, dtype=np.int64), refused
+    lines = pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(column_names=["line"]),
+        parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
+                                         ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}),
+    )["line"]
+    text = pc.utf8_rtrim(lines, characters="\r")
+    blank = pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)
+    refused = pc.is_in(text, value_set=pa.array(sorted(set(invalid)), type=pa.string())).to_numpy(zero_copy_only=False)
+    numbers = np.arange(1, len(text) + 1)
+    refused &= ~blank
+    picked = [(int(n), text[int(n) - 1].as_py()) for n in numbers[refused]]
+    return numbers[~blank & ~refused], picked
 
 
 def read_access_log(path: Path) -> RawTable:

@@ -22,14 +22,13 @@ def reconciliation_summary(run: CleanRun) -> str:
         table = files.join(per_source)
         lines.append(table.to_string())
         lines.append("")
-    quarantine = run.table("quarantine")
-    if len(quarantine):
-        rejected = quarantine[quarantine["outcome"] == "rejected"]
-        if len(rejected):
-            names = config.load("cleaning")["reasons"]
-            counts = rejected.groupby(["source", "reason"]).size().rename("rows").reset_index()
-            counts["说明"] = counts["reason"].map(names)
-            lines += ["被拒绝的行（原因）：", counts.to_string(index=False), ""]
+    reasons = run.reasons()
+    rejected = reasons[reasons["outcome"] == "rejected"]
+    if len(rejected):
+        names = config.load("cleaning")["reasons"]
+        counts = rejected.groupby(["source", "reason"])["rows"].sum().reset_index()
+        counts["说明"] = counts["reason"].map(names)
+        lines += ["被拒绝的行（原因）：", counts.to_string(index=False), ""]
     broken = run.table("files")
     broken = broken[broken["status"] != "ok"] if len(broken) else broken
     for _, row in broken.iterrows():

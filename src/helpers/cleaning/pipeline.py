@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import schemas
-from helpers.cleaning.run import SourceResult, catalog, clean_source, source_files
+from helpers.cleaning.run import REASON_COLUMNS, SourceResult, catalog, clean_source, source_files
 from helpers.safety import neutralise_frame
 
 PROVENANCE = "PROVENANCE.json"
@@ -25,14 +27,18 @@ class RawDirError(Exception):
 
 @dataclass
 class CleanRun:
-    """What one cleaning run produced, per source, plus the folder it wrote."""
+    """What one cleaning run produced, per source, plus the folder it wrote.
+
+    When the run writes to a folder, each source's clean table and quarantine go to disk as soon as
+    the source is done and are not kept in memory (`results[...].clean` is then empty); the accounts
+    (reconciliation, files, warnings, reasons, summary) are always kept.
+    """
 
     out_dir: Path
     results: dict[str, SourceResult] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     unknown_folders: list[str] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
 
     def table(self, part: str) -> pd.DataFrame:
         frames = [getattr(r, part) for r in self.results.values() if len(getattr(r, part))]
@@ -40,11 +46,8 @@ class CleanRun:
 
     def reasons(self) -> pd.DataFrame:
         """Rows set aside per source, file, outcome and reason (the quarantine in counts)."""
-        quarantine = self.table("quarantine")
-        if quarantine.empty:
-            return pd.DataFrame(columns=["source", "file", "outcome", "reason", "rows"])
-        keys = ["source", "file", "outcome", "reason"]
-        return quarantine.groupby(keys, sort=True).size().rename("rows").reset_index()
+        table = self.table("reasons")
+        return table if len(table) else pd.DataFrame(columns=REASON_COLUMNS)
 
 
 def check_raw_dir(raw_dir: Path) -> None:
@@ -57,42 +60,69 @@ def check_raw_dir(raw_dir: Path) -> None:
         )
 
 
-def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | None = None) -> CleanRun:
-    """Clean every source under raw_dir; write to out_dir when given. Raises RawDirError for an unusable folder."""
+def _clean_one(source: str, files: list[Path], raw_dir: Path, out_dir: Path | None) -> SourceResult:
+    """Clean, validate and (when out_dir is given) write one source, keeping only its accounts in memory."""
+    started = time.perf_counter()
+    result = clean_source(source, files, raw_dir)
+    result.clean = schemas.validate(source, result.clean)
+    result.summary = summarise(result, time.perf_counter() - started)
+    if out_dir is not None:
+        _atomic_parquet(result.clean, out_dir / "clean" / f"{source}.parquet")
+        _atomic_parquet(result.quarantine, out_dir / "quarantine" / f"{source}.parquet")
+        result.clean, result.quarantine = pd.DataFrame(), pd.DataFrame()
+    return result
+
+
+def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | None = None,
+              workers: int = 1) -> CleanRun:
+    """Clean every source under raw_dir; write to out_dir when given. Raises RawDirError for an unusable folder.
+
+    With `workers` > 1 and an out_dir, sources are cleaned in that many processes, largest first.
+    """
     raw_dir = Path(raw_dir)
     check_raw_dir(raw_dir)
-    run = CleanRun(out_dir=Path(out_dir) if out_dir else raw_dir)
+    out = Path(out_dir) if out_dir is not None else None
+    run = CleanRun(out_dir=out or raw_dir)
     known = catalog()
     run.unknown_folders = sorted(p.name for p in raw_dir.iterdir() if p.is_dir() and p.name not in known)
+    todo = {}
     for source in sources or list(known):
         files = source_files(raw_dir, source)
-        if not files:
+        if files:
+            todo[source] = files
+        else:
             run.missing.append(source)
-            continue
-        started = time.perf_counter()
-        result = clean_source(source, files, raw_dir)
-        result.clean = schemas.validate(source, result.clean)
-        run.results[source] = result
-        run.seconds[source] = round(time.perf_counter() - started, 3)
+    if out is not None and workers > 1 and len(todo) > 1:
+        largest_first = sorted(todo, key=lambda name: -sum(p.stat().st_size for p in todo[name]))
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {name: pool.submit(_clean_one, name, todo[name], raw_dir, out) for name in largest_first}
+            results = {name: future.result() for name, future in futures.items()}
+        run.results = {name: results[name] for name in todo}
+    else:
+        run.results = {name: _clean_one(name, files, raw_dir, out) for name, files in todo.items()}
     run.manifest = _manifest(raw_dir, run)
-    if out_dir is not None:
-        write(run, Path(out_dir))
+    if out is not None:
+        write(run, out)
     return run
+
+
+def summarise(result: SourceResult, seconds: float) -> dict:
+    """Files, clean rows, latest date and seconds of one source, for the manifest."""
+    dates = result.clean.select_dtypes(include=["datetime64"]).max().dropna()
+    return {
+        "files": int((result.files["status"] == "ok").sum()),
+        "files_rejected": int((result.files["status"] != "ok").sum()),
+        "rows_clean": len(result.clean),
+        "latest_date": dates.max().date().isoformat() if len(dates) else None,
+        "seconds": round(seconds, 3),
+    }
 
 
 def _manifest(raw_dir: Path, run: CleanRun) -> dict:
     provenance_file = raw_dir / PROVENANCE
     provenance = json.loads(provenance_file.read_text(encoding="utf-8")) if provenance_file.is_file() else {}
-    sources = {}
-    for name, result in run.results.items():
-        dates = result.clean.select_dtypes(include=["datetime64"]).max().dropna()
-        sources[name] = {
-            "files": int((result.files["status"] == "ok").sum()),
-            "files_rejected": int((result.files["status"] != "ok").sum()),
-            "rows_clean": len(result.clean),
-            "latest_date": dates.max().date().isoformat() if len(dates) else None,
-            "seconds": run.seconds.get(name),
-        }
+    sources = {name: result.summary for name, result in run.results.items()}
     latest = [s["latest_date"] for s in sources.values() if s["latest_date"]]
     return {
         "cleaned_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -119,10 +149,7 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write(run: CleanRun, out_dir: Path) -> None:
-    """clean/<source>.parquet, quarantine/<source>.parquet, reconciliation, files, warnings, manifest."""
-    for name, result in run.results.items():
-        _atomic_parquet(result.clean, out_dir / "clean" / f"{name}.parquet")
-        _atomic_parquet(result.quarantine, out_dir / "quarantine" / f"{name}.parquet")
+    """The accounts (reconciliation, files, warnings, reasons, manifest); stale source tables are removed."""
     for stale in [*(out_dir / "clean").glob("*.parquet"), *(out_dir / "quarantine").glob("*.parquet")]:
         if stale.stem not in run.results:
             stale.unlink()

@@ -8,7 +8,7 @@ checked before anything is returned.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.rows import FILE, HEADER, LINE, POS, Rows, type_fields
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
+REASON_COLUMNS = ["source", "file", "outcome", "reason", "rows"]
 
 
 @dataclass
@@ -32,6 +33,8 @@ class SourceResult:
     reconciliation: pd.DataFrame
     files: pd.DataFrame
     warnings: pd.DataFrame
+    reasons: pd.DataFrame
+    summary: dict = field(default_factory=dict)
 
 
 def catalog() -> dict[str, dict[str, Any]]:
@@ -158,7 +161,8 @@ def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
     quarantine = _quarantine(source, data, outcome, rows, {i: t for i, t in tables}, file_names)
     reconciliation = _reconcile(source, data, outcome, files_report)
     warnings = _warnings(source, rows, outcome, data, file_names)
-    return SourceResult(source, clean, quarantine, reconciliation, files_report, warnings)
+    reasons = quarantine.groupby(REASON_COLUMNS[:-1], sort=True).size().rename("rows").reset_index()
+    return SourceResult(source, clean, quarantine, reconciliation, files_report, warnings, reasons)
 
 
 def _clean_table(source: str, part: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:

@@ -89,13 +89,24 @@ def sum_in_year(tables: Tables, plan: Plan, years: list[int], table: str, amount
     return Computed(additive(frame, _event_years(frame, when), frame[amount], years, covered))
 
 
-def _stock_covered(tables: Tables, frame: pd.DataFrame, years: list[int]) -> set[int]:
+def data_cutoff(tables: Tables, plan: Plan) -> pd.Timestamp | None:
+    """The latest observed date in any clean table: how far the extracts reach. Scheduled dates (catalog
+    `scheduled_dates`, e.g. a trademark's term end ten years ahead) are not observations and are left out."""
+    key = "data_cutoff"
+    if key not in tables.cache:
+        scheduled = plan.settings.get("scheduled_dates") or {}
+        latest = []
+        for name, frame in tables.clean.items():
+            dates = frame.select_dtypes(include=["datetime64"]).drop(columns=scheduled.get(name, []), errors="ignore")
+            latest.extend(dates.max().dropna())
+        tables.cache[key] = max(latest) if latest else None
+    return tables.cache[key]
+
+
+def _stock_covered(tables: Tables, plan: Plan, years: list[int]) -> set[int]:
     """A register is current up to the data cut-off: every year up to it is covered."""
-    dates = frame.select_dtypes(include=["datetime64"]).max().dropna()
-    cutoffs = [d.year for d in dates]
-    if tables.manifest.get("data_cutoff"):
-        cutoffs.append(pd.Timestamp(tables.manifest["data_cutoff"]).year)
-    last = max(cutoffs) if cutoffs else -1
+    cutoff = data_cutoff(tables, plan)
+    last = cutoff.year if cutoff is not None else -1
     return {y for y in years if y <= last}
 
 
@@ -112,7 +123,7 @@ def active_at_year_end(tables: Tables, plan: Plan, years: list[int], table: str,
         per_area = alive.groupby(kept["area_code"].astype("str")).sum()
         counts.append(pd.DataFrame({"area_code": per_area.index, "year": y, "count": per_area.to_numpy()}))
     stacked = pd.concat(counts, ignore_index=True)
-    values = additive(stacked, stacked["year"], stacked["count"], years, _stock_covered(tables, frame, years))
+    values = additive(stacked, stacked["year"], stacked["count"], years, _stock_covered(tables, plan, years))
     values["rows"] = values["value"].fillna(0).astype("int64")
     return Computed(values)
 
@@ -139,7 +150,7 @@ def per_capita(tables: Tables, plan: Plan, years: list[int], high_value: bool) -
         tables.cache[key] = patent_stock.stock_by_year(tables, plan, years)
     counts, criteria = tables.cache[key]
     column = "high_value" if high_value else "valid"
-    covered = _stock_covered(tables, tables.get("patents"), years)
+    covered = _stock_covered(tables, plan, years)
     stock = additive(counts, counts["year"], counts[column], years, covered).set_index(["area_code", "year"])
     stock["rows"] = stock["value"].fillna(0).astype("int64")
     pop = population(tables, years)

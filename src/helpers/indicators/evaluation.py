@@ -45,6 +45,11 @@ def status_of(ratio: float, met: bool) -> str:
     return "serious" if reaches(ratio, 0) else "reverse"
 
 
+def _time_progress(indicator: Indicator, plan: Plan, year: int) -> float:
+    """The indicator's τ: compound at the target rate for a growth target, else straight."""
+    return time_progress(plan, year, indicator.target / 100 if indicator.kind == "growth" else None)
+
+
 def _target_for(indicator: Indicator, area: str) -> float | None:
     if area == areas.load().city_code or indicator.county == "rate":
         return indicator.target
@@ -119,9 +124,9 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.Da
                     row["county_share"] = value / city_value
             if math.isnan(value):
                 key = "city_only" if (not is_city and ind.county == "city_only") else "missing"
-                row.update(status=key, tau=time_progress(plan, year))
+                row.update(status=key, tau=_time_progress(ind, plan, year))
             elif target is None:
-                row.update(status="no_target", tau=time_progress(plan, year))
+                row.update(status="no_target", tau=_time_progress(ind, plan, year))
             else:
                 progress = _progress(ind, plan, year, value, base, target)
                 met = progress.pop("met")

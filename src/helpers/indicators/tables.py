@@ -51,6 +51,6 @@ class Tables:
 
     @classmethod
     def from_run(cls, run) -> Tables:
-        """From an in-memory cleaning run (helpers.cleaning.CleanRun)."""
+        """From an in-memory cleaning run (helpers.cleaning.clean_all without an out_dir)."""
         return cls({name: r.clean for name, r in run.results.items()}, run.manifest,
                    run.table("reconciliation"), run.table("warnings"), run.table("files"), run.reasons())
