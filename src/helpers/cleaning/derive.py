@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helpers import areas, config, parsing
-from helpers.cleaning.rows import FILE, HEADER, Rows
+from helpers.cleaning.rows import FILE, Rows
 
 GRANT_KINDS = ["B", "C", "U", "S", "Y"]
 LAPSED_WORDS = "失效|无效|终止|放弃|届满|未缴年费|撤回|驳回"
@@ -82,7 +82,7 @@ def survey(rows: Rows) -> None:
     d = rows.data
     markers = [m.casefold() for m in config.load("cleaning")["likert_header_markers"]]
     score = d["satisfaction"]
-    header = rows.column(HEADER + "satisfaction").astype("str").fillna("").str.casefold()
+    header = rows.header("satisfaction").fillna("").str.casefold()
     marked = header.map(lambda h: any(m in h for m in markers)).astype(bool)
     small = score.isna() | (score.between(1, 5) & (score % 1 == 0))
     all_small = small.groupby(d[FILE]).transform("all") & score.notna().groupby(d[FILE]).transform("any")

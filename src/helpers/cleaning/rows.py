@@ -12,7 +12,6 @@ from helpers import config, parsing
 FILE = "_file"
 LINE = "_line"
 POS = "_pos"  # row position inside its file's raw frame (to recover the original cells)
-HEADER = "_header:"  # prefix of the per-row column holding the header a field was read from
 
 
 @dataclass
@@ -24,6 +23,7 @@ class Rows:
     data: pd.DataFrame
     reason: pd.Series = field(init=False)
     reason_field: pd.Series = field(init=False)
+    headers: dict[int, dict[str, str]] = field(default_factory=dict)  # file index -> field -> header as written
     warnings: list[tuple[pd.Series, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,9 +49,15 @@ class Rows:
         """Count a data-quality warning on rows that are kept (a flag, not a reject)."""
         self.warnings.append((mask.reindex(self.data.index).fillna(False).astype(bool), warning))
 
+    def header(self, name: str) -> pd.Series:
+        """Per row, the header its file used for field `name` (missing where the file had no such column)."""
+        by_file = {index: found.get(name) for index, found in self.headers.items()}
+        return self.data[FILE].map(by_file).astype("str")
+
     def file_has(self, name: str) -> pd.Series:
         """Whether each row's file had a column for field `name`."""
-        return self.column(HEADER + name).notna()
+        by_file = {index: name in found for index, found in self.headers.items()}
+        return self.data[FILE].map(by_file).fillna(False).astype(bool)
 
     def column(self, name: str) -> pd.Series:
         if name in self.data:
@@ -105,7 +111,7 @@ def type_fields(rows: Rows) -> None:
             data[name] = numbers
             rows.reject(bad, "bad_number", name)
         elif kind == "amount":
-            data[name] = _amounts(text, rows.column(HEADER + name), spec["unit"], rows, name)
+            data[name] = _amounts(text, rows.header(name), spec["unit"], rows, name)
         elif kind == "bool":
             data[name], bad = parsing.parse_bools(text)
             rows.reject(bad, "bad_category", name)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers import areas, config, readers
 from helpers.cleaning.derive import DERIVATIONS, assign_area
-from helpers.cleaning.rows import FILE, HEADER, LINE, POS, Rows, type_fields
+from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
 REASON_COLUMNS = ["source", "file", "outcome", "reason", "rows"]
@@ -85,8 +85,6 @@ def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.Da
         if column is None:
             continue
         out[name] = frame[column].astype("str").reset_index(drop=True)
-        header = table.headers.get(name, column)
-        out[HEADER + name] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), [header])
     if readers.REJECT in frame:
         out[readers.REJECT] = frame[readers.REJECT].astype("str").to_numpy()
     out[FILE] = index
@@ -141,7 +139,8 @@ def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
     for name in names:
         if name not in data:
             data[name] = pd.Series(pd.NA, index=data.index, dtype="str")
-    rows = Rows(source, spec, data)
+    headers = {i: {name: t.headers.get(name, t.columns[name]) for name in t.columns} for i, t in tables}
+    rows = Rows(source, spec, data, headers=headers)
     if readers.REJECT in data:
         for reason in data[readers.REJECT].dropna().unique():
             rows.reject(data[readers.REJECT] == reason, reason)
@@ -166,7 +165,7 @@ def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
 
 
 def _clean_table(source: str, part: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
-    drop = [c for c in part.columns if c.startswith(HEADER) or c in (POS, readers.REJECT)]
+    drop = [c for c in part.columns if c in (POS, readers.REJECT)]
     spec = catalog()[source]
     drop += [name for name, field in spec["fields"].items()
              if field["type"] == "raw" and name in part and name not in (spec.get("derived") or {})]

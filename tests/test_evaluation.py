@@ -1,0 +1,399 @@
+"""Progress, status, county rules, flagship targets and the indicators CLI, on hand-computed fixtures.
+
+As in test_indicators.py, values go through the real path (raw CSV → clean_all → Tables → compute_values)
+and are then judged by `evaluate` / `evaluate_flagship`. Boundaries are built so that r hits 0.60, 0.95
+or 1.0 exactly on paper. Spec: shared/spec/evaluation-method.md, "Progress and status" and "Counties".
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, app_no, clean, write_csv, write_log
+from helpers import config
+from helpers.indicators import Tables, compute_values, evaluate, load_plan, time_progress
+from helpers.indicators.evaluation import status_of
+from helpers.indicators.flagship import evaluate_flagship
+
+NaN = math.nan
+CITY, YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN = (
+    "441600", "441602", "441621", "441622", "441623", "441624", "441625")
+COUNTIES = [YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN]
+AREAS = [CITY, *COUNTIES]
+YUANCHENG_ADDRESS = "河源市源城区新风路1号"
+
+
+def computed(raw) -> tuple[Tables, pd.DataFrame]:
+    tables = Tables.from_run(clean(raw))
+    return tables, compute_values(tables)
+
+
+def judged(values: pd.DataFrame, year: int, indicator: str, area: str = CITY) -> pd.Series:
+    table = evaluate(values, year)
+    assert len(table) == 14 * len(AREAS)
+    hit = table[(table["indicator"] == indicator) & (table["area_code"] == area)]
+    assert len(hit) == 1
+    return hit.iloc[0]
+
+
+def visitor_lines(year: int, n: int) -> list[str]:
+    """n distinct visitors (client, user agent) on 5 March of `year`, one line each."""
+    return [f'198.51.{i // 250}.{i % 250} - - [05/Mar/{year}:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0"'
+            for i in range(n)]
+
+
+# ============================================================================= status bands and time progress
+@pytest.mark.parametrize(("ratio", "met", "status"), [
+    (1.0, False, "ahead"), (1.7, False, "ahead"),
+    (0.95, False, "on_track"), (0.9999, False, "on_track"), (0.9499, False, "lagging"),
+    (0.60, False, "lagging"), (0.5999, False, "serious"),
+    (0.0, False, "serious"), (-0.0001, False, "reverse"),
+    (NaN, False, "missing"), (0.1, True, "met"), (-3.0, True, "met"),
+    # float noise on the boundaries (0.19/0.2, (219/200 − 1)×100/10, …) is still the boundary
+    (0.9499999999999995, False, "on_track"), (0.5999999999999998, False, "lagging"),
+    (0.9999999999999998, False, "ahead"),
+])
+def test_status_bands(ratio, met, status):
+    assert status_of(ratio, met) == status
+
+
+def test_time_progress_straight_and_compound():
+    plan = load_plan()
+    assert time_progress(plan, 2023) == pytest.approx(0.6)  # (2023 − 2020)/5
+    # τ_g = ((1+g)^(Y−2020) − 1)/((1+g)^5 − 1), g = 10 %: 2021 0.1/0.61051, 2023 0.331/0.61051, 2025 1
+    assert time_progress(plan, 2021, 0.10) == pytest.approx(0.1 / 0.61051)
+    assert time_progress(plan, 2023, 0.10) == pytest.approx(0.331 / 0.61051)
+    assert time_progress(plan, 2025, 0.10) == pytest.approx(1.0)
+
+
+def test_evaluation_year_outside_the_plan_is_refused():
+    values = pd.DataFrame(columns=["indicator", "area_code", "year", "value"])
+    for year in (2020, 2026):
+        with pytest.raises(ValueError, match="2021–2025"):
+            evaluate(values, year)
+
+
+# ============================================================================= level/flow with a base: I05, I06
+@pytest.fixture(scope="module")
+def pledge_values(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("pledge_eval") / "raw"
+    header = ["登记号", "权利类型", "权利编号", "出质人", "出质人地址", "质权人", "登记生效日", "质押金额"]
+    amounts = {2021: "10714.05", 2022: "11163.8", 2023: "14402", 2024: "18000", 2025: "9000"}
+    write_csv(raw, "pledges", "p.csv", header, [
+        [f"Z{year}", "商标", f"{year}0001", "某公司", YUANCHENG_ADDRESS, "某银行", f"{year}-06-01", amount]
+        for year, amount in amounts.items()])
+    return computed(raw)[1]
+
+
+# No 2020 pledge in the data → the city's base is the plan's 9005; target 18000; X_2025 − X_2020 = 8995.
+@pytest.mark.parametrize(("year", "status", "ratio"), [
+    (2021, "on_track", 0.95),  # P = (10714.05 − 9005)/8995 = 0.19, τ = 0.2 → r = 0.95 exactly
+    (2022, "lagging", 0.60),   # P = (11163.8 − 9005)/8995 = 0.24, τ = 0.4 → r = 0.60 exactly
+    (2023, "ahead", 1.0),      # P = (14402 − 9005)/8995 = 0.6,  τ = 0.6 → r = 1 exactly
+    (2024, "met", 1.25),       # 18000 ≥ 18000 → 已完成 (P = 1, τ = 0.8)
+    (2025, "reverse", -5 / 8995),  # 9000 < base 9005 → P < 0 → 逆向变化
+])
+def test_flow_indicator_progress_boundaries(pledge_values, year, status, ratio):
+    row = judged(pledge_values, year, "I05")
+    assert row["base_plan"] == 9005 and math.isnan(row["base_data"])
+    assert row["ratio"] == pytest.approx(ratio) and row["tau"] == pytest.approx((year - 2020) / 5)
+    assert row["status"] == status
+    assert row["status_label"] == config.load("evaluation")["statuses"][status]["label"]
+
+
+def test_projection_and_required_growth(pledge_values):
+    row = judged(pledge_values, 2023, "I05")
+    # linear projection at the 2020→2023 pace: 9005 + (14402 − 9005) × 5/3 = 18000
+    assert row["projected"] == pytest.approx(18000)
+    # annual growth still required 2023→2025: (18000/14402)^(1/2) − 1
+    assert row["required_growth"] == pytest.approx(((18000 / 14402) ** 0.5 - 1) * 100)
+    assert row["completion"] == pytest.approx(0.6)
+
+
+def test_level_uses_the_data_base_and_meets_a_target_hit_exactly(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw, "gi_output", "o.csv", ["产品名称", "年度", "产值", "所在区县"], [
+        ["河源米粉", 2020, "1.0", ""],
+        ["河源米粉", 2021, "1.2", ""], ["连平鹰嘴蜜桃", 2021, "0.7", "连平"], ["紫金春甜桔", 2021, "0.3", "紫金"],
+        ["河源米粉", 2022, "0.9", ""],
+        ["河源米粉", 2023, "1.1", ""],
+    ])
+    _, values = computed(raw)
+    # 2021: 1.2 + 0.7 + 0.3 = 2.2 = the target → 已完成 (however the float sum rounds)
+    assert judged(values, 2021, "I06")["status"] == "met"
+    # the data's 2020 value (1.0) is the base: 2022 0.9 < 1.0 → 逆向变化
+    row = judged(values, 2022, "I06")
+    assert (row["base_plan"], row["base_data"], row["status"]) == (1.65, 1.0, "reverse")
+    # 2023: P = (1.1 − 1.0)/(2.2 − 1.0) = 1/12, τ = 0.6 → r = 5/36 → 严重滞后
+    row = judged(values, 2023, "I06")
+    assert row["ratio"] == pytest.approx(5 / 36) and row["status"] == "serious"
+
+
+def test_stock_at_zero_base(tmp_path):
+    raw = tmp_path / "raw"
+    header = ["注册号", "商标名称", "申请人名称（中文）", "申请人地址（中文）", "商标类型", "注册日期", "专用权期限"]
+    write_csv(raw, "trademarks", "t.csv", header, [
+        ["1", "康禾茶", "协会", "河源市东源县康禾镇", "地理标志证明商标", "2023-11-01",
+         "2023年11月01日 至 2033年10月31日"]])
+    _, values = computed(raw)
+    row = judged(values, 2023, "I03")
+    # base 0 (data 2020 = 0 marks), target 2: P = 1/2, τ = 0.6 → r = 5/6 → 滞后
+    assert (row["value"], row["base_data"], row["completion"]) == (1, 0, 0.5)
+    assert row["ratio"] == pytest.approx(5 / 6) and row["status"] == "lagging"
+
+
+# ============================================================================= floors: I12 and I07
+@pytest.fixture(scope="module")
+def floor_values(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("floor_eval") / "raw"
+    write_log(raw, "access.log", [*visitor_lines(2021, 2850), *visitor_lines(2022, 2849),
+                                  *visitor_lines(2023, 1800), *visitor_lines(2024, 1799),
+                                  *visitor_lines(2025, 3000)])
+    header = ["案件编号", "受理日期", "办结日期", "案件类型", "所在区县"]
+    cases = {2021: ["紫金县", "紫金县", "源城区"], 2022: ["龙川县", "龙川县"],
+             2023: ["紫金县", "源城区", "龙川县", "连平县", "和平县"]}
+    write_csv(raw, "assistance_cases", "a.csv", header, [
+        [f"A{year}-{i}", f"{year}-01-05", f"{year}-06-01", "调解", county]
+        for year, counties in cases.items() for i, county in enumerate(counties)])
+    return computed(raw)[1]
+
+
+# I12 target 3000 visitors, judged by level: r = X/3000.  I07 target 5 cases: r = X/5.
+@pytest.mark.parametrize(("indicator", "year", "status"), [
+    ("I12", 2021, "on_track"),  # 2850/3000 = 0.95
+    ("I12", 2022, "lagging"),   # 2849/3000 < 0.95
+    ("I12", 2023, "lagging"),   # 1800/3000 = 0.60
+    ("I12", 2024, "serious"),   # 1799/3000 < 0.60
+    ("I12", 2025, "met"),       # 3000 ≥ 3000 in Y
+    ("I07", 2021, "lagging"),   # 3/5 = 0.60
+    ("I07", 2022, "serious"),   # 2/5 = 0.40
+    ("I07", 2023, "met"),       # 5 ≥ 5
+])
+def test_floor_indicator_boundaries(floor_values, indicator, year, status):
+    assert judged(floor_values, year, indicator)["status"] == status
+
+
+def test_county_rules_for_count_and_city_level_indicators(floor_values):
+    table = evaluate(floor_values, 2021).set_index(["indicator", "area_code"])
+    # I07 is a count: a county has no target of its own → 无分解目标, with its share of the city and its rank
+    zijin = table.loc[("I07", ZIJIN)]
+    assert zijin["status"] == "no_target" and zijin["status_label"] == "无分解目标"
+    assert zijin["county_share"] == pytest.approx(2 / 3) and zijin["county_rank"] == 1  # 紫金 2 of 3
+    assert table.loc[("I07", YUANCHENG), "county_share"] == pytest.approx(1 / 3)
+    assert table.loc[("I07", YUANCHENG), "county_rank"] == 2
+    assert table.loc[("I07", LONGCHUAN), "county_rank"] == 3 and table.loc[("I07", HEPING), "county_rank"] == 3
+    # I12 is one city website: counties say 市级指标
+    for county in COUNTIES:
+        assert table.loc[("I12", county), "status"] == "city_only"
+        assert table.loc[("I12", county), "status_label"] == "市级指标"
+    # a source that was not supplied → 数据缺失 everywhere
+    assert (table.loc["I08", "status"] == "missing").all()
+    assert (table.loc["I08", "missing_sources"] == "enforcement_cases").all()
+
+
+def test_configured_county_target_gives_a_county_status(floor_values, monkeypatch):
+    original = config.load
+
+    def with_county_targets(name):
+        loaded = original(name)
+        if name == "evaluation":
+            return {**loaded, "county_targets": {"I07": {ZIJIN: 2, YUANCHENG: 2}}}
+        return loaded
+
+    monkeypatch.setattr(config, "load", with_county_targets)
+    table = evaluate(floor_values, 2021).set_index(["indicator", "area_code"])
+    assert table.loc[("I07", ZIJIN), "status"] == "met"  # 2 ≥ 2
+    assert table.loc[("I07", YUANCHENG), "status"] == "serious"  # floor: r = 1/2 = 0.5 < 0.60
+    assert table.loc[("I07", YUANCHENG), "ratio"] == pytest.approx(0.5)
+    assert table.loc[("I07", LONGCHUAN), "status"] == "no_target"  # no target configured for 龙川
+
+
+def test_a_value_equal_to_the_target_up_to_float_noise_is_met(floor_values):
+    # 1.2 + 0.7 + 0.3 summed left to right is 2.1999999999999997: on paper it is the target 2.2 → 已完成
+    values = floor_values.copy()
+    at = (values["indicator"] == "I06") & (values["area_code"] == CITY) & (values["year"] == 2021)
+    values.loc[at, ["value", "missing_sources"]] = [1.2 + 0.7 + 0.3, ""]
+    assert values.loc[at, "value"].item() < 2.2
+    assert judged(values, 2021, "I06")["status"] == "met"
+
+
+# ============================================================================= growth: I04 CAGR
+@pytest.fixture(scope="module")
+def growth_values(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("growth_eval") / "raw"
+    counts = {2015: 100, 2020: 200, 2021: 219, 2022: 242, 2023: 200, 2024: 100, 2025: 323}
+    rows = [[f"{year}SR{i:07d}", f"软件{year}-{i}", "某公司", YUANCHENG_ADDRESS, f"{year}-03-01"]
+            for year, n in counts.items() for i in range(n)]
+    write_csv(raw, "copyright", "c.csv", ["登记号", "作品名称", "著作权人", "著作权人地址", "登记日期"], rows)
+    return computed(raw)[1]
+
+
+# target g = 10 %; r = CAGR/g; compound τ_g = ((1.1)^(Y−2020) − 1)/(1.1^5 − 1); met only when 2025 reaches g
+@pytest.mark.parametrize(("year", "cagr", "status"), [
+    (2021, 9.5, "on_track"),                          # 219/200 − 1 = 9.5 % → r = 0.95 exactly
+    (2022, 10.0, "ahead"),                            # (242/200)^(1/2) − 1 = 10 % → r = 1 (not met before 2025)
+    (2023, 0.0, "serious"),                           # (200/200)^(1/3) − 1 = 0 → r = 0
+    (2024, (0.5 ** 0.25 - 1) * 100, "reverse"),       # (100/200)^(1/4) − 1 < 0 → 逆向变化
+    (2025, ((323 / 200) ** 0.2 - 1) * 100, "met"),    # 10.06 % ≥ 10 % in the target year
+])
+def test_growth_indicator(growth_values, year, cagr, status):
+    row = judged(growth_values, year, "I04")
+    assert row["value"] == pytest.approx(cagr, abs=1e-12)
+    assert row["ratio"] == pytest.approx(cagr / 10, abs=1e-12)
+    assert row["tau"] == pytest.approx((1.1 ** (year - 2020) - 1) / (1.1 ** 5 - 1))
+    assert row["status"] == status
+    # 源城 holds every registration: a rate indicator of a county is compared with the city target directly
+    assert judged(growth_values, year, "I04", YUANCHENG)["status"] == status
+    missing = judged(growth_values, year, "I04", ZIJIN)
+    assert missing["status"] == "missing"  # zero base → empty; its time progress is still the compound one
+    assert missing["tau"] == pytest.approx((1.1 ** (year - 2020) - 1) / (1.1 ** 5 - 1))
+
+
+def test_growth_required_rate(growth_values):
+    row = judged(growth_values, 2021, "I04")
+    # to reach 1.1^5 over 2020–2025 after 1.095 in 2021: (1.1^5/1.095)^(1/4) − 1 a year
+    assert row["required_growth"] == pytest.approx(((1.1 ** 5 / 1.095) ** 0.25 - 1) * 100)
+    assert row["base_plan"] == 9 and row["base_data"] == pytest.approx((2 ** 0.2 - 1) * 100)  # 100 → 200 in 5 years
+
+
+# ============================================================================= rate indicators of counties: I14
+def test_rate_indicator_county_compared_with_city_target(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw, "survey", "s.csv", ["问卷编号", "年度", "所在区县", "总体满意度"], [
+        ["Q1", 2022, "紫金", 87.5], ["Q2", 2022, "源城", 70], ["Q3", 2022, "紫金", 87.5], ["Q4", 2022, "", 90]])
+    _, values = computed(raw)
+    table = evaluate(values, 2022).set_index(["indicator", "area_code"])
+    # city (87.5 + 70 + 87.5 + 90)/4 = 83.75 ≥ 83 → met;  紫金 87.5 → met;  源城 70/83 = 0.843 → 滞后
+    assert table.loc[("I14", CITY), "value"] == pytest.approx(83.75) and table.loc[("I14", CITY), "status"] == "met"
+    assert table.loc[("I14", ZIJIN), "status"] == "met" and table.loc[("I14", ZIJIN), "target"] == 83
+    assert table.loc[("I14", YUANCHENG), "ratio"] == pytest.approx(70 / 83)
+    assert table.loc[("I14", YUANCHENG), "status"] == "lagging"
+    assert table.loc[("I14", LONGCHUAN), "status"] == "missing"  # no answer: zero denominator → no data
+    assert table.loc[("I14", ZIJIN), "county_rank"] == 1 and table.loc[("I14", YUANCHENG), "county_rank"] == 2
+    assert math.isnan(table.loc[("I14", ZIJIN), "county_share"])  # a share only for counts
+
+
+# ============================================================================= flagship targets
+def test_flagship_targets(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw, "service_nodes", "n.csv", ["名称", "类型", "所在区县", "设立日期", "撤销日期"], [
+        ["和平站", "维权援助工作站", "和平县", "2020-03-01", ""],
+        ["紫金站", "维权援助工作站", "紫金县", "2021-03-01", ""],
+        ["紫金二站", "维权援助工作站", "紫金县", "2022-03-01", ""],      # same county: counted once
+        ["源城站", "维权援助工作站", "源城区", "2020-03-01", "2021-06-01"],  # revoked
+        ["市站", "维权援助工作站", "河源市", "2020-03-01", ""],          # the city is not a county
+        ["龙川网点", "信息公共服务网点", "龙川县", "2020-03-01", ""],     # another type
+    ])
+    header = ["登记号", "权利类型", "权利编号", "出质人", "出质人地址", "质权人", "登记生效日", "质押金额"]
+    write_csv(raw, "pledges", "p.csv", header, [
+        ["Z1", "商标", "1", "甲", YUANCHENG_ADDRESS, "银行", "2021-05-01", "5000"],
+        ["Z2", "商标", "2", "乙", YUANCHENG_ADDRESS, "银行", "2022-05-01", "6000"],
+        ["Z0", "商标", "3", "丙", YUANCHENG_ADDRESS, "银行", "2020-05-01", "9005"],  # before 2021: not cumulated
+    ])
+    write_csv(raw, "projects", "pr.csv", ["项目名称", "专栏", "类型", "所在区县", "完成日期", "状态"], [
+        ["电子信息产业专利导航", 8, "专利导航", "源城区", "2021-06-30", "完成"],
+        ["新材料产业专利导航", 8, "专利导航", "紫金县", "2022-03-01", "完成"],
+        ["生物医药产业专利导航项目", 8, "", "", "2022-12-31", "完成"],    # type blank, name says 专利导航
+        ["水产业专利导航", 8, "专利导航", "", "", "在建"],
+        ["旅游产业专利导航", 8, "专利导航", "", "2022-01-01", "终止"],
+        ["高价值专利培育中心", 2, "高价值专利培育", "", "2021-01-01", "完成"],
+        ["农业专利导航", 8, "专利导航", "", "2023-05-01", "完成"],        # after 2022
+    ])
+    tables, values = computed(raw)
+    got = evaluate_flagship(tables, values, 2022).set_index("id")
+    # Z1: 和平 紫金 = 2 of 6 counties; reached 1/3, τ = 0.4 → r = 0.833 → 滞后
+    assert got.loc["Z1", "value"] == 2 and got.loc["Z1", "status"] == "lagging"
+    # Z4: 5000 + 6000 = 11000 of 50000 → 0.22, r = 0.55 → 严重滞后
+    assert got.loc["Z4", "value"] == 11000 and got.loc["Z4", "reached"] == pytest.approx(0.22)
+    assert got.loc["Z4", "status"] == "serious"
+    # Z8: three navigation projects completed by end-2022 → 3/5 = 0.6, r = 1.5 → 超序时进度
+    assert got.loc["Z8", "value"] == 3 and got.loc["Z8", "status"] == "ahead"
+    # Z2 repeats I02: no patents or population → 数据缺失
+    assert math.isnan(got.loc["Z2", "value"]) and got.loc["Z2", "status"] == "missing"
+    assert got.loc["Z2", "missing_sources"] == "patents,population"
+    # 2023: no pledge registered in 2023 → the cumulative sum is unknown, not 11000
+    later = evaluate_flagship(tables, values, 2023).set_index("id")
+    assert math.isnan(later.loc["Z4", "value"]) and later.loc["Z4", "status"] == "missing"
+    assert later.loc["Z8", "value"] == 4
+
+
+def test_flagship_high_value_target_is_judged_as_i02(tmp_path):
+    raw = tmp_path / "raw"
+    header = ["申请号", "申请日", "授权公告日", "申请人", "申请人地址", "战略性新兴产业分类"]
+    write_csv(raw, "patents", "p.csv", header, [
+        [app_no("201910000001"), "2019-01-02", "2019-09-02", "甲", YUANCHENG_ADDRESS, "新材料产业"],
+        [app_no("201910000002"), "2019-01-02", "2019-09-02", "乙", YUANCHENG_ADDRESS, ""],
+        [app_no("202110000003"), "2021-01-04", "2023-03-01", "丙", YUANCHENG_ADDRESS, "生物产业"],
+        [app_no("202110000004"), "2021-01-04", "2023-03-01", "丁", YUANCHENG_ADDRESS, "生物产业"],
+    ])
+    write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
+              [[2020, "河源市", 100], [2023, "河源市", 100]])
+    tables, values = computed(raw)
+    z2 = evaluate_flagship(tables, values, 2023).set_index("id").loc["Z2"]
+    i02 = judged(values, 2023, "I02")
+    # I02 2023 = 3/100 = 0.03; data base 2020 = 1/100; P = 0.02/0.99, τ = 0.6 → r = 0.0337 → 严重滞后
+    assert z2["value"] == pytest.approx(0.03) and i02["ratio"] == pytest.approx(0.02 / 0.99 / 0.6)
+    assert z2["status"] == i02["status"] == "serious"
+
+
+# ============================================================================= the indicators CLI
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def cli_raw(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("cli") / "raw"
+    write_csv(raw, "assistance_cases", "a.csv", ["案件编号", "受理日期", "办结日期", "案件类型", "所在区县"], [
+        ["A1", "2021-01-05", "2021-03-01", "调解", "紫金"], ["A2", "2022-01-05", "2023-03-01", "维权援助", ""]])
+    return raw
+
+
+def test_cli_writes_the_long_values_csv(cli_raw, tmp_path):
+    out = tmp_path / "values.csv"
+    result = run_cli("indicators", "--raw-dir", str(cli_raw), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "indicator,area_code,year,value"
+    frame = pd.read_csv(out, dtype={"area_code": str})
+    assert sorted(frame["indicator"].unique()) == [f"I{i:02d}" for i in range(1, 15)]
+    assert sorted(frame["area_code"].unique()) == sorted(AREAS)
+    # the years with any value (2021, 2023), every indicator × area once
+    assert sorted(frame["year"].unique()) == [2021, 2023]
+    assert len(frame) == 14 * 7 * 2 and not frame.duplicated(["indicator", "area_code", "year"]).any()
+    i07 = frame[frame["indicator"] == "I07"].set_index(["area_code", "year"])["value"]
+    assert i07[(CITY, 2021)] == 1 and i07[(ZIJIN, 2021)] == 1 and i07[(CITY, 2023)] == 1 and i07[(ZIJIN, 2023)] == 0
+    assert frame.loc[frame["indicator"] != "I07", "value"].isna().all()
+    assert "I01,441600,2021,\n" in text.replace("\r\n", "\n")  # no data → an empty cell, never 0
+
+
+def test_cli_evaluate_one_row_per_indicator_and_area(cli_raw, tmp_path):
+    out = tmp_path / "evaluation.csv"
+    result = run_cli("indicators", "--raw-dir", str(cli_raw), "--out", str(out), "--evaluate", "--year", "2023",
+                     "--processed-out", str(tmp_path / "processed"))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, dtype={"area_code": str})
+    assert len(frame) == 14 * 7 and not frame.duplicated(["indicator", "area_code"]).any()
+    assert set(frame["year"]) == {2023}
+    city = frame[frame["area_code"] == CITY].set_index("indicator")
+    assert city.loc["I07", "status"] == "serious" and city.loc["I07", "ratio"] == pytest.approx(0.2)  # 1/5
+    assert city.loc["I01", "status_label"] == "数据缺失"
+
+
+@pytest.mark.parametrize("year", ["2019", "2026"])
+def test_cli_bad_year_is_a_message(cli_raw, tmp_path, year):
+    out = tmp_path / "evaluation.csv"
+    result = run_cli("indicators", "--raw-dir", str(cli_raw), "--out", str(out), "--evaluate", "--year", year,
+                     "--processed-out", str(tmp_path / "processed"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "2021–2025" in result.stderr and year in result.stderr
+    assert not out.exists()
