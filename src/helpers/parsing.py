@@ -31,6 +31,14 @@ def arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
 
 
+def arrow_distinct(array: pa.Array | pa.ChunkedArray, transform: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """Apply an Arrow transform to the distinct values only and spread the result back (for repetitive text)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    return pc.take(transform(encoded.dictionary), encoded.indices)
+
+
 def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(array, index=index, dtype="str")
 
@@ -190,6 +198,8 @@ def check_chars(digits: pd.Series | list[str]) -> np.ndarray:
         if mask.any():
             # Equal-length values without nulls lie back to back in the Arrow data buffer.
             values = pa.array(digits[mask], type=pa.large_string())
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
             offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)
             offsets = offsets[values.offset : values.offset + len(values) + 1]
             data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
@@ -218,35 +228,41 @@ def _expand_scientific(text: str) -> str | None:
 
 
 def parse_patent_numbers(values: pd.Series) -> pd.DataFrame:
-    """Split application numbers into digits and check char and judge them.
+    """Split application numbers into digits and check char and judge them (vectorised; ids are unique).
 
     Columns: `digits`, `check` (the valid check char), `status` one of
     ok, recomputed (missing or lost to Excel, restored and flagged), bad_check, precision_lost, malformed.
     """
-
-    def parse(uniques: pd.Series) -> pd.DataFrame:
-        text = pc.replace_substring_regex(pc.utf8_upper(arrow(uniques)), r"[\s\-]", "")
-        text = text_series(text, uniques.index)
-        sci = text.str.match(_SCIENTIFIC.pattern)
-        expanded = text[sci].map(_expand_scientific)
-        text = text.mask(sci, expanded)
-        parts = pc.extract_regex(arrow(text), _PATENT_NO.pattern)
-        digits = text_series(pc.struct_field(parts, "digits"), uniques.index)  # null where no match
-        given = text_series(pc.struct_field(parts, "check"), uniques.index)
-        given = given.mask(given == "")
-        computed = pd.Series(pd.NA, index=uniques.index, dtype="str")
-        has = digits.notna()
-        computed[has] = check_chars(digits[has])
-        # Excel keeps `202110123456.7` as a float; a check char 0 then shows as `.0` or vanishes.
-        lost = given.isna() | ((given == "0") & (computed != "0") & uniques.str.endswith(".0"))
-        status = pd.Series("ok", index=uniques.index, dtype="str")
-        status[has & lost] = "recomputed"
-        status[has & ~lost & (given != computed)] = "bad_check"
-        status[~has] = "malformed"
-        status[sci & expanded.reindex(uniques.index).isna()] = "precision_lost"
-        return pd.DataFrame({"digits": digits, "check": computed, "status": status})
-
-    return on_distinct(values, parse)
+    index = values.index
+    text = pc.replace_substring_regex(pc.utf8_upper(arrow(values)), r"[\s\-]", "")
+    sci = pc.fill_null(pc.match_substring_regex(text, _SCIENTIFIC.pattern), False).to_numpy(zero_copy_only=False)
+    lost_precision = np.zeros(len(values), dtype=bool)
+    if sci.any():  # rare: restore only the cells Excel turned into scientific notation
+        plain = text.to_numpy(zero_copy_only=False).copy()
+        expanded = [_expand_scientific(t) for t in plain[sci]]
+        plain[sci] = expanded
+        lost_precision[np.flatnonzero(sci)[[e is None for e in expanded]]] = True
+        text = pa.array(plain, type=pa.large_string())
+    parts = pc.extract_regex(text, _PATENT_NO.pattern)
+    digits = pc.struct_field(parts, "digits")  # null where no match
+    has = pc.is_valid(digits).to_numpy(zero_copy_only=False)
+    given = pc.struct_field(parts, "check").to_numpy(zero_copy_only=False)
+    computed = np.full(len(values), None, dtype=object)
+    computed[has] = check_chars(text_series(pc.filter(digits, pc.is_valid(digits)), pd.RangeIndex(int(has.sum()))))
+    # Excel keeps `202110123456.7` as a float; a check char 0 then shows as `.0` or vanishes.
+    ends_zero = pc.fill_null(pc.ends_with(arrow(values), ".0"), False).to_numpy(zero_copy_only=False)
+    no_check = pd.isna(given) | (given == "")
+    lost = no_check | ((given == "0") & (computed != "0") & ends_zero)
+    status = np.full(len(values), "ok", dtype=object)
+    status[has & lost] = "recomputed"
+    status[has & ~lost & (given != computed)] = "bad_check"
+    status[~has] = "malformed"
+    status[lost_precision] = "precision_lost"
+    return pd.DataFrame({
+        "digits": text_series(digits, index),
+        "check": pd.Series(computed, index=index, dtype="str"),
+        "status": pd.Series(status, index=index, dtype="str"),
+    })
 
 
 def patent_type_from_number(digits: pd.Series) -> pd.Series:

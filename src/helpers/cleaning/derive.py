@@ -111,9 +111,11 @@ def _arrow_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Seri
 def web_logs(rows: Rows) -> None:
     """Date (the log's own local day), time, client (first X-Forwarded-For, else remote), method, path, status."""
     d = rows.data
-    stamp = parsing.arrow(rows.column("timestamp"))  # "[10/Oct/2021:13:55:36"
-    day = pc.strptime(pc.utf8_slice_codeunits(stamp, 1, 12), format="%d/%b/%Y", unit="s", error_is_null=True)
-    request = pc.extract_regex(parsing.arrow(rows.column("request")), r"^(?P<method>[A-Z]+) (?P<path>\S+)")
+    stamp = parsing.arrow(rows.column("timestamp"))  # "[10/Oct/2021:13:55:36"; days and requests repeat a lot
+    day = parsing.arrow_distinct(pc.utf8_slice_codeunits(stamp, 1, 12),
+                                 lambda d: pc.strptime(d, format="%d/%b/%Y", unit="s", error_is_null=True))
+    request = parsing.arrow_distinct(parsing.arrow(rows.column("request")),
+                                     lambda r: pc.extract_regex(r, r"^(?P<method>[A-Z]+) (?P<path>\S+)"))
     status_text = parsing.arrow(rows.column("status"))
     numeric = pc.fill_null(pc.match_substring_regex(status_text, r"^\d{3}$"), False)
     status = pc.if_else(numeric, pc.cast(pc.if_else(numeric, status_text, "0"), pa.int64()), None)
@@ -153,7 +155,7 @@ def assign_area(rows: Rows) -> pd.Series:
     for how, name in rows.spec.get("area", {}).items():
         if name not in d:
             continue
-        text = parsing.clean_text(d[name].astype("str"))
+        text = d[name].astype("str")  # already cleaned text (type_fields)
         if how == "code":
             text = text.where(text.str.fullmatch(r"\d{6}"))
         mapped = areas.map_series(text, how)

@@ -27,8 +27,9 @@ class Rows:
     warnings: list[tuple[pd.Series, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.reason = pd.Series(pd.NA, index=self.data.index, dtype="str")
-        self.reason_field = pd.Series(pd.NA, index=self.data.index, dtype="str")
+        # numpy-backed object columns: assigning through a mask is in place (Arrow arrays would be rebuilt)
+        self.reason = pd.Series(None, index=self.data.index, dtype=object)
+        self.reason_field = pd.Series(None, index=self.data.index, dtype=object)
 
     @property
     def fields(self) -> dict[str, dict[str, Any]]:

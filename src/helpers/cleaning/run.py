@@ -148,7 +148,7 @@ def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
     if source in DERIVATIONS:
         DERIVATIONS[source](rows)
     data["area_code"] = assign_area(rows)
-    outcome = pd.Series("clean", index=data.index, dtype="str")
+    outcome = pd.Series("clean", index=data.index, dtype=object)  # assigned through masks below
     outcome[~rows.ok] = "rejected"
     outcome[rows.ok & (data["area_code"] == areas.OUT_OF_SCOPE)] = "out_of_scope"
     duplicate = _deduplicate(rows, outcome == "clean")
@@ -156,7 +156,7 @@ def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
 
     paths = files_report["file"].tolist() if len(files_report) else []
     file_names = pd.Series(paths, dtype="str")
-    clean = _clean_table(source, data[outcome == "clean"], file_names)
+    clean = _clean_table(source, data, outcome == "clean", file_names)
     quarantine = _quarantine(source, data, outcome, rows, {i: t for i, t in tables}, file_names)
     reconciliation = _reconcile(source, data, outcome, files_report)
     warnings = _warnings(source, rows, outcome, data, file_names)
@@ -164,14 +164,18 @@ def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
     return SourceResult(source, clean, quarantine, reconciliation, files_report, warnings, reasons)
 
 
-def _clean_table(source: str, part: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
-    drop = [c for c in part.columns if c in (POS, readers.REJECT)]
+def _clean_table(source: str, data: pd.DataFrame, keep: pd.Series, file_names: pd.Series) -> pd.DataFrame:
+    """The kept rows with the clean table's columns (columns chosen before rows: one copy, not two)."""
     spec = catalog()[source]
-    drop += [name for name, field in spec["fields"].items()
-             if field["type"] == "raw" and name in part and name not in (spec.get("derived") or {})]
-    clean = part.drop(columns=[*drop, FILE, LINE]).reset_index(drop=True)
-    clean["source_file"] = pd.Categorical(file_names.reindex(part[FILE]).to_numpy())
-    clean["source_line"] = part[LINE].astype("int64").to_numpy()
+    unwanted = {POS, readers.REJECT, FILE, LINE}
+    unwanted |= {name for name, field in spec["fields"].items()
+                 if field["type"] == "raw" and name not in (spec.get("derived") or {})}
+    columns = [c for c in data.columns if c not in unwanted]
+    clean = data.loc[keep, columns].reset_index(drop=True)
+    files = data.loc[keep, FILE].to_numpy()
+    clean["source_file"] = pd.Categorical.from_codes(files, categories=file_names) if len(file_names) else \
+        pd.Categorical([])
+    clean["source_line"] = data.loc[keep, LINE].astype("int64").to_numpy()
     return clean
 
 
