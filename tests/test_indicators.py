@@ -497,7 +497,7 @@ def test_i12_distinct_visitors_per_day_summed(web_world):
 def test_i12_each_filter_removes_what_the_spec_names(web_world):
     tables, _ = web_world
     logs = tables.get("web_logs")
-    masks = visitor_filters(logs, load_plan())
+    masks = visitor_filters(tables, load_plan())
     assert set(logs.loc[masks["bot"], "user_agent"]) == set(BOT_AGENTS)
     assert set(logs.loc[masks["static"], "path"]) == set(STATIC_PATHS)
     assert sorted(logs.loc[masks["status"], "status"]) == [301, 302, 404, 500]

@@ -24,6 +24,7 @@ DTYPES = {
     "number": "float64",
     "amount": "float64",
     "bool": "boolean",
+    "label": "category",
 }
 
 

@@ -126,10 +126,11 @@ def web_logs(rows: Rows) -> None:
     client = pc.if_else(pc.is_in(forwarded, value_set=pa.array(["", "-"])), remote, forwarded)
     d["date"] = _arrow_series(day, d.index).astype("datetime64[s]")
     d["time"] = parsing.text_series(pc.utf8_slice_codeunits(stamp, 13, 21), d.index)
-    d["method"] = parsing.text_series(pc.struct_field(request, "method"), d.index)
-    d["path"] = parsing.text_series(pc.struct_field(request, "path"), d.index)
+    d["method"] = parsing.text_series(pc.struct_field(request, "method"), d.index).astype("category")
+    d["path"] = parsing.text_series(pc.struct_field(request, "path"), d.index).astype("category")
     d["status"] = pd.Series(status.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=d.index)
-    d["client"] = parsing.text_series(client, d.index)
+    d["client"] = parsing.text_series(client, d.index).astype("category")
+    d["user_agent"] = d["user_agent"].astype("category")
     rows.reject(d["date"].isna() | d["method"].isna() | d["status"].isna(), "bad_log_line", "line")
 
 

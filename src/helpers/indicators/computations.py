@@ -9,6 +9,7 @@ which an area has no rows is 0 for counts and sums (evaluation-method.md, "Zero 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -199,10 +200,10 @@ def settle_rate(tables: Tables, plan: Plan, years: list[int], table: str) -> Com
                                   "first_instance": total["value"]}).reset_index())
 
 
-def _internal(clients: pd.Series, networks: list[str]) -> pd.Series:
-    """Clients in the internal networks; IPv4 by integer masks (vectorised), IPv6 by exact network test."""
-    parts = pc.extract_regex(pa.array(clients, type=pa.large_string()),
-                             r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})$")
+def _internal(clients: pd.Series, networks: list[str]) -> np.ndarray:
+    """Clients in the internal networks (distinct addresses); IPv4 by integer masks, IPv6 by network test."""
+    text = pa.array(clients, type=pa.large_string())
+    parts = pc.extract_regex(text, r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})$")
     octet = [pc.cast(pc.struct_field(parts, k), pa.int64()).to_numpy(zero_copy_only=False) for k in "abcd"]
     ipv4 = np.nan_to_num(((octet[0] * 256 + octet[1]) * 256 + octet[2]) * 256 + octet[3], nan=-1).astype("int64")
     hits = np.zeros(len(clients), dtype=bool)
@@ -212,46 +213,72 @@ def _internal(clients: pd.Series, networks: list[str]) -> pd.Series:
             hits |= (ipv4 >= 0) & ((ipv4 & int(net.netmask)) == int(net.network_address))
         else:
             v6.append(net)
-    if v6:
-        candidates = clients[clients.str.contains(":", regex=False, na=False)]
-        for index, text in candidates.items():
-            try:
-                address = ipaddress.ip_address(text)
-            except ValueError:
-                continue
-            hits[clients.index.get_loc(index)] |= any(address in net for net in v6)
-    return pd.Series(hits, index=clients.index)
+    colon = pc.fill_null(pc.match_substring(text, ":"), False).to_numpy(zero_copy_only=False)
+    for position in np.flatnonzero(colon) if v6 else []:
+        try:
+            address = ipaddress.ip_address(clients.iloc[position])
+        except ValueError:
+            continue
+        hits[position] = any(address in net for net in v6)
+    return hits
 
 
-def visitor_filters(logs: pd.DataFrame, plan: Plan) -> dict[str, pd.Series]:
-    """Masks of log lines removed before counting visitors, by filter (for the data-quality account)."""
+def _codes(tables: Tables, table: str, column: str) -> tuple[np.ndarray, pd.Series]:
+    """Factorised log column (codes per line, distinct values), computed once per loaded tables."""
+    key = ("codes", table, column)
+    if key not in tables.cache:
+        values = tables.get(table)[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # stored dictionary-encoded: the codes are there
+            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        tables.cache[key] = (codes, pd.Series(uniques, dtype="str"))
+    return tables.cache[key]
+
+
+def visitor_filters(tables: Tables, plan: Plan, table: str = "web_logs") -> dict[str, np.ndarray]:
+    """Masks of log lines removed before counting visitors, by filter (for the data-quality account).
+
+    Each filter judges the distinct user agents, paths or clients (thousands), not the lines (millions).
+    """
     cfg = plan.settings["web_visitors"]
-    agent = pa.array(logs["user_agent"].astype("str"), type=pa.large_string())
-    bots = pc.match_substring_regex(agent, "|".join(cfg["bot_words"]), ignore_case=True)
-    path = pc.utf8_lower(pa.array(logs["path"].astype("str"), type=pa.large_string()))
-    path = pc.replace_substring_regex(path, r"[?#].*$", "")
-    suffixes = "|".join(s.replace(".", r"\.") for s in cfg["static_suffixes"])
-    static = pc.match_substring_regex(path, f"({suffixes})$")
-    status = logs["status"]
-    return {
-        "bot": pd.Series(bots, index=logs.index, dtype="boolean").fillna(False).astype(bool),
-        "static": pd.Series(static, index=logs.index, dtype="boolean").fillna(False).astype(bool),
-        "status": ~(status.between(200, 299) | (status == 304)).fillna(False).astype(bool),
-        "internal": _internal(logs["client"].astype("str"), cfg["internal_networks"]),
-    }
+    bot_words = "|".join(re.escape(w) for w in cfg["bot_words"])
+    suffixes = "|".join(re.escape(s) for s in cfg["static_suffixes"])
+
+    def bots(agents: pd.Series) -> np.ndarray:
+        hit = pc.match_substring_regex(pa.array(agents, type=pa.large_string()), bot_words, ignore_case=True)
+        return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+    def static(paths: pd.Series) -> np.ndarray:
+        bare = pc.replace_substring_regex(pc.utf8_lower(pa.array(paths, type=pa.large_string())), r"[?#].*$", "")
+        return pc.fill_null(pc.match_substring_regex(bare, f"({suffixes})$"), False).to_numpy(zero_copy_only=False)
+
+    masks = {}
+    for name, column, judge in (("bot", "user_agent", bots), ("static", "path", static),
+                                ("internal", "client", lambda c: _internal(c, cfg["internal_networks"]))):
+        codes, uniques = _codes(tables, table, column)
+        verdict = np.append(np.asarray(judge(uniques), dtype=bool), False)  # code −1 (missing) → kept
+        masks[name] = verdict[codes]
+    status = tables.get(table)["status"]
+    masks["status"] = ~(status.between(200, 299) | (status == 304)).fillna(False).to_numpy(dtype=bool)
+    return masks
 
 
 def web_visitors(tables: Tables, plan: Plan, years: list[int], table: str) -> Computed:
     """Σ over days of Y of distinct (client, user agent) after the filters; a city-level indicator."""
     logs = tables.get(table)
-    removed = np.logical_or.reduce([m.to_numpy() for m in visitor_filters(logs, plan).values()])
-    kept = logs[~removed]
-    visitor = pd.factorize(pd.MultiIndex.from_arrays([kept["client"], kept["user_agent"]]))[0]
-    day = kept["date"].to_numpy().astype("datetime64[D]").astype("int64")
-    pairs = pd.DataFrame({"day": day, "visitor": visitor}).drop_duplicates()
-    per_year = pd.Series(pd.to_datetime(pairs["day"], unit="D").dt.year.to_numpy()).value_counts()
+    kept = ~np.logical_or.reduce(list(visitor_filters(tables, plan, table).values()))
+    client = _codes(tables, table, "client")[0][kept].astype(np.int64) + 1
+    agent = _codes(tables, table, "user_agent")[0][kept].astype(np.int64) + 1
+    day = logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64)
+    first_day, agents = int(day.min(initial=0)), int(agent.max(initial=0)) + 1
+    visitor = client * agents + agent
+    span = int(visitor.max(initial=0)) + 1
+    distinct = pd.unique((day - first_day) * span + visitor)  # one key per (day, client, user agent)
+    visit_years = pd.DatetimeIndex((distinct // span + first_day).astype("datetime64[D]")).year
+    per_year = pd.Series(visit_years).value_counts()
     covered = set(_event_years(logs, "date").dropna().astype(int))
-    lines = kept["date"].dt.year.value_counts()
+    lines = pd.Series(pd.DatetimeIndex(day.astype("datetime64[D]")).year).value_counts()
     city = areas.load().city_code
     rows = [{"area_code": area, "year": y,
              "value": float(per_year.get(y, 0)) if area == city and y in covered else np.nan,
