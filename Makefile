@@ -41,7 +41,7 @@ lint: $(STAMP)
 
 ## Run the benchmarks (ratios against naive baselines measured in the same run)
 bench: $(STAMP)
-	$(PY) benchmarks/bench_clean.py
+	$(PY) benchmarks/bench.py
 
 ## Open JupyterLab on the project's kernel
 lab: $(STAMP)
