@@ -196,3 +196,27 @@ def raw(tmp_path: Path) -> Path:
     folder = tmp_path / "raw"
     folder.mkdir()
     return folder
+
+
+# ----------------------------------------------------------------------------- the shipped sample, generated once
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Seed 2020 twice and seed 7 once, generated in fresh interpreters (no shared hash seed) in parallel."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from helpers.sample_data import generate
+
+    dirs = {name: tmp_path_factory.mktemp(name) for name in ("main", "again", "other")}
+    seeds = {"main": 2020, "again": 2020, "other": 7}
+    with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for job in [pool.submit(generate, dirs[name], seeds[name]) for name in dirs]:
+            job.result()
+    return dirs
+
+
+@pytest.fixture(scope="session")
+def provenance(runs: dict[str, Path]) -> dict:
+    import json
+
+    return json.loads((runs["main"] / "PROVENANCE.json").read_text(encoding="utf-8"))

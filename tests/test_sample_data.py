@@ -5,19 +5,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
-import multiprocessing
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from helpers import config
 from helpers.parsing import header_key, parse_patent_numbers
-from helpers.sample_data import generate
 
 REASONS = {
     "missing_required",
@@ -31,22 +26,6 @@ REASONS = {
     "bad_log_line",
     "bad_category",
 }
-
-
-@pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Seed 2020 twice and seed 7 once, generated in fresh interpreters (no shared hash seed) in parallel."""
-    dirs = {name: tmp_path_factory.mktemp(name) for name in ("main", "again", "other")}
-    seeds = {"main": 2020, "again": 2020, "other": 7}
-    with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for job in [pool.submit(generate, dirs[name], seeds[name]) for name in dirs]:
-            job.result()
-    return dirs
-
-
-@pytest.fixture(scope="session")
-def provenance(runs: dict[str, Path]) -> dict:
-    return json.loads((runs["main"] / "PROVENANCE.json").read_text(encoding="utf-8"))
 
 
 def _all_files(root: Path) -> dict[str, bytes]:

@@ -1,0 +1,110 @@
+"""The shipped sample end to end: the real cleaner (process pool) and engine against the generator's truth.
+
+The generator records, from its ground truth, what a correct cleaner must find (rows per outcome and
+reason, broken files) and the city's values; these tests hold the pipeline to them, and hold the city's
+2020 values to the plan's base values in the indicator catalog.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.cleaning import clean_all
+from helpers.cleaning.run import OUTCOMES
+from helpers.indicators import Tables, compute_values, evaluate, load_plan
+
+CITY = "441600"
+
+
+@pytest.fixture(scope="module")
+def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("processed")
+    clean_all(runs["main"], out, workers=2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables(processed: Path) -> Tables:
+    return Tables.load(processed)
+
+
+@pytest.fixture(scope="module")
+def values(tables: Tables) -> pd.DataFrame:
+    return compute_values(tables)
+
+
+def test_reconciliation_balances_for_every_file(processed: Path) -> None:
+    recon = pd.read_parquet(processed / "reconciliation.parquet")
+    assert len(recon) and (recon["rows_in"] == recon[OUTCOMES].sum(axis=1)).all()
+
+
+def test_cleaner_finds_exactly_the_dirt_the_generator_put_in(processed: Path, provenance: dict) -> None:
+    recon = pd.read_parquet(processed / "reconciliation.parquet").groupby("source")[["rows_in", *OUTCOMES]].sum()
+    reasons = pd.read_parquet(processed / "reasons.parquet")
+    rejected = reasons[reasons["outcome"] == "rejected"].groupby(["source", "reason"])["rows"].sum()
+    for source, expected in provenance["reconciliation"].items():
+        found = recon.loc[source]
+        assert (found["rows_in"], found["clean"], found["duplicate"], found["out_of_scope"]) == (
+            expected["rows_in"], expected["clean"], expected["duplicate"], expected["out_of_scope"]), source
+        by_reason = rejected[source].to_dict() if source in rejected.index.get_level_values(0) else {}
+        assert by_reason == expected["rejected"], source
+
+
+def test_broken_files_are_rejected_with_a_reason_and_the_rest_still_runs(processed: Path, provenance: dict) -> None:
+    files = pd.read_parquet(processed / "files.parquet").set_index("file")
+    broken = [b["path"] for r in provenance["reconciliation"].values() for b in r["broken_files"]]
+    assert broken
+    for path in broken:
+        assert files.loc[path, "status"] == "rejected" and files.loc[path, "message"]
+        source = path.split("/")[0]
+        assert (processed / "clean" / f"{source}.parquet").is_file()  # its source's other files were cleaned
+
+
+def test_quarantine_keeps_every_non_clean_row_with_its_line_and_cells(processed: Path) -> None:
+    recon = pd.read_parquet(processed / "reconciliation.parquet").groupby("source")[OUTCOMES].sum()
+    for source, counts in recon.iterrows():
+        quarantine = pd.read_parquet(processed / "quarantine" / f"{source}.parquet")
+        assert len(quarantine) == counts["duplicate"] + counts["rejected"] + counts["out_of_scope"], source
+        assert (quarantine["line"] >= 1).all() and quarantine["original"].str.len().gt(2).all()
+
+
+def test_city_2020_reproduces_the_plan_base_values(values: pd.DataFrame) -> None:
+    plan = load_plan()
+    city = values[(values["area_code"] == CITY) & (values["year"] == plan.base_year)].set_index("indicator")
+    with_base = [i for i in plan.indicators if i.base is not None]
+    assert len(with_base) == 8  # 1.85, 0.39, 0, 9 %, 9005 万元, 1.65 亿元, 8 cases, 3 GI products
+    for indicator in with_base:
+        assert round(city.loc[indicator.id, "value"], indicator.decimals) == pytest.approx(indicator.base), indicator.id
+
+
+def test_population_of_2020_is_the_plans_implied_denominator(tables: Tables) -> None:
+    population = tables.get("population")
+    city = population[(population["area_code"] == CITY) & (population["year"] == 2020)]["population_wan"]
+    assert city.sum() == pytest.approx(309.73)
+
+
+def test_engine_matches_the_generators_city_values_per_year(values: pd.DataFrame, provenance: dict) -> None:
+    expected = provenance["expected_city_per_year"]
+    names = ["I01", "I02", "I03_gi_marks", "I04_cagr_percent", "I05_pledge_sum_wan", "I06_gi_output_yi",
+             "I07_assistance_mediation_closed", "I08_patent_trademark_admin_closed", "I09_copyright_cases_closed",
+             "I10_gi_products", "I11_percent", "I12_visitors", "I13_info_nodes_active", "I14_satisfaction"]
+    keyed = {name[:3]: expected[name] for name in names}
+    city = values[values["area_code"] == CITY].set_index(["indicator", "year"])["value"]
+    for indicator, series in keyed.items():
+        for year, value in series.items():
+            if int(year) not in load_plan().years:  # the generator also records 2015–2019
+                continue
+            found = city.get((indicator, int(year)), math.nan)
+            if value is None:
+                assert math.isnan(found), (indicator, year)
+            else:
+                assert found == pytest.approx(value, abs=1e-3), (indicator, year)
+
+
+def test_sample_trajectories_give_a_mix_of_statuses_in_2023(values: pd.DataFrame) -> None:
+    statuses = set(evaluate(values, 2023).query("area_code == @CITY")["status"])
+    assert {"ahead", "lagging", "reverse", "met"} <= statuses
