@@ -55,3 +55,9 @@ def clean_schema(source: str) -> pa.DataFrameSchema:
 def validate(source: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame coerced to the schema's dtypes; raises pandera's SchemaError when it does not conform."""
     return clean_schema(source).validate(frame, lazy=True)
+
+
+def empty_frame(source: str) -> pd.DataFrame:
+    """A clean table with no rows but every column in its dtype (a source whose files were all rejected)."""
+    schema = clean_schema(source)
+    return pd.DataFrame({name: pd.Series(dtype=column.dtype.type) for name, column in schema.columns.items()})

@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,15 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import schemas
-from helpers.cleaning.run import REASON_COLUMNS, SourceResult, catalog, clean_source, source_files
+from helpers.cleaning.run import (
+    REASON_COLUMNS,
+    FilePart,
+    SourceResult,
+    catalog,
+    clean_file,
+    clean_source,
+    source_files,
+)
 from helpers.safety import neutralise_frame
 
 PROVENANCE = "PROVENANCE.json"
@@ -60,10 +68,11 @@ def check_raw_dir(raw_dir: Path) -> None:
         )
 
 
-def _clean_one(source: str, files: list[Path], raw_dir: Path, out_dir: Path | None) -> SourceResult:
-    """Clean, validate and (when out_dir is given) write one source, keeping only its accounts in memory."""
+def _finish_source(source: str, files: list[Path], raw_dir: Path, out_dir: Path | None,
+                   parts: list[FilePart] | None = None) -> SourceResult:
+    """Deduplicate, validate and (when out_dir is given) write one source, keeping only its accounts in memory."""
     started = time.perf_counter()
-    result = clean_source(source, files, raw_dir)
+    result = clean_source(source, files, raw_dir, parts)
     result.clean = schemas.validate(source, result.clean)
     result.summary = summarise(result, time.perf_counter() - started)
     if out_dir is not None:
@@ -77,7 +86,8 @@ def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | N
               workers: int = 1) -> CleanRun:
     """Clean every source under raw_dir; write to out_dir when given. Raises RawDirError for an unusable folder.
 
-    With `workers` > 1 and an out_dir, sources are cleaned in that many processes, largest first.
+    With `workers` > 1, files (of every source, largest first) are cleaned in that many processes; each
+    source is deduplicated and written as soon as its last file is done.
     """
     raw_dir = Path(raw_dir)
     check_raw_dir(raw_dir)
@@ -92,19 +102,34 @@ def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | N
             todo[source] = files
         else:
             run.missing.append(source)
-    if out is not None and workers > 1 and len(todo) > 1:
-        largest_first = sorted(todo, key=lambda name: -sum(p.stat().st_size for p in todo[name]))
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {name: pool.submit(_clean_one, name, todo[name], raw_dir, out) for name in largest_first}
-            results = {name: future.result() for name, future in futures.items()}
-        run.results = {name: results[name] for name in todo}
+    if workers > 1 and sum(len(f) for f in todo.values()) > 1:
+        results = _in_parallel(todo, raw_dir, out, workers)
     else:
-        run.results = {name: _clean_one(name, files, raw_dir, out) for name, files in todo.items()}
+        results = {name: _finish_source(name, files, raw_dir, out) for name, files in todo.items()}
+    run.results = {name: results[name] for name in todo}
     run.manifest = _manifest(raw_dir, run)
     if out is not None:
         write(run, out)
     return run
+
+
+def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int) -> dict:
+    """Files to a process pool, largest first; sources finished here in the order their files complete."""
+    jobs = sorted(((source, index, path) for source, files in todo.items() for index, path in enumerate(files)),
+                  key=lambda job: -job[2].stat().st_size)
+    results: dict[str, SourceResult] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(clean_file, source, index, path, raw_dir): source for source, index, path in jobs}
+        waiting = {source: len(files) for source, files in todo.items()}
+        parts: dict[str, list[FilePart]] = {source: [] for source in todo}
+        for future in as_completed(futures):
+            source = futures[future]
+            parts[source].append(future.result())
+            waiting[source] -= 1
+            if waiting[source] == 0:
+                done = sorted(parts.pop(source), key=lambda part: part.index)
+                results[source] = _finish_source(source, todo[source], raw_dir, out, done)
+    return results
 
 
 def summarise(result: SourceResult, seconds: float) -> dict:

@@ -1,8 +1,9 @@
-"""Cleaning one source end to end: read its files, type, derive, scope, deduplicate, account for every row.
+"""Cleaning one source: each file read, typed, derived and placed on its own; then deduplication across files.
 
 Every row read ends in exactly one outcome — clean, duplicate, rejected (with a reason) or out of
 scope — and the per-file reconciliation `rows_in = clean + duplicate + rejected + out_of_scope` is
-checked before anything is returned.
+checked before anything is returned. Files are independent until deduplication, so they can be
+cleaned in parallel and only one file's raw text is in memory at a time.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import areas, config, readers
+from helpers import areas, config, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
 REASON_COLUMNS = ["source", "file", "outcome", "reason", "rows"]
+QUARANTINE_COLUMNS = ["source", "file", "line", "outcome", "reason", "field", "original"]
+WARN = "_warn:"  # prefix of per-row warning flags carried until deduplication
+COMPLETE = "_complete"  # catalog fields present in the raw row (deduplication keeps the most complete)
 
 
 @dataclass
@@ -37,6 +41,17 @@ class SourceResult:
     summary: dict = field(default_factory=dict)
 
 
+@dataclass
+class FilePart:
+    """One file cleaned on its own: the rows still in the running, and the rows set aside with reasons."""
+
+    index: int
+    entry: dict[str, Any]
+    kept: pd.DataFrame
+    set_aside: pd.DataFrame
+    rows_in: int
+
+
 def catalog() -> dict[str, dict[str, Any]]:
     return config.load("sources")
 
@@ -47,27 +62,6 @@ def source_files(raw_dir: Path, source: str) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob("*") if p.is_file() and readers.supported(p))
-
-
-def _read_all(source: str, spec: dict[str, Any], files: list[Path], root: Path):
-    tables: list[tuple[int, readers.RawTable]] = []
-    report: list[dict[str, Any]] = []
-    for index, path in enumerate(files):
-        entry = {"source": source, "file": _relative(path, root), "status": "ok", "reason": None, "message": None,
-                 "encoding": None, "header_line": None, "sheet": None, "columns_matched": None}
-        try:
-            is_log = spec.get("format") == "access_log"
-            table = readers.read_file(path, spec["fields"], spec.get("either", []), log=is_log)
-            if table.frame.empty:
-                raise readers.FileRejected("header_only", "只有表头，没有数据行")
-        except readers.FileRejected as problem:
-            entry.update(status="rejected", reason=problem.code, message=problem.message)
-        else:
-            tables.append((index, table))
-            entry.update(encoding=table.encoding, header_line=table.header_line, sheet=table.sheet,
-                         columns_matched=", ".join(f"{f}←{h}" for f, h in table.headers.items()))
-        report.append(entry)
-    return tables, pd.DataFrame(report)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -82,9 +76,8 @@ def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.Da
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     for name in names:
         column = table.columns.get(name)
-        if column is None:
-            continue
-        out[name] = frame[column].astype("str").reset_index(drop=True)
+        out[name] = (frame[column].astype("str").reset_index(drop=True) if column is not None
+                     else pd.Series(pd.NA, index=out.index, dtype="str"))
     if readers.REJECT in frame:
         out[readers.REJECT] = frame[readers.REJECT].astype("str").to_numpy()
     out[FILE] = index
@@ -93,132 +86,156 @@ def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.Da
     return out
 
 
-def _deduplicate(rows: Rows, candidates: pd.Series) -> pd.Series:
-    """Mask of candidate rows that lose to another row with the same natural key."""
-    key = rows.spec.get("key") or []
-    d = rows.data
-    if not key:
-        return pd.Series(False, index=d.index)
-    pool = d.loc[candidates, key]
-    clashing = pool.duplicated(key, keep=False)
-    if not clashing.any():
-        return pd.Series(False, index=d.index)
-    group = d.loc[clashing[clashing].index]
-    fields = [f for f in rows.fields if f in d]
-    ranks = pd.DataFrame({
-        "_prefer": group[rows.spec["prefer"]].notna() if rows.spec.get("prefer") in group else False,
-        "_complete": group[fields].notna().sum(axis=1),
-        FILE: group[FILE],
-        LINE: group[LINE],
-    })
-    ordered = pd.concat([group[key], ranks], axis=1).sort_values([*key, "_prefer", "_complete", FILE, LINE])
-    losers = ordered.index[ordered.duplicated(key, keep="last")]
-    mask = pd.Series(False, index=d.index)
-    mask[losers] = True
-    return mask
+def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
+    """The original cells (header → text) of rows of one raw file, as JSON, for the quarantine."""
+    records = frame.iloc[positions].drop(columns=[LINE]).to_dict(orient="records")
+    return [json.dumps({k: v for k, v in r.items() if isinstance(v, str)}, ensure_ascii=False) for r in records]
 
 
-def _originals(tables: dict[int, readers.RawTable], picked: pd.DataFrame) -> list[str]:
-    """The original cells (header → text) of the given rows, as JSON, for the quarantine."""
-    out = pd.Series("", index=picked.index, dtype=object)
-    for file_index, part in picked.groupby(FILE, sort=False):
-        frame = tables[file_index].frame
-        records = frame.iloc[part[POS].to_numpy()].drop(columns=[LINE]).to_dict(orient="records")
-        out[part.index] = [json.dumps({k: v for k, v in r.items() if isinstance(v, str)}, ensure_ascii=False)
-                           for r in records]
-    return out.tolist()
-
-
-def clean_source(source: str, files: list[Path], root: Path) -> SourceResult:
-    """Clean every file of one source; see the module docstring for the accounting."""
+def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
+    """Read, type, derive and place the rows of one file; duplicates are decided later, across files."""
     spec = catalog()[source]
-    tables, files_report = _read_all(source, spec, files, root)
+    entry = {"source": source, "file": _relative(path, root), "status": "ok", "reason": None, "message": None,
+             "encoding": None, "header_line": None, "sheet": None, "columns_matched": None}
+    try:
+        table = readers.read_file(path, spec["fields"], spec.get("either", []), log=spec.get("format") == "access_log")
+        if table.frame.empty:
+            raise readers.FileRejected("header_only", "只有表头，没有数据行")
+    except readers.FileRejected as problem:
+        entry.update(status="rejected", reason=problem.code, message=problem.message)
+        return FilePart(index, entry, pd.DataFrame(), pd.DataFrame(columns=QUARANTINE_COLUMNS), 0)
+    entry.update(encoding=table.encoding, header_line=table.header_line, sheet=table.sheet,
+                 columns_matched=", ".join(f"{f}←{h}" for f, h in table.headers.items()))
     names = list(spec["fields"])
-    frames = [_field_frame(i, t, names) for i, t in tables]
-    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[FILE, LINE, POS])
-    for name in names:
-        if name not in data:
-            data[name] = pd.Series(pd.NA, index=data.index, dtype="str")
-    headers = {i: {name: t.headers.get(name, t.columns[name]) for name in t.columns} for i, t in tables}
-    rows = Rows(source, spec, data, headers=headers)
+    data = _field_frame(index, table, names)
+    rows = Rows(source, spec, data, headers={index: {n: table.headers.get(n, table.columns[n]) for n in table.columns}})
     if readers.REJECT in data:
         for reason in data[readers.REJECT].dropna().unique():
             rows.reject(data[readers.REJECT] == reason, reason)
+    data[COMPLETE] = data[names].notna().sum(axis=1).astype("int16")  # before typing: cells the row supplied
     type_fields(rows)
     if source in DERIVATIONS:
         DERIVATIONS[source](rows)
     data["area_code"] = assign_area(rows)
-    outcome = pd.Series("clean", index=data.index, dtype=object)  # assigned through masks below
-    outcome[~rows.ok] = "rejected"
-    outcome[rows.ok & (data["area_code"] == areas.OUT_OF_SCOPE)] = "out_of_scope"
-    duplicate = _deduplicate(rows, outcome == "clean")
-    outcome[duplicate] = "duplicate"
+    rejected = ~rows.ok.to_numpy()
+    outside = ~rejected & (data["area_code"] == areas.OUT_OF_SCOPE).to_numpy()
+    aside = rejected | outside
+    positions = data[POS].to_numpy()[aside]
+    set_aside = pd.DataFrame({
+        "source": source,
+        "file": entry["file"],
+        "line": data[LINE].to_numpy()[aside].astype("int64"),
+        "outcome": np.where(rejected[aside], "rejected", "out_of_scope"),
+        "reason": rows.reason.to_numpy()[aside],
+        "field": rows.reason_field.to_numpy()[aside],
+        "original": _originals(table.frame, positions),
+    })
+    set_aside["reason"] = set_aside["reason"].fillna("out_of_scope")
+    for mask, warning in rows.warnings:
+        data[WARN + warning] = mask.to_numpy()
+    return FilePart(index, entry, _kept_columns(source, data.loc[~aside]), set_aside, len(data))
 
-    paths = files_report["file"].tolist() if len(files_report) else []
-    file_names = pd.Series(paths, dtype="str")
-    clean = _clean_table(source, data, outcome == "clean", file_names)
-    quarantine = _quarantine(source, data, outcome, rows, {i: t for i, t in tables}, file_names)
-    reconciliation = _reconcile(source, data, outcome, files_report)
-    warnings = _warnings(source, rows, outcome, data, file_names)
+
+def _kept_columns(source: str, data: pd.DataFrame) -> pd.DataFrame:
+    """The clean table's columns plus what deduplication and the warnings need."""
+    spec = catalog()[source]
+    unwanted = {POS, readers.REJECT} | {name for name, f in spec["fields"].items()
+                                        if f["type"] == "raw" and name not in (spec.get("derived") or {})}
+    return data[[c for c in data.columns if c not in unwanted]].reset_index(drop=True)
+
+
+def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
+    """Rows that lose to another row with the same natural key: the preferred field present, then the most
+    complete row, then the later file and line win."""
+    key = spec.get("key") or []
+    losing = np.zeros(len(kept), dtype=bool)
+    if not key or kept.empty:
+        return losing
+    clashing = kept.duplicated(key, keep=False).to_numpy()
+    if not clashing.any():
+        return losing
+    group = kept.loc[clashing, key].copy()
+    prefer = spec.get("prefer")
+    group["_prefer"] = kept.loc[clashing, prefer].notna() if prefer in kept else False
+    group[COMPLETE] = kept.loc[clashing, COMPLETE]
+    group[FILE], group[LINE] = kept.loc[clashing, FILE], kept.loc[clashing, LINE]
+    ordered = group.sort_values([*key, "_prefer", COMPLETE, FILE, LINE])
+    losing[ordered.index[ordered.duplicated(key, keep="last")]] = True
+    return losing
+
+
+def _as_json(frame: pd.DataFrame) -> list[str]:
+    """Cleaned values of duplicate rows, as JSON (their raw text is not kept past the file's cleaning)."""
+    shown = frame.drop(columns=[c for c in frame.columns if c.startswith(("_", WARN))])
+    return [json.dumps({k: str(v) for k, v in r.items() if not pd.isna(v)}, ensure_ascii=False)
+            for r in shown.to_dict(orient="records")]
+
+
+def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePart] | None = None) -> SourceResult:
+    """Deduplicate the cleaned files of one source (cleaning them here unless `parts` are given) and account."""
+    spec = catalog()[source]
+    if parts is None:
+        parts = [clean_file(source, index, path, root) for index, path in enumerate(files)]
+    files_report = pd.DataFrame([p.entry for p in parts])
+    file_names = files_report["file"].astype("str")
+    frames = [p.kept for p in parts if len(p.kept.columns)]
+    if frames:
+        kept = pd.concat(frames, ignore_index=True)
+    else:  # every file rejected: no rows, but the table keeps its columns
+        kept = schemas.empty_frame(source).drop(columns=["source_file", "source_line"]).assign(
+            **{FILE: pd.Series(dtype="int64"), LINE: pd.Series(dtype="int64"), COMPLETE: pd.Series(dtype="int16")})
+    losing = _losers(spec, kept)
+    duplicates = kept.loc[losing]
+    quarantine = pd.concat([
+        *[p.set_aside for p in parts],
+        pd.DataFrame({"source": source, "file": file_names.reindex(duplicates[FILE]).to_numpy(),
+                      "line": duplicates[LINE].astype("int64").to_numpy(), "outcome": "duplicate",
+                      "reason": "duplicate", "field": None, "original": _as_json(duplicates)}),
+    ], ignore_index=True).astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
+    clean = kept.loc[~losing]
+    reconciliation = _reconcile(source, parts, clean, duplicates)
+    warnings = _warnings(source, spec, clean, file_names)
+    clean = _finish(clean, file_names)
     reasons = quarantine.groupby(REASON_COLUMNS[:-1], sort=True).size().rename("rows").reset_index()
     return SourceResult(source, clean, quarantine, reconciliation, files_report, warnings, reasons)
 
 
-def _clean_table(source: str, data: pd.DataFrame, keep: pd.Series, file_names: pd.Series) -> pd.DataFrame:
-    """The kept rows with the clean table's columns (columns chosen before rows: one copy, not two)."""
-    spec = catalog()[source]
-    unwanted = {POS, readers.REJECT, FILE, LINE}
-    unwanted |= {name for name, field in spec["fields"].items()
-                 if field["type"] == "raw" and name not in (spec.get("derived") or {})}
-    columns = [c for c in data.columns if c not in unwanted]
-    clean = data.loc[keep, columns].reset_index(drop=True)
-    files = data.loc[keep, FILE].to_numpy()
-    clean["source_file"] = pd.Categorical.from_codes(files, categories=file_names) if len(file_names) else \
-        pd.Categorical([])
-    clean["source_line"] = data.loc[keep, LINE].astype("int64").to_numpy()
-    return clean
+def _finish(clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
+    """Drop the bookkeeping columns; name each row's file and line."""
+    out = clean.drop(columns=[c for c in clean.columns if c.startswith(WARN) or c in (COMPLETE, FILE, LINE)])
+    out = out.reset_index(drop=True)
+    out["source_file"] = pd.Categorical.from_codes(clean[FILE].to_numpy().astype(int), categories=file_names) \
+        if len(file_names) else pd.Categorical([])
+    out["source_line"] = clean[LINE].astype("int64").to_numpy()
+    return out
 
 
-def _quarantine(source, data, outcome, rows, tables, file_names) -> pd.DataFrame:
-    kept = outcome != "clean"
-    picked = data.loc[kept, [FILE, LINE, POS]]
-    reason = rows.reason[kept].fillna(outcome[kept])
-    return pd.DataFrame({
-        "source": source,
-        "file": file_names.reindex(picked[FILE]).to_numpy(),
-        "line": picked[LINE].astype("int64").to_numpy(),
-        "outcome": outcome[kept].to_numpy(),
-        "reason": reason.to_numpy(),
-        "field": rows.reason_field[kept].to_numpy(),
-        "original": _originals(tables, picked),
-    }).astype({"source": "str", "file": "str", "outcome": "str", "reason": "str", "field": "str", "original": "str"})
-
-
-def _reconcile(source, data, outcome, files_report) -> pd.DataFrame:
-    counts = pd.crosstab(data[FILE], outcome).reindex(columns=OUTCOMES, fill_value=0) if len(data) else None
-    rows = []
-    for index, entry in files_report.iterrows():
-        numbers = counts.loc[index] if counts is not None and index in counts.index else pd.Series(0, index=OUTCOMES)
-        record = {"source": source, "file": entry["file"], "status": entry["status"],
-                  "rows_in": int(numbers.sum()), **{k: int(numbers[k]) for k in OUTCOMES}}
-        rows.append(record)
-    table = pd.DataFrame(rows, columns=["source", "file", "status", "rows_in", *OUTCOMES])
+def _reconcile(source: str, parts: list[FilePart], clean: pd.DataFrame, duplicates: pd.DataFrame) -> pd.DataFrame:
+    clean_counts = clean[FILE].value_counts() if len(clean) else pd.Series(dtype=int)
+    duplicate_counts = duplicates[FILE].value_counts() if len(duplicates) else pd.Series(dtype=int)
+    records = []
+    for part in parts:
+        aside = part.set_aside["outcome"].value_counts()
+        records.append({
+            "source": source, "file": part.entry["file"], "status": part.entry["status"], "rows_in": part.rows_in,
+            "clean": int(clean_counts.get(part.index, 0)), "duplicate": int(duplicate_counts.get(part.index, 0)),
+            "rejected": int(aside.get("rejected", 0)), "out_of_scope": int(aside.get("out_of_scope", 0)),
+        })
+    table = pd.DataFrame(records, columns=["source", "file", "status", "rows_in", *OUTCOMES])
     unbalanced = table[table["rows_in"] != table[OUTCOMES].sum(axis=1)]
-    if len(unbalanced) or int(table["rows_in"].sum()) != len(data):
+    if len(unbalanced):
         raise AssertionError(f"reconciliation does not balance for {source}: {unbalanced}")
     return table
 
 
-def _warnings(source, rows: Rows, outcome, data, file_names) -> pd.DataFrame:
-    clean = outcome == "clean"
+def _warnings(source: str, spec: dict[str, Any], clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
+    """Counts of clean rows carrying each data-quality flag, per file."""
+    flags = {c[len(WARN):]: clean[c].fillna(False).astype(bool) for c in clean.columns if c.startswith(WARN)}
+    if spec["scope"] == "registry" and len(clean):
+        flags["city_only_no_county"] = clean["area_code"] == areas.load().city_code
     records = []
-    for mask, warning in rows.warnings:
-        hits = (mask & clean).groupby(data[FILE]).sum()
+    for warning, mask in flags.items():
+        hits = mask.groupby(clean[FILE]).sum()
         records += [{"source": source, "file": file_names[i], "warning": warning, "rows": int(n)}
-                    for i, n in hits.items() if n]
-    city = clean & (data["area_code"] == areas.load().city_code)
-    if rows.spec["scope"] == "registry":
-        hits = city.groupby(data[FILE]).sum()
-        records += [{"source": source, "file": file_names[i], "warning": "city_only_no_county", "rows": int(n)}
                     for i, n in hits.items() if n]
     return pd.DataFrame(records, columns=["source", "file", "warning", "rows"])
