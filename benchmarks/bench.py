@@ -104,7 +104,11 @@ def naive_patents(files: list[Path]) -> tuple[int, float]:
     count = 0
     for path in files:
         positions: dict[str, int] | None = None
-        for cells in _naive_rows(path):
+        try:
+            rows = list(_naive_rows(path))
+        except (readers.FileRejected, OSError, ValueError):  # a broken file: skipped, as the cleaner does
+            continue
+        for cells in rows:
             if positions is None:
                 found = {index[parsing.header_key(c)][0]: i for i, c in enumerate(cells)
                          if parsing.header_key(c) in index}
@@ -162,7 +166,7 @@ def main() -> int:
           f"(budget {BUDGET_SECONDS:.0f} s: {'OK' if big['wall'] <= BUDGET_SECONDS else 'OVER'}), "
           f"peak memory {big['peak_bytes'] / 1024**2:,.0f} MB "
           f"(budget {BUDGET_BYTES / 1024**2:,.0f} MB: {'OK' if big['peak_bytes'] <= BUDGET_BYTES else 'OVER'})")
-    print(f"{'source':<20}{'rows in':>12}{'seconds':>10}{'rows/s':>14}")
+    print(f"{'source':<20}{'rows in':>12}{'seconds':>10}{'rows/s':>14}   (seconds: summed over the worker processes)")
     for name, (rows, seconds) in sorted(big["sources"].items(), key=lambda kv: -kv[1][0]):
         rate = rows / seconds if seconds else float("inf")
         print(f"{name:<20}{rows:>12,}{seconds:>10.2f}{rate:>14,.0f}")

@@ -74,7 +74,7 @@ def _finish_source(source: str, files: list[Path], raw_dir: Path, out_dir: Path 
     started = time.perf_counter()
     result = clean_source(source, files, raw_dir, parts)
     result.clean = schemas.validate(source, result.clean)
-    result.summary = summarise(result, time.perf_counter() - started)
+    result.summary = summarise(result, result.summary["file_seconds"] + time.perf_counter() - started)
     if out_dir is not None:
         _atomic_parquet(result.clean, out_dir / "clean" / f"{source}.parquet")
         _atomic_parquet(result.quarantine, out_dir / "quarantine" / f"{source}.parquet")
@@ -133,7 +133,7 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
 
 
 def summarise(result: SourceResult, seconds: float) -> dict:
-    """Files, clean rows, latest date and seconds of one source, for the manifest."""
+    """Files, clean rows, latest date and seconds of one source (summed over the processes), for the manifest."""
     dates = result.clean.select_dtypes(include=["datetime64"]).max().dropna()
     return {
         "files": int((result.files["status"] == "ok").sum()),

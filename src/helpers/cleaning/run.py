@@ -9,6 +9,7 @@ cleaned in parallel and only one file's raw text is in memory at a time.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class FilePart:
     kept: pd.DataFrame
     set_aside: pd.DataFrame
     rows_in: int
+    seconds: float = 0.0  # time spent cleaning this file (in whichever process did it)
 
 
 def catalog() -> dict[str, dict[str, Any]]:
@@ -94,6 +96,7 @@ def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
 
 def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
     """Read, type, derive and place the rows of one file; duplicates are decided later, across files."""
+    started = time.perf_counter()
     spec = catalog()[source]
     entry = {"source": source, "file": _relative(path, root), "status": "ok", "reason": None, "message": None,
              "encoding": None, "header_line": None, "sheet": None, "columns_matched": None}
@@ -133,7 +136,8 @@ def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
     set_aside["reason"] = set_aside["reason"].fillna("out_of_scope")
     for mask, warning in rows.warnings:
         data[WARN + warning] = mask.to_numpy()
-    return FilePart(index, entry, _kept_columns(source, data.loc[~aside]), set_aside, len(data))
+    kept = _kept_columns(source, data.loc[~aside])
+    return FilePart(index, entry, kept, set_aside, len(data), time.perf_counter() - started)
 
 
 def _kept_columns(source: str, data: pd.DataFrame) -> pd.DataFrame:
@@ -197,7 +201,9 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
     warnings = _warnings(source, spec, clean, file_names)
     clean = _finish(clean, file_names)
     reasons = quarantine.groupby(REASON_COLUMNS[:-1], sort=True).size().rename("rows").reset_index()
-    return SourceResult(source, clean, quarantine, reconciliation, files_report, warnings, reasons)
+    result = SourceResult(source, clean, quarantine, reconciliation, files_report, warnings, reasons)
+    result.summary["file_seconds"] = sum(p.seconds for p in parts)
+    return result
 
 
 def _finish(clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
