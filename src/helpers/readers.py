@@ -186,29 +186,31 @@ def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[
     return _table(frame, rows[header_idx], fields, encoding=encoding, header_line=header_idx + 1)
 
 
-def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
-    """Fast path with pyarrow; exact line numbers via the csv module when rows are irregular."""
-    body = data[3:] if encoding == "utf-8-sig" else data
+def _arrow_csv(data: bytes, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
+               **parse: Any) -> tuple[pd.DataFrame, list[str]]:
+    """Arrow's parallel CSV reader into pandas text columns, with the texts of the rows it refused."""
     invalid: list[str] = []
 
-    def on_invalid(row: Any) -> str:
+    def refuse(row: Any) -> str:
         invalid.append(row.text)
         return "skip"
 
-    table = pacsv.read_csv(
-        pa.BufferReader(body),
-        read_options=pacsv.ReadOptions(
-            skip_rows=header_idx + 1,
-            column_names=names,
-            encoding="utf8" if encoding in {"utf-8", "utf-8-sig"} else encoding,
-            block_size=BLOCK_SIZE,
-        ),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True, quoted_strings_can_be_null=True
-        ),
+    table = pacsv.read_csv(pa.BufferReader(data), read_options=read, convert_options=convert,
+                           parse_options=pacsv.ParseOptions(invalid_row_handler=refuse, **parse))
+    return table.combine_chunks().to_pandas(types_mapper=_STR.get), invalid
+
+
+def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
+    """Fast path with pyarrow; exact line numbers via the csv module when rows are irregular."""
+    body = data[3:] if encoding == "utf-8-sig" else data
+    frame, invalid = _arrow_csv(
+        body,
+        pacsv.ReadOptions(skip_rows=header_idx + 1, column_names=names, block_size=BLOCK_SIZE,
+                          encoding="utf8" if encoding in {"utf-8", "utf-8-sig"} else encoding),
+        pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+                             quoted_strings_can_be_null=True),
+        delimiter=delimiter, newlines_in_values=True,
     )
-    frame = table.combine_chunks().to_pandas(types_mapper=_STR.get)
     line_count = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     blank_lines = body.count(b"\n\n") + body.count(b"\r\n\r\n")
     if invalid or line_count - blank_lines != header_idx + 1 + len(frame):
@@ -358,20 +360,13 @@ def read_access_log(path: Path) -> RawTable:
         raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是访问日志")
     width = _log_width(data)
     names = LOG_FIELDS[:width]
-    invalid: list[str] = []
-
-    def refuse(row: Any) -> str:
-        invalid.append(row.text)
-        return "skip"
-
-    table = pacsv.read_csv(
-        pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
-        parse_options=pacsv.ParseOptions(delimiter=" ", quote_char='"', escape_char="\\", invalid_row_handler=refuse),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             include_columns=[n for n in LOG_KEPT if n in names]),
+    frame, invalid = _arrow_csv(
+        data,
+        pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
+        pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                             include_columns=[n for n in LOG_KEPT if n in names]),
+        delimiter=" ", quote_char='"', escape_char="\\",
     )
-    frame = table.combine_chunks().to_pandas(types_mapper=_STR.get)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if invalid or lines != len(frame):
         numbers, refused = _log_lines(data, invalid)
