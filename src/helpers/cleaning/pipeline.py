@@ -113,12 +113,20 @@ def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | N
     return run
 
 
+def _one_thread_each() -> None:
+    """Workers already use every core between them: Arrow's own thread pool would only oversubscribe."""
+    import pyarrow
+
+    pyarrow.set_cpu_count(1)
+
+
 def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int) -> dict:
     """Files to a process pool, largest first; sources finished here in the order their files complete."""
     jobs = sorted(((source, index, path) for source, files in todo.items() for index, path in enumerate(files)),
                   key=lambda job: -job[2].stat().st_size)
     results: dict[str, SourceResult] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_one_thread_each) as pool:
         futures = {pool.submit(clean_file, source, index, path, raw_dir): source for source, index, path in jobs}
         waiting = {source: len(files) for source, files in todo.items()}
         parts: dict[str, list[FilePart]] = {source: [] for source in todo}
