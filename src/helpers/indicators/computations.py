@@ -69,11 +69,16 @@ def _event_years(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.dt.year if pd.api.types.is_datetime64_any_dtype(values) else values.astype("float64")
 
 
+def _years_present(frame: pd.DataFrame, column: str) -> set[int]:
+    """The calendar years in which the table has at least one row (what a flow source covers)."""
+    return {int(y) for y in np.unique(_event_years(frame, column).dropna().to_numpy())}
+
+
 def count_in_year(tables: Tables, plan: Plan, years: list[int], table: str, date: str,
                   where: dict | None = None, exclude: dict | None = None) -> Computed:
     """Rows whose `date` falls in Y (e.g. cases closed in Y)."""
     frame = tables.get(table)
-    covered = set(_event_years(frame, date).dropna().astype(int))
+    covered = _years_present(frame, date)
     kept = filtered(frame, where, exclude)
     return Computed(additive(kept, _event_years(kept, date), None, years, covered))
 
@@ -83,7 +88,7 @@ def sum_in_year(tables: Tables, plan: Plan, years: list[int], table: str, amount
     """Sum of `amount` over rows dated in Y; with `once_per`, one amount per value of that column."""
     frame = tables.get(table)
     when = date or year
-    covered = set(_event_years(frame, when).dropna().astype(int))
+    covered = _years_present(frame, when)
     if once_per:
         frame = frame.sort_values([once_per, when]).groupby(once_per, as_index=False).agg(
             {amount: "max", when: "min", "area_code": "first"})
@@ -191,7 +196,7 @@ def settle_rate(tables: Tables, plan: Plan, years: list[int], table: str) -> Com
     appealed_numbers = set(cases.loc[cases["procedure"] == "二审", "original_case_no"].dropna())
     first = cases[(cases["procedure"] == "一审") & cases["cause"].str.contains(words, regex=True, na=False)]
     appealed = first["appealed"].fillna(False).astype(bool) | first["case_no"].isin(appealed_numbers)
-    covered = set(_event_years(cases, "closed_date").dropna().astype(int))
+    covered = _years_present(cases, "closed_date")
     year = _event_years(first, "closed_date")
     total = additive(first, year, None, years, covered).set_index(["area_code", "year"])
     hits = additive(first, year, appealed.astype(float), years, covered).set_index(["area_code", "year"])
@@ -264,6 +269,17 @@ def visitor_filters(tables: Tables, plan: Plan, table: str = "web_logs") -> dict
     return masks
 
 
+def _count_by_year(days: np.ndarray) -> pd.Series:
+    """How many of the given day numbers (days since 1970-01-01) fall in each calendar year."""
+    if not len(days):
+        return pd.Series(dtype="int64")
+    first, last = (int(np.datetime64(int(d), "D").astype("datetime64[Y]").astype(int)) + 1970
+                   for d in (days.min(), days.max()))
+    starts = np.array([np.datetime64(f"{y}-01-01", "D").astype(np.int64) for y in range(first, last + 2)])
+    counts = np.bincount(np.searchsorted(starts, days, side="right") - 1, minlength=len(starts) - 1)
+    return pd.Series(counts[: len(starts) - 1], index=range(first, last + 1))
+
+
 def web_visitors(tables: Tables, plan: Plan, years: list[int], table: str) -> Computed:
     """Σ over days of Y of distinct (client, user agent) after the filters; a city-level indicator."""
     logs = tables.get(table)
@@ -275,10 +291,9 @@ def web_visitors(tables: Tables, plan: Plan, years: list[int], table: str) -> Co
     visitor = client * agents + agent
     span = int(visitor.max(initial=0)) + 1
     distinct = pd.unique((day - first_day) * span + visitor)  # one key per (day, client, user agent)
-    visit_years = pd.DatetimeIndex((distinct // span + first_day).astype("datetime64[D]")).year
-    per_year = pd.Series(visit_years).value_counts()
-    covered = set(_event_years(logs, "date").dropna().astype(int))
-    lines = pd.Series(pd.DatetimeIndex(day.astype("datetime64[D]")).year).value_counts()
+    per_year = _count_by_year(distinct // span + first_day)
+    covered = _years_present(logs, "date")
+    lines = _count_by_year(day)
     city = areas.load().city_code
     rows = [{"area_code": area, "year": y,
              "value": float(per_year.get(y, 0)) if area == city and y in covered else np.nan,
@@ -292,7 +307,7 @@ def weighted_mean(tables: Tables, plan: Plan, years: list[int], table: str, year
     """(Weighted) mean of `value` over the rows of year Y; weight 1 where none is given."""
     frame = tables.get(table)
     w = frame[weight].fillna(1.0).astype("float64")
-    covered = set(frame[year].dropna().astype(int))
+    covered = _years_present(frame, year)
     num = additive(frame, frame[year], frame[value] * w, years, covered).set_index(["area_code", "year"])
     den = additive(frame, frame[year], w, years, covered).set_index(["area_code", "year"])
     mean = num["value"] / den["value"].where(den["value"] > 0)

@@ -95,16 +95,17 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.Da
         raise ValueError(f"evaluation year must be within {plan.base_year + 1}–{plan.target_year}, got {year}")
     labels = config.load("evaluation")["statuses"]
     area_info = areas.load()
-    indexed = values.set_index(["indicator", "area_code", "year"])
+    wanted = values[values["year"].isin([year, plan.base_year])]
+    records = {(r["indicator"], r["area_code"], r["year"]): r for r in wanted.to_dict(orient="records")}
     rows = []
     for ind in plan.indicators:
-        current = indexed.loc[ind.id].xs(year, level="year")
-        county_values = current.loc[area_info.county_codes, "value"]
+        current = {area: records[(ind.id, area, year)] for area in area_info.codes}
+        county_values = pd.Series({a: current[a]["value"] for a in area_info.county_codes})
         ranks = county_values.rank(ascending=False, method="min")
         for area in area_info.codes:
-            record = current.loc[area]
+            record = current[area]
             value = record["value"]
-            base_data = indexed["value"].get((ind.id, area, plan.base_year), np.nan)
+            base_data = records.get((ind.id, area, plan.base_year), {}).get("value", np.nan)
             is_city = area == area_info.city_code
             base = base_data if not math.isnan(base_data) else (ind.base if is_city else None)
             target = _target_for(ind, area)
@@ -119,7 +120,7 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.Da
             }
             if not is_city and not math.isnan(value):
                 row["county_rank"] = ranks.get(area, np.nan)
-                city_value = current.loc[area_info.city_code, "value"]
+                city_value = current[area_info.city_code]["value"]
                 if ind.county == "count" and city_value:
                     row["county_share"] = value / city_value
             if math.isnan(value):
