@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helpers import config
 from helpers.parsing import on_distinct
@@ -63,27 +65,32 @@ def load() -> Areas:
         matcher=re.compile("|".join(alternatives)),
         word_to_code=words,
         city_words=tuple(city["aliases"]),
-        strip=re.compile(rf"^\s*\d{{6}}\s*|^\s*(?:{provinces})\s*"),
+        strip=re.compile(rf"^(?:\s*\d{{6}}\s*|\s*(?:{provinces})\s*)+"),
     )
 
 
-def _strip_prefixes(text: str, areas: Areas) -> str:
-    previous = None
-    while previous != text:
-        previous, text = text, areas.strip.sub("", text, count=1)
-    return text
-
-
-def address_to_area(text: str) -> str:
-    """One address → county code, the city code (in 河源, no county), or OUT_OF_SCOPE."""
-    areas = load()
-    body = _strip_prefixes(text, areas)
+def _area_of_body(body: str, areas: Areas) -> str:
+    """An address with postcode and province already stripped → county, city or OUT_OF_SCOPE."""
     match = areas.matcher.search(body)
     if match:
         return areas.word_to_code[match.group(0)]
     if any(word in body for word in areas.city_words):
         return areas.city_code
     return OUT_OF_SCOPE
+
+
+def address_to_area(text: str) -> str:
+    """One address → county code, the city code (in 河源, no county), or OUT_OF_SCOPE."""
+    areas = load()
+    return _area_of_body(areas.strip.sub("", text, count=1), areas)
+
+
+def _addresses_to_area(uniques: pd.Series) -> pd.Series:
+    """Distinct addresses: prefixes stripped in one Arrow pass, then the county matched per address."""
+    areas = load()
+    bodies = pc.replace_substring_regex(pa.array(uniques, type=pa.large_string()), areas.strip.pattern, "",
+                                        max_replacements=1)
+    return pd.Series([_area_of_body(b, areas) for b in bodies.to_pylist()], index=uniques.index, dtype="str")
 
 
 def county_to_area(text: str) -> str:
@@ -120,6 +127,7 @@ def court_case_to_area(text: str) -> str:
 
 def map_series(values: pd.Series, how: str) -> pd.Series:
     """Vectorised mapping of a text column: how is 'address', 'county' or 'court_case_no'."""
-    function = {"address": address_to_area, "county": county_to_area, "code": county_to_area,
-                "court_case_no": court_case_to_area}[how]
+    if how == "address":
+        return on_distinct(values, _addresses_to_area)
+    function = {"county": county_to_area, "code": county_to_area, "court_case_no": court_case_to_area}[how]
     return on_distinct(values, lambda uniques: uniques.map(function))

@@ -95,26 +95,27 @@ def first_listed(values: pd.Series) -> pd.Series:
 
 
 # ----------------------------------------------------------------------------- dates
-_DATE = re.compile(r"^(\d{4})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_DATE = r"^(?P<y>\d{4})\D{1,2}(?P<m>\d{1,2})\D{1,2}(?P<d>\d{1,2})|^(?P<cy>\d{4})(?P<cm>\d{2})(?P<cd>\d{2})$"
+_SERIAL = r"^\d{5}(\.\d+)?$"
 
 
 def _parse_date_strings(uniques: pd.Series) -> pd.Series:
+    """Distinct date texts → dates (ISO-like with any separators, 年月日, yyyymmdd, Excel serial numbers)."""
     cfg = config.load("cleaning")
     lo, hi = cfg["excel_serial_range"]
-    text = uniques.str.replace("年", "-").str.replace("月", "-").str.replace("日", "")
-    parts = text.str.extract(_DATE)
-    compact = text.str.extract(_COMPACT)
-    parts = parts.fillna(compact)
-    dates = pd.to_datetime(
-        {"year": pd.to_numeric(parts[0]), "month": pd.to_numeric(parts[1]), "day": pd.to_numeric(parts[2])},
-        errors="coerce",
-    )
-    serial = pd.to_numeric(text.where(text.str.match(_SERIAL)), errors="coerce")
+    text = pc.replace_substring_regex(arrow(uniques), "[年月]", "-")
+    parts = pc.extract_regex(text, _DATE)
+
+    def number(*names: str) -> pd.Series:
+        found = [pd.to_numeric(text_series(pc.struct_field(parts, n), uniques.index).replace("", None)) for n in names]
+        return found[0].fillna(found[1])
+
+    dates = pd.to_datetime({"year": number("y", "cy"), "month": number("m", "cm"), "day": number("d", "cd")},
+                           errors="coerce")
+    is_serial = pc.fill_null(pc.match_substring_regex(text, _SERIAL), False).to_numpy(zero_copy_only=False)
+    serial = pd.to_numeric(text_series(text, uniques.index).where(is_serial), errors="coerce")
     serial = serial.where((serial >= lo) & (serial <= hi))
-    from_serial = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial.round(), unit="D")
-    dates = dates.fillna(from_serial)
+    dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial.round(), unit="D"))
     window = [pd.Timestamp(d) for d in cfg["date_window"]]
     return dates.where((dates >= window[0]) & (dates <= window[1])).astype("datetime64[s]")
 
