@@ -997,3 +997,12 @@ def test_patents_overseas_family_and_types(raw):
     got = clean(raw).results["patents"].clean.set_index("application_no")
     assert got["overseas_family"].tolist()[:2] == [True, False]
     assert got["patent_type"].tolist() == ["发明", "发明", "发明"]
+
+
+def test_overseas_family_by_each_members_office_code():
+    from helpers.cleaning.derive import overseas_family
+
+    family = pd.Series(["US2021123456A1; CN112345678A", "CN112345678A; WO2021123456A1", "JPWO2021123456A1",
+                        None, "EP3912345A1|CN1", "cn1, wo2"], dtype="str")
+    # US, JP (a re-publication of a PCT application) and EP are overseas; CN and WO are not
+    assert overseas_family(family).tolist() == [True, False, True, pd.NA, True, False]

@@ -432,8 +432,6 @@ def test_i11_settle_rate_with_appeal_linkage(tmp_path):
     assert row_of(values, "I11", CITY, 2021)["rows"] == 5
 
 
-@pytest.mark.xfail(strict=True, reason="cleaning: a 二审 row of the Supreme People's Court IP tribunal (最高法知民终) "
-                   "maps to no Heyuan court and is set aside as out of scope, so the appeal link is lost")
 def test_i11_appeal_heard_by_the_supreme_court_ip_tribunal(tmp_path):
     raw = tmp_path / "raw"
     write_csv(raw, "court_cases", "court.csv", ["案号", "审理程序", "案由", "结案日期", "原审案号"], [

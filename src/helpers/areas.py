@@ -107,19 +107,19 @@ def county_to_area(text: str) -> str:
     return code
 
 
-_COURT = re.compile(r"[(（]\d{4}[)）]\s*粤(\d{0,4})")
+_COURT = re.compile(r"[(（]\d{4}[)）]\s*(最高法|粤)(\d{0,4})")
 
 
 def court_case_to_area(text: str) -> str:
-    """Area of a case by its court code: 粤16 → city, 粤1602…粤1625 → county, 粤(province) → city."""
+    """Area of a case by its court code: 粤16 → city, 粤1602…粤1625 → county. Appeal courts above Heyuan's
+    (粤民终 / 粤知民终 of the provincial court, 最高法知民终 of the Supreme People's Court IP tribunal) hear
+    Heyuan's appeals: their rows are kept, at the city, so that 二审 rows link back by 原审案号."""
     areas = load()
     match = _COURT.search(text)
     if not match:
         return OUT_OF_SCOPE
-    code = match.group(1)
-    if code == "":  # provincial courts (粤民终, 粤知民终): appeals of Heyuan cases, kept for linking
-        return areas.city_code
-    if code == areas.city_code[2:4]:
+    court, code = match.groups()
+    if court == "最高法" or code == "" or code == areas.city_code[2:4]:
         return areas.city_code
     full = areas.city_code[:2] + code
     return full if len(code) == 4 and full in areas.names else OUT_OF_SCOPE

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,10 +39,20 @@ def patents(rows: Rows) -> None:
     d["lapsed"] = (status.str.contains(LAPSED_WORDS, regex=True) | rows.column("lapse_date").notna()).fillna(False)
     d["lapse_unknown"] = (d["lapsed"] & rows.column("lapse_date").isna()).astype(bool)
     rows.warn(d["lapse_unknown"], "lapse_date_unknown")
-    family = pc.utf8_upper(parsing.arrow(rows.column("family")))
-    foreign = pc.replace_substring_regex(family, r"(^|[^A-Z])(CN|WO)[-\s]?\d", r"\1")
-    overseas = pc.match_substring_regex(foreign, r"(?:^|[^A-Z])[A-Z]{2}[-\s]?\d")
-    d["overseas_family"] = pd.Series(overseas, index=d.index, dtype="boolean")
+    d["overseas_family"] = overseas_family(rows.column("family"))
+
+
+def overseas_family(family: pd.Series) -> pd.Series:
+    """Whether a simple family lists a member filed outside China: a member's office code (its leading two
+    letters, e.g. US, EP, JP in `JPWO2021…`) not among the domestic ones (conf: domestic_family_offices)."""
+    domestic = pa.array(config.load("cleaning")["domestic_family_offices"], type=pa.large_string())
+    members = pc.split_pattern_regex(pc.utf8_upper(parsing.arrow(family)), r"[;；,，|\s]+")
+    flat, owner = pc.list_flatten(members), pc.list_parent_indices(members).to_numpy(zero_copy_only=False)
+    office = pc.utf8_slice_codeunits(flat, 0, 2)
+    foreign = pc.and_(pc.match_substring_regex(office, "^[A-Z]{2}$"), pc.invert(pc.is_in(office, value_set=domestic)))
+    overseas = np.zeros(len(family), dtype=bool)
+    np.logical_or.at(overseas, owner[pc.fill_null(foreign, False).to_numpy(zero_copy_only=False)], True)
+    return pd.Series(overseas, index=family.index, dtype="boolean").mask(family.isna())
 
 
 def trademarks(rows: Rows) -> None:
