@@ -238,3 +238,21 @@ def test_supported_names():
     assert readers.supported(Path("a.csv")) and readers.supported(Path("access.log.gz"))
     assert not readers.supported(Path("~$a.xlsx")) and not readers.supported(Path(".hidden.csv"))
     assert not readers.supported(Path("notes.docx"))
+
+
+def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_path):
+    import pyarrow as pa
+
+    good = '1.2.3.4 - - [05/Mar/2021:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0"'
+    path = tmp_path / "access.log"
+    path.write_text("\n".join([good, "garbage", good, good, "#Fields: x", good]) + "\n", encoding="utf-8")
+    threads = pa.cpu_count()
+    try:
+        pa.set_cpu_count(1)  # as in a worker of the cleaning pool: refused rows come with their numbers
+        serial = readers.read_access_log(path).frame
+    finally:
+        pa.set_cpu_count(threads)
+    parallel = readers.read_access_log(path).frame
+    for frame in (serial, parallel):
+        assert sorted(frame[readers.LINE]) == [1, 2, 3, 4, 5, 6]
+        assert sorted(frame.loc[frame[readers.REJECT].notna(), readers.LINE]) == [2, 5]

@@ -187,14 +187,19 @@ def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[
 
 
 def _arrow_csv(data: bytes, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
-               **parse: Any) -> tuple[pd.DataFrame, list[str]]:
-    """Arrow's parallel CSV reader into pandas text columns, with the texts of the rows it refused."""
-    invalid: list[str] = []
+               **parse: Any) -> tuple[pd.DataFrame, list[tuple[int | None, str]]]:
+    """Arrow's CSV reader into pandas text columns, with (line number, text) of the rows it refused.
+
+    Where Arrow may use only one thread (a worker of the cleaning pool), it parses serially and then
+    reports each refused row's line number; in parallel it cannot, and the number is None.
+    """
+    invalid: list[tuple[int | None, str]] = []
 
     def refuse(row: Any) -> str:
-        invalid.append(row.text)
+        invalid.append((row.number, row.text))
         return "skip"
 
+    read.use_threads = pa.cpu_count() > 1
     table = pacsv.read_csv(pa.BufferReader(data), read_options=read, convert_options=convert,
                            parse_options=pacsv.ParseOptions(invalid_row_handler=refuse, **parse))
     return table.combine_chunks().to_pandas(types_mapper=_STR.get), invalid
@@ -213,7 +218,7 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
     )
     line_count = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     blank_lines = body.count(b"\n\n") + body.count(b"\r\n\r\n")
-    if invalid or line_count - blank_lines != header_idx + 1 + len(frame):
+    if invalid or line_count - blank_lines != header_idx + 1 + len(frame):  # irregular rows: exact numbering
         return _parse_text_slow(body.decode(encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
     frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
     return frame
@@ -368,12 +373,14 @@ def read_access_log(path: Path) -> RawTable:
         delimiter=" ", quote_char='"', escape_char="\\",
     )
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if invalid or lines != len(frame):
-        numbers, refused = _log_lines(data, invalid)
-        frame[LINE] = numbers
-        frame = pd.concat([frame, _refused_lines(refused)], ignore_index=True)
+    if lines != len(frame) + len(invalid) or any(number is None for number, _ in invalid):
+        numbers, refused = _log_lines(data, [text for _, text in invalid])  # blank lines, or numbers unknown
     else:
-        frame[LINE] = np.arange(1, len(frame) + 1)
+        refused = [(int(number), text) for number, text in invalid]
+        numbers = np.setdiff1d(np.arange(1, lines + 1), [number for number, _ in refused], assume_unique=True)
+    frame[LINE] = numbers
+    if refused:
+        frame = pd.concat([frame, _refused_lines(refused)], ignore_index=True)
     columns = {n: n for n in LOG_KEPT if n in frame}
     return RawTable(frame=frame.reset_index(drop=True), columns=columns, encoding="utf-8")
 
