@@ -397,3 +397,20 @@ def test_cli_bad_year_is_a_message(cli_raw, tmp_path, year):
     assert "Traceback" not in result.stdout + result.stderr
     assert "2021–2025" in result.stderr and year in result.stderr
     assert not out.exists()
+
+
+def test_per_capita_base_is_also_shown_on_the_census_population_basis(tmp_path):
+    # 2020: 4 valid invention patents (the value's counted rows) ÷ census rebase 283.56 万 = 0.014106…
+    raw = tmp_path / "raw"
+    granted_2019 = [[app_no(f"20181010000{i}"), "发明", "2018-01-01", "2019-01-01", "甲公司", "河源市源城区"]
+                    for i in range(4)]
+    granted_2021 = [[app_no("201910100009"), "发明", "2019-01-01", "2021-06-01", "乙公司", "河源市源城区"]]
+    write_csv(raw, "patents", "p.csv", ["申请号", "专利类型", "申请日", "授权公告日", "申请人", "申请人地址"],
+              granted_2019 + granted_2021)
+    write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
+              [["2020", "河源市", "300"], ["2021", "河源市", "300"]])
+    run = clean(raw)
+    values = compute_values(Tables.from_run(run))
+    city = evaluate(values, 2021).set_index(["indicator", "area_code"]).loc[("I01", "441600")]
+    assert city["base_data"] == pytest.approx(4 / 300)
+    assert city["base_rebased"] == pytest.approx(4 / 283.56)

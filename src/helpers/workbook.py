@@ -22,12 +22,14 @@ from helpers.safety import neutralise
 
 EVALUATION_COLUMNS = {
     "indicator": "编号", "category": "类别", "name": "指标", "unit": "单位", "area_name": "地区",
-    "value": "本年值", "base_plan": "基础值（规划）", "base_data": "基础值（数据）", "target": "2025年目标",
+    "value": "本年值", "base_plan": "基础值（规划）", "base_data": "基础值（数据）",
+    "base_rebased": "基础值（普查口径）", "target": "2025年目标",
     "tau": "序时进度", "completion": "完成度", "ratio": "进度比r", "status_label": "状态",
     "projected": "按现速2025年预计", "required_growth": "尚需年均增速(%)", "county_share": "占全市比重",
     "county_rank": "县区排名", "rows": "所用记录数", "sources": "数据来源", "missing_sources": "缺失来源",
 }
 PERCENT_COLUMNS = {"tau", "completion", "county_share"}
+VALUE_LIKE = {EVALUATION_COLUMNS[c] for c in ("value", "base_plan", "base_data", "base_rebased", "target", "projected")}
 
 
 class Book:
@@ -120,7 +122,7 @@ def write_workbook(path: Path, tables: Tables, values: pd.DataFrame, evaluation:
                 return book.status[status_keys[record.name]]
             if column in {EVALUATION_COLUMNS[c] for c in PERCENT_COLUMNS}:
                 return book.percent
-            if column in {"本年值", "基础值（规划）", "基础值（数据）", "2025年目标", "按现速2025年预计"}:
+            if column in VALUE_LIKE:
                 return book.decimals[decimals[record["编号"]]]
             if column in {"进度比r", "尚需年均增速(%)"}:
                 return book.decimals[2]

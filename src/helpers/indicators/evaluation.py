@@ -88,6 +88,16 @@ def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: f
     return out
 
 
+def _rebased_base(indicator: Indicator, plan: Plan, base_record: dict | None) -> float:
+    """A per-capita base on the census population basis (catalog `population_rebase`): the 2020 stock
+    (the value's counted rows) over the census figure, shown beside the plan's base so that a
+    denominator revision is not read as progress (evaluation-method.md, "Population basis")."""
+    rebase = plan.settings.get("population_rebase")
+    if indicator.compute != "per_capita" or not rebase or not base_record or math.isnan(base_record["value"]):
+        return np.nan
+    return base_record["rows"] / rebase["population_wan"]
+
+
 def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.DataFrame:
     """One row per indicator × area for `year` with value, base, target, τ, P, r, status and county context."""
     plan = plan or load_plan()
@@ -113,6 +123,8 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.Da
                 "indicator": ind.id, "category": ind.category, "name": ind.name, "unit": ind.unit,
                 "area_code": area, "area_name": area_info.names[area], "year": year, "value": value,
                 "base_plan": ind.base if is_city else np.nan, "base_data": base_data,
+                "base_rebased": _rebased_base(ind, plan, records.get((ind.id, area, plan.base_year))) if is_city
+                else np.nan,
                 "target": target if target is not None else np.nan, "kind": ind.kind,
                 "rows": int(record["rows"]), "complete": bool(record["complete"]), "sources": record["sources"],
                 "missing_sources": record["missing_sources"],
@@ -135,6 +147,7 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.Da
             row["status_label"] = labels[row["status"]]["label"]
             rows.append(row)
     columns = ["indicator", "category", "name", "unit", "area_code", "area_name", "year", "value", "base_plan",
-               "base_data", "target", "kind", "tau", "completion", "ratio", "status", "status_label", "projected",
-               "required_growth", "county_share", "county_rank", "rows", "complete", "sources", "missing_sources"]
+               "base_data", "base_rebased", "target", "kind", "tau", "completion", "ratio", "status", "status_label",
+               "projected", "required_growth", "county_share", "county_rank", "rows", "complete", "sources",
+               "missing_sources"]
     return pd.DataFrame(rows).reindex(columns=columns)
