@@ -54,7 +54,7 @@ def clean_schema(source: str) -> pa.DataFrameSchema:
 
 def validate(source: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame coerced to the schema's dtypes; raises pandera's SchemaError when it does not conform."""
-    return clean_schema(source).validate(frame, lazy=True)
+    return clean_schema(source).validate(frame, lazy=True, inplace=True)  # coerces without a copy of the table
 
 
 def empty_frame(source: str) -> pd.DataFrame:

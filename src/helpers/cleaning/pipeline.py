@@ -20,7 +20,7 @@ from helpers.cleaning.run import (
     FilePart,
     SourceResult,
     catalog,
-    clean_file,
+    clean_file_spilled,
     clean_source,
     source_files,
 )
@@ -125,9 +125,14 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
     jobs = sorted(((source, index, path) for source, files in todo.items() for index, path in enumerate(files)),
                   key=lambda job: -job[2].stat().st_size)
     results: dict[str, SourceResult] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_one_thread_each) as pool:
-        futures = {pool.submit(clean_file, source, index, path, raw_dir): source for source, index, path in jobs}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    context = multiprocessing.get_context("spawn")
+    with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
+          ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):
+        spill = Path(folder)
+        futures = {pool.submit(clean_file_spilled, source, index, path, raw_dir, spill): source
+                   for source, index, path in jobs}
         waiting = {source: len(files) for source, files in todo.items()}
         parts: dict[str, list[FilePart]] = {source: [] for source in todo}
         for future in as_completed(futures):

@@ -52,6 +52,23 @@ class FilePart:
     set_aside: pd.DataFrame
     rows_in: int
     seconds: float = 0.0  # time spent cleaning this file (in whichever process did it)
+    spilled: Path | None = None  # where `kept` waits on disk (Arrow IPC) when a pool worker cleaned the file
+
+    def spill(self, folder: Path) -> FilePart:
+        """Move the kept rows to an Arrow file, so that only a path travels back to the parent process."""
+        if len(self.kept.columns):
+            self.spilled = folder / f"{self.entry['source']}-{self.index}.arrow"
+            self.kept.to_feather(self.spilled)
+            self.kept = pd.DataFrame()
+        return self
+
+    def load(self) -> pd.DataFrame:
+        """The kept rows, from memory or from the spill file (read once, then deleted)."""
+        if self.spilled is not None:
+            self.kept = pd.read_feather(self.spilled)
+            self.spilled.unlink()
+            self.spilled = None
+        return self.kept
 
 
 def catalog() -> dict[str, dict[str, Any]]:
@@ -92,6 +109,11 @@ def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
     """The original cells (header → text) of rows of one raw file, as JSON, for the quarantine."""
     records = frame.iloc[positions].drop(columns=[LINE]).to_dict(orient="records")
     return [json.dumps({k: v for k, v in r.items() if isinstance(v, str)}, ensure_ascii=False) for r in records]
+
+
+def clean_file_spilled(source: str, index: int, path: Path, root: Path, folder: Path) -> FilePart:
+    """`clean_file` for a pool worker: the kept rows go to disk, the accounts come back."""
+    return clean_file(source, index, path, root).spill(folder)
 
 
 def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
@@ -182,9 +204,12 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
         parts = [clean_file(source, index, path, root) for index, path in enumerate(files)]
     files_report = pd.DataFrame([p.entry for p in parts])
     file_names = files_report["file"].astype("str")
-    frames = [p.kept for p in parts if len(p.kept.columns)]
+    frames = [kept for kept in (p.load() for p in parts) if len(kept.columns)]
+    for part in parts:  # from here on the concatenated table is the only copy of the kept rows
+        part.kept = pd.DataFrame()
     if frames:
         kept = pd.concat(frames, ignore_index=True)
+        del frames
     else:  # every file rejected: no rows, but the table keeps its columns
         kept = schemas.empty_frame(source).drop(columns=["source_file", "source_line"]).assign(
             **{FILE: pd.Series(dtype="int64"), LINE: pd.Series(dtype="int64"), COMPLETE: pd.Series(dtype="int16")})
@@ -196,7 +221,7 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
                       "line": duplicates[LINE].astype("int64").to_numpy(), "outcome": "duplicate",
                       "reason": "duplicate", "field": None, "original": _as_json(duplicates)}),
     ], ignore_index=True).astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
-    clean = kept.loc[~losing]
+    clean = kept.loc[~losing] if losing.any() else kept  # no copy when nothing was a duplicate
     reconciliation = _reconcile(source, parts, clean, duplicates)
     warnings = _warnings(source, spec, clean, file_names)
     clean = _finish(clean, file_names)
