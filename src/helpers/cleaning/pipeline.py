@@ -120,10 +120,15 @@ def _one_thread_each() -> None:
     pyarrow.set_cpu_count(1)
 
 
+def _work(path: Path) -> int:
+    """A file's expected cleaning work, for scheduling: its size, uncompressed for gzip (about 10×)."""
+    return path.stat().st_size * (10 if path.suffix.lower() == ".gz" else 1)
+
+
 def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int) -> dict:
     """Files to a process pool, largest first; sources finished here in the order their files complete."""
     jobs = sorted(((source, index, path) for source, files in todo.items() for index, path in enumerate(files)),
-                  key=lambda job: -job[2].stat().st_size)
+                  key=lambda job: -_work(job[2]))
     results: dict[str, SourceResult] = {}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
