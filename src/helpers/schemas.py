@@ -24,11 +24,17 @@ DTYPES = {
     "number": "float64",
     "amount": "float64",
     "bool": "boolean",
-    "label": "category",
 }
 
 
+def _is_category(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.CategoricalDtype)
+
+
 def _column(spec: dict, kind: str) -> pa.Column:
+    if kind == "label":  # checked by kind, not by dtype: hashing a dtype with a million categories is slow
+        return pa.Column(None, checks=pa.Check(_is_category, name="is_category"), nullable=True,
+                         title=spec.get("label"))
     checks = []
     if kind == "category":
         checks.append(pa.Check.isin(spec["values"]))
@@ -60,4 +66,5 @@ def validate(source: str, frame: pd.DataFrame) -> pd.DataFrame:
 def empty_frame(source: str) -> pd.DataFrame:
     """A clean table with no rows but every column in its dtype (a source whose files were all rejected)."""
     schema = clean_schema(source)
-    return pd.DataFrame({name: pd.Series(dtype=column.dtype.type) for name, column in schema.columns.items()})
+    return pd.DataFrame({name: pd.Series(dtype=column.dtype.type if column.dtype else "category")
+                         for name, column in schema.columns.items()})

@@ -121,32 +121,52 @@ def _one_thread_each() -> None:
 
 
 def _work(path: Path) -> int:
-    """A file's expected cleaning work, for scheduling: its size, uncompressed for gzip (about 10×)."""
-    return path.stat().st_size * (10 if path.suffix.lower() == ".gz" else 1)
+    """A file's expected cleaning work, for scheduling: its size, weighted for compressed formats."""
+    return path.stat().st_size * {".gz": 10, ".xlsx": 8, ".xls": 4}.get(path.suffix.lower(), 1)
 
 
 def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int) -> dict:
-    """Files to a process pool, largest first; sources finished here in the order their files complete."""
-    jobs = sorted(((source, index, path) for source, files in todo.items() for index, path in enumerate(files)),
-                  key=lambda job: -_work(job[2]))
-    results: dict[str, SourceResult] = {}
+    """Files and then each source's deduplication and writing, all in a process pool.
+
+    Files go largest first; at most `workers` tasks run at once, and a source whose files are all done
+    has its finishing task queued ahead of the remaining files, so that no source waits for the others.
+    """
+    files = sorted(((source, index, path) for source, paths in todo.items() for index, path in enumerate(paths)),
+                   key=lambda job: -_work(job[2]))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, SourceResult] = {}
+    waiting = {source: len(paths) for source, paths in todo.items()}
+    parts: dict[str, list[FilePart]] = {source: [] for source in todo}
     context = multiprocessing.get_context("spawn")
     with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
           ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):
-        spill = Path(folder)
-        futures = {pool.submit(clean_file_spilled, source, index, path, raw_dir, spill): source
-                   for source, index, path in jobs}
-        waiting = {source: len(files) for source, files in todo.items()}
-        parts: dict[str, list[FilePart]] = {source: [] for source in todo}
-        for future in as_completed(futures):
-            source = futures[future]
-            parts[source].append(future.result())
-            waiting[source] -= 1
-            if waiting[source] == 0:
+        finishing: list[str] = []
+        running: dict = {}
+
+        def submit_next() -> None:
+            if finishing:
+                source = finishing.pop(0)
                 done = sorted(parts.pop(source), key=lambda part: part.index)
-                results[source] = _finish_source(source, todo[source], raw_dir, out, done)
+                running[pool.submit(_finish_source, source, todo[source], raw_dir, out, done)] = ("finish", source)
+            elif files:
+                source, index, path = files.pop(0)
+                running[pool.submit(clean_file_spilled, source, index, path, raw_dir, Path(folder))] = ("file", source)
+
+        for _ in range(workers):
+            submit_next()
+        while running:
+            future = next(as_completed(running))
+            kind, source = running.pop(future)
+            if kind == "file":
+                parts[source].append(future.result())
+                waiting[source] -= 1
+                if waiting[source] == 0:
+                    finishing.append(source)
+            else:
+                results[source] = future.result()
+            while len(running) < workers and (finishing or files):
+                submit_next()
     return results
 
 

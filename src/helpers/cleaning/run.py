@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from helpers import areas, config, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
@@ -208,7 +209,10 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
     for part in parts:  # from here on the concatenated table is the only copy of the kept rows
         part.kept = pd.DataFrame()
     if frames:
+        labels = [name for name, kind in (spec.get("derived") or {}).items() if kind == "label"]
         kept = pd.concat(frames, ignore_index=True)
+        for name in labels:  # files' categories differ, and concat then falls back to plain text
+            kept[name] = union_categoricals([frame[name] for frame in frames]) if len(frames) > 1 else kept[name]
         del frames
     else:  # every file rejected: no rows, but the table keeps its columns
         kept = schemas.empty_frame(source).drop(columns=["source_file", "source_line"]).assign(
