@@ -208,16 +208,21 @@ def settle_rate(tables: Tables, plan: Plan, years: list[int], table: str) -> Com
 def _internal(clients: pd.Series, networks: list[str]) -> np.ndarray:
     """Clients in the internal networks (distinct addresses); IPv4 by integer masks, IPv6 by network test."""
     text = pa.array(clients, type=pa.large_string())
-    parts = pc.extract_regex(text, r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})$")
-    octet = [pc.cast(pc.struct_field(parts, k), pa.int64()).to_numpy(zero_copy_only=False) for k in "abcd"]
-    ipv4 = np.nan_to_num(((octet[0] * 256 + octet[1]) * 256 + octet[2]) * 256 + octet[3], nan=-1).astype("int64")
+    nets = [ipaddress.ip_network(n) for n in networks]
+    v4 = [n for n in nets if n.version == 4]
+    v6 = [n for n in nets if n.version == 6]
     hits = np.zeros(len(clients), dtype=bool)
-    v6 = []
-    for net in map(ipaddress.ip_network, networks):
-        if net.version == 4:
-            hits |= (ipv4 >= 0) & ((ipv4 & int(net.netmask)) == int(net.network_address))
-        else:
-            v6.append(net)
+    # only addresses whose first octet some network can contain are parsed (a few among a million)
+    first = pc.list_element(pc.split_pattern(pc.fill_null(text, ""), ".", max_splits=1), 0)
+    octets = {str(o) for n in v4 for o in range(int(n.network_address) >> 24, (int(n.broadcast_address) >> 24) + 1)}
+    candidates = np.flatnonzero(pc.is_in(first, value_set=pa.array(sorted(octets))).to_numpy(zero_copy_only=False))
+    if len(candidates):
+        parts = pc.extract_regex(pc.take(text, pa.array(candidates)),
+                                 r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})$")
+        octet = [pc.cast(pc.struct_field(parts, k), pa.int64()).to_numpy(zero_copy_only=False) for k in "abcd"]
+        ipv4 = np.nan_to_num(((octet[0] * 256 + octet[1]) * 256 + octet[2]) * 256 + octet[3], nan=-1).astype("int64")
+        for net in v4:
+            hits[candidates] |= (ipv4 >= 0) & ((ipv4 & int(net.netmask)) == int(net.network_address))
     colon = pc.fill_null(pc.match_substring(text, ":"), False).to_numpy(zero_copy_only=False)
     for position in np.flatnonzero(colon) if v6 else []:
         try:
