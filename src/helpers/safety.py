@@ -1,8 +1,6 @@
-"""Text from data made harmless where it is shown: spreadsheets (formula injection) and HTML (escaping)."""
+"""Text from data made harmless where it is shown: spreadsheets and CSV files (formula injection)."""
 
 from __future__ import annotations
-
-import html
 
 import pandas as pd
 
@@ -23,8 +21,3 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
             out[column] = out[column].map(neutralise, na_action="ignore")
     return out
-
-
-def escape_html(value: object) -> str:
-    """Text for an HTML page: `<`, `>`, `&` and quotes escaped."""
-    return html.escape("" if value is None else str(value), quote=True)

@@ -34,11 +34,6 @@ class Indicator:
     def required_sources(self) -> tuple[str, ...]:
         return tuple(s for s in self.sources if s not in self.optional_sources)
 
-    @property
-    def target_text(self) -> str:
-        prefix = "≥" if self.kind in {"floor", "growth"} else ""
-        return f"{prefix}{self.target:g}"
-
 
 @dataclass(frozen=True)
 class Flagship:
