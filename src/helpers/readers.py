@@ -121,6 +121,11 @@ def find_header(rows: list[list[object]], fields: dict[str, dict[str, Any]], eit
 
 
 # ----------------------------------------------------------------------------- encodings
+def _blank(data: bytes) -> bool:
+    """Empty or white space only; isspace() stops at the first visible byte, strip() would copy the file."""
+    return not data or data.isspace()
+
+
 def detect_encoding(data: bytes) -> str:
     """utf-8-sig / utf-8 / gb18030 / …: BOM first, then strict UTF-8, then charset-normalizer."""
     if data.startswith(codecs.BOM_UTF8):
@@ -173,7 +178,7 @@ def _table(
 def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
     """A delimited text file (CSV/TSV), any of the contract's encodings, preamble lines allowed."""
     data = path.read_bytes()
-    if not data.strip():
+    if _blank(data):
         raise FileRejected("empty", "文件为空")
     encoding = detect_encoding(data)
     head_text = data[:65536].decode(encoding, errors="replace")
@@ -359,7 +364,7 @@ def read_access_log(path: Path) -> RawTable:
         data = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
     except (OSError, EOFError) as exc:
         raise FileRejected("unreadable_gzip", f"gzip 文件损坏或被截断：{exc}") from None
-    if not data or data.isspace():  # isspace() stops at the first visible byte
+    if _blank(data):
         raise FileRejected("empty", "文件为空")
     if b"\x00" in data[:8192]:
         raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是访问日志")
