@@ -8,6 +8,7 @@ reason, broken files) and the city's values; these tests hold the pipeline to th
 from __future__ import annotations
 
 import math
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +109,9 @@ def test_engine_matches_the_generators_city_values_per_year(values: pd.DataFrame
 def test_sample_trajectories_give_a_mix_of_statuses_in_2023(values: pd.DataFrame) -> None:
     statuses = set(evaluate(values, 2023).query("area_code == @CITY")["status"])
     assert {"ahead", "lagging", "reverse", "met"} <= statuses
+
+
+def test_manifest_cutoff_is_the_latest_observation_not_a_scheduled_expiry(processed: Path) -> None:
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_cutoff"] == "2025-12-31"
+    assert manifest["sources"]["trademarks"]["latest_date"] <= "2025-12-31"

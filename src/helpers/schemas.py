@@ -68,3 +68,11 @@ def empty_frame(source: str) -> pd.DataFrame:
     schema = clean_schema(source)
     return pd.DataFrame({name: pd.Series(dtype=column.dtype.type if column.dtype else "category")
                          for name, column in schema.columns.items()})
+
+
+def latest_observed(frame: pd.DataFrame, source: str) -> pd.Timestamp | None:
+    """The latest observed date of a clean table: how far the extract reaches. A source's `scheduled_dates`
+    (a trademark's term end, ten years ahead) are schedules, not observations, and are left out."""
+    scheduled = config.load("sources")[source].get("scheduled_dates", [])
+    dates = frame.select_dtypes(include=["datetime64"]).drop(columns=scheduled, errors="ignore").max().dropna()
+    return dates.max() if len(dates) else None

@@ -172,12 +172,12 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
 
 def summarise(result: SourceResult, seconds: float) -> dict:
     """Files, clean rows, latest date and seconds of one source (summed over the processes), for the manifest."""
-    dates = result.clean.select_dtypes(include=["datetime64"]).max().dropna()
+    latest = schemas.latest_observed(result.clean, result.source)
     return {
         "files": int((result.files["status"] == "ok").sum()),
         "files_rejected": int((result.files["status"] != "ok").sum()),
         "rows_clean": len(result.clean),
-        "latest_date": dates.max().date().isoformat() if len(dates) else None,
+        "latest_date": latest.date().isoformat() if latest is not None else None,
         "seconds": round(seconds, 3),
     }
 

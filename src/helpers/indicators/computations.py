@@ -22,6 +22,7 @@ from helpers import areas
 from helpers.indicators import patents as patent_stock
 from helpers.indicators.catalog import Plan
 from helpers.indicators.tables import Tables
+from helpers.schemas import latest_observed
 
 
 @dataclass
@@ -96,15 +97,11 @@ def sum_in_year(tables: Tables, plan: Plan, years: list[int], table: str, amount
 
 
 def data_cutoff(tables: Tables, plan: Plan) -> pd.Timestamp | None:
-    """The latest observed date in any clean table: how far the extracts reach. Scheduled dates (catalog
-    `scheduled_dates`, e.g. a trademark's term end ten years ahead) are not observations and are left out."""
+    """The latest observed date in any clean table (schemas.latest_observed): how far the extracts reach."""
     key = "data_cutoff"
     if key not in tables.cache:
-        scheduled = plan.settings.get("scheduled_dates") or {}
-        latest = []
-        for name, frame in tables.clean.items():
-            dates = frame.select_dtypes(include=["datetime64"]).drop(columns=scheduled.get(name, []), errors="ignore")
-            latest.extend(dates.max().dropna())
+        latest = [latest_observed(frame, name) for name, frame in tables.clean.items()]
+        latest = [d for d in latest if d is not None]
         tables.cache[key] = max(latest) if latest else None
     return tables.cache[key]
 
