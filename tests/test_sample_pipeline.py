@@ -7,8 +7,8 @@ reason, broken files) and the city's values; these tests hold the pipeline to th
 
 from __future__ import annotations
 
-import math
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
