@@ -282,20 +282,38 @@ def _count_by_year(days: np.ndarray) -> pd.Series:
     return pd.Series(counts[: len(starts) - 1], index=range(first, last + 1))
 
 
+def _visitor_lines(tables: Tables, plan: Plan, table: str) -> np.ndarray:
+    """Mask of the log lines that count as visits (no filter removed them)."""
+    key = ("visitor_lines", table)
+    if key not in tables.cache:
+        tables.cache[key] = ~np.logical_or.reduce(list(visitor_filters(tables, plan, table).values()))
+    return tables.cache[key]
+
+
+def visitor_days(tables: Tables, plan: Plan, table: str = "web_logs") -> np.ndarray:
+    """One day number (days since 1970) per distinct (day, client, user agent) left after the filters."""
+    key = ("visitor_days", table)
+    if key not in tables.cache:
+        logs = tables.get(table)
+        kept = _visitor_lines(tables, plan, table)
+        client = _codes(tables, table, "client")[0][kept].astype(np.int64) + 1
+        agent = _codes(tables, table, "user_agent")[0][kept].astype(np.int64) + 1
+        day = logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64)
+        first_day, agents = int(day.min(initial=0)), int(agent.max(initial=0)) + 1
+        visitor = client * agents + agent
+        span = int(visitor.max(initial=0)) + 1
+        distinct = pd.unique((day - first_day) * span + visitor)  # one key per (day, client, user agent)
+        tables.cache[key] = distinct // span + first_day
+    return tables.cache[key]
+
+
 def web_visitors(tables: Tables, plan: Plan, years: list[int], table: str) -> Computed:
     """Σ over days of Y of distinct (client, user agent) after the filters; a city-level indicator."""
     logs = tables.get(table)
-    kept = ~np.logical_or.reduce(list(visitor_filters(tables, plan, table).values()))
-    client = _codes(tables, table, "client")[0][kept].astype(np.int64) + 1
-    agent = _codes(tables, table, "user_agent")[0][kept].astype(np.int64) + 1
-    day = logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64)
-    first_day, agents = int(day.min(initial=0)), int(agent.max(initial=0)) + 1
-    visitor = client * agents + agent
-    span = int(visitor.max(initial=0)) + 1
-    distinct = pd.unique((day - first_day) * span + visitor)  # one key per (day, client, user agent)
-    per_year = _count_by_year(distinct // span + first_day)
+    per_year = _count_by_year(visitor_days(tables, plan, table))
     covered = _years_present(logs, "date")
-    lines = _count_by_year(day)
+    kept = _visitor_lines(tables, plan, table)
+    lines = _count_by_year(logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64))
     city = areas.load().city_code
     rows = [{"area_code": area, "year": y,
              "value": float(per_year.get(y, 0)) if area == city and y in covered else np.nan,
