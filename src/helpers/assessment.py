@@ -13,14 +13,11 @@ from helpers import __version__, areas, config
 from helpers.cleaning import clean_all
 from helpers.indicators import Tables, compute_values, evaluate, high_value_breakdown, load_plan
 from helpers.indicators.engine import covered_years
+from helpers.indicators.evaluation import check_year, latest_year
 from helpers.indicators.flagship import evaluate_flagship
 from helpers.workbook import write_workbook
 
 CSV_COLUMNS = ["indicator", "area_code", "year", "value"]
-
-
-class EvaluationError(Exception):
-    """The data cannot support the requested evaluation (a message for people)."""
 
 
 @dataclass
@@ -58,21 +55,6 @@ def tables_for(raw_dir: Path, processed_out: Path | None = None) -> Tables:
     return Tables.load(target)
 
 
-def latest_year(values: pd.DataFrame) -> int:
-    plan = load_plan()
-    years = [y for y in covered_years(values) if plan.base_year < y <= plan.target_year]
-    if not years:
-        raise EvaluationError(f"数据中没有 {plan.base_year + 1}–{plan.target_year} 年的任何指标值，无法评估")
-    return max(years)
-
-
-def _check_year(year: int) -> int:
-    plan = load_plan()
-    if not plan.base_year < year <= plan.target_year:
-        raise EvaluationError(f"评估年度应在 {plan.base_year + 1}–{plan.target_year} 之间，收到 {year}")
-    return year
-
-
 def indicator_csv(tables: Tables, year: int | None = None, *, evaluate: bool = False) -> pd.DataFrame:
     """The CLI's CSV: long values (indicator, area_code, year, value), or the evaluation table of `year`."""
     values = compute_values(tables)
@@ -85,7 +67,7 @@ def indicator_csv(tables: Tables, year: int | None = None, *, evaluate: bool = F
 
 
 def evaluate_values(values: pd.DataFrame, year: int | None) -> pd.DataFrame:
-    return evaluate(values, _check_year(year) if year else latest_year(values))
+    return evaluate(values, check_year(year) if year else latest_year(values))
 
 
 def city_table(evaluation: pd.DataFrame) -> str:
@@ -114,7 +96,7 @@ def evaluate_year(processed: Path, reports: Path, year: int | None = None) -> As
     """Values, evaluation and flagship targets of `year` from data/processed; writes the workbook."""
     tables = Tables.load(processed)
     values = compute_values(tables)
-    year = _check_year(year) if year else latest_year(values)
+    year = check_year(year) if year else latest_year(values)
     evaluation = evaluate(values, year)
     flagship = evaluate_flagship(tables, values, year)
     workbook = write_workbook(Path(reports) / str(year) / f"indicators_{year}.xlsx", tables, values, evaluation,

@@ -13,6 +13,31 @@ import pandas as pd
 
 from helpers import areas, config
 from helpers.indicators.catalog import Indicator, Plan, load_plan
+from helpers.indicators.engine import covered_years
+
+
+class EvaluationError(Exception):
+    """The data cannot support the requested evaluation (a message for people)."""
+
+
+def check_year(year: object, values: pd.DataFrame | None = None) -> int:
+    """A whole year of the plan's evaluation period (base year excluded) that the data cover, when given."""
+    plan = load_plan()
+    whole = isinstance(year, int | np.integer) and not isinstance(year, bool)
+    if not whole or not plan.base_year < year <= plan.target_year:
+        raise EvaluationError(f"评估年度应为 {plan.base_year + 1}–{plan.target_year} 之间的整数，收到 {year!r}")
+    if values is not None and int(year) not in covered_years(values):
+        raise EvaluationError(f"数据中没有 {year} 年的任何指标值，无法评估该年度")
+    return int(year)
+
+
+def latest_year(values: pd.DataFrame) -> int:
+    """The latest year of the evaluation period with any indicator value."""
+    plan = load_plan()
+    years = [y for y in covered_years(values) if plan.base_year < y <= plan.target_year]
+    if not years:
+        raise EvaluationError(f"数据中没有 {plan.base_year + 1}–{plan.target_year} 年的任何指标值，无法评估")
+    return max(years)
 
 
 def time_progress(plan: Plan, year: int, growth_rate: float | None = None) -> float:

@@ -1,0 +1,223 @@
+"""Report charts: matplotlib/seaborn figures with the CJK font, status colours and Chinese titles and units.
+
+Functions take plain series and return figures, so the exploration notebook can use them as the report
+does; `png()` renders a figure and refuses one that would show a missing-glyph box.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from functools import cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from helpers import config, fonts  # noqa: E402
+
+CM = 1 / 2.54
+
+
+class ChartError(Exception):
+    """A chart would not read correctly (a glyph the font lacks)."""
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One indicator's values by year against its target path (straight line from base to target)."""
+
+    title: str
+    unit: str
+    actual: pd.Series
+    base_year: int
+    target_year: int
+    base: float | None = None
+    target: float | None = None
+    kind: str = "level"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One indicator's value per county, with the area to highlight and an optional reference line."""
+
+    title: str
+    unit: str
+    values: pd.Series
+    highlight: str | None = None
+    reference: float | None = None
+    reference_label: str = "市目标"
+
+
+def _settings() -> dict:
+    return config.load("report")["charts"]
+
+
+@cache
+def setup() -> str:
+    """Register the CJK font and set the theme once; returns the font family (pass it on, never reset it)."""
+    family = fonts.register_matplotlib()
+    sns.set_theme(style="whitegrid", context="paper", font=family,
+                  rc={"axes.unicode_minus": False, "font.sans-serif": [family, "DejaVu Sans"],
+                      "axes.titleweight": "bold", "axes.titlesize": 10, "axes.labelsize": 8.5,
+                      "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 7.5, "figure.dpi": 100})
+    return family
+
+
+def _palette() -> dict[str, str]:
+    return _settings()["palette"]
+
+
+def _grid(count: int, per_row: int = 2, height_cm: float = 5.6) -> tuple[Figure, np.ndarray]:
+    setup()
+    rows = max(1, -(-count // per_row))
+    cols = min(per_row, max(count, 1))
+    fig, axes = plt.subplots(rows, cols, figsize=(_settings()["width_cm"] * CM, height_cm * rows * CM),
+                             squeeze=False, layout="constrained")
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return fig, axes.flat
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def trajectories(panels: list[Trajectory]) -> Figure:
+    """Small multiples: actual values (solid) against the straight-line path to the target (dashed)."""
+    colors = _palette()
+    fig, axes = _grid(len(panels))
+    for ax, panel in zip(axes, panels, strict=False):
+        actual = panel.actual.dropna()
+        ax.plot(actual.index, actual.to_numpy(), marker="o", color=colors["actual"], label="实际值", linewidth=1.8)
+        for year, value in actual.items():
+            ax.annotate(_number(value), (year, value), textcoords="offset points", xytext=(0, 5), ha="center",
+                        fontsize=6.5, color=colors["actual"])
+        if panel.target is not None and panel.kind in {"level", "stock", "flow"} and panel.base is not None:
+            ax.plot([panel.base_year, panel.target_year], [panel.base, panel.target], linestyle="--",
+                    color=colors["path"], label="序时进度路径")
+        if panel.target is not None:
+            label = "目标增速" if panel.kind == "growth" else ("目标下限" if panel.kind == "floor" else "规划目标")
+            if panel.kind in {"growth", "floor"}:
+                ax.axhline(panel.target, linestyle=":", color=colors["target"], label=label)
+            else:
+                ax.scatter([panel.target_year], [panel.target], marker="*", s=90, color=colors["target"],
+                           zorder=3, label=label)
+        ax.set_title(panel.title, loc="left")
+        ax.set_ylabel(panel.unit)
+        ax.set_xlim(panel.base_year - 0.4, panel.target_year + 0.4)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+        ax.legend(loc="lower right", frameon=False)
+    return fig
+
+
+def comparisons(panels: list[Comparison]) -> Figure:
+    """Small multiples of horizontal bars, one bar per county; the report's own county stands out."""
+    colors = _palette()
+    fig, axes = _grid(len(panels), height_cm=5.0)
+    for ax, panel in zip(axes, panels, strict=False):
+        values = panel.values.fillna(0).sort_values()
+        shades = [colors["area"] if name == panel.highlight else colors["other"] for name in values.index]
+        ax.barh(values.index, values.to_numpy(), color=shades)
+        for y, value in enumerate(values.to_numpy()):
+            ax.annotate(_number(value), (value, y), textcoords="offset points", xytext=(3, 0), va="center",
+                        fontsize=6.5)
+        if panel.reference is not None:
+            ax.axvline(panel.reference, linestyle=":", color=colors["target"], label=panel.reference_label)
+            ax.legend(loc="lower right", frameon=False)
+        ax.set_title(panel.title, loc="left")
+        ax.set_xlabel(panel.unit)
+        ax.margins(x=0.18)
+    return fig
+
+
+def bars_by_year(series: pd.Series, title: str, unit: str, *, cumulative_from: int | None = None,
+                 cumulative_target: float | None = None) -> Figure:
+    """Amounts per year as bars; optionally the running total from a year on against its target."""
+    colors = _palette()
+    fig, axes = _grid(1, per_row=1, height_cm=6.5)
+    ax = axes[0]
+    series = series.dropna()
+    ax.bar(series.index, series.to_numpy(), color=colors["actual"], label=f"当年金额（{unit}）")
+    for year, value in series.items():
+        ax.annotate(_number(value), (year, value), textcoords="offset points", xytext=(0, 3), ha="center", fontsize=7)
+    if cumulative_from is not None:
+        running = series[series.index >= cumulative_from].cumsum()
+        twin = ax.twinx()
+        twin.plot(running.index, running.to_numpy(), marker="o", color=colors["area"], label=f"累计（{unit}）")
+        if cumulative_target is not None:
+            twin.axhline(cumulative_target, linestyle=":", color=colors["target"], label=f"累计目标 {_number(cumulative_target)}")
+        twin.set_ylabel(f"累计（{unit}）")
+        twin.grid(False)
+        twin.set_ylim(bottom=0)
+        handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False)
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(unit)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    return fig
+
+
+def criteria(table: pd.DataFrame, title: str) -> Figure:
+    """Patents meeting each high-value criterion by year (a patent may meet several): grouped bars."""
+    fig, axes = _grid(1, per_row=1, height_cm=6.5)
+    ax = axes[0]
+    sns.barplot(table, x="year", y="count", hue="label", ax=ax, palette="crest")
+    ax.set_title(title, loc="left")
+    ax.set_xlabel("年度")
+    ax.set_ylabel("件")
+    ax.legend(title=None, frameon=False, ncols=3, loc="upper left")
+    ax.margins(y=0.25)
+    return fig
+
+
+def months(series: pd.Series, title: str, unit: str) -> Figure:
+    """Counts by month 1–12 as bars."""
+    fig, axes = _grid(1, per_row=1, height_cm=6.0)
+    ax = axes[0]
+    ax.bar([f"{m}月" for m in series.index], series.to_numpy(), color=_palette()["actual"])
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(unit)
+    return fig
+
+
+def status_bar(counts: dict[str, int]) -> Figure:
+    """One stacked bar of indicator statuses with the status colours, labels and counts."""
+    statuses = config.load("evaluation")["statuses"]
+    fig, axes = _grid(1, per_row=1, height_cm=2.6)
+    ax = axes[0]
+    left = 0
+    for key, count in counts.items():
+        if not count:
+            continue
+        style = statuses[key]
+        ax.barh([0], [count], left=left, color=style["color"], edgecolor="white")
+        ax.text(left + count / 2, 0, f"{style['symbol']} {style['label']} {count}", ha="center", va="center",
+                fontsize=7.5, color="white", fontweight="bold")
+        left += count
+    ax.set_xlim(0, max(left, 1))
+    ax.axis("off")
+    return fig
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG at the configured resolution; closes it. A missing glyph is a ChartError."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(buffer, format="png", dpi=_settings()["dpi"])
+    plt.close(fig)
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    if missing:
+        raise ChartError("图表中有字体缺少的字符：" + "；".join(missing))
+    return buffer.getvalue()
