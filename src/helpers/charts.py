@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from helpers import config, fonts  # noqa: E402
 
@@ -211,13 +212,17 @@ def status_bar(counts: dict[str, int]) -> Figure:
 
 
 def png(fig: Figure) -> bytes:
-    """The figure as PNG at the configured resolution; closes it. A missing glyph is a ChartError."""
-    buffer = io.BytesIO()
+    """The figure as an RGB PNG at the configured resolution (no alpha channel, which WeasyPrint would split
+    off and re-encode); closes it. A glyph the font lacks is a ChartError, never a box in a report."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig.savefig(buffer, format="png", dpi=_settings()["dpi"])
+        fig.set_dpi(_settings()["dpi"])
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     plt.close(fig)
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     if missing:
         raise ChartError("图表中有字体缺少的字符：" + "；".join(missing))
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()

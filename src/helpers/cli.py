@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
     evaluate.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
     evaluate.add_argument("--year", type=int, help="evaluation year (default: the latest year with data)")
+
+    run = commands.add_parser("run", help="render the evaluation reports (notebook → HTML and PDF) per year and area")
+    run.add_argument("--years", help="2023, 2021-2025 or 2021,2023 (default: the latest year with data)")
+    run.add_argument("--areas", help="all (default) or comma-separated area codes, e.g. 441600,441621")
+    run.add_argument("--formats", help="html,pdf (default) or one of them; the executed notebook is always kept")
+    run.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
+    run.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
     return parser
 
 
@@ -57,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return _indicators(args)
     if args.command == "evaluate":
         return _evaluate(args)
+    if args.command == "run":
+        return _run(args)
     return 2
 
 
@@ -112,3 +121,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(result.city_table)
     print(f"\n工作簿：{result.workbook}")
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from helpers import runner
+    from helpers.indicators.evaluation import EvaluationError, latest_year
+    from helpers.report.data import assess
+
+    try:
+        formats = runner.parse_formats(args.formats)
+        area_codes = runner.parse_areas(args.areas)
+        latest = latest_year(assess(args.processed).values) if args.years in (None, "", "latest") else None
+        jobs = runner.plan_jobs(runner.parse_years(args.years, latest), area_codes)
+    except EvaluationError as problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
+    outcomes = runner.run(jobs, args.processed, args.reports, formats)
+    failed = [o for o in outcomes if o.error]
+    print(f"\n{len(outcomes) - len(failed)} 份报告已生成，{len(failed)} 份失败；输出目录：{args.reports}")
+    return 1 if failed else 0

@@ -140,9 +140,11 @@ def check_area(area_code: str) -> str:
 
 
 def load(processed_dir: Path | str, year: int | None = None, area_code: str | None = None) -> ReportData:
-    """The inputs of the report of `area_code` (default: the city) for `year` (default: latest with data)."""
+    """The inputs of the report of `area_code` (default: the city) for `year` (default: latest with data);
+    a relative `processed_dir` is taken from the project root, wherever the notebook runs."""
     area_code = check_area(str(area_code or areas.load().city_code))
-    assessed = assess(Path(processed_dir))
+    folder = Path(processed_dir)
+    assessed = assess(folder if folder.is_absolute() else config.project_root() / folder)
     year = check_year(year, assessed.values) if year is not None else latest_year(assessed.values)
     evaluation = evaluate(assessed.values, year)
     flagship = evaluate_flagship(assessed.tables, assessed.values, year)

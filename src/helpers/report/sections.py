@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from helpers import areas, charts, config
-from helpers.indicators.catalog import Indicator
+from helpers.indicators.catalog import Indicator, load_plan
 from helpers.report import data as report_data
 from helpers.report import findings
 from helpers.report.findings import number, percent
@@ -55,11 +55,12 @@ class Report:
     def _render(self, template: str, **context: object) -> HTML:
         return HTML(_ENV.get_template(f"{template}.html.j2").render(**context))
 
-    def _table(self, caption: str, columns: list[str], rows: list[list[Cell | str]], css: str = "") -> Markup:
+    def _table(self, caption: str, columns: dict[str, float], rows: list[list[Cell | str]], css: str = "") -> Markup:
+        """A numbered table; `columns` maps each heading to its width in percent (fixed layout prints fast)."""
         self._tables += 1
         cells = [[c if isinstance(c, Cell) else Cell(str(c)) for c in row] for row in rows]
-        html = _ENV.get_template("table.html.j2").render(number=self._tables, caption=caption, columns=columns,
-                                                          rows=cells, css=css)
+        html = _ENV.get_template("table.html.j2").render(number=self._tables, caption=caption, columns=list(columns),
+                                                          widths=list(columns.values()), rows=cells, css=css)
         return Markup(html)
 
     def _figure(self, figure: charts.Figure, caption: str) -> Markup:
@@ -69,9 +70,7 @@ class Report:
 
     @property
     def title(self) -> str:
-        d = self.data
-        stage = "final" if d.year >= d.plan.target_year else "midterm"
-        return f"{d.plan.short_title}{config.load('report')['title'][stage]}"
+        return report_title(self.data.year)
 
     def _indicators(self, category: str | None = None) -> list[Indicator]:
         return [i for i in self.data.plan.indicators if category is None or i.category == category]
@@ -145,8 +144,8 @@ class Report:
                  f"{r['rejected']:,}", used[s] or "专栏"] for s, r in per_source.iterrows()]
         missing = d.manifest.get("missing_sources") or []
         rows += [[findings.source_title(s), "0", "—", "—", "—", "未提供"] for s in missing]
-        table = self._table("数据来源与读取情况", ["数据来源", "文件数", "读入行数", "有效行数", "剔除行数", "用于指标"], rows,
-                            css="numbers")
+        columns = {"数据来源": 30, "文件数": 9, "读入行数": 13, "有效行数": 13, "剔除行数": 11, "用于指标": 24}
+        table = self._table("数据来源与读取情况", columns, rows, css="numbers")
         return self._render(
             "scope", plan_title=d.plan.title, base_year=d.plan.base_year, target_year=d.plan.target_year,
             area_name=d.area_name, year=d.year, indicator_count=len(d.plan.indicators),
@@ -158,22 +157,23 @@ class Report:
         d = self.data
         decimals = {i.id: i.decimals for i in d.plan.indicators}
         if d.is_city:
-            columns = ["序号", "类别", "指标", "单位", f"基期值（{d.plan.base_year}）", f"目标值（{d.plan.target_year}）",
-                       f"{d.year}年实际", "目标完成度", "序时进度", "进度比 r", "状态"]
+            columns = {"序号": 5, "指标": 25, "单位": 7, f"基期值（{d.plan.base_year}）": 9,
+                       f"目标值（{d.plan.target_year}）": 10, f"{d.year}年实际": 9, "目标完成度": 8, "序时进度": 7,
+                       "进度比 r": 7, "状态": 13}
         else:
-            columns = ["序号", "类别", "指标", "单位", f"{d.plan.base_year}年", f"{d.year}年实际", "全市目标",
-                       "占全市比重", "县区排名", "进度比 r", "状态"]
+            columns = {"序号": 5, "指标": 25, "单位": 7, f"{d.plan.base_year}年": 9, f"{d.year}年实际": 9,
+                       "全市目标": 10, "占全市比重": 8, "县区排名": 7, "进度比 r": 7, "状态": 13}
         rows = []
         for n, (_, r) in enumerate(d.own.iterrows(), start=1):
             places = decimals[r["indicator"]]
             if d.is_city:
                 base = r["base_plan"] if not math.isnan(r["base_plan"]) else r["base_data"]
-                cells = [str(n), r["category"], r["name"], r["unit"], number(base, places),
+                cells = [str(n), r["name"], r["unit"], number(base, places),
                          _target_text(r, places), number(r["value"], places), percent(r["completion"]),
                          percent(r["tau"]), number(r["ratio"], 2), _status_cell(r["status"])]
             else:
                 rank = "—" if math.isnan(r["county_rank"]) else f"{int(r['county_rank'])}/6"
-                cells = [str(n), r["category"], r["name"], r["unit"], number(r["base_data"], places),
+                cells = [str(n), r["name"], r["unit"], number(r["base_data"], places),
                          number(r["value"], places), _target_text(self._row(r["indicator"], areas.load().city_code),
                                                                   places),
                          percent(r["county_share"], 1), rank, number(r["ratio"], 2), _status_cell(r["status"])]
@@ -292,8 +292,9 @@ class Report:
             rows.append([f"专栏{r['column']}", r["name"], r["unit"], number(r["target"], places),
                          number(r["value"], places), percent(r["reached"]), percent(r["tau"]),
                          _status_cell(r["status"])])
-        table = self._table(f"重点工程（专栏）量化目标{d.year}年进展", ["专栏", "目标", "单位", "目标值", f"{d.year}年进展",
-                                                          "完成比例", "序时进度", "状态"], rows, css="numbers")
+        columns = {"专栏": 8, "目标": 30, "单位": 10, "目标值": 10, f"{d.year}年进展": 10, "完成比例": 9, "序时进度": 9,
+                   "状态": 14}
+        table = self._table(f"重点工程（专栏）量化目标{d.year}年进展", columns, rows, css="numbers")
         intro = ("规划各专栏中可量化的目标如下表；“完成比例”为当前进展与目标之比，与序时进度比较判定状态。"
                  if d.is_city else
                  f"重点工程目标为全市目标，下表为全市进展，供{d.area_name}对照；县（区）层面的落实情况见前文各指标。")
@@ -316,21 +317,21 @@ class Report:
         rec_rows = [[findings.source_title(s)] + [f"{v:,}" for v in r.to_numpy()] for s, r in per_source.iterrows()]
         totals = per_source.sum()
         rec_rows.append([Cell("合计", "total")] + [Cell(f"{v:,}", "total") for v in totals.to_numpy()])
-        reconciliation = self._table("各数据来源的记录去向（行）", ["数据来源", "读入", "有效", "重复", "剔除", "范围外"],
-                                     rec_rows, css="numbers")
+        columns = {"数据来源": 35, "读入": 13, "有效": 13, "重复": 13, "剔除": 13, "范围外": 13}
+        reconciliation = self._table("各数据来源的记录去向（行）", columns, rec_rows, css="numbers")
         reasons = d.account("reasons")
         rejected = reasons[reasons["outcome"] != "duplicate"].groupby(["source", "reason"], sort=False)["rows"].sum()
-        reasons_table = self._table("剔除与范围外记录的原因", ["数据来源", "原因", "行数"],
+        reasons_table = self._table("剔除与范围外记录的原因", {"数据来源": 35, "原因": 50, "行数": 15},
                                     [[findings.source_title(s), labels["reasons"].get(r, r), f"{n:,}"]
                                      for (s, r), n in rejected.items()], css="numbers") if len(rejected) else None
         files = d.account("files")
         broken = files[files["status"] != "ok"] if not files.empty else files
-        broken_table = self._table("无法读取的文件", ["数据来源", "文件", "原因"],
+        broken_table = self._table("无法读取的文件", {"数据来源": 22, "文件": 38, "原因": 40},
                                    [[findings.source_title(r["source"]), r["file"], r["message"]]
                                     for _, r in broken.iterrows()]) if len(broken) else None
         warnings = d.account("warnings")
         warned = warnings.groupby(["source", "warning"], sort=False)["rows"].sum() if not warnings.empty else []
-        warnings_table = self._table("保留但需说明的记录", ["数据来源", "说明", "行数"],
+        warnings_table = self._table("保留但需说明的记录", {"数据来源": 30, "说明": 55, "行数": 15},
                                      [[findings.source_title(s), labels.get("warnings", {}).get(w, w), f"{n:,}"]
                                       for (s, w), n in warned.items()], css="numbers") if len(warned) else None
         return self._render(
@@ -345,7 +346,7 @@ class Report:
         table = table[(table["area_code"] == d.area_code) & (table["year"] == d.year)]
         if table.empty:
             return None
-        return self._table("高价值发明专利认定条件计数", ["认定条件", "件数"],
+        return self._table("高价值发明专利认定条件计数", {"认定条件": 70, "件数": 30},
                            [[r["label"], f"{int(r['count']):,}"] for _, r in table.iterrows()], css="numbers")
 
     def _method_notes(self) -> list[str]:
@@ -363,6 +364,13 @@ class Report:
         if d.synthetic:
             notes.append(config.load("report")["synthetic_banner"])
         return notes
+
+
+def report_title(year: int) -> str:
+    """'河源市知识产权“十四五”规划实施情况中期评估报告' (终期 in the target year)."""
+    plan = load_plan()
+    stage = "final" if year >= plan.target_year else "midterm"
+    return f"{plan.short_title}{config.load('report')['title'][stage]}"
 
 
 def _target_text(row: pd.Series, places: int) -> str:

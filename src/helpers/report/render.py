@@ -1,0 +1,74 @@
+"""Executed report notebook → self-contained HTML (nbconvert, house template) → PDF (WeasyPrint, A4)."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from functools import cache
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from helpers import fonts
+
+TEMPLATES = Path(__file__).parent / "templates"
+FONT_MARKER = "/*FONT-FACES*/"
+
+
+class RenderError(Exception):
+    """The notebook or HTML cannot be rendered (a message for people)."""
+
+
+@cache
+def _exporter() -> HTMLExporter:
+    """One configured exporter per process (building one reads every template)."""
+    return HTMLExporter(template_name="assessment", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+@cache
+def stylesheet() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def document(notebook: nbformat.NotebookNode, title: str) -> str:
+    """The report page without fonts: outputs of the executed notebook in the house template."""
+    body, _ = _exporter().from_notebook_node(notebook, resources={"report_title": title,
+                                                                  "report_css": stylesheet()})
+    if FONT_MARKER not in body:
+        raise RenderError("报告模板缺少字体占位符")
+    return body
+
+
+def visible_text(page: str) -> str:
+    """The characters a reader can see: text between tags and the stylesheet's generated content."""
+    without_data = re.sub(r"data:[^\"')]+", "", page)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", without_data))
+    return text + "".join(re.findall(r'content:\s*"([^"]*)"', stylesheet()))
+
+
+def to_html(page: str) -> str:
+    """The self-contained page: both font weights, cut to the page's characters, embedded as data URLs."""
+    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
+
+
+def to_pdf(html: str, out: Path) -> Path:
+    """A4 PDF of the self-contained page (to_html); fetches nothing but the page's own data: URLs."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class Offline(URLFetcher):
+        """Data URLs only; anything else stops the rendering."""
+
+        def fetch(self, url: str, headers: dict | None = None):  # noqa: ANN201 — WeasyPrint's response type
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            raise FatalURLFetchingError(f"报告引用了外部资源，已拒绝：{url[:80]}")
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        weasyprint.HTML(string=html, url_fetcher=Offline(fail_on_errors=True)).write_pdf(out)
+    except FatalURLFetchingError as problem:
+        raise RenderError(str(problem)) from problem
+    return out
