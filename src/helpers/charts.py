@@ -156,7 +156,8 @@ def bars_by_year(series: pd.Series, title: str, unit: str, *, cumulative_from: i
         twin = ax.twinx()
         twin.plot(running.index, running.to_numpy(), marker="o", color=colors["area"], label=f"累计（{unit}）")
         if cumulative_target is not None:
-            twin.axhline(cumulative_target, linestyle=":", color=colors["target"], label=f"累计目标 {_number(cumulative_target)}")
+            twin.axhline(cumulative_target, linestyle=":", color=colors["target"],
+                         label=f"累计目标 {_number(cumulative_target)}")
         twin.set_ylabel(f"累计（{unit}）")
         twin.grid(False)
         twin.set_ylim(bottom=0)

@@ -102,8 +102,8 @@ def data_problems(data: ReportData) -> list[str]:
     if not files.empty:
         broken = files[files["status"] != "ok"]
         if len(broken):
-            names = "、".join(f"{source_title(s)}：{f.rsplit('/', 1)[-1]}" for s, f in zip(broken["source"], broken["file"],
-                                                                                       strict=True))
+            pairs = zip(broken["source"], broken["file"], strict=True)
+            names = "、".join(f"{source_title(s)}：{f.rsplit('/', 1)[-1]}" for s, f in pairs)
             sentences.append(rules["broken_files"].format(count=len(broken), files=names))
     return sentences
 

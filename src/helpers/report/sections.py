@@ -259,7 +259,8 @@ class Report:
 
     def _chart_pledges(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
-        pledge = next((i for i in indicators if i.compute == "sum_in_year" and i.params.get("table") == "pledges"), None)
+        pledge = next((i for i in indicators if i.compute == "sum_in_year" and i.params.get("table") == "pledges"),
+                      None)
         if pledge is None:
             return None
         series = d.history(pledge.id)
@@ -267,7 +268,9 @@ class Report:
             return None
         cumulative = next((f for f in d.plan.flagship if f.params.get("indicator") == pledge.id
                            and f.compute == "cumulative_since"), None)
-        since, target = (cumulative.params.get("since"), cumulative.target) if cumulative and d.is_city else (None, None)
+        since, target = (None, None)
+        if cumulative and d.is_city:
+            since, target = cumulative.params.get("since"), cumulative.target
         return self._figure(charts.bars_by_year(series, pledge.name, pledge.unit, cumulative_from=since,
                                                 cumulative_target=target),
                             f"{d.area_name}{pledge.name}（{pledge.unit}）" + ("及累计进展" if since else ""))
@@ -355,7 +358,8 @@ class Report:
         notes = [
             f"数据截止日期 {d.cutoff} 为各来源中最晚的实际发生日期（商标专用权期限等预定日期不计）；"
             "登记类存量指标在截止日期所在年度之前视为完整。",
-            "某数据来源缺失或当年没有任何记录时，相关指标记为“数据缺失”，不以 0 代替；来源覆盖当年而某地区无记录时记为 0。",
+            "某数据来源缺失或当年没有任何记录时，相关指标记为“数据缺失”，不以 0 代替；"
+            "来源覆盖当年而某地区无记录时记为 0。",
             f"高价值发明专利按规划注释认定，满足任一条件即计入：{'、'.join(settings['high_value']['criteria'].values())}；"
             f"质押金额条件以每个登记号金额按专利件数均分后不低于{settings['high_value']['pledge_threshold_wan']}万元计。",
             "网站访问量按日统计不同的（客户端地址，浏览器标识）组合并逐日加总，剔除爬虫、静态资源、非成功响应和内网地址。",
