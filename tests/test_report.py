@@ -1,0 +1,213 @@
+"""The evaluation report, checked as a reader would: a city and a county report rendered end to end
+(papermill → nbconvert → WeasyPrint) from the sample data plus a file whose name is hostile markup."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import uharfbuzz as hb
+from pypdf import PdfReader
+
+from helpers import charts, config, fonts
+from helpers.cleaning import clean_all
+from helpers.indicators import load_plan
+from helpers.report import Report, ReportError, findings, render
+from helpers.report import data as report_data
+from helpers.runner import Job, render_job
+
+CITY, COUNTY = "441600", "441621"
+YEAR = 2023
+HOSTILE = "<script>alert(1)"
+
+
+@pytest.fixture(scope="module")
+def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample extracts plus a broken file named like a script tag, cleaned."""
+    raw = tmp_path_factory.mktemp("raw_hostile")
+    shutil.copytree(runs["main"], raw, dirs_exist_ok=True)
+    (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
+    out = tmp_path_factory.mktemp("processed_hostile")
+    clean_all(raw, out, workers=2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rendered(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """The city's and one county's 2023 report in every format, through the runner."""
+    reports = tmp_path_factory.mktemp("reports")
+    out = {}
+    for area in (CITY, COUNTY):
+        outcome = render_job(Job(YEAR, area), processed, reports, ["html", "pdf"])
+        assert outcome.error is None, outcome.error
+        out[area] = {path.suffix[1:]: path for path in outcome.files}
+    return out
+
+
+def _html(rendered: dict, area: str) -> str:
+    return rendered[area]["html"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_outputs_are_named_by_year_and_area(rendered: dict, area: str) -> None:
+    name = {CITY: "河源市", COUNTY: "紫金县"}[area]
+    assert {p.name for p in rendered[area].values()} == {f"{area}_{name}.{ext}" for ext in ("html", "pdf", "ipynb")}
+    assert all(p.parent.name == str(YEAR) for p in rendered[area].values())
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_every_indicator_and_section_appears_in_the_html(rendered: dict, area: str) -> None:
+    page = _html(rendered, area)
+    for indicator in load_plan().indicators:
+        assert indicator.name in page, indicator.name
+    for heading in ("摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、重点工程（专栏）进展",
+                    "五、存在的问题", "六、对策建议", "附录一　数据质量说明", "附录二　方法说明"):
+        assert heading in page, heading
+    assert 'lang="zh-CN"' in page and config.load("report")["synthetic_banner"] in page
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_html_is_self_contained_and_shows_no_code(rendered: dict, area: str) -> None:
+    page = _html(rendered, area)
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "link to an outside host"
+    assert not re.search(r"url\(\s*[\"']?(https?:)?//", page), "stylesheet fetches from outside"
+    assert "<link" not in page.lower()
+    for leftover in ("processed_dir", "Report.load", "jp-InputArea", "In&nbsp;[", "injected-parameters"):
+        assert leftover not in page, leftover
+    images = re.findall(r'<img[^>]* src="data:image/png;base64,([^"]+)"', page)
+    assert images and all(base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n" for data in images)
+
+
+def test_text_from_data_is_escaped(rendered: dict) -> None:
+    page = _html(rendered, CITY)
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(1).csv" in page  # shown, as text, in the broken-files table and the problems
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_embedded_font_draws_every_visible_character(rendered: dict, area: str) -> None:
+    page = _html(rendered, area)
+    text = render.visible_text(page)
+    faces = re.findall(r'font-weight: (\d+); src: url\("data:font/otf;base64,([^"]+)"\)', page)
+    assert {weight for weight, _ in faces} == {"400", "700"}
+    for _, data in faces:
+        drawable = hb.Face(hb.Blob(base64.b64decode(data))).unicodes
+        undrawable = {c for c in set(text) if c.isprintable() and not c.isspace() and ord(c) not in drawable}
+        assert not undrawable, f"no glyph for {sorted(undrawable)[:10]}"
+    assert len(page.encode()) < 3_000_000, "fonts are subset, not embedded whole"
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> None:
+    reader = PdfReader(rendered[area]["pdf"])
+    embedded = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                if any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    embedded.add(str(font["/BaseFont"]))
+    assert any("Noto-Sans-CJK-SC" in name or "NotoSansCJK" in name for name in embedded), embedded
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+    for indicator in load_plan().indicators:
+        assert re.sub(r"\s+", "", indicator.name) in text, indicator.name
+    assert "第1页" not in text[:200] and "页/共" in text  # page numbers, not on the cover
+    assert len(reader.pages) > 8 and reader.outline, "A4 pages with bookmarks from the headings"
+
+
+def test_county_report_states_share_rank_and_missing_county_targets(rendered: dict) -> None:
+    page = _html(rendered, COUNTY)
+    assert "无分解目标" in page and "占全市比重" in page and "县区排名" in page
+    assert "规划只设定全市目标" in page and "市级指标" in page
+
+
+def test_executed_notebook_keeps_its_parameters(rendered: dict) -> None:
+    notebook = rendered[COUNTY]["ipynb"].read_text(encoding="utf-8")
+    assert '"injected-parameters"' in notebook and f'area_code = \\"{COUNTY}\\"' in notebook
+
+
+# ----------------------------------------------------------------------------- content rules
+@pytest.fixture(scope="module")
+def city(processed: Path) -> report_data.ReportData:
+    return report_data.load(processed, YEAR, CITY)
+
+
+def test_summary_counts_every_indicator_once(city: report_data.ReportData) -> None:
+    head = findings.headline(city)
+    assert sum(head.counts.values()) == len(load_plan().indicators)
+    assert f"{YEAR}年末" in head.sentence and "序时进度60%" in head.sentence
+
+
+def test_problems_and_recommendations_follow_the_configured_rules(city: report_data.ReportData) -> None:
+    risks = findings.risks(city)
+    order = config.load("report")["risk_statuses"]
+    assert list(risks["status"]) == sorted(risks["status"], key=order.index), "most serious first"
+    problems = findings.problems(city)
+    rules = config.load("report")["recommendations"]
+    recommendations = findings.recommendations(city)
+    for _, row in risks.iterrows():
+        assert any(p.startswith(row["name"]) for p in problems), row["name"]
+        if row["status"] != "missing":
+            assert rules["indicators"][row["indicator"]] in recommendations
+    assert recommendations[-1] == rules["general"]
+    assert any("无法读取" in p for p in problems), "broken files are a problem to report"
+
+
+def test_unknown_area_or_year_is_a_plain_error(processed: Path) -> None:
+    with pytest.raises(ReportError, match="未知的地区代码"):
+        report_data.load(processed, YEAR, "../441600")
+    with pytest.raises(Exception, match="评估年度"):
+        report_data.load(processed, 2019, CITY)
+    with pytest.raises(ReportError, match="清洗结果"):
+        report_data.load(processed / "nowhere", YEAR, CITY)
+
+
+# ----------------------------------------------------------------------------- charts
+@pytest.fixture(scope="module")
+def report(processed: Path) -> Report:
+    return Report.load(processed, YEAR, CITY)
+
+
+def test_every_chart_renders_without_missing_glyphs(report: Report) -> None:
+    html = "".join(report.domain(n).data for n in range(1, len(config.load("report")["domains"]) + 1))
+    images = re.findall(r'base64,([^"]+)"', html)
+    kinds = sum(len(d["charts"]) for d in config.load("report")["domains"])
+    assert len(images) == kinds, "every configured chart has data in the sample and is drawn"
+
+
+def test_a_glyph_the_font_lacks_fails_the_chart() -> None:
+    figure = charts.months(pd.Series([1, 2], index=[1, 2]), "访问量 \U0001F600", "人次")
+    with pytest.raises(charts.ChartError, match="字体缺少"):
+        charts.png(figure)
+
+
+def test_chart_font_is_the_cjk_face_even_after_the_theme_is_set() -> None:
+    import matplotlib.pyplot as plt
+
+    family = charts.setup()
+    assert plt.rcParams["font.family"][0] == family or family in plt.rcParams["font.sans-serif"]
+    png = charts.png(charts.status_bar({"met": 3, "lagging": 1}))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_missing_glyphs_reports_what_no_font_draws() -> None:
+    assert fonts.missing_glyphs("河源市知识产权 ABC 123 ≥ ★") == set()
+    assert fonts.missing_glyphs("\U0001F600") == {"\U0001F600"}
+
+
+def test_pdf_refuses_outside_resources(tmp_path: Path) -> None:
+    page = '<html><body><img src="http://example.com/x.png"><p>河源</p></body></html>'
+    with pytest.raises(render.RenderError, match="外部资源"):
+        render.to_pdf(page, tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_render_visible_text_skips_data_urls() -> None:
+    text = render.visible_text('<p>规划&lt;b&gt;</p><img src="data:image/png;base64,QUJD">')
+    assert "规划<b>" in text and "QUJD" not in text
