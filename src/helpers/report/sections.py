@@ -98,8 +98,8 @@ class Report:
             "cover", synthetic=d.synthetic, banner=settings["synthetic_banner"], plan_title=d.plan.title,
             title=self.title, area_name=d.area_name, area_code=d.area_code, year=d.year,
             elapsed=d.year - d.plan.base_year, tau=percent(d.tau), cutoff=d.cutoff,
-            cleaned_at=str(d.manifest.get("cleaned_at", "未知")).replace("T", " "), assessor=settings["assessor"],
-            generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"), toc=self.toc())
+            cleaned_at=_local_time(d.manifest.get("cleaned_at")), assessor=settings["assessor"],
+            generated=_local_time(datetime.now().astimezone().isoformat()), toc=self.toc())
 
     def summary(self) -> HTML:
         d = self.data
@@ -382,6 +382,15 @@ def _target_text(row: pd.Series, places: int) -> str:
         return "—"
     return ("≥" if row["kind"] == "floor" else "") + number(row["target"], places) + \
         ("（年均）" if row["kind"] == "growth" else "")
+
+
+def _local_time(stamp: str | None) -> str:
+    """An ISO timestamp as local 'YYYY-MM-DD HH:MM (UTC±hh:mm)'."""
+    if not stamp:
+        return "未知"
+    moment = datetime.fromisoformat(stamp).astimezone()
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M}（UTC{offset[:3]}:{offset[3:]}）"
 
 
 def _chinese(n: int) -> str:
