@@ -16,22 +16,34 @@ $(STAMP): pyproject.toml
 
 ## List the targets
 help:
-	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  make %-12s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-zA-Z_-]+:/{if(doc){split($$1,t,":"); printf "  make %-15s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
 
 ## Create .venv and install the project with its dependencies (done by every target that needs it)
 install: $(STAMP)
+
+## Install the Debian packages reports and tests need, when missing: fonts-noto-cjk (CJK font), chromium (browser test)
+install-system:
+	@missing=""; \
+	[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 ## Write the synthetic sample extracts into data/raw, only if it holds no data yet
 sample-data: $(STAMP)
 	$(PY) -m helpers sample-data --out $(RAW) --if-empty
 
-## Run the whole pipeline on data/raw (sample data first if it is empty): clean, evaluate, workbook
-report: sample-data
+## Run the whole pipeline on data/raw (sample data if empty): clean, workbook, HTML+PDF reports of the latest year
+report: sample-data install-system
 	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED)
 	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports
+	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years latest --areas all --formats html,pdf
 
 ## Run the test suite
-test: $(STAMP)
+test: $(STAMP) install-system
 	$(PY) -m pytest -q
 
 ## Check style: ruff, and that notebooks carry no outputs
@@ -57,4 +69,4 @@ clean:
 	rm -rf $(PROCESSED)/* reports/* .cache
 	@touch $(PROCESSED)/.gitkeep reports/.gitkeep
 
-.PHONY: help install sample-data report test lint bench lab hooks clean
+.PHONY: help install install-system sample-data report test lint bench lab hooks clean

@@ -124,7 +124,7 @@ def render_job(job: Job, processed: Path, reports: Path, formats: list[str]) -> 
         executed = scratch / f"{job.stem}.ipynb"
         papermill.execute_notebook(
             str(notebook_path()), str(executed), kernel_name="python3", progress_bar=False, log_output=False,
-            cwd=str(config.project_root()),
+            cwd=str(config.project_root()), extra_arguments=["--IPKernelApp.log_level=ERROR"],
             parameters={"year": job.year, "area_code": job.area_code, "processed_dir": str(processed.resolve())})
         outcome.seconds["execute"] = time.perf_counter() - started
         page = render.document(nbformat.read(executed, as_version=4),

@@ -1,0 +1,41 @@
+"""The committed notebooks: output-free, parameterised, and the exploration notebook runs on real data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from helpers.cleaning import clean_all
+from helpers.runner import notebook_path
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_committed_without_outputs_and_have_a_parameters_cell(path: Path) -> None:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    assert sum("parameters" in c.get("metadata", {}).get("tags", []) for c in code) == 1
+
+
+def test_report_notebook_is_the_runners_template() -> None:
+    assert notebook_path() in NOTEBOOKS
+
+
+def test_explore_notebook_runs_top_to_bottom_on_the_sample(runs: dict[str, Path], tmp_path: Path) -> None:
+    processed = tmp_path / "processed"
+    clean_all(runs["main"], processed, workers=2)
+    out = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(str(next(p for p in NOTEBOOKS if p.name == "explore.ipynb")), str(out),
+                               parameters={"processed_dir": str(processed)}, kernel_name="python3",
+                               progress_bar=False)
+    executed = nbformat.read(out, as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the county chart is drawn"
+    assert any("超序时进度" in o.get("data", {}).get("text/html", "") for o in outputs), "status history shown"
