@@ -54,6 +54,7 @@ lint: $(STAMP)
 ## Run the benchmarks (ratios against naive baselines measured in the same run)
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench_reports.py
 
 ## Open JupyterLab on the project's kernel
 lab: $(STAMP)

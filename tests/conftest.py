@@ -11,6 +11,8 @@ import datetime as dt
 import gzip
 import io
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -30,6 +32,13 @@ FILE_REASONS = set(config.load("cleaning")["file_reasons"])
 # Minimal headers of a few sources (canonical labels), reused by many tests.
 PATENT_HEADER = ["申请号", "申请日", "申请人", "申请人地址"]
 LEDGER_HEADER = ["案件编号", "受理日期", "案件类型", "所在区县"]  # assistance_cases
+
+
+def run_cli(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """`python -m helpers …` in a fresh interpreter from the checkout, output captured as text."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=timeout)
 
 
 # ----------------------------------------------------------------------------- fixture writers

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 
-from conftest import LEDGER_HEADER, PATENT_HEADER, REPO, app_no, write_bytes, write_csv
+from conftest import LEDGER_HEADER, PATENT_HEADER, app_no, run_cli, write_bytes, write_csv
 from helpers import cli
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
-    )
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty"])

@@ -8,14 +8,11 @@ or 1.0 exactly on paper. Spec: shared/spec/evaluation-method.md, "Progress and s
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
-from conftest import REPO, app_no, clean, write_csv, write_log
+from conftest import app_no, clean, run_cli, write_csv, write_log
 from helpers import config
 from helpers.indicators import Tables, compute_values, evaluate, load_plan, time_progress
 from helpers.indicators.evaluation import status_of
@@ -343,12 +340,6 @@ def test_flagship_high_value_target_is_judged_as_i02(tmp_path):
 
 
 # ============================================================================= the indicators CLI
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, env=env,
-                          cwd=REPO, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def cli_raw(tmp_path_factory):
     raw = tmp_path_factory.mktemp("cli") / "raw"

@@ -11,19 +11,15 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from helpers import config, fonts  # noqa: E402
+from helpers import config, fonts
 
 CM = 1 / 2.54
 
@@ -77,12 +73,14 @@ def _palette() -> dict[str, str]:
     return _settings()["palette"]
 
 
-def _grid(count: int, per_row: int = 2, height_cm: float = 5.6) -> tuple[Figure, np.ndarray]:
+def figure(count: int = 1, per_row: int = 2, height_cm: float = 5.6) -> tuple[Figure, np.ndarray]:
+    """A report-width figure with `count` panels, `per_row` per row, outside pyplot (no global state)."""
     setup()
     rows = max(1, -(-count // per_row))
     cols = min(per_row, max(count, 1))
-    fig, axes = plt.subplots(rows, cols, figsize=(_settings()["width_cm"] * CM, height_cm * rows * CM),
-                             squeeze=False, layout="constrained")
+    fig = Figure(figsize=(_settings()["width_cm"] * CM, height_cm * rows * CM), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     return fig, axes.flat
@@ -95,7 +93,7 @@ def _number(value: float) -> str:
 def trajectories(panels: list[Trajectory]) -> Figure:
     """Small multiples: actual values (solid) against the straight-line path to the target (dashed)."""
     colors = _palette()
-    fig, axes = _grid(len(panels))
+    fig, axes = figure(len(panels))
     for ax, panel in zip(axes, panels, strict=False):
         actual = panel.actual.dropna()
         ax.plot(actual.index, actual.to_numpy(), marker="o", color=colors["actual"], label="实际值", linewidth=1.8)
@@ -124,7 +122,7 @@ def trajectories(panels: list[Trajectory]) -> Figure:
 def comparisons(panels: list[Comparison]) -> Figure:
     """Small multiples of horizontal bars, one bar per county; the report's own county stands out."""
     colors = _palette()
-    fig, axes = _grid(len(panels), height_cm=5.0)
+    fig, axes = figure(len(panels), height_cm=5.0)
     for ax, panel in zip(axes, panels, strict=False):
         values = panel.values.fillna(0).sort_values()
         shades = [colors["area"] if name == panel.highlight else colors["other"] for name in values.index]
@@ -145,7 +143,7 @@ def bars_by_year(series: pd.Series, title: str, unit: str, *, cumulative_from: i
                  cumulative_target: float | None = None) -> Figure:
     """Amounts per year as bars; optionally the running total from a year on against its target."""
     colors = _palette()
-    fig, axes = _grid(1, per_row=1, height_cm=6.5)
+    fig, axes = figure(1, per_row=1, height_cm=6.5)
     ax = axes[0]
     series = series.dropna()
     ax.bar(series.index, series.to_numpy(), color=colors["actual"], label=f"当年金额（{unit}）")
@@ -172,7 +170,7 @@ def bars_by_year(series: pd.Series, title: str, unit: str, *, cumulative_from: i
 
 def criteria(table: pd.DataFrame, title: str) -> Figure:
     """Patents meeting each high-value criterion by year (a patent may meet several): grouped bars."""
-    fig, axes = _grid(1, per_row=1, height_cm=6.5)
+    fig, axes = figure(1, per_row=1, height_cm=6.5)
     ax = axes[0]
     sns.barplot(table, x="year", y="count", hue="label", ax=ax, palette="crest")
     ax.set_title(title, loc="left")
@@ -185,7 +183,7 @@ def criteria(table: pd.DataFrame, title: str) -> Figure:
 
 def months(series: pd.Series, title: str, unit: str) -> Figure:
     """Counts by month 1–12 as bars."""
-    fig, axes = _grid(1, per_row=1, height_cm=6.0)
+    fig, axes = figure(1, per_row=1, height_cm=6.0)
     ax = axes[0]
     ax.bar([f"{m}月" for m in series.index], series.to_numpy(), color=_palette()["actual"])
     ax.set_title(title, loc="left")
@@ -196,7 +194,7 @@ def months(series: pd.Series, title: str, unit: str) -> Figure:
 def status_bar(counts: dict[str, int]) -> Figure:
     """One stacked bar of indicator statuses with the status colours, labels and counts."""
     statuses = config.load("evaluation")["statuses"]
-    fig, axes = _grid(1, per_row=1, height_cm=2.6)
+    fig, axes = figure(1, per_row=1, height_cm=2.6)
     ax = axes[0]
     left = 0
     for key, count in counts.items():
@@ -214,16 +212,23 @@ def status_bar(counts: dict[str, int]) -> Figure:
 
 def png(fig: Figure) -> bytes:
     """The figure as an RGB PNG at the configured resolution (no alpha channel, which WeasyPrint would split
-    off and re-encode); closes it. A glyph the font lacks is a ChartError, never a box in a report."""
+    off and re-encode). A glyph the font lacks is a ChartError, never a box in a report."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.set_dpi(_settings()["dpi"])
-        fig.canvas.draw()
-        pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-    plt.close(fig)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        pixels = np.asarray(canvas.buffer_rgba())[..., :3]
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     if missing:
         raise ChartError("图表中有字体缺少的字符：" + "；".join(missing))
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
+
+
+def show(fig: Figure):  # noqa: ANN201 — IPython's Image
+    """Display a figure in a notebook exactly as the report draws it (PNG, glyph-checked)."""
+    from IPython.display import Image as Picture
+
+    return Picture(png(fig))

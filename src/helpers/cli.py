@@ -97,11 +97,12 @@ def _clean(args: argparse.Namespace) -> int:
 def _indicators(args: argparse.Namespace) -> int:
     from helpers import assessment
     from helpers.cleaning import RawDirError
+    from helpers.indicators.evaluation import EvaluationError
 
     try:
         tables = assessment.tables_for(args.raw_dir, args.processed_out)
         frame = assessment.indicator_csv(tables, args.year if args.evaluate else None, evaluate=args.evaluate)
-    except (RawDirError, assessment.EvaluationError) as problem:
+    except (RawDirError, EvaluationError) as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -112,10 +113,11 @@ def _indicators(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from helpers import assessment
+    from helpers.indicators.evaluation import EvaluationError
 
     try:
         result = assessment.evaluate_year(args.processed, args.reports, args.year)
-    except (FileNotFoundError, assessment.EvaluationError) as problem:
+    except (FileNotFoundError, EvaluationError) as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     print(result.city_table)

@@ -3,7 +3,6 @@ area's statuses moved year by year. Pure functions over the long values table of
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
@@ -42,12 +41,14 @@ def status_history(values: pd.DataFrame, area_code: str | None = None) -> pd.Dat
 
 
 def county_lines(values: pd.DataFrame, indicator: str) -> Figure:
-    """The indicator's yearly values, one line per county, the city target as a dotted line."""
+    """The indicator's yearly values, one line per county, the city target as a dotted line
+    (show it with `charts.show(fig)`, or change it first: it is a plain matplotlib Figure)."""
     charts.setup()
     ind = load_plan().indicator(indicator)
     table = by_area(values, indicator).drop(index=areas.load().names[areas.load().city_code])
     long = table.reset_index(names="county").melt(id_vars="county", var_name="year", value_name="value")
-    fig, ax = plt.subplots(figsize=(16 * charts.CM, 8 * charts.CM), layout="constrained")
+    fig, axes = charts.figure(1, per_row=1, height_cm=8)
+    ax = axes[0]
     sns.lineplot(long, x="year", y="value", hue="county", marker="o", ax=ax)
     ax.axhline(ind.target, linestyle=":", color="#a40e26", label="市目标")
     ax.set_title(f"{ind.name}：各县（区）走势", loc="left")

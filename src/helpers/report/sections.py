@@ -323,10 +323,13 @@ class Report:
         columns = {"数据来源": 35, "读入": 13, "有效": 13, "重复": 13, "剔除": 13, "范围外": 13}
         reconciliation = self._table("各数据来源的记录去向（行）", columns, rec_rows, css="numbers")
         reasons = d.account("reasons")
-        rejected = reasons[reasons["outcome"] != "duplicate"].groupby(["source", "reason"], sort=False)["rows"].sum()
-        reasons_table = self._table("剔除与范围外记录的原因", {"数据来源": 35, "原因": 50, "行数": 15},
-                                    [[findings.source_title(s), labels["reasons"].get(r, r), f"{n:,}"]
-                                     for (s, r), n in rejected.items()], css="numbers") if len(rejected) else None
+        not_kept = reasons[reasons["outcome"] != "duplicate"]
+        by_reason = not_kept.groupby("reason", sort=False).agg(rows=("rows", "sum"), sources=("source", "unique"))
+        by_reason = by_reason.sort_values("rows", ascending=False)
+        reasons_table = self._table("剔除与范围外记录的原因", {"原因": 38, "行数": 12, "涉及的数据来源": 50},
+                                    [[labels["reasons"].get(r, r), f"{row['rows']:,}",
+                                      Cell("、".join(findings.source_title(s) for s in row["sources"]), "text")]
+                                     for r, row in by_reason.iterrows()], css="numbers") if len(by_reason) else None
         files = d.account("files")
         broken = files[files["status"] != "ok"] if not files.empty else files
         broken_table = self._table("无法读取的文件", {"数据来源": 22, "文件": 38, "原因": 40},

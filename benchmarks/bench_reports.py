@@ -1,0 +1,84 @@
+"""Benchmark of report rendering (`make bench`): HTML and PDF of one report against a naive WeasyPrint run.
+
+One city report of the scale-1 sample is executed once (papermill), then, in this process and interleaved
+so that machine noise hits both alike, `repeat` times each:
+  * ours: the self-contained page (fonts cut to the page by HarfBuzz, fixed-layout tables) → PDF;
+  * naive: the same page as a user would hand it to WeasyPrint without this tool — no embedded font,
+    the system's full Noto Sans CJK collection found through fontconfig, automatic table layout.
+Prints medians, the ratio, and the per-report budget of 1.5 s for the PDF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench import sample  # noqa: E402
+
+from helpers.cleaning import clean_all  # noqa: E402
+
+PDF_BUDGET = 1.5
+
+
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    import nbformat
+    import weasyprint
+
+    from helpers.report import render
+    from helpers.runner import Job, render_job
+
+    raw = sample(1)
+    processed = raw.parent / "processed"
+    if not (processed / "manifest.json").is_file():
+        clean_all(raw, processed, workers=2)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        outcome = render_job(Job(2023, "441600"), processed, out, ["html"])
+        if outcome.error:
+            print(f"report failed: {outcome.error}")
+            return 1
+        notebook = nbformat.read(next(p for p in outcome.files if p.suffix == ".ipynb"), as_version=4)
+        page = render.document(notebook, "benchmark")
+        naive_page = re.sub(r"table-layout: fixed;", "", page.replace(render.FONT_MARKER, ""))
+        weasyprint.HTML(string="<p>预热</p>").write_pdf()  # imports and fontconfig, once, for both
+        html_times, ours, naive = [], [], []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            html = render.to_html(page)
+            html_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            render.to_pdf(html, out / "ours.pdf")
+            ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            weasyprint.HTML(string=naive_page).write_pdf(out / "naive.pdf")
+            naive.append(time.perf_counter() - started)
+        sizes = {name: (out / f"{name}.pdf").stat().st_size for name in ("ours", "naive")}
+    print(f"\nReport rendering, city 2023 on the scale-1 sample (median of {args.repeat}, interleaved):")
+    print(f"  notebook execution (papermill, once): {outcome.seconds['execute']:.1f} s")
+    print(f"  HTML, fonts cut and embedded: {_median(html_times) * 1000:.0f} ms ({len(html) / 1e6:.1f} MB)")
+    verdict = "OK" if _median(ours) <= PDF_BUDGET else "OVER"
+    print(f"  PDF ours: {_median(ours):.2f} s (budget {PDF_BUDGET} s: {verdict}), {sizes['ours'] / 1e6:.1f} MB")
+    print(f"  PDF naive (system font collection, auto tables): {_median(naive):.2f} s, {sizes['naive'] / 1e6:.1f} MB")
+    print(f"  → ours is {_median(naive) / _median(ours):.1f}× faster")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
