@@ -62,7 +62,7 @@ def parse_years(text: str | None, latest: int | None = None) -> list[int]:
         return [latest]
     years: list[int] = []
     for part in str(text).split(","):
-        match = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?", part)
+        match = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?", part, flags=re.ASCII)
         if not match:
             raise RunError(f"年度参数无法识别：{part!r}（示例：2023、2021-2025、2021,2023）")
         first, last = int(match[1]), int(match[2] or match[1])
