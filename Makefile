@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 RAW ?= data/raw
 PROCESSED ?= data/processed
+YEARS ?= 2021-2025
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,11 +37,11 @@ install-system:
 sample-data: $(STAMP)
 	$(PY) -m helpers sample-data --out $(RAW) --if-empty
 
-## Run the whole pipeline on data/raw (sample data if empty): clean, workbook, HTML+PDF reports of the latest year
+## Run the whole pipeline on data/raw (sample data if empty): clean, workbook, every report 2021–2025 and the index
 report: sample-data install-system
 	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED)
 	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports
-	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years latest --areas all --formats html,pdf
+	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf
 
 ## Run the test suite
 test: $(STAMP) install-system

@@ -42,8 +42,9 @@ def main() -> int:
     import weasyprint
 
     from helpers import fonts
+    from helpers.batch.jobs import Job
+    from helpers.batch.worker import render_job
     from helpers.report import render
-    from helpers.runner import Job, render_job
 
     raw = sample(1)
     processed = raw.parent / "processed"

@@ -9,8 +9,8 @@ import nbformat
 import papermill
 import pytest
 
+from helpers.batch.jobs import notebook_path
 from helpers.cleaning import clean_all
-from helpers.runner import notebook_path
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 

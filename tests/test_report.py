@@ -14,11 +14,12 @@ import uharfbuzz as hb
 from pypdf import PdfReader
 
 from helpers import charts, config, fonts
+from helpers.batch.jobs import Job
+from helpers.batch.worker import render_job
 from helpers.cleaning import clean_all
 from helpers.indicators import load_plan
 from helpers.report import Report, ReportError, findings, render
 from helpers.report import data as report_data
-from helpers.runner import Job, render_job
 
 CITY, COUNTY = "441600", "441621"
 YEAR = 2023

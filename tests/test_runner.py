@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from helpers.runner import Job, RunError, parse_areas, parse_formats, parse_years, render_job
+from helpers.batch.jobs import Job, RunError, parse_areas, parse_formats, parse_years
+from helpers.batch.worker import render_job
 
 HOSTILE = ["../2023", "2023; rm -rf /", "2023'", "__import__('os')", "2023\n2024", "２０２３x"]
 
@@ -54,5 +55,131 @@ def test_a_failing_report_is_explained_and_leaves_no_partial_file(tmp_path: Path
     reports = tmp_path / "reports"
     outcome = render_job(Job(2023, "441600"), tmp_path / "no-processed", reports, ["html", "pdf"])
     assert outcome.error and "清洗结果" in outcome.error and not outcome.files
-    assert [p for p in reports.rglob("*") if p.is_file()] == []
-    assert list((reports / "2023").iterdir()) == [], "the scratch folder is removed"
+    assert list((reports / "2023").iterdir()) == [], "no report file and the scratch folder removed"
+    assert Path(outcome.log).read_text(encoding="utf-8").startswith("2023/441600_河源市")
+    assert Path(outcome.notebook).parent == reports / "failed", "the executed notebook is kept for the reader"
+
+
+# ----------------------------------------------------------------------------- the batch, end to end
+def _template(path: Path, hazard: str = "") -> Path:
+    """A short report template (cover and summary, with its chart) and an optional hazard cell."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell('year = None\narea_code = "441600"\nprocessed_dir = "data/processed"',
+                           metadata={"tags": ["parameters"]})]
+    if hazard:
+        cells.append(new_code_cell(hazard))
+    load = "from helpers.report import Report\n\nreport = Report.load(processed_dir, year, area_code)\n"
+    cells += [new_code_cell(load + "report.cover()"), new_code_cell("report.summary()")]
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                        "display_name": "Python 3"}}), path)
+    return path
+
+
+HAZARD = ('import time\nif area_code == "441622":\n    raise RuntimeError("forced failure")\n'
+          'if area_code == "441623":\n    time.sleep(3600)')
+
+
+@pytest.fixture(scope="module")
+def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from helpers.cleaning import clean_all
+
+    out = tmp_path_factory.mktemp("processed_batch")
+    clean_all(runs["main"], out, workers=2)
+    return out
+
+
+def _files(reports: Path) -> set[str]:
+    return {p.relative_to(reports).as_posix() for p in reports.rglob("*") if p.is_file()}
+
+
+def test_one_failing_and_one_hanging_report_do_not_stop_the_others(processed: Path, tmp_path: Path) -> None:
+    from helpers.batch import plan_jobs, run
+
+    reports = tmp_path / "reports"
+    jobs = plan_jobs([2023], ["441600", "441622", "441623"])
+    result = run(jobs, processed, reports, ["html", "pdf"], workers=2, timeout=15,
+                 notebook=_template(tmp_path / "t.ipynb", HAZARD))
+    states = {o.job.area_code: o for o in result.outcomes}
+    assert states["441600"].state == "done" and {"2023/441600_河源市.html", "2023/441600_河源市.pdf"} <= _files(reports)
+    assert states["441622"].state == "failed" and "forced failure" in states["441622"].error
+    assert states["441623"].state == "failed" and "超时" in states["441623"].error
+    for failed in (states["441622"], states["441623"]):
+        assert Path(failed.log).is_file() and Path(failed.notebook).is_file(), "log and executed notebook kept"
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "forced failure" in index and "441600_河源市.html" in index and "<script" not in index
+
+
+def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_feeds(processed: Path,
+                                                                                    tmp_path: Path) -> None:
+    import shutil
+
+    import pandas as pd
+
+    from helpers.batch import plan_jobs, run
+
+    data = tmp_path / "processed"
+    shutil.copytree(processed, data)
+    reports, template = tmp_path / "reports", _template(tmp_path / "t.ipynb")
+    jobs = plan_jobs([2022, 2023], ["441600", "441621"])
+    first = run(jobs, data, reports, ["html"], workers=2, notebook=template)
+    assert [o.state for o in first.outcomes] == ["done"] * 4
+    again = run(jobs, data, reports, ["html"], workers=2, notebook=template)
+    assert [o.state for o in again.outcomes] == ["skipped"] * 4
+    logs = pd.read_parquet(data / "clean" / "web_logs.parquet")  # a source only the city's reports read
+    logs.iloc[:-1].to_parquet(data / "clean" / "web_logs.parquet")
+    changed = run(jobs, data, reports, ["html"], workers=2, notebook=template)
+    assert {o.job.area_code: o.state for o in changed.outcomes} == {"441600": "done", "441621": "skipped"}
+    forced = run(jobs[:1], data, reports, ["html"], workers=1, force=True, notebook=template)
+    assert forced.outcomes[0].state == "done"
+
+
+def test_a_killed_run_leaves_whole_files_and_a_rerun_finishes_only_the_rest(processed: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    reports = tmp_path / "reports"
+    template = _template(tmp_path / "slow.ipynb", "import time\ntime.sleep(4)")
+    command = [sys.executable, "-m", "helpers", "run", "--years", "2023", "--areas", "441600,441621,441622",
+               "--formats", "html", "--workers", "1", "--processed", str(processed), "--reports", str(reports),
+               "--notebook", str(template)]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
+    proc = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list((reports / "2023").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    records = list((reports / "2023").glob("*.json"))
+    assert records, "the first report finished before the kill"
+    for html in (reports / "2023").glob("*.html"):
+        assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), "no half-written report"
+    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"未变化跳过 {len(records)}" in result.stdout
+    assert not [p for p in reports.rglob(".partial-*")], "leftovers of the killed run are swept"
+    assert len(list((reports / "2023").glob("*.html"))) == 3
+
+
+def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processed: Path, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    from helpers.batch import plan_jobs, run
+
+    template = _template(tmp_path / "t.ipynb")
+    jobs = plan_jobs([2023], ["441600", "441624"])
+    local = run(jobs, processed, tmp_path / "local", ["html"], workers=2, notebook=template)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = run(jobs, processed, tmp_path / "dask", ["html"], executor="dask", scheduler=cluster.scheduler_address,
+                     notebook=template)
+    assert [o.state for o in remote.outcomes] == ["done", "done"]
+    assert _files(tmp_path / "dask") == _files(tmp_path / "local")
+    assert [o.counts for o in remote.outcomes] == [o.counts for o in local.outcomes]
+    assert [o.digest for o in remote.outcomes] == [o.digest for o in local.outcomes]

@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--years", help="2023, 2021-2025 or 2021,2023 (default: the latest year with data)")
     run.add_argument("--areas", help="all (default) or comma-separated area codes, e.g. 441600,441621")
     run.add_argument("--formats", help="html,pdf (default) or one of them; the executed notebook is always kept")
+    run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                     help="reports rendered at once (default: the number of cores)")
+    run.add_argument("--force", action="store_true", help="render every report, even those that are up to date")
+    run.add_argument("--executor", choices=["local", "dask"], default="local",
+                     help="local worker processes (default) or a Dask distributed cluster (--scheduler)")
+    run.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
+    run.add_argument("--timeout", type=_positive_int, default=600, help="seconds a report's cell may run")
+    run.add_argument("--notebook", type=Path, help="another report template (default: notebooks/report.ipynb)")
     run.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
     run.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
     return parser
@@ -126,19 +134,26 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from helpers import runner
+    from helpers import batch
     from helpers.indicators.evaluation import EvaluationError, latest_year
     from helpers.report.data import assess
 
     try:
-        formats = runner.parse_formats(args.formats)
-        area_codes = runner.parse_areas(args.areas)
+        formats = batch.parse_formats(args.formats)
+        area_codes = batch.parse_areas(args.areas)
         latest = latest_year(assess(args.processed).values) if args.years in (None, "", "latest") else None
-        jobs = runner.plan_jobs(runner.parse_years(args.years, latest), area_codes)
+        jobs = batch.plan_jobs(batch.parse_years(args.years, latest), area_codes)
+        if args.executor == "dask" and not args.scheduler:
+            raise batch.RunError("--executor dask 需要 --scheduler 地址（例如 tcp://127.0.0.1:8786）")
+        if args.notebook and not (args.notebook.is_file() and args.notebook.suffix == ".ipynb"):
+            raise batch.RunError(f"找不到报告模板笔记本：{args.notebook}")
+        if not (args.processed / "manifest.json").is_file():
+            raise batch.RunError(f"{args.processed} 中没有清洗结果（manifest.json）：请先运行 python -m helpers clean")
     except EvaluationError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
-    outcomes = runner.run(jobs, args.processed, args.reports, formats)
-    failed = [o for o in outcomes if o.error]
-    print(f"\n{len(outcomes) - len(failed)} 份报告已生成，{len(failed)} 份失败；输出目录：{args.reports}")
-    return 1 if failed else 0
+    result = batch.run(jobs, args.processed, args.reports, formats, workers=args.workers, force=args.force,
+                       executor=args.executor, scheduler=args.scheduler, timeout=args.timeout,
+                       notebook=args.notebook)
+    print(batch.summary_table(result))
+    return 1 if result.failed else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -13,9 +14,10 @@ import pandas as pd
 from helpers import areas, config
 from helpers.indicators import Tables, compute_values, evaluate, high_value_breakdown, load_plan
 from helpers.indicators.catalog import Plan
-from helpers.indicators.computations import data_cutoff, visitor_days
+from helpers.indicators.computations import visitor_days
 from helpers.indicators.evaluation import EvaluationError, check_year, latest_year
 from helpers.indicators.flagship import evaluate_flagship
+from helpers.schemas import latest_observed
 
 
 class ReportError(EvaluationError):
@@ -32,6 +34,7 @@ class Assessed:
     visitor_days: pd.Series
     manifest: dict
     accounts: dict[str, pd.DataFrame]
+    folder: Path
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,21 @@ class ReportData:
         return bool(self.manifest.get("synthetic"))
 
     @property
+    def sources(self) -> list[str]:
+        """The sources this report reads (sources_read)."""
+        return sources_read(self.area_code)
+
+    @property
     def cutoff(self) -> str:
-        cutoff = data_cutoff(self.assessed.tables, self.plan)
-        return cutoff.date().isoformat() if cutoff is not None else "未知"
+        """The latest observed date in the sources this report reads."""
+        tables = self.assessed.tables
+        dates = [latest_observed(tables.get(s), s) for s in self.sources if tables.has(s)]
+        dates = [d for d in dates if d is not None]
+        return max(dates).date().isoformat() if dates else "未知"
+
+    @property
+    def version(self) -> str:
+        return data_version(self.assessed.folder, self.area_code)
 
     @property
     def tau(self) -> float:
@@ -96,8 +111,45 @@ class ReportData:
         return months.reindex(range(1, 13), fill_value=0)
 
     def account(self, name: str) -> pd.DataFrame:
-        """A cleaning account of data/processed: reconciliation, reasons, files or warnings."""
-        return self.assessed.accounts[name]
+        """A cleaning account (reconciliation, reasons, files or warnings), limited to the sources read."""
+        frame = self.assessed.accounts[name]
+        return frame[frame["source"].isin(self.sources)] if "source" in frame else frame
+
+
+def sources_read(area_code: str) -> list[str]:
+    """The sources a report of `area_code` reads: those of its indicators (a county skips city-level ones)
+    and of the flagship targets every report shows. Its data-quality account covers exactly these."""
+    plan = load_plan()
+    is_city = area_code == areas.load().city_code
+    used = {s for i in plan.indicators if is_city or i.county != "city_only" for s in i.sources}
+    used |= {s for f in plan.flagship for s in f.sources}
+    return [s for s in config.load("sources") if s in used]
+
+
+ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
+
+
+def source_digest(processed: Path, source: str) -> str:
+    """Changes when anything cleaning wrote about `source` changes: its clean and quarantine tables and its
+    lines of the account CSVs. Reads bytes only (no parsing), so a batch can decide cheaply what is stale."""
+    digest = hashlib.sha256(source.encode())
+    for part in ("clean", "quarantine"):
+        path = processed / part / f"{source}.parquet"
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    for name in ACCOUNTS:
+        path = processed / f"{name}.csv"
+        if path.is_file():
+            with open(path, encoding="utf-8-sig") as fh:
+                digest.update("".join(line for line in fh if line.startswith(f"{source},")).encode())
+    return digest.hexdigest()
+
+
+def data_version(processed: Path, area_code: str) -> str:
+    """A short digest of every source the report of `area_code` reads (shown on its cover)."""
+    digest = hashlib.sha256()
+    for source in sources_read(area_code):
+        digest.update(source_digest(processed, source).encode())
+    return digest.hexdigest()[:12]
 
 
 def _read_account(processed: Path, name: str) -> pd.DataFrame:
@@ -118,7 +170,8 @@ def _assess(processed: str, stamp: float) -> Assessed:
         high_value=high_value_breakdown(tables),
         visitor_days=pd.Series(pd.to_datetime(days, unit="D")),
         manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
-        accounts={name: _read_account(folder, name) for name in ("reconciliation", "reasons", "files", "warnings")},
+        accounts={name: _read_account(folder, name) for name in ACCOUNTS},
+        folder=folder,
     )
 
 

@@ -6,11 +6,13 @@ import html as html_lib
 import re
 from functools import cache
 from pathlib import Path
-
-import nbformat
-from nbconvert import HTMLExporter
+from typing import TYPE_CHECKING
 
 from helpers import fonts
+
+if TYPE_CHECKING:  # nbformat and nbconvert load a JSON-schema stack: imported only when a page is built
+    import nbformat
+    from nbconvert import HTMLExporter
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONT_MARKER = "/*FONT-FACES*/"
@@ -23,6 +25,8 @@ class RenderError(Exception):
 @cache
 def _exporter() -> HTMLExporter:
     """One configured exporter per process (building one reads every template)."""
+    from nbconvert import HTMLExporter
+
     return HTMLExporter(template_name="assessment", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
                         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 

@@ -98,7 +98,7 @@ class Report:
             "cover", synthetic=d.synthetic, banner=settings["synthetic_banner"], plan_title=d.plan.title,
             title=self.title, area_name=d.area_name, area_code=d.area_code, year=d.year,
             elapsed=d.year - d.plan.base_year, tau=percent(d.tau), cutoff=d.cutoff,
-            cleaned_at=_local_time(d.manifest.get("cleaned_at")), assessor=settings["assessor"],
+            version=d.version, assessor=settings["assessor"],
             generated=_local_time(datetime.now().astimezone().isoformat()), toc=self.toc())
 
     def summary(self) -> HTML:
@@ -142,7 +142,7 @@ class Report:
         used = {s: "、".join(i.id for i in d.plan.indicators if s in i.sources) for s in per_source.index}
         rows = [[findings.source_title(s), str(files.get(s, 0)), f"{r['rows_in']:,}", f"{r['clean']:,}",
                  f"{r['rejected']:,}", used[s] or "专栏"] for s, r in per_source.iterrows()]
-        missing = d.manifest.get("missing_sources") or []
+        missing = [s for s in d.manifest.get("missing_sources") or [] if s in d.sources]
         rows += [[findings.source_title(s), "0", "—", "—", "—", "未提供"] for s in missing]
         columns = {"数据来源": 30, "文件数": 9, "读入行数": 13, "有效行数": 13, "剔除行数": 11, "用于指标": 24}
         table = self._table("数据来源与读取情况", columns, rows, css="numbers")

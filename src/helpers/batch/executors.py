@@ -1,0 +1,138 @@
+"""Where reports run: a pool of local worker processes (default), or a Dask distributed cluster.
+
+Local pool: each worker is a process of its own group that keeps its kernel between reports. The parent
+hands out one job at a time and watches the clock: a worker still busy past the hard timeout is killed
+with its kernel, its job is reported as failed, and a fresh worker takes its place.
+Dask: the same `render_job` is submitted to the cluster's workers, which keep their kernels the same way;
+reports and data/processed must be on storage that every worker sees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+import signal
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from helpers.batch.jobs import Job
+from helpers.batch.worker import SCRATCH_PREFIX, Outcome, failure_log, render_job
+
+Todo = list[tuple[Job, str]]
+Report = Callable[[Outcome], None]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to render a job."""
+
+    processed: Path
+    reports: Path
+    formats: list[str]
+    notebook: Path | None
+    timeout: float
+
+    @property
+    def hard_timeout(self) -> float:
+        """Past this, a report is stuck outside any cell (the cell timeout did not free it)."""
+        return self.timeout + 120
+
+
+def _serve(conn: Connection, settings: Settings) -> None:
+    os.setpgrp()  # killing this group also kills the kernel this worker starts
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    while (message := conn.recv()) is not None:
+        job, digest = message
+        conn.send(render_job(job, settings.processed, settings.reports, settings.formats, digest=digest,
+                             notebook=settings.notebook, timeout=settings.timeout))
+
+
+class _Worker:
+    def __init__(self, settings: Settings) -> None:
+        parent, child = multiprocessing.get_context("spawn").Pipe()
+        self.conn = parent
+        self.process = multiprocessing.get_context("spawn").Process(target=_serve, args=(child, settings),
+                                                                    daemon=True)
+        self.process.start()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.join(timeout=5)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.kill()
+
+
+def run_local(todo: Todo, settings: Settings, workers: int, report: Report) -> None:
+    """Render every job on `workers` warm local processes; `report` is called as each one finishes."""
+    queue = deque(todo)
+    idle = [_Worker(settings) for _ in range(min(workers, len(todo)))]
+    busy: dict[Connection, tuple[_Worker, Job, str, float]] = {}
+    try:
+        while queue or busy:
+            while queue and idle:
+                worker, (job, digest) = idle.pop(), queue.popleft()
+                worker.conn.send((job, digest))
+                busy[worker.conn] = (worker, job, digest, time.monotonic())
+            for conn in wait(list(busy), timeout=1.0):
+                worker, job, digest, _ = busy.pop(conn)
+                try:
+                    outcome = conn.recv()
+                except (EOFError, OSError):
+                    worker.kill()
+                    worker = _Worker(settings)
+                    outcome = Outcome(job, digest, error="工作进程意外退出（内存不足或被终止）")
+                    failure_log(settings.reports, outcome)
+                report(outcome)
+                idle.append(worker)
+            for conn, (worker, job, digest, started) in list(busy.items()):
+                if time.monotonic() - started > settings.hard_timeout:
+                    busy.pop(conn)
+                    worker.kill()
+                    _remove_scratch(settings.reports, job)
+                    limit = f"{settings.hard_timeout:.0f}"
+                    outcome = Outcome(job, digest, error=f"超时：{limit} 秒仍未完成，已终止该报告的进程")
+                    failure_log(settings.reports, outcome)
+                    report(outcome)
+                    idle.append(_Worker(settings))
+    finally:
+        for worker, *_ in busy.values():
+            worker.kill()
+        for worker in idle:
+            worker.close()
+
+
+def run_dask(todo: Todo, settings: Settings, scheduler: str, report: Report) -> None:
+    """Submit every job to the Dask cluster at `scheduler` and report each as it completes."""
+    from distributed import Client, as_completed
+
+    with Client(scheduler, timeout=30) as client:
+        futures = {client.submit(render_job, job, settings.processed, settings.reports, settings.formats,
+                                 digest=digest, notebook=settings.notebook, timeout=settings.timeout, pure=False,
+                                 key=f"report-{job.year}-{job.area_code}-{uuid.uuid4().hex[:8]}"): (job, digest)
+                   for job, digest in todo}
+        for future in as_completed(futures):
+            job, digest = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as problem:  # noqa: BLE001 — a lost worker fails its report, not the run
+                outcome = Outcome(job, digest, error=f"{type(problem).__name__}: {problem}")
+                failure_log(settings.reports, outcome)
+            report(outcome)
+
+
+def _remove_scratch(reports: Path, job: Job) -> None:
+    for folder in (reports / str(job.year)).glob(f"{SCRATCH_PREFIX}{job.stem}-*"):
+        shutil.rmtree(folder, ignore_errors=True)

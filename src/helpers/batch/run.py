@@ -1,0 +1,128 @@
+"""The batch run: decide what is stale, render it on the chosen executor, report progress, index the site."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from helpers.batch import executors, fingerprint, site
+from helpers.batch.jobs import Job, notebook_path
+from helpers.batch.worker import SCRATCH_PREFIX, Outcome, read_record
+
+
+@dataclass
+class RunResult:
+    """Outcomes in job order, the index page and the wall time."""
+
+    outcomes: list[Outcome]
+    index: Path
+    seconds: float
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.state == "failed"]
+
+
+def _fresh(reports: Path, job: Job, digest: str) -> bool:
+    """The report's record carries the same digest and every file it lists is there."""
+    record = read_record(reports, job)
+    return bool(record) and record.get("digest") == digest and all((reports / f).is_file() for f in record["files"])
+
+
+def _sweep(reports: Path) -> None:
+    """Remove what a killed run left half-made (scratch folders and partial files); finished files stay."""
+    for leftover in reports.rglob(f"{SCRATCH_PREFIX}*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+class _Progress:
+    """A progress bar with the last report's status on a terminal; one plain line per report otherwise."""
+
+    def __init__(self, total: int, out: TextIO) -> None:
+        self.total, self.count, self.out = total, 0, out
+        self.bar = None
+        if out.isatty() and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=out, unit="份", desc="报告", dynamic_ncols=True)
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.count += 1
+        timing = " ".join(f"{k} {v:.1f}s" for k, v in outcome.seconds.items())
+        state = {"done": "完成", "skipped": "未变化，跳过", "failed": "失败：" + str(outcome.error)}[outcome.state]
+        line = f"{outcome.job.key} {state} {timing}".rstrip()
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{outcome.job.key} {state[:20]}")
+            self.bar.update(1)
+            if outcome.state == "failed":
+                self.bar.write(line)
+        else:
+            print(f"[{self.count}/{self.total}] {line}", file=self.out, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run(jobs: list[Job], processed: Path, reports: Path, formats: list[str], *, workers: int = 1,
+        force: bool = False, executor: str = "local", scheduler: str | None = None, timeout: float = 600,
+        notebook: Path | None = None, out: TextIO = sys.stderr) -> RunResult:
+    """Render the stale reports of `jobs`; skip the rest; write reports/index.html and reports/run.json."""
+    import json
+
+    started = time.perf_counter()
+    processed, reports = Path(processed).resolve(), Path(reports).resolve()
+    reports.mkdir(parents=True, exist_ok=True)
+    _sweep(reports)
+    notebook = (notebook or notebook_path()).resolve()
+    digests = fingerprint.job_digests(jobs, processed, formats, fingerprint.code_digest(notebook))
+    outcomes: dict[Job, Outcome] = {}
+    todo = []
+    for job in jobs:
+        if not force and _fresh(reports, job, digests[job]):
+            outcomes[job] = Outcome(job, digests[job], state="skipped")
+        else:
+            todo.append((job, digests[job]))
+    progress = _Progress(len(jobs), out)
+    for outcome in outcomes.values():
+        progress(outcome)
+
+    def finished(outcome: Outcome) -> None:
+        outcomes[outcome.job] = outcome
+        progress(outcome)
+
+    settings = executors.Settings(processed, reports, formats, notebook, timeout)
+    try:
+        if todo and executor == "dask":
+            executors.run_dask(todo, settings, scheduler, finished)
+        elif todo:
+            executors.run_local(todo, settings, workers, finished)
+    finally:
+        progress.close()
+    ordered = [outcomes[j] for j in jobs if j in outcomes]
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    index = site.write_index(reports, sorted({j.year for j in jobs}), ordered, manifest)
+    return RunResult(ordered, index, time.perf_counter() - started)
+
+
+def summary_table(result: RunResult) -> str:
+    """The closing table: counts by state, seconds, and each failure with its notebook and log."""
+    done = [o for o in result.outcomes if o.state == "done"]
+    lines = [f"报告 {len(result.outcomes)} 份：生成 {len(done)}，未变化跳过 "
+             f"{sum(o.state == 'skipped' for o in result.outcomes)}，失败 {len(result.failed)}；"
+             f"用时 {result.seconds:.1f} 秒" + (f"（每份 {result.seconds / len(done):.1f} 秒）" if done else "")]
+    if result.failed:
+        lines.append(f"{'报告':<22}原因")
+        for o in result.failed:
+            lines.append(f"{o.job.key:<22}{o.error}")
+            if o.notebook or o.log:
+                lines.append(f"{'':<22}已执行的笔记本：{o.notebook or '—'}；日志：{o.log or '—'}")
+    lines.append(f"索引：{result.index}")
+    return "\n".join(lines)

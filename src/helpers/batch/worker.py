@@ -1,0 +1,206 @@
+"""One report, start to finish, inside a worker process that stays warm between reports.
+
+A worker keeps one Jupyter kernel alive and hands it to papermill for each notebook, so imports and the
+cleaned data (cached by `helpers.report.data`) are loaded once per worker, not once per report; the
+nbconvert exporter is built once per process too. A kernel that dies or hangs is replaced. Outputs go to a
+scratch folder and are renamed into place, the record (`<stem>.json`) last: a killed run leaves either the
+previous report or the new one, and a record only beside complete files.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from helpers import config
+from helpers.batch.jobs import Job, notebook_path
+
+SCRATCH_PREFIX = ".partial-"
+KERNEL_START_ERRORS = ("Kernel died before replying", "Kernel didn't respond", "kernel_info", "startup")
+
+
+@dataclass
+class Outcome:
+    """What happened to one job: files written, seconds per step, status counts, or the error."""
+
+    job: Job
+    digest: str = ""
+    state: str = "done"  # done | skipped | failed
+    files: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    cutoff: str = ""
+    error: str | None = None
+    notebook: str | None = None
+    log: str | None = None
+    attempts: int = 1
+
+
+class _KernelHost:
+    """This process's kernel: started on first use, reused by every report, replaced when it fails.
+
+    An AsyncKernelManager, as nbclient expects: with it a cell timeout is raised on time (a blocking
+    manager let a hung cell block the worker until the hard timeout)."""
+
+    def __init__(self) -> None:
+        self.km = None
+
+    def manager(self):  # noqa: ANN201 — jupyter_client.AsyncKernelManager
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.km is None or not run_sync(self.km.is_alive)():
+            self.stop()
+            self.km = AsyncKernelManager(kernel_name="python3")
+            run_sync(self.km.start_kernel)(cwd=str(config.project_root()),
+                                           extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        return self.km
+
+    def stop(self) -> None:
+        if self.km is not None:
+            from jupyter_core.utils import run_sync
+
+            with contextlib.suppress(Exception):  # a kernel already gone is what we wanted
+                run_sync(self.km.shutdown_kernel)(now=True)
+            self.km = None
+
+
+_HOST = _KernelHost()
+atexit.register(_HOST.stop)
+
+
+def record_path(reports: Path, job: Job) -> Path:
+    return reports / str(job.year) / f"{job.stem}.json"
+
+
+def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout: float) -> None:
+    import papermill
+
+    papermill.execute_notebook(
+        str(notebook), str(executed), kernel_name="python3", km=_HOST.manager(), progress_bar=False,
+        log_output=False, execution_timeout=timeout, start_timeout=60,
+        parameters={"year": job.year, "area_code": job.area_code, "processed_dir": str(processed)})
+
+
+def _is_kernel_start_problem(problem: BaseException) -> bool:
+    text = f"{type(problem).__name__}: {problem}"
+    return type(problem).__name__ in {"DeadKernelError", "TimeoutError"} and any(k in text for k in
+                                                                                   KERNEL_START_ERRORS)
+
+
+def _summary(job: Job, processed: Path) -> tuple[dict[str, int], str]:
+    """Status counts and data cut-off of the report, for the site index (same code as the report's)."""
+    from helpers.report import data as report_data
+    from helpers.report import findings
+
+    data = report_data.load(processed, job.year, job.area_code)
+    return findings.status_counts(data), data.cutoff
+
+
+def render_job(job: Job, processed: Path, reports: Path, formats: list[str], *, digest: str = "",
+               notebook: Path | None = None, timeout: float = 600) -> Outcome:
+    """Execute the notebook for `job` and write .ipynb, .html, .pdf and the record, each atomically."""
+    from helpers.report import render
+    from helpers.report.sections import report_title
+
+    processed, reports = Path(processed).resolve(), Path(reports).resolve()
+    outcome = Outcome(job, digest)
+    folder = reports / str(job.year)
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{job.stem}-", dir=folder))
+    executed = scratch / f"{job.stem}.ipynb"
+    try:
+        started = time.perf_counter()
+        try:
+            _execute(job, processed, executed, notebook or notebook_path(), timeout)
+        except Exception as problem:
+            if not _is_kernel_start_problem(problem):
+                raise
+            _HOST.stop()  # a kernel that would not start: one more try with a fresh one
+            outcome.attempts = 2
+            _execute(job, processed, executed, notebook or notebook_path(), timeout)
+        outcome.seconds["execute"] = time.perf_counter() - started
+        import nbformat
+
+        page = render.document(nbformat.read(executed, as_version=4),
+                               f"{job.area_name}{job.year}年 · {report_title(job.year)}")
+        started = time.perf_counter()
+        html = render.to_html(page)
+        staged = [executed]
+        if "html" in formats:
+            staged.append(scratch / f"{job.stem}.html")
+            staged[-1].write_text(html, encoding="utf-8")
+        outcome.seconds["html"] = time.perf_counter() - started
+        if "pdf" in formats:
+            started = time.perf_counter()
+            staged.append(render.to_pdf(html, scratch / f"{job.stem}.pdf"))
+            outcome.seconds["pdf"] = time.perf_counter() - started
+        outcome.counts, outcome.cutoff = _summary(job, processed)
+        for path in staged:
+            os.replace(path, folder / path.name)
+        outcome.files = [str(folder / p.name) for p in staged]
+        write_record(reports, outcome)
+    except Exception as problem:  # noqa: BLE001 — one report's failure is reported, the others go on
+        _fail(outcome, problem, executed, reports)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return outcome
+
+
+def _fail(outcome: Outcome, problem: BaseException, executed: Path, reports: Path) -> None:
+    """Keep the partly executed notebook and a log under reports/failed/, and say what went wrong."""
+    from papermill.exceptions import PapermillExecutionError
+
+    name = type(problem).__name__
+    if name in {"DeadKernelError", "CellTimeoutError"} or "Timeout" in name:
+        _HOST.stop()  # after a death or a timeout the kernel's state is unknown (a timed-out cell still runs)
+    if isinstance(problem, PapermillExecutionError):
+        first = str(problem.evalue).splitlines()[0] if problem.evalue else ""
+        outcome.error = f"{problem.ename}: {first}（第 {problem.exec_count or problem.cell_index} 个单元格）"
+    elif "Timeout" in name:
+        outcome.error = "超时：" + str(problem).splitlines()[0]
+    else:
+        outcome.error = f"{name}: {problem}"
+    failure_log(reports, outcome, "".join(traceback.format_exception(problem)))
+    if executed.is_file():
+        kept = reports / "failed" / f"{outcome.job.year}_{outcome.job.stem}.ipynb"
+        os.replace(executed, kept)
+        outcome.notebook = str(kept)
+
+
+def failure_log(reports: Path, outcome: Outcome, details: str = "") -> None:
+    """Mark the outcome failed and write reports/failed/<year>_<stem>.log with the error and details."""
+    folder = reports / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / f"{outcome.job.year}_{outcome.job.stem}.log"
+    log.write_text(f"{outcome.job.key}\n{outcome.error}\n\n{details}", encoding="utf-8")
+    outcome.log, outcome.state = str(log), "failed"
+
+
+def write_record(reports: Path, outcome: Outcome) -> Path:
+    """The report's record: digest, files, counts, timings; written last, atomically."""
+    record = {**asdict(outcome), "job": {"year": outcome.job.year, "area_code": outcome.job.area_code},
+              "files": [Path(f).relative_to(reports).as_posix() for f in outcome.files],
+              "rendered_at": datetime.now().astimezone().isoformat(timespec="seconds")}
+    path = record_path(reports, outcome.job)
+    partial = path.with_name(f"{SCRATCH_PREFIX}{path.name}")
+    partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def read_record(reports: Path, job: Job) -> dict | None:
+    path = record_path(reports, job)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
