@@ -56,6 +56,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_reports.py
+	$(PY) benchmarks/bench_runner.py
 
 ## Open JupyterLab on the project's kernel
 lab: $(STAMP)

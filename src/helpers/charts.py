@@ -232,7 +232,7 @@ def png(fig: Figure) -> bytes:
     if missing:
         raise ChartError("图表中有字体缺少的字符：" + "；".join(missing))
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=6)
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)  # speed; the PDF re-compresses anyway
     return buffer.getvalue()
 
 

@@ -87,7 +87,7 @@ def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout:
 
     papermill.execute_notebook(
         str(notebook), str(executed), kernel_name="python3", km=_HOST.manager(), progress_bar=False,
-        log_output=False, execution_timeout=timeout, start_timeout=60,
+        log_output=False, execution_timeout=timeout, start_timeout=60, request_save_on_cell_execute=False,
         parameters={"year": job.year, "area_code": job.area_code, "processed_dir": str(processed)})
 
 
@@ -97,13 +97,16 @@ def _is_kernel_start_problem(problem: BaseException) -> bool:
                                                                                    KERNEL_START_ERRORS)
 
 
-def _summary(job: Job, processed: Path) -> tuple[dict[str, int], str]:
-    """Status counts and data cut-off of the report, for the site index (same code as the report's)."""
-    from helpers.report import data as report_data
-    from helpers.report import findings
+def _summary(notebook) -> tuple[dict[str, int], str]:  # noqa: ANN001 — an executed NotebookNode
+    """Status counts and data cut-off, as the summary section recorded them in its output's metadata."""
+    from helpers.report.sections import SUMMARY_KEY
 
-    data = report_data.load(processed, job.year, job.area_code)
-    return findings.status_counts(data), data.cutoff
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            facts = output.get("metadata", {}).get(SUMMARY_KEY)
+            if facts:
+                return dict(facts["counts"]), facts["cutoff"]
+    return {}, ""
 
 
 def render_job(job: Job, processed: Path, reports: Path, formats: list[str], *, digest: str = "",
@@ -131,8 +134,8 @@ def render_job(job: Job, processed: Path, reports: Path, formats: list[str], *, 
         outcome.seconds["execute"] = time.perf_counter() - started
         import nbformat
 
-        page = render.document(nbformat.read(executed, as_version=4),
-                               f"{job.area_name}{job.year}年 · {report_title(job.year)}")
+        notebook_node = nbformat.read(executed, as_version=4)
+        page = render.document(notebook_node, f"{job.area_name}{job.year}年 · {report_title(job.year)}")
         started = time.perf_counter()
         html = render.to_html(page)
         staged = [executed]
@@ -144,7 +147,7 @@ def render_job(job: Job, processed: Path, reports: Path, formats: list[str], *, 
             started = time.perf_counter()
             staged.append(render.to_pdf(html, scratch / f"{job.stem}.pdf"))
             outcome.seconds["pdf"] = time.perf_counter() - started
-        outcome.counts, outcome.cutoff = _summary(job, processed)
+        outcome.counts, outcome.cutoff = _summary(notebook_node)
         for path in staged:
             os.replace(path, folder / path.name)
         outcome.files = [str(folder / p.name) for p in staged]

@@ -25,6 +25,9 @@ _ENV = Environment(loader=PackageLoader("helpers.report", "templates/sections"),
                    lstrip_blocks=True)
 
 
+SUMMARY_KEY = "heyuan_report_summary"  # the summary output's metadata: status counts for the site index
+
+
 @dataclass(frozen=True)
 class Cell:
     """One table cell: text, an optional CSS class and colour (a status)."""
@@ -52,8 +55,8 @@ class Report:
         return cls(report_data.load(processed_dir, year, area_code))
 
     # ------------------------------------------------------------------ building blocks
-    def _render(self, template: str, **context: object) -> HTML:
-        return HTML(_ENV.get_template(f"{template}.html.j2").render(**context))
+    def _render(self, template: str, metadata: dict | None = None, **context: object) -> HTML:
+        return HTML(_ENV.get_template(f"{template}.html.j2").render(**context), metadata=metadata)
 
     def _table(self, caption: str, columns: dict[str, float], rows: list[list[Cell | str]], css: str = "") -> Markup:
         """A numbered table; `columns` maps each heading to its width in percent (fixed layout prints fast)."""
@@ -110,8 +113,9 @@ class Report:
                  for _, r in findings.risks(d).iterrows()]
         status_figure = self._figure(charts.status_bar({k: v for k, v in head.counts.items() if v}),
                                      f"{d.area_name}{d.year}年指标状态分布（项）")
-        return self._render("summary", headline=head.sentence, status_figure=status_figure, risks=risks,
-                            flagship=self._flagship_sentence() if d.is_city else "",
+        facts = {SUMMARY_KEY: {"counts": head.counts, "cutoff": d.cutoff, "version": d.version}}
+        return self._render("summary", metadata=facts, headline=head.sentence, status_figure=status_figure,
+                            risks=risks, flagship=self._flagship_sentence() if d.is_city else "",
                             data_sentence=self._data_sentence())
 
     def _data_sentence(self) -> str:
