@@ -63,7 +63,7 @@ def setup() -> str:
     """Register the CJK font and set the theme once; returns the font family (pass it on, never reset it)."""
     family = fonts.register_matplotlib()
     sns.set_theme(style="whitegrid", context="paper", font=family,
-                  rc={"axes.unicode_minus": False, "font.sans-serif": [family, "DejaVu Sans"],
+                  rc={"axes.unicode_minus": False, "font.sans-serif": [family],
                       "axes.titleweight": "bold", "axes.titlesize": 10, "axes.labelsize": 8.5,
                       "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 7.5, "figure.dpi": 100})
     return family
