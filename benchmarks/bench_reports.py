@@ -56,7 +56,7 @@ def main() -> int:
         if outcome.error:
             print(f"report failed: {outcome.error}")
             return 1
-        notebook = nbformat.read(next(p for p in outcome.files if p.suffix == ".ipynb"), as_version=4)
+        notebook = nbformat.read(next(p for p in outcome.files if p.endswith(".ipynb")), as_version=4)
         page = render.document(notebook, "benchmark")
         full = {w: fonts.face(w).path.as_uri() for w in fonts.WEIGHTS}
         naive_faces = "\n".join(f'@font-face {{ font-family: "Noto Sans CJK SC"; font-weight: {v}; '

@@ -45,7 +45,7 @@ def rendered(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     for area in (CITY, COUNTY):
         outcome = render_job(Job(YEAR, area), processed, reports, ["html", "pdf"])
         assert outcome.error is None, outcome.error
-        out[area] = {path.suffix[1:]: path for path in outcome.files}
+        out[area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
     return out
 
 

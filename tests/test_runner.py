@@ -107,8 +107,10 @@ def test_one_failing_and_one_hanging_report_do_not_stop_the_others(processed: Pa
     assert states["441623"].state == "failed" and "超时" in states["441623"].error
     assert Path(states["441622"].notebook).is_file(), "the executed notebook shows the failing cell"
     assert "time.sleep(3600)" in Path(states["441623"].log).read_text(encoding="utf-8"), "the log shows the cell"
+    assert sum(states["441600"].counts.values()) == 14 and states["441600"].cutoff == "2025-12-31"
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "forced failure" in index and "441600_河源市.html" in index and "<script" not in index
+    assert 'title="已完成"' in index, "the index shows each report's status counts"
 
 
 def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_feeds(processed: Path,
@@ -182,4 +184,5 @@ def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processe
     assert [o.state for o in remote.outcomes] == ["done", "done"]
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
     assert [o.counts for o in remote.outcomes] == [o.counts for o in local.outcomes]
+    assert all(sum(o.counts.values()) == 14 for o in remote.outcomes), "status counts recorded for the index"
     assert [o.digest for o in remote.outcomes] == [o.digest for o in local.outcomes]

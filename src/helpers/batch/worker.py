@@ -103,7 +103,8 @@ def _summary(notebook) -> tuple[dict[str, int], str]:  # noqa: ANN001 — an exe
 
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
-            facts = output.get("metadata", {}).get(SUMMARY_KEY)
+            metadata = output.get("metadata", {})
+            facts = metadata.get(SUMMARY_KEY) or metadata.get("text/html", {}).get(SUMMARY_KEY)
             if facts:
                 return dict(facts["counts"]), facts["cutoff"]
     return {}, ""
