@@ -13,7 +13,7 @@ import pytest
 import uharfbuzz as hb
 from pypdf import PdfReader
 
-from helpers import charts, config, fonts
+from helpers import charts, config
 from helpers.batch.jobs import Job
 from helpers.batch.worker import render_job
 from helpers.cleaning import clean_all
@@ -197,11 +197,6 @@ def test_chart_font_is_the_cjk_face_even_after_the_theme_is_set() -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_missing_glyphs_reports_what_no_font_draws() -> None:
-    assert fonts.missing_glyphs("河源市知识产权 ABC 123 ≥ ★") == set()
-    assert fonts.missing_glyphs("\U0001F600") == {"\U0001F600"}
-
-
 def test_pdf_refuses_outside_resources(tmp_path: Path) -> None:
     page = '<html><body><img src="http://example.com/x.png"><p>河源</p></body></html>'
     with pytest.raises(render.RenderError, match="外部资源"):
@@ -242,3 +237,15 @@ def test_html_renders_offline_in_headless_chromium(rendered: dict, tmp_path: Pat
     assert font_ok and loaded >= 2, "embedded CJK font faces loaded"
     assert images and all(images), "every chart image decoded"
     assert shot.stat().st_size > 20_000
+
+
+def test_a_floor_indicator_below_its_floor_is_worded_against_the_floor(city: report_data.ReportData) -> None:
+    import dataclasses
+
+    evaluation = city.evaluation.copy()
+    floor = (evaluation["kind"] == "floor") & (evaluation["area_code"] == CITY)
+    first = evaluation[floor].index[0]
+    evaluation.loc[first, ["status", "value", "ratio"]] = ["serious", evaluation.loc[first, "target"] * 0.5, 0.5]
+    sentence = next(p for p in findings.problems(dataclasses.replace(city, evaluation=evaluation))
+                    if p.startswith(evaluation.loc[first, "name"]))
+    assert "目标下限" in sentence and "的50%" in sentence and "序时进度" not in sentence

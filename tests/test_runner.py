@@ -186,3 +186,28 @@ def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processe
     assert [o.counts for o in remote.outcomes] == [o.counts for o in local.outcomes]
     assert all(sum(o.counts.values()) == 14 for o in remote.outcomes), "status counts recorded for the index"
     assert [o.digest for o in remote.outcomes] == [o.digest for o in local.outcomes]
+
+
+def test_a_second_run_on_the_same_reports_folder_is_refused(processed: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    from helpers.batch import plan_jobs, run
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    with open(reports / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(RunError, match="另一个运行"):
+            run(plan_jobs([2023], ["441600"]), processed, reports, ["html"])
+
+
+def test_years_beyond_the_data_cutoff_are_refused_before_any_notebook(processed: Path, tmp_path: Path) -> None:
+    import json
+
+    data = tmp_path / "processed"
+    data.mkdir()
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    (data / "manifest.json").write_text(json.dumps({**manifest, "data_cutoff": "2023-12-31"}), encoding="utf-8")
+    result = run_cli("run", "--years", "2022-2025", "--processed", str(data), "--reports", str(tmp_path / "r"))
+    assert result.returncode == 2 and "无法评估 2024、2025 年" in result.stderr
+    assert not (tmp_path / "r").exists()

@@ -132,7 +132,7 @@ def comparisons(panels: list[Comparison]) -> Figure:
     colors = _palette()
     fig, axes = figure(len(panels), height_cm=5.0, left_cm=1.6)
     for ax, panel in zip(axes, panels, strict=False):
-        values = panel.values.fillna(0).sort_values()
+        values = panel.values.dropna().sort_values()  # no data is not 0: such a county has no bar
         shades = [colors["area"] if name == panel.highlight else colors["other"] for name in values.index]
         ax.barh(values.index, values.to_numpy(), color=shades)
         for y, value in enumerate(values.to_numpy()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -147,8 +148,13 @@ def _run(args: argparse.Namespace) -> int:
             raise batch.RunError("--executor dask 需要 --scheduler 地址（例如 tcp://127.0.0.1:8786）")
         if args.notebook and not (args.notebook.is_file() and args.notebook.suffix == ".ipynb"):
             raise batch.RunError(f"找不到报告模板笔记本：{args.notebook}")
-        if not (args.processed / "manifest.json").is_file():
+        manifest = args.processed / "manifest.json"
+        if not manifest.is_file():
             raise batch.RunError(f"{args.processed} 中没有清洗结果（manifest.json）：请先运行 python -m helpers clean")
+        cutoff = str(json.loads(manifest.read_text(encoding="utf-8")).get("data_cutoff") or "")
+        beyond = sorted({j.year for j in jobs if cutoff and j.year > int(cutoff[:4])})
+        if beyond:
+            raise batch.RunError(f"数据截止于 {cutoff}，无法评估 {'、'.join(map(str, beyond))} 年")
     except EvaluationError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2

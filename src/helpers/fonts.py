@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import uharfbuzz as hb
 
 from helpers import config
+from helpers.files import atomic_write
 
 WEIGHTS = {"regular": 400, "bold": 700}
 
@@ -76,12 +76,6 @@ def subset(text: str, weight: str = "regular") -> bytes:
     return result.blob.data
 
 
-def missing_glyphs(text: str) -> set[str]:
-    """Visible characters of `text` that the font cannot draw (they would show as boxes)."""
-    drawable = face("regular").hb_face.unicodes
-    return {c for c in set(text) if c.isprintable() and not c.isspace() and ord(c) not in drawable}
-
-
 def font_face_css(text: str) -> str:
     """@font-face rules embedding both weights, cut to the characters of `text`, as data URLs."""
     family = _settings()["family"]
@@ -126,9 +120,7 @@ def chart_font_files() -> dict[str, Path]:
         key = f"{source.path}|{source.index}|{stat.st_size}|{stat.st_mtime_ns}|{chart_characters()}"
         target = folder / f"{weight}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.otf"
         if not target.is_file():
-            partial = target.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(subset(chart_characters(), weight))
-            partial.replace(target)
+            atomic_write(target, subset(chart_characters(), weight))
         files[weight] = target
     return files
 

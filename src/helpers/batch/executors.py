@@ -3,8 +3,10 @@
 Local pool: each worker is a process of its own group that keeps its kernel between reports. The parent
 hands out one job at a time and watches the clock: a worker still busy past the hard timeout is killed
 with its kernel, its job is reported as failed, and a fresh worker takes its place.
-Dask: the same `render_job` is submitted to the cluster's workers, which keep their kernels the same way;
-reports and data/processed must be on storage that every worker sees.
+Dask: the same `render_job` is submitted to the cluster's workers, which keep their kernels the same way
+(reports in threads of one worker process take turns on its kernel; a kernel started for other code is
+replaced); reports and data/processed must be on storage that every worker sees. Dask has no hard timeout
+here: the cell timeout is the guard.
 """
 
 from __future__ import annotations
@@ -38,20 +40,46 @@ class Settings:
     formats: list[str]
     notebook: Path | None
     timeout: float
+    code: str = ""
 
     @property
     def hard_timeout(self) -> float:
-        """Past this, a report is stuck outside any cell (the cell timeout did not free it)."""
-        return self.timeout + 120
+        """Past this a report is stuck (every cell may take `timeout`; a notebook has ~15 cells, and the
+        cell timeout frees a hung cell well before this)."""
+        return self.timeout * 2 + 300
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends this worker SIGKILL when the parent run dies, so no orphan keeps publishing."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _serve(conn: Connection, settings: Settings) -> None:
-    os.setpgrp()  # killing this group also kills the kernel this worker starts
+    os.setpgrp()  # the worker's own group, so that the parent can kill it whole
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     while (message := conn.recv()) is not None:
         job, digest = message
         conn.send(render_job(job, settings.processed, settings.reports, settings.formats, digest=digest,
-                             notebook=settings.notebook, timeout=settings.timeout))
+                             notebook=settings.notebook, timeout=settings.timeout, code=settings.code))
+
+
+def _descendants(pid: int) -> list[int]:
+    """Processes below `pid` (Linux /proc): the worker's kernel runs in a session of its own."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 class _Worker:
@@ -63,8 +91,13 @@ class _Worker:
         self.process.start()
 
     def kill(self) -> None:
+        """Kill the worker, its process group and its kernel (which runs in a session of its own)."""
+        below = _descendants(self.process.pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
+        for pid in below:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.join(timeout=5)
 
     def close(self) -> None:
@@ -84,7 +117,13 @@ def run_local(todo: Todo, settings: Settings, workers: int, report: Report) -> N
         while queue or busy:
             while queue and idle:
                 worker, (job, digest) = idle.pop(), queue.popleft()
-                worker.conn.send((job, digest))
+                try:
+                    worker.conn.send((job, digest))
+                except OSError:  # the worker died while idle: replace it, the job waits for the next one
+                    worker.kill()
+                    idle.append(_Worker(settings))
+                    queue.appendleft((job, digest))
+                    continue
                 busy[worker.conn] = (worker, job, digest, time.monotonic())
             for conn in wait(list(busy), timeout=1.0):
                 worker, job, digest, _ = busy.pop(conn)
@@ -120,7 +159,8 @@ def run_dask(todo: Todo, settings: Settings, scheduler: str, report: Report) -> 
 
     with Client(scheduler, timeout=30) as client:
         futures = {client.submit(render_job, job, settings.processed, settings.reports, settings.formats,
-                                 digest=digest, notebook=settings.notebook, timeout=settings.timeout, pure=False,
+                                 digest=digest, notebook=settings.notebook, timeout=settings.timeout,
+                                 code=settings.code, pure=False,
                                  key=f"report-{job.year}-{job.area_code}-{uuid.uuid4().hex[:8]}"): (job, digest)
                    for job, digest in todo}
         for future in as_completed(futures):

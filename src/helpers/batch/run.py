@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from helpers.batch import executors, fingerprint, site
-from helpers.batch.jobs import Job, notebook_path
+from helpers.batch.jobs import Job, RunError, notebook_path
 from helpers.batch.worker import SCRATCH_PREFIX, Outcome, read_record
 
 
@@ -31,6 +35,27 @@ def _fresh(reports: Path, job: Job, digest: str) -> bool:
     """The report's record carries the same digest and every file it lists is there."""
     record = read_record(reports, job)
     return bool(record) and record.get("digest") == digest and all((reports / f).is_file() for f in record["files"])
+
+
+@contextlib.contextmanager
+def _exclusive(reports: Path) -> Iterator[None]:
+    """One run at a time per reports folder (a second one would sweep the first one's work); SIGTERM ends
+    the run through the normal exit path, so that its workers are stopped, not orphaned."""
+    import fcntl
+
+    with open(reports / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(f"另一个运行正在写入 {reports}，请等它结束") from None
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        try:
+            yield
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
 
 def _sweep(reports: Path) -> None:
@@ -75,14 +100,23 @@ def run(jobs: list[Job], processed: Path, reports: Path, formats: list[str], *, 
         force: bool = False, executor: str = "local", scheduler: str | None = None, timeout: float = 600,
         notebook: Path | None = None, out: TextIO = sys.stderr) -> RunResult:
     """Render the stale reports of `jobs`; skip the rest; write reports/index.html and reports/run.json."""
-    import json
-
     started = time.perf_counter()
     processed, reports = Path(processed).resolve(), Path(reports).resolve()
     reports.mkdir(parents=True, exist_ok=True)
+    with _exclusive(reports):
+        return _run_locked(jobs, processed, reports, formats, workers, force, executor, scheduler, timeout,
+                           notebook, out, started)
+
+
+def _run_locked(jobs: list[Job], processed: Path, reports: Path, formats: list[str], workers: int, force: bool,
+                executor: str, scheduler: str | None, timeout: float, notebook: Path | None, out: TextIO,
+                started: float) -> RunResult:
+    import json
+
     _sweep(reports)
     notebook = (notebook or notebook_path()).resolve()
-    digests = fingerprint.job_digests(jobs, processed, formats, fingerprint.code_digest(notebook))
+    code = fingerprint.code_digest(notebook)
+    digests = fingerprint.job_digests(jobs, processed, formats, code)
     outcomes: dict[Job, Outcome] = {}
     todo = []
     for job in jobs:
@@ -98,7 +132,7 @@ def run(jobs: list[Job], processed: Path, reports: Path, formats: list[str], *, 
         outcomes[outcome.job] = outcome
         progress(outcome)
 
-    settings = executors.Settings(processed, reports, formats, notebook, timeout)
+    settings = executors.Settings(processed, reports, formats, notebook, timeout, code)
     try:
         if todo and executor == "dask":
             executors.run_dask(todo, settings, scheduler, finished)

@@ -4,7 +4,6 @@ cut-off and the failures — one self-contained page (no scripts, the CJK font e
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -12,8 +11,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from helpers import areas, config, fonts
 from helpers.batch.jobs import Job
-from helpers.batch.worker import SCRATCH_PREFIX, Outcome, read_record
+from helpers.batch.worker import Outcome, read_record
+from helpers.files import atomic_write
 from helpers.indicators import load_plan
+from helpers.report.findings import COUNTED
 from helpers.report.render import FONT_MARKER, visible_text
 
 _ENV = Environment(loader=PackageLoader("helpers.batch", "templates"), autoescape=select_autoescape(default=True),
@@ -28,7 +29,8 @@ def _cell(reports: Path, job: Job, failures: dict[Job, Outcome]) -> dict:
     if record:
         by_suffix = {Path(f).suffix[1:]: f for f in record["files"]}
         cell["links"] = [{"href": by_suffix[k], "label": v} for k, v in LABELS.items() if k in by_suffix]
-        cell["counts"] = [{"count": n, **statuses[k]} for k, n in record["counts"].items() if n]
+        counts = record["counts"]
+        cell["counts"] = [{"count": counts[k], **statuses[k]} for k in COUNTED if counts.get(k)]
     return cell
 
 
@@ -50,18 +52,13 @@ def write_index(reports: Path, years: list[int], outcomes: list[Outcome], manife
         failed=[{"key": o.job.key, "error": o.error, "log": _relative(reports, o.log),
                  "notebook": _relative(reports, o.notebook)} for o in failures.values()],
         areas=[{"code": c, "name": info.names[c]} for c in info.codes], rows=rows,
-        legend=[statuses[k] for k in ("met", "ahead", "on_track", "lagging", "serious", "reverse", "missing",
-                                      "no_target", "city_only")])
+        legend=[statuses[k] for k in COUNTED])
     page = page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
-    path = reports / "index.html"
-    partial = reports / f"{SCRATCH_PREFIX}index.html"
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, path)
     run = {"run_at": datetime.now().astimezone().isoformat(timespec="seconds"),
            "outcomes": [{"report": o.job.key, "state": o.state, "error": o.error, "seconds": o.seconds}
                         for o in outcomes]}
-    (reports / "run.json").write_text(json.dumps(run, ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
+    atomic_write(reports / "run.json", json.dumps(run, ensure_ascii=False, indent=1))
+    return atomic_write(reports / "index.html", page)
 
 
 def _relative(reports: Path, path: str | None) -> str | None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -23,9 +25,11 @@ from pathlib import Path
 
 from helpers import config
 from helpers.batch.jobs import Job, notebook_path
+from helpers.files import PARTIAL_PREFIX, atomic_write
 
-SCRATCH_PREFIX = ".partial-"
-KERNEL_START_ERRORS = ("Kernel died before replying", "Kernel didn't respond", "kernel_info", "startup")
+SCRATCH_PREFIX = PARTIAL_PREFIX
+KERNEL_START_ERRORS = ("Kernel died before replying", "Kernel didn't respond", "kernel_info")
+_ONE_AT_A_TIME = threading.Lock()  # one kernel per process: reports in threads of one process take turns
 
 
 @dataclass
@@ -46,24 +50,36 @@ class Outcome:
 
 
 class _KernelHost:
-    """This process's kernel: started on first use, reused by every report, replaced when it fails.
+    """This process's kernel: started on first use, reused by every report, replaced when it fails or when the
+    checkout or its code changed (a long-lived Dask worker must not render new reports with old code).
 
     An AsyncKernelManager, as nbclient expects: with it a cell timeout is raised on time (a blocking
     manager let a hung cell block the worker until the hard timeout)."""
 
     def __init__(self) -> None:
         self.km = None
+        self.identity: tuple[str, str] | None = None
 
-    def manager(self):  # noqa: ANN201 — jupyter_client.AsyncKernelManager
+    def manager(self, code: str):  # noqa: ANN201 — jupyter_client.AsyncKernelManager
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        root = str(config.project_root())
+        if self.identity not in (None, (root, code)):
+            self.stop()
+            _forget_caches()
         if self.km is None or not run_sync(self.km.is_alive)():
             self.stop()
             self.km = AsyncKernelManager(kernel_name="python3")
-            run_sync(self.km.start_kernel)(cwd=str(config.project_root()),
+            run_sync(self.km.start_kernel)(cwd=root, env={**os.environ, "HELPERS_ROOT": root},
                                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.identity = (root, code)
         return self.km
+
+    @property
+    def pid(self) -> int | None:
+        provisioner = getattr(self.km, "provisioner", None)
+        return getattr(getattr(provisioner, "process", None), "pid", None)
 
     def stop(self) -> None:
         if self.km is not None:
@@ -74,6 +90,45 @@ class _KernelHost:
             self.km = None
 
 
+def _forget_caches() -> None:
+    """Drop this process's cached configuration, catalog, areas and exporter (the checkout changed)."""
+    from helpers import areas
+    from helpers.indicators import load_plan
+    from helpers.report import render
+
+    for cached in (config.load, load_plan, areas.load, render._exporter, render.stylesheet):
+        cached.cache_clear()
+
+
+ENGINE = "heyuan-warm-kernel"
+
+
+@functools.cache
+def _register_engine() -> None:
+    """papermill's nbclient engine for a kernel it does not own: it closes its kernel client's channels
+    after each notebook (papermill's own leaves them open when handed a kernel manager)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import remove_args
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,  # noqa: ANN001, ANN206
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            client = PapermillNotebookClient(nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+                                             kernel_name=kernel_name, log=logger, log_output=log_output,
+                                             stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, WarmKernelEngine)
+
+
 _HOST = _KernelHost()
 atexit.register(_HOST.stop)
 
@@ -82,19 +137,20 @@ def record_path(reports: Path, job: Job) -> Path:
     return reports / str(job.year) / f"{job.stem}.json"
 
 
-def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout: float) -> None:
+def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout: float, code: str) -> None:
     import papermill
 
+    _register_engine()
     papermill.execute_notebook(
-        str(notebook), str(executed), kernel_name="python3", km=_HOST.manager(), progress_bar=False,
-        log_output=False, execution_timeout=timeout, start_timeout=60, request_save_on_cell_execute=False,
+        str(notebook), str(executed), kernel_name="python3", km=_HOST.manager(code), progress_bar=False,
+        engine_name=ENGINE, log_output=False, execution_timeout=timeout, start_timeout=60,
+        request_save_on_cell_execute=False,
         parameters={"year": job.year, "area_code": job.area_code, "processed_dir": str(processed)})
 
 
 def _is_kernel_start_problem(problem: BaseException) -> bool:
-    text = f"{type(problem).__name__}: {problem}"
-    return type(problem).__name__ in {"DeadKernelError", "TimeoutError"} and any(k in text for k in
-                                                                                   KERNEL_START_ERRORS)
+    """jupyter_client's 'Kernel died before replying to kernel_info' / 'Kernel didn't respond in N seconds'."""
+    return isinstance(problem, RuntimeError) and any(k in str(problem) for k in KERNEL_START_ERRORS)
 
 
 def _summary(notebook) -> tuple[dict[str, int], str]:  # noqa: ANN001 — an executed NotebookNode
@@ -111,8 +167,15 @@ def _summary(notebook) -> tuple[dict[str, int], str]:  # noqa: ANN001 — an exe
 
 
 def render_job(job: Job, processed: Path, reports: Path, formats: list[str], *, digest: str = "",
-               notebook: Path | None = None, timeout: float = 600) -> Outcome:
-    """Execute the notebook for `job` and write .ipynb, .html, .pdf and the record, each atomically."""
+               notebook: Path | None = None, timeout: float = 600, code: str = "") -> Outcome:
+    """Execute the notebook for `job` and write .ipynb, .html, .pdf and the record, each atomically.
+    `code` is the run's code digest: a kernel started for other code is replaced first."""
+    with _ONE_AT_A_TIME:
+        return _render(job, processed, reports, formats, digest, notebook or notebook_path(), timeout, code)
+
+
+def _render(job: Job, processed: Path, reports: Path, formats: list[str], digest: str, notebook: Path,
+            timeout: float, code: str) -> Outcome:
     from helpers.report import render
     from helpers.report.sections import report_title
 
@@ -125,13 +188,13 @@ def render_job(job: Job, processed: Path, reports: Path, formats: list[str], *, 
     try:
         started = time.perf_counter()
         try:
-            _execute(job, processed, executed, notebook or notebook_path(), timeout)
+            _execute(job, processed, executed, notebook, timeout, code)
         except Exception as problem:
             if not _is_kernel_start_problem(problem):
                 raise
             _HOST.stop()  # a kernel that would not start: one more try with a fresh one
             outcome.attempts = 2
-            _execute(job, processed, executed, notebook or notebook_path(), timeout)
+            _execute(job, processed, executed, notebook, timeout, code)
         outcome.seconds["execute"] = time.perf_counter() - started
         import nbformat
 
@@ -185,8 +248,8 @@ def failure_log(reports: Path, outcome: Outcome, details: str = "") -> None:
     """Mark the outcome failed and write reports/failed/<year>_<stem>.log with the error and details."""
     folder = reports / "failed"
     folder.mkdir(parents=True, exist_ok=True)
-    log = folder / f"{outcome.job.year}_{outcome.job.stem}.log"
-    log.write_text(f"{outcome.job.key}\n{outcome.error}\n\n{details}", encoding="utf-8")
+    log = atomic_write(folder / f"{outcome.job.year}_{outcome.job.stem}.log",
+                       f"{outcome.job.key}\n{outcome.error}\n\n{details}")
     outcome.log, outcome.state = str(log), "failed"
 
 
@@ -195,11 +258,7 @@ def write_record(reports: Path, outcome: Outcome) -> Path:
     record = {**asdict(outcome), "job": {"year": outcome.job.year, "area_code": outcome.job.area_code},
               "files": [Path(f).relative_to(reports).as_posix() for f in outcome.files],
               "rendered_at": datetime.now().astimezone().isoformat(timespec="seconds")}
-    path = record_path(reports, outcome.job)
-    partial = path.with_name(f"{SCRATCH_PREFIX}{path.name}")
-    partial.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(partial, path)
-    return path
+    return atomic_write(record_path(reports, outcome.job), json.dumps(record, ensure_ascii=False, indent=1))
 
 
 def read_record(reports: Path, job: Job) -> dict | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +89,7 @@ class ReportData:
         dates = [d for d in dates if d is not None]
         return max(dates).date().isoformat() if dates else "未知"
 
-    @property
+    @cached_property
     def version(self) -> str:
         return data_version(self.assessed.folder, self.area_code)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers import config
+from helpers import areas, config
 from helpers.report.data import ReportData
 
 COUNTED = ["met", "ahead", "on_track", "lagging", "serious", "reverse", "missing", "no_target", "city_only"]
@@ -76,8 +76,9 @@ def problems(data: ReportData) -> list[str]:
     rules = _settings()["problems"]
     sentences = []
     for _, row in risks(data).iterrows():
-        rule = rules["growth"] if row["kind"] == "growth" and row["status"] in {"lagging", "serious"} else \
-            rules[row["status"]]
+        rule = rules[row["status"]]
+        if row["status"] in {"lagging", "serious"} and row["kind"] in {"growth", "floor"}:
+            rule = rules[row["kind"]]
         sentences.append(rule.format(**_fields(data, row)))
     return sentences + data_problems(data)
 
@@ -94,7 +95,8 @@ def data_problems(data: ReportData) -> list[str]:
         for source, row in per_source.iterrows():
             if row["rows_in"] and row["rejected"] / row["rows_in"] > rules["reject_share"]:
                 rejected = reasons[(reasons["source"] == source) & (reasons["outcome"] == "rejected")]
-                top = rejected.groupby("reason")["rows"].sum().idxmax()
+                by_reason = rejected.groupby("reason")["rows"].sum()
+                top = by_reason.idxmax() if len(by_reason) else "unknown"
                 sentences.append(rules["problem"].format(
                     source=source_title(source), rows_in=f"{row['rows_in']:,}", rejected=f"{row['rejected']:,}",
                     share=percent(row["rejected"] / row["rows_in"], 1), reason=labels.get(top, top)))
@@ -127,7 +129,6 @@ class Headline:
     """The summary's opening facts."""
 
     counts: dict[str, int]
-    judged: int
     sentence: str
 
 
@@ -139,8 +140,7 @@ def headline(data: ReportData) -> Headline:
     elapsed = data.year - data.plan.base_year
     sentence = (f"截至{data.year}年末（规划实施第{elapsed}年，序时进度{percent(data.tau)}），{data.area_name}"
                 f"纳入评估的{len(data.own)}项指标中，" + "、".join(parts) + "。")
-    judged = sum(v for k, v in counts.items() if k not in {"missing", "no_target", "city_only"})
-    return Headline(counts, judged, sentence)
+    return Headline(counts, sentence)
 
 
 def indicator_sentence(data: ReportData, row: pd.Series) -> str:
@@ -160,7 +160,7 @@ def indicator_sentence(data: ReportData, row: pd.Series) -> str:
     if not math.isnan(row["county_share"]):
         text += f"，占全市的{percent(row['county_share'], 1)}"
     if not math.isnan(row["county_rank"]):
-        text += f"，在六个县（区）中居第{int(row['county_rank'])}位"
+        text += f"，在{len(areas.load().county_codes)}个县（区）中居第{int(row['county_rank'])}位"
     label = row["status_label"]
     if row["status"] == "no_target":
         return text + "；规划未分解县（区）目标，不判定进度。"

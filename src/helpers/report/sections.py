@@ -168,15 +168,15 @@ class Report:
             columns = {"序号": 5, "指标": 25, "单位": 7, f"{d.plan.base_year}年": 9, f"{d.year}年实际": 9,
                        "全市目标": 10, "占全市比重": 8, "县区排名": 7, "进度比 r": 7, "状态": 13}
         rows = []
+        info = areas.load()
         for n, (_, r) in enumerate(d.own.iterrows(), start=1):
             places = decimals[r["indicator"]]
             if d.is_city:
-                base = r["base_plan"] if not math.isnan(r["base_plan"]) else r["base_data"]
-                cells = [str(n), r["name"], r["unit"], number(base, places),
+                cells = [str(n), r["name"], r["unit"], _base_text(r, places),
                          _target_text(r, places), number(r["value"], places), percent(r["completion"]),
                          percent(r["tau"]), number(r["ratio"], 2), _status_cell(r["status"])]
             else:
-                rank = "—" if math.isnan(r["county_rank"]) else f"{int(r['county_rank'])}/6"
+                rank = "—" if math.isnan(r["county_rank"]) else f"{int(r['county_rank'])}/{len(info.county_codes)}"
                 cells = [str(n), r["name"], r["unit"], number(r["base_data"], places),
                          number(r["value"], places), _target_text(self._row(r["indicator"], areas.load().city_code),
                                                                   places),
@@ -382,6 +382,17 @@ def report_title(year: int) -> str:
     plan = load_plan()
     stage = "final" if year >= plan.target_year else "midterm"
     return f"{plan.short_title}{config.load('report')['title'][stage]}"
+
+
+def _base_text(row: pd.Series, places: int) -> str:
+    """The base the progress is computed from (the data's 2020 value, else the plan's), and the plan's
+    own figure beside it where the two differ."""
+    used = row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
+    text = number(used, places)
+    plan = row["base_plan"]
+    if not math.isnan(plan) and not math.isnan(used) and round(plan, places) != round(used, places):
+        text += f"（规划 {number(plan, places)}）"
+    return text
 
 
 def _target_text(row: pd.Series, places: int) -> str:
