@@ -110,6 +110,10 @@ class ReportData:
         months = days[(days.dt.year == self.year)].dt.month.value_counts().sort_index()
         return months.reindex(range(1, 13), fill_value=0)
 
+    def rows_by_source(self) -> pd.DataFrame:
+        """Rows in and their outcomes (clean, duplicate, rejected, out of scope) per source read."""
+        return self.account("reconciliation").groupby("source", sort=False)[["rows_in", *OUTCOMES]].sum()
+
     def account(self, name: str) -> pd.DataFrame:
         """A cleaning account (reconciliation, reasons, files or warnings), limited to the sources read."""
         frame = self.assessed.accounts[name]
@@ -127,6 +131,7 @@ def sources_read(area_code: str) -> list[str]:
 
 
 ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
+OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
 
 
 def source_digest(processed: Path, source: str) -> str:

@@ -87,12 +87,10 @@ def data_problems(data: ReportData) -> list[str]:
     """Sources that lost more than the configured share of rows, and files that could not be read."""
     rules = _settings()["data_quality"]
     sentences = []
-    reconciliation = data.account("reconciliation")
     reasons = data.account("reasons")
     labels = config.load("cleaning")["reasons"]
-    if not reconciliation.empty:
-        per_source = reconciliation.groupby("source")[["rows_in", "rejected"]].sum()
-        for source, row in per_source.iterrows():
+    if not data.account("reconciliation").empty:
+        for source, row in data.rows_by_source().iterrows():
             if row["rows_in"] and row["rejected"] / row["rows_in"] > rules["reject_share"]:
                 rejected = reasons[(reasons["source"] == source) & (reasons["outcome"] == "rejected")]
                 by_reason = rejected.groupby("reason")["rows"].sum()

@@ -119,10 +119,9 @@ class Report:
                             data_sentence=self._data_sentence())
 
     def _data_sentence(self) -> str:
-        rec = self.data.account("reconciliation")
         files = self.data.account("files")
         broken = int((files["status"] != "ok").sum()) if not files.empty else 0
-        totals = rec[["rows_in", "clean", "duplicate", "rejected", "out_of_scope"]].sum()
+        totals = self.data.rows_by_source().sum()
         text = (f"本次评估读取{len(files)}个数据文件共{totals['rows_in']:,}行，有效记录{totals['clean']:,}行，"
                 f"重复{totals['duplicate']:,}行，剔除{totals['rejected']:,}行，不在评估范围内{totals['out_of_scope']:,}行")
         return text + (f"；{broken}个文件无法读取，详见附录一。" if broken else "；详见附录一。")
@@ -139,9 +138,7 @@ class Report:
     def scope(self) -> HTML:
         d = self.data
         thresholds = config.load("evaluation")["thresholds"]
-        rec = d.account("reconciliation")
-        per_source = rec.groupby("source", sort=False)[["rows_in", "clean", "duplicate", "rejected",
-                                                        "out_of_scope"]].sum()
+        per_source = d.rows_by_source()
         files = d.account("files").groupby("source").size()
         used = {s: "、".join(i.id for i in d.plan.indicators if s in i.sources) for s in per_source.index}
         rows = [[findings.source_title(s), str(files.get(s, 0)), f"{r['rows_in']:,}", f"{r['clean']:,}",
@@ -316,11 +313,8 @@ class Report:
     def appendix(self) -> HTML:
         d = self.data
         labels = config.load("cleaning")
-        rec = d.account("reconciliation")
-        per_source = rec.groupby("source", sort=False)[["rows_in", "clean", "duplicate", "rejected",
-                                                        "out_of_scope"]].sum()
-        balanced = bool((per_source["rows_in"] == per_source[["clean", "duplicate", "rejected",
-                                                              "out_of_scope"]].sum(axis=1)).all())
+        per_source = d.rows_by_source()
+        balanced = bool((per_source["rows_in"] == per_source[report_data.OUTCOMES].sum(axis=1)).all())
         rec_rows = [[findings.source_title(s)] + [f"{v:,}" for v in r.to_numpy()] for s, r in per_source.iterrows()]
         totals = per_source.sum()
         rec_rows.append([Cell("合计", "total")] + [Cell(f"{v:,}", "total") for v in totals.to_numpy()])
