@@ -193,7 +193,7 @@ def test_chart_font_is_the_cjk_face_even_after_the_theme_is_set() -> None:
 
     family = charts.setup()
     assert matplotlib.rcParams["font.family"][0] == family or family in matplotlib.rcParams["font.sans-serif"]
-    png = charts.png(charts.status_bar({"met": 3, "lagging": 1}))
+    png = charts.png(charts.months(pd.Series([120, 340], index=[1, 2]), "网站访问量（按月）", "人次"))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -200,25 +200,6 @@ def months(series: pd.Series, title: str, unit: str) -> Figure:
     return fig
 
 
-def status_bar(counts: dict[str, int]) -> Figure:
-    """One stacked bar of indicator statuses with the status colours, labels and counts."""
-    statuses = config.load("evaluation")["statuses"]
-    fig, axes = figure(1, per_row=1, height_cm=2.6, left_cm=0.2, right_cm=0.2)
-    ax = axes[0]
-    left = 0
-    for key, count in counts.items():
-        if not count:
-            continue
-        style = statuses[key]
-        ax.barh([0], [count], left=left, color=style["color"], edgecolor="white")
-        ax.text(left + count / 2, 0, f"{style['symbol']} {style['label']} {count}", ha="center", va="center",
-                fontsize=7.5, color="white", fontweight="bold")
-        left += count
-    ax.set_xlim(0, max(left, 1))
-    ax.axis("off")
-    return fig
-
-
 def png(fig: Figure) -> bytes:
     """The figure as an RGB PNG at the configured resolution (no alpha channel, which WeasyPrint would split
     off and re-encode). A glyph the font lacks is a ChartError, never a box in a report."""

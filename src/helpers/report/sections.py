@@ -111,10 +111,10 @@ class Report:
         risks = [{"symbol": statuses[r["status"]]["symbol"], "label": r["status_label"],
                   "color": statuses[r["status"]]["color"], "text": findings.indicator_sentence(d, r)}
                  for _, r in findings.risks(d).iterrows()]
-        status_figure = self._figure(charts.status_bar({k: v for k, v in head.counts.items() if v}),
-                                     f"{d.area_name}{d.year}年指标状态分布（项）")
+        total = sum(head.counts.values()) or 1
+        bar = [{**statuses[k], "count": n, "share": round(100 * n / total, 2)} for k, n in head.counts.items() if n]
         facts = {SUMMARY_KEY: {"counts": head.counts, "cutoff": d.cutoff, "version": d.version}}
-        return self._render("summary", metadata=facts, headline=head.sentence, status_figure=status_figure,
+        return self._render("summary", metadata=facts, headline=head.sentence, bar=bar,
                             risks=risks, flagship=self._flagship_sentence() if d.is_city else "",
                             data_sentence=self._data_sentence())
 
