@@ -39,7 +39,7 @@ sample-data: $(STAMP)
 
 ## Run the whole pipeline on data/raw (sample data if empty): clean, workbook, every report 2021–2025 and the index
 report: sample-data install-system
-	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED)
+	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED) --if-changed
 	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports
 	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf
 

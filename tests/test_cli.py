@@ -57,3 +57,16 @@ def test_broken_file_run_exits_zero_as_a_process(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "assistance_cases/empty.csv" in result.stdout and "文件为空" in result.stdout
+
+
+def test_clean_if_changed_skips_an_unchanged_folder_and_redoes_a_changed_one(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_csv(raw, "assistance_cases", "a.csv", LEDGER_HEADER, [["C1", "2021-03-05", "调解", "紫金"]])
+    first = run_cli("clean", "--raw-dir", str(raw), "--out", str(out), "--if-changed")
+    assert first.returncode == 0 and "跳过清洗" not in first.stdout
+    again = run_cli("clean", "--raw-dir", str(raw), "--out", str(out), "--if-changed")
+    assert again.returncode == 0 and "跳过清洗" in again.stdout
+    write_csv(raw, "assistance_cases", "b.csv", LEDGER_HEADER, [["C2", "2022-04-01", "调解", "龙川"]])
+    changed = run_cli("clean", "--raw-dir", str(raw), "--out", str(out), "--if-changed")
+    assert changed.returncode == 0 and "跳过清洗" not in changed.stdout
+    assert len(pd.read_parquet(out / "clean" / "assistance_cases.parquet")) == 2

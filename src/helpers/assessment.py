@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from helpers import __version__, areas, config
+from helpers import areas, config
 from helpers.cleaning import clean_all
+from helpers.cleaning.pipeline import raw_fingerprint
 from helpers.indicators import Tables, compute_values, evaluate, high_value_breakdown, load_plan
 from helpers.indicators.engine import covered_years
 from helpers.indicators.evaluation import check_year, latest_year
@@ -32,23 +32,12 @@ class Assessment:
     city_table: str
 
 
-def _raw_fingerprint(raw_dir: Path) -> str:
-    """Changes when any raw file, the code version or the configuration changes."""
-    digest = hashlib.sha256(f"{__version__}|{raw_dir.resolve()}".encode())
-    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    for conf in sorted((config.project_root() / "conf").rglob("*.yaml")):
-        digest.update(conf.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def tables_for(raw_dir: Path, processed_out: Path | None = None) -> Tables:
     """Clean `raw_dir` into a cache (or into `processed_out` when asked) and load the tables."""
     raw_dir = Path(raw_dir)
     target = processed_out
     if target is None:
-        target = config.project_root() / config.load("paths")["cache_dir"] / "clean" / _raw_fingerprint(raw_dir)
+        target = config.project_root() / config.load("paths")["cache_dir"] / "clean" / raw_fingerprint(raw_dir)
         if (target / "manifest.json").is_file():
             return Tables.load(target)
     clean_all(raw_dir, target, workers=os.cpu_count() or 1)

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help="clean every source into typed tables with a full account")
     clean.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     clean.add_argument("--out", type=Path, default=Path(paths["processed_dir"]))
+    clean.add_argument("--if-changed", action="store_true",
+                       help="do nothing when --out was cleaned from the same raw files, code and configuration")
     clean.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                        help="processes cleaning sources in parallel (default: the number of cores)")
     indicators = commands.add_parser("indicators", help="compute the plan's indicators from a raw folder (CSV)")
@@ -92,8 +94,12 @@ def _sample_data(args: argparse.Namespace) -> int:
 
 def _clean(args: argparse.Namespace) -> int:
     from helpers.cleaning import RawDirError, clean_all
+    from helpers.cleaning.pipeline import unchanged
     from helpers.summary import reconciliation_summary
 
+    if args.if_changed and args.raw_dir.is_dir() and unchanged(args.raw_dir, args.out):
+        print(f"{args.out} 已是 {args.raw_dir} 的最新清洗结果（原始文件、代码和配置均未变化），跳过清洗")
+        return 0
     try:
         run = clean_all(args.raw_dir, args.out, workers=args.workers)
     except RawDirError as problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import schemas
+from helpers import config, schemas
 from helpers.cleaning.run import (
     REASON_COLUMNS,
     FilePart,
@@ -182,6 +183,29 @@ def summarise(result: SourceResult, seconds: float) -> dict:
     }
 
 
+def raw_fingerprint(raw_dir: Path) -> str:
+    """Changes when a raw file (name, size, mtime), the cleaning code or the configuration changes."""
+    raw_dir = Path(raw_dir)
+    digest = hashlib.sha256(str(raw_dir.resolve()).encode())
+    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    package = Path(__file__).resolve().parents[1]
+    code = [*sorted(package.glob("*.py")), *sorted((package / "cleaning").glob("*.py"))]
+    for path in [*code, *sorted((config.project_root() / "conf").rglob("*.yaml"))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def unchanged(raw_dir: Path, out_dir: Path) -> bool:
+    """The processed folder was cleaned from exactly this raw folder, code and configuration."""
+    manifest = Path(out_dir) / "manifest.json"
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8")).get("raw_fingerprint") == raw_fingerprint(raw_dir)
+    except (OSError, ValueError):
+        return False
+
+
 def _manifest(raw_dir: Path, run: CleanRun) -> dict:
     provenance_file = raw_dir / PROVENANCE
     provenance = json.loads(provenance_file.read_text(encoding="utf-8")) if provenance_file.is_file() else {}
@@ -189,6 +213,7 @@ def _manifest(raw_dir: Path, run: CleanRun) -> dict:
     latest = [s["latest_date"] for s in sources.values() if s["latest_date"]]
     return {
         "cleaned_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "raw_fingerprint": raw_fingerprint(raw_dir),
         "raw_dir": str(raw_dir),
         "synthetic": bool(provenance.get("synthetic", False)),
         "provenance": {k: provenance[k] for k in ("generator", "seed", "scale", "note") if k in provenance},
