@@ -164,8 +164,12 @@ def _run(args: argparse.Namespace) -> int:
     except EvaluationError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
-    result = batch.run(jobs, args.processed, args.reports, formats, workers=args.workers, force=args.force,
-                       executor=args.executor, scheduler=args.scheduler, timeout=args.timeout,
-                       notebook=args.notebook)
+    try:
+        result = batch.run(jobs, args.processed, args.reports, formats, workers=args.workers, force=args.force,
+                           executor=args.executor, scheduler=args.scheduler, timeout=args.timeout,
+                           notebook=args.notebook)
+    except EvaluationError as problem:  # another run holds the reports folder
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
     print(batch.summary_table(result))
     return 1 if result.failed else 0
