@@ -51,6 +51,15 @@ def sample(scale: int, seed: int = 2020) -> Path:
     return raw
 
 
+def processed_sample(scale: int = 1) -> Path:
+    """The cleaned tables of the sample at `scale`, cleaned once and cached beside its raw folder."""
+    raw = sample(scale)
+    processed = raw.parent / "processed"
+    if not (processed / "manifest.json").is_file():
+        clean_all(raw, processed, workers=2)
+    return processed
+
+
 def clean_process(raw: Path) -> dict:
     """Run the real CLI in its own process; wall seconds, peak RSS, rows in and seconds per source."""
     out = raw.parent / "processed"

@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench import sample  # noqa: E402
-
-from helpers.cleaning import clean_all  # noqa: E402
+from bench import processed_sample  # noqa: E402
 
 PDF_BUDGET = 1.5
 
@@ -46,10 +44,7 @@ def main() -> int:
     from helpers.batch.worker import render_job
     from helpers.report import render
 
-    raw = sample(1)
-    processed = raw.parent / "processed"
-    if not (processed / "manifest.json").is_file():
-        clean_all(raw, processed, workers=2)
+    processed = processed_sample(1)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         outcome = render_job(Job(2023, "441600"), processed, out, ["html"])

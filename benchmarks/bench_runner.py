@@ -25,9 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench import sample  # noqa: E402
-
-from helpers.cleaning import clean_all  # noqa: E402
+from bench import processed_sample  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -66,10 +64,7 @@ def main() -> int:
     parser.add_argument("--naive-reports", type=int, default=3, help="reports timed the naive way")
     args = parser.parse_args()
 
-    raw = sample(1)
-    processed = raw.parent / "processed"
-    if not (processed / "manifest.json").is_file():
-        clean_all(raw, processed, workers=2)
+    processed = processed_sample(1)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         data = work / "processed"
