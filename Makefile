@@ -50,7 +50,7 @@ test: $(STAMP) install-system
 ## Check style: ruff, and that notebooks carry no outputs
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb 2>/dev/null || true
+	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb
 
 ## Run the benchmarks (ratios against naive baselines measured in the same run)
 bench: $(STAMP)
