@@ -137,11 +137,12 @@ def record_path(reports: Path, job: Job) -> Path:
     return reports / str(job.year) / f"{job.stem}.json"
 
 
-def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout: float, code: str) -> None:
+def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout: float, code: str):  # noqa: ANN202
+    """Run the notebook on this process's kernel; papermill writes it to `executed` and returns it."""
     import papermill
 
     _register_engine()
-    papermill.execute_notebook(
+    return papermill.execute_notebook(
         str(notebook), str(executed), kernel_name="python3", km=_HOST.manager(code), progress_bar=False,
         engine_name=ENGINE, log_output=False, execution_timeout=timeout, start_timeout=60,
         request_save_on_cell_execute=False,
@@ -188,17 +189,14 @@ def _render(job: Job, processed: Path, reports: Path, formats: list[str], digest
     try:
         started = time.perf_counter()
         try:
-            _execute(job, processed, executed, notebook, timeout, code)
+            notebook_node = _execute(job, processed, executed, notebook, timeout, code)
         except Exception as problem:
             if not _is_kernel_start_problem(problem):
                 raise
             _HOST.stop()  # a kernel that would not start: one more try with a fresh one
             outcome.attempts = 2
-            _execute(job, processed, executed, notebook, timeout, code)
+            notebook_node = _execute(job, processed, executed, notebook, timeout, code)
         outcome.seconds["execute"] = time.perf_counter() - started
-        import nbformat
-
-        notebook_node = nbformat.read(executed, as_version=4)
         page = render.document(notebook_node, f"{job.area_name}{job.year}年 · {report_title(job.year)}")
         started = time.perf_counter()
         html = render.to_html(page)
