@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import areas, config
+from helpers.cleaning.run import OUTCOMES
 from helpers.indicators import Tables, compute_values, evaluate, high_value_breakdown, load_plan
 from helpers.indicators.catalog import Plan
 from helpers.indicators.computations import visitor_days
@@ -131,7 +132,6 @@ def sources_read(area_code: str) -> list[str]:
 
 
 ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
-OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
 
 
 def source_digest(processed: Path, source: str) -> str:
