@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from helpers import areas, charts, config
+from helpers.cleaning.run import OUTCOMES
 from helpers.indicators.catalog import Indicator, load_plan
 from helpers.report import data as report_data
 from helpers.report import findings
@@ -47,6 +48,7 @@ class Report:
 
     def __init__(self, data: report_data.ReportData) -> None:
         self.data = data
+        self._rows = data.evaluation.set_index(["indicator", "area_code"], drop=False)
         self._tables = 0
         self._figures = 0
 
@@ -79,10 +81,8 @@ class Report:
         return [i for i in self.data.plan.indicators if category is None or i.category == category]
 
     def _row(self, indicator: str, area: str | None = None) -> pd.Series:
-        evaluation = self.data.evaluation
-        hit = evaluation[(evaluation["indicator"] == indicator) & (evaluation["area_code"] == (area or
-                                                                                               self.data.area_code))]
-        return hit.iloc[0]
+        """The evaluation row of one indicator and area (this report's area by default)."""
+        return self._rows.loc[(indicator, area or self.data.area_code)]
 
     def toc(self) -> list[tuple[str, str]]:
         domains = config.load("report")["domains"]
@@ -314,7 +314,7 @@ class Report:
         d = self.data
         labels = config.load("cleaning")
         per_source = d.rows_by_source()
-        balanced = bool((per_source["rows_in"] == per_source[report_data.OUTCOMES].sum(axis=1)).all())
+        balanced = bool((per_source["rows_in"] == per_source[OUTCOMES].sum(axis=1)).all())
         rec_rows = [[findings.source_title(s)] + [f"{v:,}" for v in r.to_numpy()] for s, r in per_source.iterrows()]
         totals = per_source.sum()
         rec_rows.append([Cell("合计", "total")] + [Cell(f"{v:,}", "total") for v in totals.to_numpy()])
