@@ -161,14 +161,10 @@ def _run(args: argparse.Namespace) -> int:
         beyond = sorted({j.year for j in jobs if cutoff and j.year > int(cutoff[:4])})
         if beyond:
             raise batch.RunError(f"数据截止于 {cutoff}，无法评估 {'、'.join(map(str, beyond))} 年")
-    except EvaluationError as problem:
-        print(f"错误：{problem}", file=sys.stderr)
-        return 2
-    try:
         result = batch.run(jobs, args.processed, args.reports, formats, workers=args.workers, force=args.force,
                            executor=args.executor, scheduler=args.scheduler, timeout=args.timeout,
                            notebook=args.notebook)
-    except EvaluationError as problem:  # another run holds the reports folder
+    except EvaluationError as problem:  # a parameter, the data, or another run holding the reports folder
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     print(batch.summary_table(result))
