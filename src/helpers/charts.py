@@ -64,7 +64,7 @@ def setup() -> str:
     family = fonts.register_matplotlib()
     sns.set_theme(style="whitegrid", context="paper", font=family,
                   rc={"axes.unicode_minus": False, "font.sans-serif": [family],
-                      "axes.titleweight": "bold", "axes.titlesize": 10, "axes.labelsize": 8.5,
+                      "axes.titleweight": "bold", "axes.titlesize": 10, "axes.titley": 1.0, "axes.labelsize": 8.5,
                       "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 7.5, "figure.dpi": 100})
     return family
 

@@ -221,12 +221,20 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
                              quoted_strings_can_be_null=True),
         delimiter=delimiter, newlines_in_values=True,
     )
-    line_count = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    blank_lines = body.count(b"\n\n") + body.count(b"\r\n\r\n")
-    if invalid or line_count - blank_lines != header_idx + 1 + len(frame):  # irregular rows: exact numbering
+    if invalid or _filled_lines(body, header_idx + 1) != len(frame):  # irregular rows: exact numbering
         return _parse_text_slow(body.decode(encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
     frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
     return frame
+
+
+def _filled_lines(body: bytes, skip: int) -> int:
+    """Lines after the first `skip` that are not empty: as many as rows when no value spans lines."""
+    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
+    lengths = np.diff(ends, prepend=-1) - 1  # each line's bytes before its newline
+    cr_only = (lengths == 1) & (np.frombuffer(body, dtype=np.uint8)[ends - 1] == 13)
+    blank = (lengths == 0) | cr_only
+    unterminated = len(body) > (ends[-1] + 1 if len(ends) else 0)  # a last line without a newline
+    return int((~blank[skip:]).sum()) + int(unterminated and len(ends) >= skip)
 
 
 def _parse_text_slow(text: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
@@ -235,8 +243,9 @@ def _parse_text_slow(text: str, delimiter: str, header_idx: int, names: list[str
     lines: list[int] = []
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     width = len(names)
+    end = 0  # physical lines read so far: a record starts on the line after the previous one ended
     for row in reader:
-        start = reader.line_num - sum(cell.count("\n") for cell in row)
+        start, end = end + 1, reader.line_num
         if start <= header_idx + 1 or not any(cell.strip() for cell in row):
             continue
         cells: list[str | None] = [c if c != "" else None for c in row[:width]]

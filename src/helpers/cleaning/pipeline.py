@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import config, schemas
+from helpers import config
 from helpers.cleaning.run import (
     REASON_COLUMNS,
     FilePart,
@@ -73,13 +73,11 @@ def _finish_source(source: str, files: list[Path], raw_dir: Path, out_dir: Path 
                    parts: list[FilePart] | None = None) -> SourceResult:
     """Deduplicate, validate and (when out_dir is given) write one source, keeping only its accounts in memory."""
     started = time.perf_counter()
-    result = clean_source(source, files, raw_dir, parts)
-    result.clean = schemas.validate(source, result.clean)
-    result.summary = summarise(result, result.summary["file_seconds"] + time.perf_counter() - started)
+    result = clean_source(source, files, raw_dir, parts, out_dir / "clean" / f"{source}.parquet" if out_dir else None)
     if out_dir is not None:
-        _atomic_parquet(result.clean, out_dir / "clean" / f"{source}.parquet")
         _atomic_parquet(result.quarantine, out_dir / "quarantine" / f"{source}.parquet")
-        result.clean, result.quarantine = pd.DataFrame(), pd.DataFrame()
+        result.quarantine = pd.DataFrame()
+    result.summary = summarise(result, result.summary["file_seconds"] + time.perf_counter() - started)
     return result
 
 
@@ -173,12 +171,11 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
 
 def summarise(result: SourceResult, seconds: float) -> dict:
     """Files, clean rows, latest date and seconds of one source (summed over the processes), for the manifest."""
-    latest = schemas.latest_observed(result.clean, result.source)
     return {
         "files": int((result.files["status"] == "ok").sum()),
         "files_rejected": int((result.files["status"] != "ok").sum()),
-        "rows_clean": len(result.clean),
-        "latest_date": latest.date().isoformat() if latest is not None else None,
+        "rows_clean": result.summary["rows_clean"],
+        "latest_date": result.summary["latest_date"],
         "seconds": round(seconds, 3),
     }
 

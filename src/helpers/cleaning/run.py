@@ -9,6 +9,7 @@ cleaned in parallel and only one file's raw text is in memory at a time.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +17,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
 from helpers import areas, config, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
+from helpers.files import PARTIAL_PREFIX
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
 REASON_COLUMNS = ["source", "file", "outcome", "reason", "rows"]
+WARNING_COLUMNS = ["source", "file", "warning", "rows"]
 QUARANTINE_COLUMNS = ["source", "file", "line", "outcome", "reason", "field", "original"]
 WARN = "_warn:"  # prefix of per-row warning flags carried until deduplication
 COMPLETE = "_complete"  # catalog fields present in the raw row (deduplication keeps the most complete)
@@ -54,14 +59,24 @@ class FilePart:
     rows_in: int
     seconds: float = 0.0  # time spent cleaning this file (in whichever process did it)
     spilled: Path | None = None  # where `kept` waits on disk (Arrow IPC) when a pool worker cleaned the file
+    kept_columns: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kept_columns = list(self.kept.columns)
+        self.rows = len(self.kept) if self.kept_columns else None  # None: the file gave no table at all
 
     def spill(self, folder: Path) -> FilePart:
         """Move the kept rows to an Arrow file, so that only a path travels back to the parent process."""
-        if len(self.kept.columns):
+        if self.kept_columns:
             self.spilled = folder / f"{self.entry['source']}-{self.index}.arrow"
-            self.kept.to_feather(self.spilled)
+            self.kept.to_feather(self.spilled, compression="uncompressed")  # read once, soon: speed over size
             self.kept = pd.DataFrame()
         return self
+
+    def columns(self, names: list[str]) -> pd.DataFrame:
+        """Only the named columns of the kept rows (those the file has), without loading the rest."""
+        names = [name for name in names if name in self.kept_columns]
+        return pd.read_feather(self.spilled, columns=names) if self.spilled is not None else self.kept[names]
 
     def load(self) -> pd.DataFrame:
         """The kept rows, from memory or from the spill file (read once, then deleted)."""
@@ -191,6 +206,17 @@ def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
     return losing
 
 
+def _losers_by_part(spec: dict[str, Any], parts: list[FilePart]) -> list[np.ndarray]:
+    """`_losers` across files, decided on the columns deduplication reads and returned per part."""
+    key = spec.get("key") or []
+    if not key or not parts:
+        return [np.zeros(part.rows, dtype=bool) for part in parts]
+    prefer = [spec["prefer"]] if spec.get("prefer") else []
+    keys = pd.concat([part.columns([*key, *prefer, COMPLETE, FILE, LINE]) for part in parts], ignore_index=True)
+    losing = _losers(spec, keys)
+    return np.split(losing, np.cumsum([part.rows for part in parts])[:-1])
+
+
 def _as_json(frame: pd.DataFrame) -> list[str]:
     """Cleaned values of duplicate rows, as JSON (their raw text is not kept past the file's cleaning)."""
     shown = frame.drop(columns=[c for c in frame.columns if c.startswith(("_", WARN))])
@@ -198,40 +224,112 @@ def _as_json(frame: pd.DataFrame) -> list[str]:
             for r in shown.to_dict(orient="records")]
 
 
-def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePart] | None = None) -> SourceResult:
-    """Deduplicate the cleaned files of one source (cleaning them here unless `parts` are given) and account."""
+class CleanTable:
+    """A source's clean table, built one file's rows at a time: validated against the schema, then streamed
+    into one Parquet file (written under a temporary name and renamed on `close`), or kept in memory."""
+
+    def __init__(self, source: str, path: Path | None = None) -> None:
+        self.source, self.path = source, path
+        self.frames: list[pd.DataFrame] = []
+        self.rows = 0
+        self.latest: pd.Timestamp | None = None
+        self._writer: pq.ParquetWriter | None = None
+        self._partial = path.with_name(PARTIAL_PREFIX + path.name) if path is not None else None
+
+    def add(self, frame: pd.DataFrame) -> None:
+        frame = schemas.validate(self.source, frame)
+        self.rows += len(frame)
+        latest = schemas.latest_observed(frame, self.source)
+        if latest is not None and (self.latest is None or latest > self.latest):
+            self.latest = latest
+        if self.path is None:
+            self.frames.append(frame)
+            return
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if self._writer is None:  # one dictionary index width (and value type) for every file's categories
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self._partial, _common_schema(table.schema))
+        self._writer.write_table(table.cast(self._writer.schema))
+
+    def close(self) -> pd.DataFrame:
+        """Finish the file (a table with no rows keeps its columns); in memory, the whole table."""
+        if self._writer is None and not self.frames:
+            self.add(schemas.empty_frame(self.source))
+        if self.path is None:
+            return self._concat()
+        self._writer.close()
+        os.replace(self._partial, self.path)
+        return pd.DataFrame()
+
+    def abandon(self) -> None:
+        """Remove the partly written file (cleaning the source failed)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._partial.unlink(missing_ok=True)
+
+    def _concat(self) -> pd.DataFrame:
+        if len(self.frames) == 1:
+            return self.frames[0]
+        table = pd.concat(self.frames, ignore_index=True)
+        labels = [name for name, kind in (catalog()[self.source].get("derived") or {}).items() if kind == "label"]
+        for name in labels:  # files' categories differ, and concat then falls back to plain text
+            table[name] = union_categoricals([frame[name] for frame in self.frames])
+        return table
+
+
+def _common_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema with every dictionary column as int32 indices into text, whatever one file's categories need."""
+    def common(field: pa.Field) -> pa.Field:
+        if not pa.types.is_dictionary(field.type):
+            return field
+        values = pa.large_string() if pa.types.is_null(field.type.value_type) else field.type.value_type
+        return field.with_type(pa.dictionary(pa.int32(), values))
+
+    return pa.schema([common(field) for field in schema], metadata=schema.metadata)
+
+
+def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePart] | None = None,
+                 out: Path | None = None) -> SourceResult:
+    """Deduplicate the cleaned files of one source (cleaning them here unless `parts` are given) and account.
+
+    The clean table is written to `out` when given (and `result.clean` left empty), one file's rows at a
+    time; only the columns deduplication reads are gathered across files."""
     spec = catalog()[source]
     if parts is None:
         parts = [clean_file(source, index, path, root) for index, path in enumerate(files)]
     files_report = pd.DataFrame([p.entry for p in parts])
     file_names = files_report["file"].astype("str")
-    frames = [kept for kept in (p.load() for p in parts) if len(kept.columns)]
-    for part in parts:  # from here on the concatenated table is the only copy of the kept rows
-        part.kept = pd.DataFrame()
-    if frames:
-        labels = [name for name, kind in (spec.get("derived") or {}).items() if kind == "label"]
-        kept = pd.concat(frames, ignore_index=True)
-        for name in labels:  # files' categories differ, and concat then falls back to plain text
-            kept[name] = union_categoricals([frame[name] for frame in frames]) if len(frames) > 1 else kept[name]
-        del frames
-    else:  # every file rejected: no rows, but the table keeps its columns
-        kept = schemas.empty_frame(source).drop(columns=["source_file", "source_line"]).assign(
-            **{FILE: pd.Series(dtype="int64"), LINE: pd.Series(dtype="int64"), COMPLETE: pd.Series(dtype="int16")})
-    losing = _losers(spec, kept)
-    duplicates = kept.loc[losing]
-    quarantine = pd.concat([
-        *[p.set_aside for p in parts],
-        pd.DataFrame({"source": source, "file": file_names.reindex(duplicates[FILE]).to_numpy(),
-                      "line": duplicates[LINE].astype("int64").to_numpy(), "outcome": "duplicate",
-                      "reason": "duplicate", "field": None, "original": _as_json(duplicates)}),
-    ], ignore_index=True).astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
-    clean = kept.loc[~losing] if losing.any() else kept  # no copy when nothing was a duplicate
-    reconciliation = _reconcile(source, parts, clean, duplicates)
-    warnings = _warnings(source, spec, clean, file_names)
-    clean = _finish(clean, file_names)
+    read = [part for part in parts if part.rows is not None]
+    table = CleanTable(source, out)
+    quarantine = [p.set_aside for p in parts]
+    counts: dict[int, tuple[int, int]] = {}
+    warnings = []
+    try:
+        for part, losing in zip(read, _losers_by_part(spec, read), strict=True):
+            kept = part.load()
+            part.kept = pd.DataFrame()
+            duplicates = kept.loc[losing]
+            quarantine.append(pd.DataFrame({
+                "source": source, "file": part.entry["file"], "line": duplicates[LINE].astype("int64").to_numpy(),
+                "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(duplicates)}))
+            clean = kept.loc[~losing] if losing.any() else kept  # no copy when nothing was a duplicate
+            counts[part.index] = (len(clean), len(duplicates))
+            warnings.append(_warnings(source, spec, clean, file_names))
+            table.add(_finish(clean, file_names))
+            del kept, clean
+        result_clean = table.close()
+    except BaseException:
+        table.abandon()
+        raise
+    quarantine = pd.concat(quarantine, ignore_index=True).astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
+    reconciliation = _reconcile(source, parts, counts)
     reasons = quarantine.groupby(REASON_COLUMNS[:-1], sort=True).size().rename("rows").reset_index()
-    result = SourceResult(source, clean, quarantine, reconciliation, files_report, warnings, reasons)
-    result.summary["file_seconds"] = sum(p.seconds for p in parts)
+    result = SourceResult(source, result_clean, quarantine, reconciliation, files_report,
+                          pd.concat(warnings, ignore_index=True).sort_values("warning", kind="stable", ignore_index=True)
+                          if warnings else pd.DataFrame(columns=WARNING_COLUMNS),
+                          reasons)
+    result.summary.update(file_seconds=sum(p.seconds for p in parts), rows_clean=table.rows,
+                          latest_date=table.latest.date().isoformat() if table.latest is not None else None)
     return result
 
 
@@ -239,21 +337,19 @@ def _finish(clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
     """Drop the bookkeeping columns; name each row's file and line."""
     out = clean.drop(columns=[c for c in clean.columns if c.startswith(WARN) or c in (COMPLETE, FILE, LINE)])
     out = out.reset_index(drop=True)
-    out["source_file"] = pd.Categorical.from_codes(clean[FILE].to_numpy().astype(int), categories=file_names) \
-        if len(file_names) else pd.Categorical([])
+    out["source_file"] = pd.Categorical.from_codes(clean[FILE].to_numpy().astype(int), categories=file_names)
     out["source_line"] = clean[LINE].astype("int64").to_numpy()
     return out
 
 
-def _reconcile(source: str, parts: list[FilePart], clean: pd.DataFrame, duplicates: pd.DataFrame) -> pd.DataFrame:
-    clean_counts = clean[FILE].value_counts() if len(clean) else pd.Series(dtype=int)
-    duplicate_counts = duplicates[FILE].value_counts() if len(duplicates) else pd.Series(dtype=int)
+def _reconcile(source: str, parts: list[FilePart], counts: dict[int, tuple[int, int]]) -> pd.DataFrame:
+    """Per file, rows in against clean, duplicate, rejected and out of scope; raises if they do not balance."""
     records = []
     for part in parts:
         aside = part.set_aside["outcome"].value_counts()
         records.append({
             "source": source, "file": part.entry["file"], "status": part.entry["status"], "rows_in": part.rows_in,
-            "clean": int(clean_counts.get(part.index, 0)), "duplicate": int(duplicate_counts.get(part.index, 0)),
+            "clean": counts.get(part.index, (0, 0))[0], "duplicate": counts.get(part.index, (0, 0))[1],
             "rejected": int(aside.get("rejected", 0)), "out_of_scope": int(aside.get("out_of_scope", 0)),
         })
     table = pd.DataFrame(records, columns=["source", "file", "status", "rows_in", *OUTCOMES])
@@ -273,4 +369,4 @@ def _warnings(source: str, spec: dict[str, Any], clean: pd.DataFrame, file_names
         hits = mask.groupby(clean[FILE]).sum()
         records += [{"source": source, "file": file_names[i], "warning": warning, "rows": int(n)}
                     for i, n in hits.items() if n]
-    return pd.DataFrame(records, columns=["source", "file", "warning", "rows"])
+    return pd.DataFrame(records, columns=WARNING_COLUMNS)
