@@ -127,11 +127,14 @@ def _work(path: Path) -> int:
 def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int) -> dict:
     """Files and then each source's deduplication and writing, all in a process pool.
 
-    Files go largest first; at most `workers` tasks run at once, and a source whose files are all done
-    has its finishing task queued ahead of the remaining files, so that no source waits for the others.
+    Sources go largest first, each source's files together and largest first: the long finishing tasks of
+    the big sources then run beside the other sources' files instead of last, alone. At most `workers`
+    tasks run at once, and a source whose files are all done has its finishing task queued ahead of the
+    remaining files.
     """
+    work = {source: sum(_work(path) for path in paths) for source, paths in todo.items()}
     files = sorted(((source, index, path) for source, paths in todo.items() for index, path in enumerate(paths)),
-                   key=lambda job: -_work(job[2]))
+                   key=lambda job: (-work[job[0]], job[0], -_work(job[2])))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SourceResult] = {}
