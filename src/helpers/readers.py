@@ -276,12 +276,24 @@ def _cell_text(value: Any) -> str | None:
 
 
 def _column_text(cells: np.ndarray) -> np.ndarray:
-    """A spreadsheet column as text; plain string cells (most of them) pass through untouched."""
-    is_text = np.frompyfunc(lambda v: type(v) is str and v != "", 1, 1)(cells).astype(bool)
-    if is_text.all():
-        return cells
-    out = cells.copy()
-    out[~is_text] = [_cell_text(v) for v in cells[~is_text]]
+    """A spreadsheet column as text, as `_cell_text` writes each cell, converted per kind of cell at once."""
+    kinds = np.frompyfunc(type, 1, 1)(cells)
+    out = np.where(kinds == str, cells, None)
+    out[out == ""] = None
+    numbers = kinds == float
+    if numbers.any():
+        values = cells[numbers].astype(float)
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**63)
+        written = np.empty(len(values), dtype=object)
+        written[whole] = values[whole].astype(np.int64).astype(str)
+        written[~whole] = [_cell_text(float(v)) for v in values[~whole]]
+        out[numbers] = written
+    truths = kinds == bool  # apart: True and 1 would be one value to factorize
+    out[truths] = np.where(cells[truths].astype(bool), "是", "否")
+    rest = ~((kinds == str) | numbers | truths | (kinds == type(None)))
+    if rest.any():  # dates (which repeat: each distinct one written once), integers, times
+        codes, uniques = pd.factorize(cells[rest])
+        out[rest] = np.array([_cell_text(v) for v in uniques], dtype=object)[codes]
     return out
 
 
@@ -312,9 +324,12 @@ def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list
         names = _unique_names(header)
         body = rows[header_idx + 1 :]
         width = len(names)
-        grid = np.empty((len(body), width), dtype=object)
-        for i, row in enumerate(body):
-            grid[i, : min(width, len(row))] = row[:width]
+        if len({len(row) for row in body}) == 1 and len(body[0]) >= width:  # calamine's rows are rectangular
+            grid = np.array(body, dtype=object)[:, :width]
+        else:
+            grid = np.empty((len(body), width), dtype=object)
+            for i, row in enumerate(body):
+                grid[i, : min(width, len(row))] = row[:width]
         frame = pd.DataFrame({name: pd.array(_column_text(grid[:, j]), dtype="str") for j, name in enumerate(names)})
         frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
         frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
