@@ -73,22 +73,27 @@ def _palette() -> dict[str, str]:
     return _settings()["palette"]
 
 
+LEGEND_CM = 0.6  # a figure's shared legend, one line below its panels
+
+
 def figure(count: int = 1, per_row: int = 2, height_cm: float = 5.6, *, left_cm: float = 1.5,
-           right_cm: float = 0.4, twin: bool = False) -> tuple[Figure, np.ndarray]:
-    """A report-width figure with `count` panels, `per_row` per row, outside pyplot (no global state).
+           right_cm: float = 0.4, twin: bool = False, legend: bool = False) -> tuple[Figure, np.ndarray]:
+    """A report-width figure with `count` panels, `per_row` per row, outside pyplot (no global state);
+    `legend` keeps a line below the panels for one legend shared by all of them.
 
     Margins are fixed in centimetres (room for a title above and tick labels below each panel) rather than
     computed by constrained layout, which measured every label again and took most of a chart's time."""
     setup()
     rows = max(1, -(-count // per_row))
     cols = min(per_row, max(count, 1))
-    width, height = _settings()["width_cm"], height_cm * rows
+    below = LEGEND_CM if legend else 0
+    width, height = _settings()["width_cm"], height_cm * rows + below
     right = right_cm + (1.3 if twin else 0)
     fig = Figure(figsize=(width * CM, height * CM))
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw={
-        "left": left_cm / width, "right": 1 - right / width, "top": 1 - 0.75 / height, "bottom": 1.1 / height,
-        "wspace": (left_cm + 0.5) / (width / cols), "hspace": 1.9 / height_cm})
+        "left": left_cm / width, "right": 1 - right / width, "top": 1 - 0.75 / height,
+        "bottom": (1.1 + below) / height, "wspace": (left_cm + 0.5) / (width / cols), "hspace": 1.9 / height_cm})
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     return fig, axes.flat
@@ -101,7 +106,7 @@ def _number(value: float) -> str:
 def trajectories(panels: list[Trajectory]) -> Figure:
     """Small multiples: actual values (solid) against the straight-line path to the target (dashed)."""
     colors = _palette()
-    fig, axes = figure(len(panels))
+    fig, axes = figure(len(panels), legend=True)
     for ax, panel in zip(axes, panels, strict=False):
         actual = panel.actual.dropna()
         ax.plot(actual.index, actual.to_numpy(), marker="o", color=colors["actual"], label="实际值", linewidth=1.8)
@@ -122,9 +127,22 @@ def trajectories(panels: list[Trajectory]) -> Figure:
         ax.set_ylabel(panel.unit)
         ax.set_xlim(panel.base_year - 0.4, panel.target_year + 0.4)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
-        ax.legend(loc="lower right", frameon=False)
+        low, high = ax.get_ylim()
+        low = min(0, low)
+        drawn = max([*actual.to_numpy(), panel.base or 0, panel.target or 0])
+        ax.set_ylim(low, high + 0.12 * (high - low) if drawn > 0 else 1)  # headroom for value labels; zeros: 0–1
+    _shared_legend(fig, axes[: len(panels)])
     return fig
+
+
+def _shared_legend(fig: Figure, axes: list) -> None:
+    """One legend for every panel, each label once, on the line kept below the panels."""
+    entries: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries), loc="lower center", ncols=len(entries), frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
 
 
 def comparisons(panels: list[Comparison]) -> Figure:
