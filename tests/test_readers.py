@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 
+import numpy as np
 import pytest
 
 from conftest import LEDGER_HEADER, PATENT_HEADER, write_bytes, write_csv, write_xlsx
 from helpers import config, readers
-from helpers.readers import LINE, FileRejected
+from helpers.readers import LINE, FileRejected, _cell_text, _column_text, _filled_lines
 
 
 def spec(source: str) -> tuple[dict, list]:
@@ -256,3 +257,23 @@ def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_
     for frame in (serial, parallel):
         assert sorted(frame[readers.LINE]) == [1, 2, 3, 4, 5, 6]
         assert sorted(frame.loc[frame[readers.REJECT].notna(), readers.LINE]) == [2, 5]
+
+
+def test_spreadsheet_columns_read_as_text_exactly_as_cell_by_cell() -> None:
+    """The column-at-once conversion writes every kind of cell as the one-cell rule does (True is not 1)."""
+    cells = np.array(["紫金县", "", None, 1.0, 2.5, 202110123456.0, 1e20, float("nan"), -0.0, 1.5e-7, True, False, 1, 3,
+                      dt.datetime(2021, 3, 4, 5, 6, 7), dt.date(2020, 1, 2), dt.date(2020, 1, 2), dt.time(1, 2)],
+                     dtype=object)
+    assert list(_column_text(cells)) == [_cell_text(cell) for cell in cells]
+    assert list(_column_text(np.array([None, None], dtype=object))) == [None, None]
+
+
+@pytest.mark.parametrize(("body", "skip", "filled"), [
+    (b"h\na\nb\n", 1, 2),
+    (b"h\na\nb", 1, 2),                      # last line without a newline
+    (b"note\n\nh\na\n\n\nb\n", 3, 2),        # a blank line in the preamble is not a data line
+    (b"h\r\na\r\n\r\nb\r\n", 1, 2),          # CRLF blank line
+    (b"h\n", 1, 0),
+])
+def test_filled_lines_counts_the_data_lines_that_are_not_blank(body: bytes, skip: int, filled: int) -> None:
+    assert _filled_lines(body, skip) == filled

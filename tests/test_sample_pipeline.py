@@ -115,3 +115,19 @@ def test_manifest_cutoff_is_the_latest_observation_not_a_scheduled_expiry(proces
     manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["data_cutoff"] == "2025-12-31"
     assert manifest["sources"]["trademarks"]["latest_date"] <= "2025-12-31"
+
+
+def test_tables_written_file_by_file_equal_the_tables_kept_in_memory(runs: dict[str, Path], processed: Path) -> None:
+    """The pool streams each file's rows into the Parquet file; one process in memory concatenates: same tables
+    (categories unified across files, dtypes kept), source by source."""
+    in_memory = clean_all(runs["main"])
+    for source, result in in_memory.results.items():
+        written = pd.read_parquet(processed / "clean" / f"{source}.parquet")
+        expected = result.clean.reset_index(drop=True)
+        assert list(written.columns) == list(expected.columns), source
+        for name in expected.columns:
+            if isinstance(expected[name].dtype, pd.CategoricalDtype):
+                assert isinstance(written[name].dtype, pd.CategoricalDtype), (source, name)
+                written[name], expected[name] = written[name].astype("str"), expected[name].astype("str")
+        pd.testing.assert_frame_equal(written, expected, check_dtype=False, obj=source)
+        assert in_memory.manifest["sources"][source]["rows_clean"] == len(written)

@@ -277,10 +277,14 @@ def _cell_text(value: Any) -> str | None:
 
 def _column_text(cells: np.ndarray) -> np.ndarray:
     """A spreadsheet column as text, as `_cell_text` writes each cell, converted per kind of cell at once."""
-    kinds = np.frompyfunc(type, 1, 1)(cells)
-    out = np.where(kinds == str, cells, None)
+    codes, kinds = pd.factorize(np.frompyfunc(type, 1, 1)(cells))
+
+    def of(kind: type) -> np.ndarray:
+        return np.isin(codes, [i for i, found in enumerate(kinds) if found is kind])
+
+    texts, numbers, truths = of(str), of(float), of(bool)  # booleans apart: True and 1 are one value to factorize
+    out = np.where(texts, cells, None)
     out[out == ""] = None
-    numbers = kinds == float
     if numbers.any():
         values = cells[numbers].astype(float)
         whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**63)
@@ -288,12 +292,11 @@ def _column_text(cells: np.ndarray) -> np.ndarray:
         written[whole] = values[whole].astype(np.int64).astype(str)
         written[~whole] = [_cell_text(float(v)) for v in values[~whole]]
         out[numbers] = written
-    truths = kinds == bool  # apart: True and 1 would be one value to factorize
     out[truths] = np.where(cells[truths].astype(bool), "是", "否")
-    rest = ~((kinds == str) | numbers | truths | (kinds == type(None)))
+    rest = ~(texts | numbers | truths | of(type(None)))
     if rest.any():  # dates (which repeat: each distinct one written once), integers, times
-        codes, uniques = pd.factorize(cells[rest])
-        out[rest] = np.array([_cell_text(v) for v in uniques], dtype=object)[codes]
+        found, uniques = pd.factorize(cells[rest])
+        out[rest] = np.array([_cell_text(v) for v in uniques], dtype=object)[found]
     return out
 
 

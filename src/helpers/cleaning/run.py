@@ -309,9 +309,10 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
             kept = part.load()
             part.kept = pd.DataFrame()
             duplicates = kept.loc[losing]
-            quarantine.append(pd.DataFrame({
-                "source": source, "file": part.entry["file"], "line": duplicates[LINE].astype("int64").to_numpy(),
-                "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(duplicates)}))
+            if len(duplicates):
+                quarantine.append(pd.DataFrame({
+                    "source": source, "file": part.entry["file"], "line": duplicates[LINE].astype("int64").to_numpy(),
+                    "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(duplicates)}))
             clean = kept.loc[~losing] if losing.any() else kept  # no copy when nothing was a duplicate
             counts[part.index] = (len(clean), len(duplicates))
             warnings.append(_warnings(source, spec, clean, file_names))
@@ -324,10 +325,9 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
     quarantine = pd.concat(quarantine, ignore_index=True).astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
     reconciliation = _reconcile(source, parts, counts)
     reasons = quarantine.groupby(REASON_COLUMNS[:-1], sort=True).size().rename("rows").reset_index()
-    result = SourceResult(source, result_clean, quarantine, reconciliation, files_report,
-                          pd.concat(warnings, ignore_index=True).sort_values("warning", kind="stable", ignore_index=True)
-                          if warnings else pd.DataFrame(columns=WARNING_COLUMNS),
-                          reasons)
+    warnings = (pd.concat(warnings, ignore_index=True).sort_values("warning", kind="stable", ignore_index=True)
+                if warnings else pd.DataFrame(columns=WARNING_COLUMNS))
+    result = SourceResult(source, result_clean, quarantine, reconciliation, files_report, warnings, reasons)
     result.summary.update(file_seconds=sum(p.seconds for p in parts), rows_clean=table.rows,
                           latest_date=table.latest.date().isoformat() if table.latest is not None else None)
     return result
