@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from helpers import config
 from helpers.batch.jobs import Job, RunError, parse_areas, parse_formats, parse_years
-from helpers.batch.worker import render_job
+from helpers.batch.worker import _shown_path, render_job
 
 HOSTILE = ["../2023", "2023; rm -rf /", "2023'", "__import__('os')", "2023\n2024", "２０２３x"]
 
@@ -211,3 +212,10 @@ def test_years_beyond_the_data_cutoff_are_refused_before_any_notebook(processed:
     result = run_cli("run", "--years", "2022-2025", "--processed", str(data), "--reports", str(tmp_path / "r"))
     assert result.returncode == 2 and "无法评估 2024、2025 年" in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_published_notebook_names_a_folder_inside_the_project_relative_to_it(tmp_path: Path) -> None:
+    """No local absolute path in a published notebook's parameters when the data lies in the checkout."""
+    root = config.project_root().resolve()
+    assert _shown_path(root / "data" / "processed") == "data/processed"
+    assert _shown_path(tmp_path / "processed") == str(tmp_path / "processed")

@@ -146,7 +146,16 @@ def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout:
         str(notebook), str(executed), kernel_name="python3", km=_HOST.manager(code), progress_bar=False,
         engine_name=ENGINE, log_output=False, execution_timeout=timeout, start_timeout=60,
         request_save_on_cell_execute=False,
-        parameters={"year": job.year, "area_code": job.area_code, "processed_dir": str(processed)})
+        parameters={"year": job.year, "area_code": job.area_code, "processed_dir": _shown_path(processed)})
+
+
+def _shown_path(folder: Path) -> str:
+    """The folder as the published notebook shows it: relative to the project root when inside it (the notebook
+    takes a relative folder from there), so that no local absolute path is published."""
+    try:
+        return folder.relative_to(config.project_root().resolve()).as_posix()
+    except ValueError:
+        return str(folder)
 
 
 def _is_kernel_start_problem(problem: BaseException) -> bool:
