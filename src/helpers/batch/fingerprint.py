@@ -14,6 +14,7 @@ from pathlib import Path
 
 from helpers import config
 from helpers.batch.jobs import Job
+from helpers.files import hash_files
 
 
 def code_digest(notebook: Path) -> str:
@@ -21,13 +22,7 @@ def code_digest(notebook: Path) -> str:
     root = config.project_root()
     package = Path(__file__).resolve().parents[1]
     code = sorted(p for p in package.rglob("*") if p.suffix in {".py", ".j2", ".css", ".json"})
-    files = [notebook, *code, *sorted((root / "conf").rglob("*.yaml"))]
-    digest = hashlib.sha256()
-    for path in files:
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return hash_files(hashlib.sha256(), [notebook, *code, *sorted((root / "conf").rglob("*.yaml"))]).hexdigest()
 
 
 def job_digests(jobs: list[Job], processed: Path, formats: list[str], code: str) -> dict[Job, str]:

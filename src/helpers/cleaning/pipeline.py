@@ -25,6 +25,7 @@ from helpers.cleaning.run import (
     clean_source,
     source_files,
 )
+from helpers.files import hash_files, partial_path
 from helpers.safety import neutralise_frame
 
 PROVENANCE = "PROVENANCE.json"
@@ -192,9 +193,7 @@ def raw_fingerprint(raw_dir: Path) -> str:
         digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     package = Path(__file__).resolve().parents[1]
     code = [*sorted(package.glob("*.py")), *sorted((package / "cleaning").glob("*.py"))]
-    for path in [*code, *sorted((config.project_root() / "conf").rglob("*.yaml"))]:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return hash_files(digest, [*code, *sorted((config.project_root() / "conf").rglob("*.yaml"))]).hexdigest()[:16]
 
 
 def unchanged(raw_dir: Path, out_dir: Path) -> bool:
@@ -226,14 +225,12 @@ def _manifest(raw_dir: Path, run: CleanRun) -> dict:
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
+    partial = partial_path(path)
     try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        frame.to_parquet(partial, index=False)
+        os.replace(partial, path)
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        partial.unlink(missing_ok=True)
 
 
 def write(run: CleanRun, out_dir: Path) -> None:

@@ -24,7 +24,7 @@ from pandas.api.types import union_categoricals
 from helpers import areas, config, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
-from helpers.files import PARTIAL_PREFIX
+from helpers.files import partial_path
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
 REASON_COLUMNS = ["source", "file", "outcome", "reason", "rows"]
@@ -234,7 +234,7 @@ class CleanTable:
         self.rows = 0
         self.latest: pd.Timestamp | None = None
         self._writer: pq.ParquetWriter | None = None
-        self._partial = path.with_name(PARTIAL_PREFIX + path.name) if path is not None else None
+        self._partial = partial_path(path) if path is not None else None
 
     def add(self, frame: pd.DataFrame) -> None:
         frame = schemas.validate(self.source, frame)
