@@ -32,14 +32,18 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: the same data, ~8× faster
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=_LOADER) or {}
+
+
 @cache
 def load(name: str) -> dict[str, Any]:
     """conf/base/<name>.yaml merged with conf/local/<name>.yaml when that exists."""
     conf = project_root() / "conf"
-    with open(conf / "base" / f"{name}.yaml", encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    data = _read(conf / "base" / f"{name}.yaml")
     local = conf / "local" / f"{name}.yaml"
-    if local.is_file():
-        with open(local, encoding="utf-8") as fh:
-            data = _merge(data, yaml.safe_load(fh) or {})
-    return data
+    return _merge(data, _read(local)) if local.is_file() else data
