@@ -148,6 +148,16 @@ def test_csv_preamble_lines_above_header(raw):
     assert cells(table, "applicant") == ["A公司", "B公司"]
 
 
+def test_csv_title_line_with_a_unicode_line_separator_keeps_the_header_line(raw):
+    """U+2028 or \x1c in a title line is text, not a line end: the header and line numbers stay right."""
+    row = ["202110123456.1", "2021-03-05", "A公司", "河源市源城区"]
+    path = write_csv(raw, "patents", "p.csv", PATENT_HEADER, [row], preamble=["河源市专利\u2028检索结果\x1c导出"])
+    table = read(path, "patents")
+    assert table.header_line == 2
+    assert table.frame[LINE].tolist() == [3]
+    assert cells(table, "applicant") == ["A公司"]
+
+
 def test_xlsx_merged_title_row_above_header(raw):
     path = write_xlsx(
         raw,

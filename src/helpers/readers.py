@@ -175,6 +175,9 @@ def _table(
     )
 
 
+_LINE_END = re.compile(r"\r\n|\n|\r")
+
+
 def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
     """A delimited text file (CSV/TSV), any of the contract's encodings, preamble lines allowed."""
     data = path.read_bytes()
@@ -182,7 +185,9 @@ def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[
         raise FileRejected("empty", "文件为空")
     encoding = detect_encoding(data)
     head_text = data[:65536].decode(encoding, errors="replace")
-    head_lines = head_text.splitlines()[: config.load("cleaning")["header_scan_rows"]]
+    # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
+    # inside a title line and so misplace the header.
+    head_lines = _LINE_END.split(head_text)[: config.load("cleaning")["header_scan_rows"]]
     delimiter = "\t" if head_lines and head_lines[0].count("\t") > head_lines[0].count(",") else ","
     rows = list(csv.reader(head_lines, delimiter=delimiter))
     header_idx = find_header(rows, fields, either)
