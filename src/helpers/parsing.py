@@ -107,8 +107,10 @@ def _parse_date_strings(uniques: pd.Series) -> pd.Series:
     parts = pc.extract_regex(text, _DATE)
 
     def number(*names: str) -> pd.Series:
-        found = [pd.to_numeric(text_series(pc.struct_field(parts, n), uniques.index).replace("", None)) for n in names]
-        return found[0].fillna(found[1])
+        """The first of the named groups that matched, as a number (a group that did not match is empty)."""
+        found = [pc.struct_field(parts, name) for name in names]
+        found = [pc.cast(pc.if_else(pc.equal(f, ""), pa.scalar(None, f.type), f), pa.float64()) for f in found]
+        return pd.Series(pc.coalesce(*found).to_numpy(zero_copy_only=False), index=uniques.index)
 
     dates = pd.to_datetime({"year": number("y", "cy"), "month": number("m", "cm"), "day": number("d", "cd")},
                            errors="coerce")
