@@ -32,6 +32,8 @@ class Areas:
     word_to_code: dict[str, str]
     city_words: tuple[str, ...]
     strip: re.Pattern[str]
+    short_words: tuple[str, ...]  # short county names: a street when a street suffix follows
+    street_suffixes: tuple[str, ...]
 
     @property
     def codes(self) -> list[str]:
@@ -66,6 +68,8 @@ def load() -> Areas:
         word_to_code=words,
         city_words=tuple(city["aliases"]),
         strip=re.compile(rf"^(?:\s*\d{{6}}\s*|\s*(?:{provinces})\s*)+"),
+        short_words=tuple(sorted(shorts)),
+        street_suffixes=tuple(cfg["street_suffixes"]),
     )
 
 
@@ -86,11 +90,27 @@ def address_to_area(text: str) -> str:
 
 
 def _addresses_to_area(uniques: pd.Series) -> pd.Series:
-    """Distinct addresses: prefixes stripped in one Arrow pass, then the county matched per address."""
+    """Distinct addresses, in Arrow: prefixes stripped, then the earliest place word found.
+
+    Arrow's regular expressions have no look-ahead, so the word is found without the street guard; where it
+    is a short county name followed by a street suffix (`紫金路`), that address is matched again by
+    `_area_of_body`, which applies the guard and looks further on."""
     areas = load()
     bodies = pc.replace_substring_regex(pa.array(uniques, type=pa.large_string()), areas.strip.pattern, "",
                                         max_replacements=1)
-    return pd.Series([_area_of_body(b, areas) for b in bodies.to_pylist()], index=uniques.index, dtype="str")
+    words = sorted(areas.word_to_code, key=len, reverse=True)  # at one position the longest word wins
+    longest_suffix = max(map(len, areas.street_suffixes))
+    found = pc.extract_regex(bodies, f"(?P<word>{'|'.join(map(re.escape, words))})(?P<after>.{{0,{longest_suffix}}})")
+    word, after = pc.struct_field(found, "word"), pc.struct_field(found, "after")
+    code = pc.take(pa.array([areas.word_to_code[w] for w in words]), pc.index_in(word, value_set=pa.array(words)))
+    in_city = pc.match_substring_regex(bodies, "|".join(map(re.escape, areas.city_words)))
+    code = pc.coalesce(code, pc.if_else(in_city, areas.city_code, OUT_OF_SCOPE))
+    street = pc.and_(pc.is_in(word, value_set=pa.array(areas.short_words)),
+                     pc.match_substring_regex(after, f"^(?:{'|'.join(map(re.escape, areas.street_suffixes))})"))
+    out = code.to_numpy(zero_copy_only=False)
+    for i in pc.indices_nonzero(pc.fill_null(street, False)).to_numpy():
+        out[i] = _area_of_body(bodies[i].as_py(), areas)
+    return pd.Series(out, index=uniques.index, dtype="str")
 
 
 def county_to_area(text: str) -> str:
