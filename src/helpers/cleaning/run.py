@@ -60,10 +60,11 @@ class FilePart:
     seconds: float = 0.0  # time spent cleaning this file (in whichever process did it)
     spilled: Path | None = None  # where `kept` waits on disk (Arrow IPC) when a pool worker cleaned the file
     kept_columns: list[str] = field(init=False)
+    kept_rows: int | None = field(init=False)  # None: the file gave no table at all
 
     def __post_init__(self) -> None:
         self.kept_columns = list(self.kept.columns)
-        self.rows = len(self.kept) if self.kept_columns else None  # None: the file gave no table at all
+        self.kept_rows = len(self.kept) if self.kept_columns else None
 
     def spill(self, folder: Path) -> FilePart:
         """Move the kept rows to an Arrow file, so that only a path travels back to the parent process."""
@@ -210,11 +211,11 @@ def _losers_by_part(spec: dict[str, Any], parts: list[FilePart]) -> list[np.ndar
     """`_losers` across files, decided on the columns deduplication reads and returned per part."""
     key = spec.get("key") or []
     if not key or not parts:
-        return [np.zeros(part.rows, dtype=bool) for part in parts]
+        return [np.zeros(part.kept_rows, dtype=bool) for part in parts]
     prefer = [spec["prefer"]] if spec.get("prefer") else []
     keys = pd.concat([part.columns([*key, *prefer, COMPLETE, FILE, LINE]) for part in parts], ignore_index=True)
     losing = _losers(spec, keys)
-    return np.split(losing, np.cumsum([part.rows for part in parts])[:-1])
+    return np.split(losing, np.cumsum([part.kept_rows for part in parts])[:-1])
 
 
 def _as_json(frame: pd.DataFrame) -> list[str]:
@@ -299,7 +300,7 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
         parts = [clean_file(source, index, path, root) for index, path in enumerate(files)]
     files_report = pd.DataFrame([p.entry for p in parts])
     file_names = files_report["file"].astype("str")
-    read = [part for part in parts if part.rows is not None]
+    read = [part for part in parts if part.kept_rows is not None]
     table = CleanTable(source, out)
     quarantine = [p.set_aside for p in parts]
     counts: dict[int, tuple[int, int]] = {}
