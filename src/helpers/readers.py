@@ -234,9 +234,10 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
 
 def _filled_lines(body: bytes, skip: int) -> int:
     """Lines after the first `skip` that are not empty: as many as rows when no value spans lines."""
-    ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
+    data = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
     lengths = np.diff(ends, prepend=-1) - 1  # each line's bytes before its newline
-    cr_only = (lengths == 1) & (np.frombuffer(body, dtype=np.uint8)[ends - 1] == 13)
+    cr_only = (lengths == 1) & (data[ends - 1] == 13)
     blank = (lengths == 0) | cr_only
     unterminated = len(body) > (ends[-1] + 1 if len(ends) else 0)  # a last line without a newline
     return int((~blank[skip:]).sum()) + int(unterminated and len(ends) >= skip)
