@@ -39,6 +39,23 @@ def arrow_distinct(array: pa.Array | pa.ChunkedArray, transform: Callable[[pa.Ar
     return pc.take(transform(encoded.dictionary), encoded.indices)
 
 
+def distinct_categories(array: pa.Array | pa.ChunkedArray, transform: Callable[[pa.Array], pa.StructArray],
+                        index: pd.Index) -> dict[str, pd.Series]:
+    """Each text field of `transform` (a struct, computed on the distinct values only) as a categorical column:
+    the rows' codes come from the distinct values' codes, so no row's text is copied or hashed again."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    rows = pc.fill_null(encoded.indices, -1).to_numpy()
+    parsed = transform(encoded.dictionary)
+    out = {}
+    for position in range(parsed.type.num_fields):
+        codes, categories = pd.factorize(text_series(parsed.field(position), pd.RangeIndex(len(parsed))))
+        out[parsed.type.field(position).name] = pd.Series(
+            pd.Categorical.from_codes(np.append(codes, -1)[rows], categories=categories), index=index)
+    return out
+
+
 def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(array, index=index, dtype="str")
 

@@ -125,8 +125,8 @@ def web_logs(rows: Rows) -> None:
     stamp = parsing.arrow(rows.column("timestamp"))  # "[10/Oct/2021:13:55:36"; days and requests repeat a lot
     day = parsing.arrow_distinct(pc.utf8_slice_codeunits(stamp, 1, 12),
                                  lambda d: pc.strptime(d, format="%d/%b/%Y", unit="s", error_is_null=True))
-    request = parsing.arrow_distinct(parsing.arrow(rows.column("request")),
-                                     lambda r: pc.extract_regex(r, r"^(?P<method>[A-Z]+) (?P<path>\S+)"))
+    request = parsing.distinct_categories(parsing.arrow(rows.column("request")),
+                                          lambda r: pc.extract_regex(r, r"^(?P<method>[A-Z]+) (?P<path>\S+)"), d.index)
     status_text = parsing.arrow(rows.column("status"))
     numeric = pc.fill_null(pc.match_substring_regex(status_text, r"^\d{3}$"), False)
     status = pc.if_else(numeric, pc.cast(pc.if_else(numeric, status_text, "0"), pa.int64()), None)
@@ -137,8 +137,7 @@ def web_logs(rows: Rows) -> None:
     client = pc.if_else(pc.is_in(forwarded, value_set=pa.array(["", "-"])), remote, forwarded)
     d["date"] = _arrow_series(day, d.index).astype("datetime64[s]")
     d["time"] = parsing.text_series(pc.utf8_slice_codeunits(stamp, 13, 21), d.index)
-    d["method"] = parsing.text_series(pc.struct_field(request, "method"), d.index).astype("category")
-    d["path"] = parsing.text_series(pc.struct_field(request, "path"), d.index).astype("category")
+    d["method"], d["path"] = request["method"], request["path"]
     d["status"] = pd.Series(status.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=d.index)
     d["client"] = parsing.text_series(client, d.index).astype("category")
     d["user_agent"] = d["user_agent"].astype("category")

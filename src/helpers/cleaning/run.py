@@ -175,7 +175,8 @@ def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
     set_aside["reason"] = set_aside["reason"].fillna("out_of_scope")
     for mask, warning in rows.warnings:
         data[WARN + warning] = mask.to_numpy()
-    kept = _kept_columns(source, data.loc[~aside])
+    kept = _kept_columns(source, data)
+    kept = kept.loc[~aside].reset_index(drop=True) if aside.any() else kept  # columns first: fewer to copy
     return FilePart(index, entry, kept, set_aside, len(data), time.perf_counter() - started)
 
 
@@ -184,7 +185,7 @@ def _kept_columns(source: str, data: pd.DataFrame) -> pd.DataFrame:
     spec = catalog()[source]
     unwanted = {POS, readers.REJECT} | {name for name, f in spec["fields"].items()
                                         if f["type"] == "raw" and name not in (spec.get("derived") or {})}
-    return data[[c for c in data.columns if c not in unwanted]].reset_index(drop=True)
+    return data[[c for c in data.columns if c not in unwanted]]
 
 
 def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
