@@ -33,7 +33,8 @@ class Areas:
     city_words: tuple[str, ...]
     strip: re.Pattern[str]
     short_words: tuple[str, ...]  # short county names: a street when a street suffix follows
-    street_suffixes: tuple[str, ...]
+    arrow_word: str  # RE2 (no look-ahead): the earliest place word, longest first, and what follows it
+    arrow_street: str  # RE2: text that starts with a street suffix
 
     @property
     def codes(self) -> list[str]:
@@ -57,7 +58,8 @@ def load() -> Areas:
     streets = "|".join(re.escape(s) for s in cfg["street_suffixes"])
     shorts = {c["short"] for c in cfg["counties"]}
     alternatives = []
-    for word in sorted(words, key=len, reverse=True):
+    by_length = sorted(words, key=len, reverse=True)  # at one position the longest word wins
+    for word in by_length:
         guard = f"(?!{streets})" if word in shorts else ""
         alternatives.append(re.escape(word) + guard)
     provinces = "|".join(re.escape(p) for p in cfg["province_prefixes"])
@@ -69,7 +71,9 @@ def load() -> Areas:
         city_words=tuple(city["aliases"]),
         strip=re.compile(rf"^(?:\s*\d{{6}}\s*|\s*(?:{provinces})\s*)+"),
         short_words=tuple(sorted(shorts)),
-        street_suffixes=tuple(cfg["street_suffixes"]),
+        arrow_word=f"(?P<word>{'|'.join(map(re.escape, by_length))})"
+                   f"(?P<after>.{{0,{max(map(len, cfg['street_suffixes']))}}})",
+        arrow_street=f"^(?:{streets})",
     )
 
 
@@ -98,15 +102,14 @@ def _addresses_to_area(uniques: pd.Series) -> pd.Series:
     areas = load()
     bodies = pc.replace_substring_regex(pa.array(uniques, type=pa.large_string()), areas.strip.pattern, "",
                                         max_replacements=1)
-    words = sorted(areas.word_to_code, key=len, reverse=True)  # at one position the longest word wins
-    longest_suffix = max(map(len, areas.street_suffixes))
-    found = pc.extract_regex(bodies, f"(?P<word>{'|'.join(map(re.escape, words))})(?P<after>.{{0,{longest_suffix}}})")
+    found = pc.extract_regex(bodies, areas.arrow_word)
     word, after = pc.struct_field(found, "word"), pc.struct_field(found, "after")
-    code = pc.take(pa.array([areas.word_to_code[w] for w in words]), pc.index_in(word, value_set=pa.array(words)))
+    code = pc.take(pa.array(list(areas.word_to_code.values())),
+                   pc.index_in(word, value_set=pa.array(list(areas.word_to_code))))
     in_city = pc.match_substring_regex(bodies, "|".join(map(re.escape, areas.city_words)))
     code = pc.coalesce(code, pc.if_else(in_city, areas.city_code, OUT_OF_SCOPE))
     street = pc.and_(pc.is_in(word, value_set=pa.array(areas.short_words)),
-                     pc.match_substring_regex(after, f"^(?:{'|'.join(map(re.escape, areas.street_suffixes))})"))
+                     pc.match_substring_regex(after, areas.arrow_street))
     out = code.to_numpy(zero_copy_only=False)
     for i in pc.indices_nonzero(pc.fill_null(street, False)).to_numpy():
         out[i] = _area_of_body(bodies[i].as_py(), areas)

@@ -31,11 +31,19 @@ def arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
 
 
+def _encoded(array: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """The distinct values of `array` and, per row, the position of its value among them."""
+    return pc.dictionary_encode(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+
+
+def empty_as_null(array: pa.Array) -> pa.Array:
+    """Empty strings as missing values (a regex group that did not match, a cell cut to nothing)."""
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+
+
 def arrow_distinct(array: pa.Array | pa.ChunkedArray, transform: Callable[[pa.Array], pa.Array]) -> pa.Array:
     """Apply an Arrow transform to the distinct values only and spread the result back (for repetitive text)."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    encoded = pc.dictionary_encode(array)
+    encoded = _encoded(array)
     return pc.take(transform(encoded.dictionary), encoded.indices)
 
 
@@ -43,9 +51,7 @@ def distinct_categories(array: pa.Array | pa.ChunkedArray, transform: Callable[[
                         index: pd.Index) -> dict[str, pd.Series]:
     """Each text field of `transform` (a struct, computed on the distinct values only) as a categorical column:
     the rows' codes come from the distinct values' codes, so no row's text is copied or hashed again."""
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    encoded = pc.dictionary_encode(array)
+    encoded = _encoded(array)
     rows = pc.fill_null(encoded.indices, -1).to_numpy()
     parsed = transform(encoded.dictionary)
     out = {}
@@ -107,7 +113,7 @@ def first_listed(values: pd.Series) -> pd.Series:
     """The first of several holders listed in one cell (incoPat `;`, PatSnap `|`, …)."""
     seps = "".join(re.escape(s) for s in config.load("cleaning")["multi_value_separators"])
     first = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow(values), f"(?s)[{seps}].*$", ""))
-    first = pc.if_else(pc.equal(first, ""), pa.scalar(None, first.type), first)
+    first = empty_as_null(first)
     return text_series(first, values.index)
 
 
@@ -126,7 +132,7 @@ def _parse_date_strings(uniques: pd.Series) -> pd.Series:
     def number(*names: str) -> pd.Series:
         """The first of the named groups that matched, as a number (a group that did not match is empty)."""
         found = [pc.struct_field(parts, name) for name in names]
-        found = [pc.cast(pc.if_else(pc.equal(f, ""), pa.scalar(None, f.type), f), pa.float64()) for f in found]
+        found = [pc.cast(empty_as_null(f), pa.float64()) for f in found]
         return pd.Series(pc.coalesce(*found).to_numpy(zero_copy_only=False), index=uniques.index)
 
     dates = pd.to_datetime({"year": number("y", "cy"), "month": number("m", "cm"), "day": number("d", "cd")},
