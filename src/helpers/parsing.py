@@ -31,7 +31,7 @@ def arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
 
 
-def _encoded(array: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+def encoded(array: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     """The distinct values of `array` and, per row, the position of its value among them."""
     return pc.dictionary_encode(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
 
@@ -43,17 +43,17 @@ def empty_as_null(array: pa.Array) -> pa.Array:
 
 def arrow_distinct(array: pa.Array | pa.ChunkedArray, transform: Callable[[pa.Array], pa.Array]) -> pa.Array:
     """Apply an Arrow transform to the distinct values only and spread the result back (for repetitive text)."""
-    encoded = _encoded(array)
-    return pc.take(transform(encoded.dictionary), encoded.indices)
+    coded = encoded(array)
+    return pc.take(transform(coded.dictionary), coded.indices)
 
 
 def distinct_categories(array: pa.Array | pa.ChunkedArray, transform: Callable[[pa.Array], pa.StructArray],
                         index: pd.Index) -> dict[str, pd.Series]:
     """Each text field of `transform` (a struct, computed on the distinct values only) as a categorical column:
     the rows' codes come from the distinct values' codes, so no row's text is copied or hashed again."""
-    encoded = _encoded(array)
-    rows = pc.fill_null(encoded.indices, -1).to_numpy()
-    parsed = transform(encoded.dictionary)
+    coded = encoded(array)
+    rows = pc.fill_null(coded.indices, -1).to_numpy()
+    parsed = transform(coded.dictionary)
     out = {}
     for position in range(parsed.type.num_fields):
         codes, categories = pd.factorize(text_series(parsed.field(position), pd.RangeIndex(len(parsed))))

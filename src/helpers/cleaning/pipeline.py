@@ -6,6 +6,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -141,7 +142,7 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
     results: dict[str, SourceResult] = {}
     waiting = {source: len(paths) for source, paths in todo.items()}
     parts: dict[str, list[FilePart]] = {source: [] for source in todo}
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
           ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):
         finishing: list[str] = []

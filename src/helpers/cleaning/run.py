@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 from pandas.api.types import union_categoricals
 
-from helpers import areas, config, readers, schemas
+from helpers import areas, config, parsing, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 from helpers.files import partial_path
@@ -77,15 +79,25 @@ class FilePart:
     def columns(self, names: list[str]) -> pd.DataFrame:
         """Only the named columns of the kept rows (those the file has), without loading the rest."""
         names = [name for name in names if name in self.kept_columns]
-        return pd.read_feather(self.spilled, columns=names) if self.spilled is not None else self.kept[names]
+        if self.spilled is None:
+            return self.kept[names]
+        return feather.read_table(self.spilled, columns=names).to_pandas()
 
-    def load(self) -> pd.DataFrame:
-        """The kept rows, from memory or from the spill file (read once, then deleted)."""
-        if self.spilled is not None:
-            self.kept = pd.read_feather(self.spilled)
-            self.spilled.unlink()
-            self.spilled = None
-        return self.kept
+    def split(self, losing: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The kept rows that win deduplication and those that lose, from memory or from the spill file (read
+        once, filtered in Arrow before pandas sees it, then deleted); the part holds no rows afterwards."""
+        if self.spilled is None:
+            kept, self.kept = self.kept, pd.DataFrame()
+            if not losing.any():  # no copy when nothing was a duplicate
+                return kept, kept.iloc[:0]
+            return kept.loc[~losing].reset_index(drop=True), kept.loc[losing].reset_index(drop=True)
+        table = feather.read_table(self.spilled)
+        self.spilled.unlink()
+        self.spilled = None
+        if not losing.any():
+            return table.to_pandas(), table.slice(0, 0).to_pandas()
+        mask = pa.array(losing)
+        return table.filter(pc.invert(mask)).to_pandas(), table.filter(mask).to_pandas()
 
 
 def catalog() -> dict[str, dict[str, Any]]:
@@ -188,6 +200,30 @@ def _kept_columns(source: str, data: pd.DataFrame) -> pd.DataFrame:
     return data[[c for c in data.columns if c not in unwanted]]
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Per row, the position of its value among the column's distinct values (missing is one value too)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # Arrow hashes the whole column at once; pandas would encode each concatenated file's chunk and unify
+        coded = parsing.encoded(parsing.arrow(values))
+        missing = len(coded.dictionary)
+        return pc.fill_null(coded.indices, missing).to_numpy(), missing + 1
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, len(uniques)
+
+
+def _shared(keys: pd.DataFrame) -> np.ndarray:
+    """Rows whose key (the combination of the columns' values) occurs more than once."""
+    combined, size = np.zeros(len(keys), dtype=np.int64), 1
+    for name in keys.columns:
+        codes, count = _codes(keys[name])
+        combined = combined * count + codes
+        size *= count
+        if size > 2**31:  # keep the combined codes small: renumber them densely
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+            size = int(combined.max()) + 1 if len(combined) else 1
+    return np.bincount(combined)[combined] > 1 if len(combined) else np.zeros(0, dtype=bool)
+
+
 def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
     """Rows that lose to another row with the same natural key: the preferred field present, then the most
     complete row, then the later file and line win."""
@@ -195,7 +231,7 @@ def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
     losing = np.zeros(len(kept), dtype=bool)
     if not key or kept.empty:
         return losing
-    clashing = kept.duplicated(key, keep=False).to_numpy()
+    clashing = _shared(kept[key])
     if not clashing.any():
         return losing
     group = kept.loc[clashing, key].copy()
@@ -250,7 +286,8 @@ class CleanTable:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if self._writer is None:  # one dictionary index width (and value type) for every file's categories
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self._partial, _common_schema(table.schema))
+            schema = _common_schema(table.schema)
+            self._writer = pq.ParquetWriter(self._partial, schema, write_statistics=_statistics(schema))
         self._writer.write_table(table.cast(self._writer.schema))
 
     def close(self) -> pd.DataFrame:
@@ -290,6 +327,15 @@ def _common_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([common(field) for field in schema], metadata=schema.metadata)
 
 
+def _statistics(schema: pa.Schema) -> list[str]:
+    """Columns whose row groups get min/max statistics: not text, where they cost a quarter of the writing and
+    no reader of these tables filters on them."""
+    def text(kind: pa.DataType) -> bool:
+        return pa.types.is_dictionary(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+    return [field.name for field in schema if not text(field.type)]
+
+
 def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePart] | None = None,
                  out: Path | None = None) -> SourceResult:
     """Deduplicate the cleaned files of one source (cleaning them here unless `parts` are given) and account.
@@ -308,18 +354,15 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
     warnings = []
     try:
         for part, losing in zip(read, _losers_by_part(spec, read), strict=True):
-            kept = part.load()
-            part.kept = pd.DataFrame()
-            duplicates = kept.loc[losing]
+            clean, duplicates = part.split(losing)
             if len(duplicates):
                 quarantine.append(pd.DataFrame({
                     "source": source, "file": part.entry["file"], "line": duplicates[LINE].astype("int64").to_numpy(),
                     "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(duplicates)}))
-            clean = kept.loc[~losing] if losing.any() else kept  # no copy when nothing was a duplicate
             counts[part.index] = (len(clean), len(duplicates))
             warnings.append(_warnings(source, spec, clean, file_names))
             table.add(_finish(clean, file_names))
-            del kept, clean
+            del clean, duplicates
         result_clean = table.close()
     except BaseException:
         table.abandon()
