@@ -112,9 +112,11 @@ def on_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.DataFrame | p
 def first_listed(values: pd.Series) -> pd.Series:
     """The first of several holders listed in one cell (incoPat `;`, PatSnap `|`, …)."""
     seps = "".join(re.escape(s) for s in config.load("cleaning")["multi_value_separators"])
-    first = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow(values), f"(?s)[{seps}].*$", ""))
-    first = empty_as_null(first)
-    return text_series(first, values.index)
+
+    def first(text: pa.Array) -> pa.Array:  # names repeat: cut once per distinct cell
+        return empty_as_null(pc.utf8_trim_whitespace(pc.replace_substring_regex(text, f"(?s)[{seps}].*$", "")))
+
+    return text_series(arrow_distinct(arrow(values), first), values.index)
 
 
 # ----------------------------------------------------------------------------- dates
@@ -186,7 +188,9 @@ def parse_amounts(values: pd.Series, target_unit: str, header_unit: str | None =
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    numbers = pd.to_numeric(values.str.replace(",", ""), errors="coerce")
+    """Numbers with optional thousands separators (counts repeat: parsed once per distinct text)."""
+    numbers = on_distinct(values, lambda uniques: pd.to_numeric(uniques.str.replace(",", ""), errors="coerce"))
+    numbers = numbers.astype("float64")
     return numbers, values.notna() & numbers.isna()
 
 
@@ -215,22 +219,32 @@ _PATENT_NO = re.compile(r"^(?:CN|ZL)?(?P<digits>\d{12}|\d{8})\.?(?P<check>[0-9X]
 _SCIENTIFIC = re.compile(r"^\d\.(\d+)E\+(\d+)$")
 
 
-def check_chars(digits: pd.Series | list[str]) -> np.ndarray:
-    """The check character of each 12- or 8-digit CN application number (mod-11 rule)."""
-    digits = pd.Series(digits, dtype="str")
-    out = np.full(len(digits), "", dtype=object)
+def _check_indices(digits: pa.Array) -> np.ndarray:
+    """Per value of `digits` (12 or 8 digits, no nulls), the position of its check character in `_CHECK_CHARS`."""
+    out = np.zeros(len(digits), dtype=np.int64)
+    lengths = pc.utf8_length(digits).to_numpy()
     for width, weights in ((12, _WEIGHTS_12), (8, _WEIGHTS_8)):
-        mask = (digits.str.len() == width).fillna(False).to_numpy(dtype=bool)
+        mask = lengths == width
         if mask.any():
             # Equal-length values without nulls lie back to back in the Arrow data buffer.
-            values = pa.array(digits[mask], type=pa.large_string())
-            if isinstance(values, pa.ChunkedArray):
-                values = values.combine_chunks()
+            values = pc.filter(digits, pa.array(mask)).cast(pa.large_string())
             offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)
             offsets = offsets[values.offset : values.offset + len(values) + 1]
             data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
             matrix = data.reshape(-1, width).astype(np.int64) - 48
-            out[mask] = _CHECK_CHARS[(matrix @ weights) % 11]
+            out[mask] = (matrix @ weights) % 11
+    return out
+
+
+def check_chars(digits: pd.Series | list[str]) -> np.ndarray:
+    """The check character of each 12- or 8-digit CN application number (mod-11 rule); "" for other values."""
+    values = pa.array(pd.Series(digits, dtype="str"), type=pa.large_string(), from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    width = pc.fill_null(pc.utf8_length(values), 0).to_numpy()
+    fits = (width == 12) | (width == 8)
+    out = np.full(len(values), "", dtype=object)
+    out[fits] = _CHECK_CHARS[_check_indices(pc.filter(values, pa.array(fits)))]
     return out
 
 
@@ -259,36 +273,52 @@ def parse_patent_numbers(values: pd.Series) -> pd.DataFrame:
     Columns: `digits`, `check` (the valid check char), `status` one of
     ok, recomputed (missing or lost to Excel, restored and flagged), bad_check, precision_lost, malformed.
     """
-    index = values.index
-    text = pc.replace_substring_regex(pc.utf8_upper(arrow(values)), r"[\s\-]", "")
-    sci = pc.fill_null(pc.match_substring_regex(text, _SCIENTIFIC.pattern), False).to_numpy(zero_copy_only=False)
+    raw = arrow(values)
+    raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+    parts = pc.extract_regex(raw, _PATENT_NO.pattern)
+    digits, given = pc.struct_field(parts, "digits"), pc.struct_field(parts, "check")
+    odd = pc.and_(pc.is_null(digits), pc.is_valid(raw))  # not already in canonical form: rare
     lost_precision = np.zeros(len(values), dtype=bool)
-    if sci.any():  # rare: restore only the cells Excel turned into scientific notation
-        plain = text.to_numpy(zero_copy_only=False).copy()
-        expanded = [_expand_scientific(t) for t in plain[sci]]
-        plain[sci] = expanded
-        lost_precision[np.flatnonzero(sci)[[e is None for e in expanded]]] = True
-        text = pa.array(plain, type=pa.large_string())
-    parts = pc.extract_regex(text, _PATENT_NO.pattern)
-    digits = pc.struct_field(parts, "digits")  # null where no match
+    if pc.any(odd).as_py():
+        fixed, lost = _restore_numbers(pc.filter(raw, odd))
+        lost_precision[pc.indices_nonzero(odd).to_numpy()] = lost
+        fixed_parts = pc.extract_regex(fixed, _PATENT_NO.pattern)
+        digits = pc.replace_with_mask(digits, odd, pc.struct_field(fixed_parts, "digits"))
+        given = pc.replace_with_mask(given, odd, pc.struct_field(fixed_parts, "check"))
     has = pc.is_valid(digits).to_numpy(zero_copy_only=False)
-    given = pc.struct_field(parts, "check").to_numpy(zero_copy_only=False)
-    computed = np.full(len(values), None, dtype=object)
-    computed[has] = check_chars(text_series(pc.filter(digits, pc.is_valid(digits)), pd.RangeIndex(int(has.sum()))))
+    computed = np.full(len(values), -1, dtype=np.int64)
+    computed[has] = _check_indices(pc.drop_null(digits))
+    given_at = pc.fill_null(pc.index_in(given, value_set=pa.array(_CHECK_CHARS, type=given.type)), -1).to_numpy()
     # Excel keeps `202110123456.7` as a float; a check char 0 then shows as `.0` or vanishes.
-    ends_zero = pc.fill_null(pc.ends_with(arrow(values), ".0"), False).to_numpy(zero_copy_only=False)
-    no_check = pd.isna(given) | (given == "")
-    lost = no_check | ((given == "0") & (computed != "0") & ends_zero)
-    status = np.full(len(values), "ok", dtype=object)
-    status[has & lost] = "recomputed"
-    status[has & ~lost & (given != computed)] = "bad_check"
-    status[~has] = "malformed"
-    status[lost_precision] = "precision_lost"
+    ends_zero = pc.fill_null(pc.ends_with(raw, ".0"), False).to_numpy(zero_copy_only=False)
+    lost = (given_at == -1) | ((given_at == 0) & (computed != 0) & ends_zero)
+    status = np.zeros(len(values), dtype=np.int8)  # positions in _STATUSES
+    status[has & lost] = 1
+    status[has & ~lost & (given_at != computed)] = 2
+    status[~has] = 4
+    status[lost_precision] = 3
+    check = pc.take(pa.array(_CHECK_CHARS, type=pa.large_string()), pa.array(computed, mask=~has))
     return pd.DataFrame({
-        "digits": text_series(digits, index),
-        "check": pd.Series(computed, index=index, dtype="str"),
-        "status": pd.Series(status, index=index, dtype="str"),
+        "digits": text_series(digits, values.index),
+        "check": text_series(check, values.index),
+        "status": pd.Series(pd.Categorical.from_codes(status, categories=_STATUSES), index=values.index),
     })
+
+
+_STATUSES = ["ok", "recomputed", "bad_check", "precision_lost", "malformed"]
+
+
+def _restore_numbers(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Numbers not in canonical form, upper-cased without spaces or dashes, and Excel's scientific notation
+    expanded; with, per value, whether Excel lost digits (it cannot be restored)."""
+    text = pc.replace_substring_regex(pc.utf8_upper(text), r"[\s\-]", "")
+    plain = text.to_numpy(zero_copy_only=False).copy()
+    sci = pc.fill_null(pc.match_substring_regex(text, _SCIENTIFIC.pattern), False).to_numpy(zero_copy_only=False)
+    expanded = [_expand_scientific(t) for t in plain[sci]]
+    plain[sci] = expanded
+    lost = np.zeros(len(plain), dtype=bool)
+    lost[np.flatnonzero(sci)[[e is None for e in expanded]]] = True
+    return pa.array(plain, type=pa.large_string()), lost
 
 
 def patent_type_from_number(digits: pd.Series) -> pd.Series:

@@ -60,7 +60,8 @@ def trademarks(rows: Rows) -> None:
     d = rows.data
     words = rows.column("mark_type").fillna("") + rows.column("remarks").fillna("")
     d["is_gi"] = (rows.column("gi_flag").fillna(False) | words.str.contains("地理标志")).astype(bool)
-    term = pc.extract_regex(parsing.arrow(rows.column("term")), r"^(?P<start>.+?)\s*(?:至|~|～|—|--)\s*(?P<end>.+)$")
+    term = parsing.arrow_distinct(parsing.arrow(rows.column("term")),  # terms repeat: split once per distinct text
+                                  lambda t: pc.extract_regex(t, r"^(?P<start>.+?)\s*(?:至|~|～|—|--)\s*(?P<end>.+)$"))
     for part, name in (("start", "term_start"), ("end", "term_end")):
         dates, bad = parsing.parse_dates(parsing.text_series(pc.struct_field(term, part), d.index))
         d[name] = dates
@@ -119,6 +120,16 @@ def _arrow_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Seri
     return pd.Series(array.to_pandas(), index=index)
 
 
+def _status_code(text: pa.Array) -> pa.Array:
+    numeric = pc.fill_null(pc.match_substring_regex(text, r"^\d{3}$"), False)
+    return pc.if_else(numeric, pc.cast(pc.if_else(numeric, text, "0"), pa.int64()), None)
+
+
+def _first_address(forwarded: pa.Array) -> pa.Array:
+    """The client's own address: the first of an X-Forwarded-For list."""
+    return pc.utf8_trim_whitespace(pc.list_element(pc.split_pattern(forwarded, ",", max_splits=1), 0))
+
+
 def web_logs(rows: Rows) -> None:
     """Date (the log's own local day), time, client (first X-Forwarded-For, else remote), method, path, status."""
     d = rows.data
@@ -127,12 +138,8 @@ def web_logs(rows: Rows) -> None:
                                  lambda d: pc.strptime(d, format="%d/%b/%Y", unit="s", error_is_null=True))
     request = parsing.distinct_categories(parsing.arrow(rows.column("request")),
                                           lambda r: pc.extract_regex(r, r"^(?P<method>[A-Z]+) (?P<path>\S+)"), d.index)
-    status_text = parsing.arrow(rows.column("status"))
-    numeric = pc.fill_null(pc.match_substring_regex(status_text, r"^\d{3}$"), False)
-    status = pc.if_else(numeric, pc.cast(pc.if_else(numeric, status_text, "0"), pa.int64()), None)
-    forwarded = pc.utf8_trim_whitespace(
-        pc.list_element(pc.split_pattern(pc.fill_null(parsing.arrow(rows.column("forwarded_for")), ""), ",",
-                                         max_splits=1), 0))
+    status = parsing.arrow_distinct(parsing.arrow(rows.column("status")), _status_code)
+    forwarded = parsing.arrow_distinct(pc.fill_null(parsing.arrow(rows.column("forwarded_for")), ""), _first_address)
     remote = parsing.arrow(rows.column("remote"))
     client = pc.if_else(pc.is_in(forwarded, value_set=pa.array(["", "-"])), remote, forwarded)
     d["date"] = _arrow_series(day, d.index).astype("datetime64[s]")
