@@ -120,18 +120,13 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.DataFrame:
-    frame = table.frame
-    out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
-    for name in names:
-        column = table.columns.get(name)
-        out[name] = (frame[column].astype("str").reset_index(drop=True) if column is not None
-                     else pd.Series(pd.NA, index=out.index, dtype="str"))
+    frame, rows = table.frame, pd.RangeIndex(len(table.frame))
+    columns = {name: (frame[table.columns[name]].astype("str").array if name in table.columns
+                      else pd.Series(pd.NA, index=rows, dtype="str").array) for name in names}
     if readers.REJECT in frame:
-        out[readers.REJECT] = frame[readers.REJECT].astype("str").to_numpy()
-    out[FILE] = index
-    out[LINE] = frame[LINE].to_numpy()
-    out[POS] = np.arange(len(frame))
-    return out
+        columns[readers.REJECT] = frame[readers.REJECT].astype("str").array
+    columns |= {FILE: np.full(len(rows), index), LINE: frame[LINE].to_numpy(), POS: np.arange(len(rows))}
+    return pd.DataFrame(columns, index=rows, copy=False)  # the raw frame's arrays, shared (copy-on-write)
 
 
 def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
