@@ -21,7 +21,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
-from pandas.api.types import union_categoricals
 
 from helpers import areas, config, parsing, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
@@ -83,21 +82,20 @@ class FilePart:
             return self.kept[names]
         return feather.read_table(self.spilled, columns=names).to_pandas()
 
-    def split(self, losing: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The kept rows that win deduplication and those that lose, from memory or from the spill file (read
-        once, filtered in Arrow before pandas sees it, then deleted); the part holds no rows afterwards."""
+    def split(self, losing: np.ndarray) -> tuple[pa.Table, pa.Table]:
+        """The kept rows that win deduplication and those that lose, as Arrow tables, from memory or from the
+        spill file (read once, then deleted); the part holds no rows afterwards."""
         if self.spilled is None:
-            kept, self.kept = self.kept, pd.DataFrame()
-            if not losing.any():  # no copy when nothing was a duplicate
-                return kept, kept.iloc[:0]
-            return kept.loc[~losing].reset_index(drop=True), kept.loc[losing].reset_index(drop=True)
-        table = feather.read_table(self.spilled)
-        self.spilled.unlink()
-        self.spilled = None
-        if not losing.any():
-            return table.to_pandas(), table.slice(0, 0).to_pandas()
+            table = pa.Table.from_pandas(self.kept, preserve_index=False)
+            self.kept = pd.DataFrame()
+        else:
+            table = feather.read_table(self.spilled)
+            self.spilled.unlink()
+            self.spilled = None
+        if not losing.any():  # no copy when nothing was a duplicate
+            return table, table.slice(0, 0)
         mask = pa.array(losing)
-        return table.filter(pc.invert(mask)).to_pandas(), table.filter(mask).to_pandas()
+        return table.filter(pc.invert(mask)), table.filter(mask)
 
 
 def catalog() -> dict[str, dict[str, Any]]:
@@ -184,7 +182,23 @@ def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
         data[WARN + warning] = mask.to_numpy()
     kept = _kept_columns(source, data)
     kept = kept.loc[~aside].reset_index(drop=True) if aside.any() else kept  # columns first: fewer to copy
+    kept = _validated(source, kept, entry["file"])
     return FilePart(index, entry, kept, set_aside, len(data), time.perf_counter() - started)
+
+
+def _bookkeeping(column: str) -> bool:
+    """Columns that travel with the kept rows until deduplication but are not part of the clean table."""
+    return column.startswith(WARN) or column in (COMPLETE, FILE, LINE)
+
+
+def _validated(source: str, kept: pd.DataFrame, file_name: str) -> pd.DataFrame:
+    """The kept rows with their clean-table columns coerced to the source's schema and checked against it
+    (a cleaning bug fails loudly here); the bookkeeping columns ride along unchecked."""
+    clean = kept[[c for c in kept.columns if not _bookkeeping(c)]].assign(
+        source_file=pd.Categorical.from_codes(np.zeros(len(kept), dtype=np.int8), categories=[file_name]),
+        source_line=kept[LINE].astype("int64").to_numpy())
+    clean = schemas.validate(source, clean).drop(columns=["source_file", "source_line"])
+    return pd.concat([clean, kept[[c for c in kept.columns if _bookkeeping(c)]]], axis=1)
 
 
 def _kept_columns(source: str, data: pd.DataFrame) -> pd.DataFrame:
@@ -258,39 +272,43 @@ def _as_json(frame: pd.DataFrame) -> list[str]:
 
 
 class CleanTable:
-    """A source's clean table, built one file's rows at a time: validated against the schema, then streamed
-    into one Parquet file (written under a temporary name and renamed on `close`), or kept in memory."""
+    """A source's clean table, built one file's rows at a time (each already checked against the schema when
+    its file was cleaned) and streamed as Arrow into one Parquet file, written under a temporary name and
+    renamed on `close`; or kept in memory."""
 
     def __init__(self, source: str, path: Path | None = None) -> None:
         self.source, self.path = source, path
-        self.frames: list[pd.DataFrame] = []
+        self.tables: list[pa.Table] = []
         self.rows = 0
         self.latest: pd.Timestamp | None = None
+        self.schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | None = None
         self._partial = partial_path(path) if path is not None else None
 
-    def add(self, frame: pd.DataFrame) -> None:
-        frame = schemas.validate(self.source, frame)
-        self.rows += len(frame)
-        latest = schemas.latest_observed(frame, self.source)
+    def add(self, table: pa.Table) -> None:
+        self.rows += table.num_rows
+        dates = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
+        latest = schemas.latest_observed(table.select(dates).to_pandas(), self.source)
         if latest is not None and (self.latest is None or latest > self.latest):
             self.latest = latest
+        if self.schema is None:  # pandas' own description of the columns, and one dictionary index width
+            self.schema = _common_schema(pa.Table.from_pandas(table.slice(0, 0).to_pandas(), preserve_index=False)
+                                         .schema)
+        table = table.cast(self.schema)
         if self.path is None:
-            self.frames.append(frame)
+            self.tables.append(table)
             return
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if self._writer is None:  # one dictionary index width (and value type) for every file's categories
+        if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            schema = _common_schema(table.schema)
-            self._writer = pq.ParquetWriter(self._partial, schema, write_statistics=_statistics(schema))
-        self._writer.write_table(table.cast(self._writer.schema))
+            self._writer = pq.ParquetWriter(self._partial, self.schema, write_statistics=_statistics(self.schema))
+        self._writer.write_table(table)
 
     def close(self) -> pd.DataFrame:
         """Finish the file (a table with no rows keeps its columns); in memory, the whole table."""
-        if self._writer is None and not self.frames:
-            self.add(schemas.empty_frame(self.source))
+        if self.schema is None:
+            self.add(pa.Table.from_pandas(schemas.empty_frame(self.source), preserve_index=False))
         if self.path is None:
-            return self._concat()
+            return pa.concat_tables(self.tables).to_pandas()
         self._writer.close()
         os.replace(self._partial, self.path)
         return pd.DataFrame()
@@ -300,15 +318,6 @@ class CleanTable:
         if self._writer is not None:
             self._writer.close()
             self._partial.unlink(missing_ok=True)
-
-    def _concat(self) -> pd.DataFrame:
-        if len(self.frames) == 1:
-            return self.frames[0]
-        table = pd.concat(self.frames, ignore_index=True)
-        labels = [name for name, kind in (catalog()[self.source].get("derived") or {}).items() if kind == "label"]
-        for name in labels:  # files' categories differ, and concat then falls back to plain text
-            table[name] = union_categoricals([frame[name] for frame in self.frames])
-        return table
 
 
 def _common_schema(schema: pa.Schema) -> pa.Schema:
@@ -350,12 +359,14 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
     try:
         for part, losing in zip(read, _losers_by_part(spec, read), strict=True):
             clean, duplicates = part.split(losing)
-            if len(duplicates):
+            if duplicates.num_rows:
+                duplicates = duplicates.to_pandas()
                 quarantine.append(pd.DataFrame({
                     "source": source, "file": part.entry["file"], "line": duplicates[LINE].astype("int64").to_numpy(),
                     "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(duplicates)}))
-            counts[part.index] = (len(clean), len(duplicates))
-            warnings.append(_warnings(source, spec, clean, file_names))
+            counts[part.index] = (clean.num_rows, len(duplicates))
+            flagged = [c for c in clean.column_names if c.startswith(WARN) or c in (FILE, "area_code")]
+            warnings.append(_warnings(source, spec, clean.select(flagged).to_pandas(), file_names))
             table.add(_finish(clean, file_names))
             del clean, duplicates
         result_clean = table.close()
@@ -373,13 +384,12 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
     return result
 
 
-def _finish(clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
+def _finish(clean: pa.Table, file_names: pd.Series) -> pa.Table:
     """Drop the bookkeeping columns; name each row's file and line."""
-    out = clean.drop(columns=[c for c in clean.columns if c.startswith(WARN) or c in (COMPLETE, FILE, LINE)])
-    out = out.reset_index(drop=True)
-    out["source_file"] = pd.Categorical.from_codes(clean[FILE].to_numpy().astype(int), categories=file_names)
-    out["source_line"] = clean[LINE].astype("int64").to_numpy()
-    return out
+    files = pa.DictionaryArray.from_arrays(pc.cast(clean[FILE], pa.int32()).combine_chunks(),
+                                           pa.array(file_names.tolist(), type=pa.string()))
+    return (clean.select([c for c in clean.column_names if not _bookkeeping(c)])
+            .append_column("source_file", files).append_column("source_line", pc.cast(clean[LINE], pa.int64())))
 
 
 def _reconcile(source: str, parts: list[FilePart], counts: dict[int, tuple[int, int]]) -> pd.DataFrame:
