@@ -36,7 +36,9 @@ OVERFLOW = "_overflow"  # cells beyond the header's width: the row is misaligned
 REJECT = "_reject"  # a reason code set by the reader for a row it could not split into fields
 _SAMPLE_BYTES = 1 << 16
 BLOCK_SIZE = 1 << 24  # Arrow CSV blocks: large enough that columns come in few chunks
-_STR = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}  # Arrow text → pandas "str", no copy
+# Arrow text → pandas "str" without a copy: pandas keeps its text as large_string, so Arrow parses into that
+_TEXT = pa.large_string()
+_STR = {_TEXT: pd.StringDtype("pyarrow", na_value=np.nan)}
 
 
 class FileRejected(Exception):
@@ -222,7 +224,7 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
         body,
         pacsv.ReadOptions(skip_rows=header_idx + 1, column_names=names, block_size=BLOCK_SIZE,
                           encoding="utf8" if encoding in {"utf-8", "utf-8-sig"} else encoding),
-        pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+        pacsv.ConvertOptions(column_types={n: _TEXT for n in names}, strings_can_be_null=True,
                              quoted_strings_can_be_null=True),
         delimiter=delimiter, newlines_in_values=True,
     )
@@ -406,7 +408,7 @@ def read_access_log(path: Path) -> RawTable:
     frame, invalid = _arrow_csv(
         data,
         pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
-        pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+        pacsv.ConvertOptions(column_types={n: _TEXT for n in names},
                              include_columns=[n for n in LOG_KEPT if n in names]),
         delimiter=" ", quote_char='"', escape_char="\\",
     )
