@@ -198,7 +198,7 @@ def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[
     return _table(frame, rows[header_idx], fields, encoding=encoding, header_line=header_idx + 1)
 
 
-def _arrow_csv(data: bytes, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
+def _arrow_csv(data: bytes | memoryview, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
                **parse: Any) -> tuple[pd.DataFrame, list[tuple[int | None, str]]]:
     """Arrow's CSV reader into pandas text columns, with (line number, text) of the rows it refused.
 
@@ -219,7 +219,7 @@ def _arrow_csv(data: bytes, read: pacsv.ReadOptions, convert: pacsv.ConvertOptio
 
 def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
     """Fast path with pyarrow; exact line numbers via the csv module when rows are irregular."""
-    body = data[3:] if encoding == "utf-8-sig" else data
+    body = memoryview(data)[3:] if encoding == "utf-8-sig" else data  # a view: no copy of the file
     frame, invalid = _arrow_csv(
         body,
         pacsv.ReadOptions(skip_rows=header_idx + 1, column_names=names, block_size=BLOCK_SIZE,
@@ -229,12 +229,12 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
         delimiter=delimiter, newlines_in_values=True,
     )
     if invalid or _filled_lines(body, header_idx + 1) != len(frame):  # irregular rows: exact numbering
-        return _parse_text_slow(body.decode(encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
+        return _parse_text_slow(str(body, encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
     frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
     return frame
 
 
-def _filled_lines(body: bytes, skip: int) -> int:
+def _filled_lines(body: bytes | memoryview, skip: int) -> int:
     """Lines after the first `skip` that are not empty: as many as rows when no value spans lines."""
     data = np.frombuffer(body, dtype=np.uint8)
     ends = np.flatnonzero(data == 10)
