@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -278,12 +279,23 @@ def test_spreadsheet_columns_read_as_text_exactly_as_cell_by_cell() -> None:
     assert list(_column_text(np.array([None, None], dtype=object))) == [None, None]
 
 
-@pytest.mark.parametrize(("body", "skip", "filled"), [
-    (b"h\na\nb\n", 1, 2),
-    (b"h\na\nb", 1, 2),                      # last line without a newline
-    (b"note\n\nh\na\n\n\nb\n", 3, 2),        # a blank line in the preamble is not a data line
-    (b"h\r\na\r\n\r\nb\r\n", 1, 2),          # CRLF blank line
-    (b"h\n", 1, 0),
+@pytest.mark.parametrize(("body", "skip", "lines"), [
+    (b"h\na\nb\n", 1, [2, 3]),
+    (b"h\na\nb", 1, [2, 3]),                      # last line without a newline
+    (b"note\n\nh\na\n\n\nb\n", 3, [4, 7]),        # blank lines are not data lines, in the preamble or after
+    (b"h\r\na\r\n\r\nb\r\n", 1, [2, 4]),          # CRLF blank line
+    (b"h\n", 1, []),
 ])
-def test_filled_lines_counts_the_data_lines_that_are_not_blank(body: bytes, skip: int, filled: int) -> None:
-    assert _filled_lines(body, skip) == filled
+def test_filled_lines_are_the_data_lines_that_are_not_blank(body: bytes, skip: int, lines: list[int]) -> None:
+    assert _filled_lines(body, skip).tolist() == lines
+
+
+def test_rows_after_a_blank_line_keep_their_own_line_numbers(tmp_path: Path) -> None:
+    """The fast CSV path skips the empty line; the next row still reports the line it is written on."""
+    path = tmp_path / "patents.csv"
+    path.write_text("申请号,申请人,申请人地址,专利类型,申请日\n"
+                    "202110123456.7,甲公司,广东省河源市源城区建设路1号,发明,2021-01-02\n"
+                    "\n"
+                    "202110123457.X,乙公司,广东省河源市源城区建设路2号,发明,2021-01-03\n", encoding="utf-8")
+    table = readers.read_text_table(path, *spec("patents"))
+    assert table.frame[LINE].tolist() == [2, 4]

@@ -228,21 +228,25 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
                              quoted_strings_can_be_null=True),
         delimiter=delimiter, newlines_in_values=True,
     )
-    if invalid or _filled_lines(body, header_idx + 1) != len(frame):  # irregular rows: exact numbering
+    lines = _filled_lines(body, header_idx + 1)
+    if invalid or len(lines) != len(frame):  # irregular rows: exact numbering
         return _parse_text_slow(str(body, encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
-    frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
+    frame[LINE] = lines
     return frame
 
 
-def _filled_lines(body: bytes | memoryview, skip: int) -> int:
-    """Lines after the first `skip` that are not empty: as many as rows when no value spans lines."""
+def _filled_lines(body: bytes | memoryview, skip: int) -> np.ndarray:
+    """Numbers (from 1) of the lines after the first `skip` that are not empty: the rows' own lines when no
+    value spans lines (the CSV reader skips empty lines, so a row after one is not simply the next number)."""
     data = np.frombuffer(body, dtype=np.uint8)
     ends = np.flatnonzero(data == 10)
     lengths = np.diff(ends, prepend=-1) - 1  # each line's bytes before its newline
     cr_only = (lengths == 1) & (data[ends - 1] == 13)
-    blank = (lengths == 0) | cr_only
-    unterminated = len(body) > (ends[-1] + 1 if len(ends) else 0)  # a last line without a newline
-    return int((~blank[skip:]).sum()) + int(unterminated and len(ends) >= skip)
+    filled = ~((lengths == 0) | cr_only)
+    if len(body) > (ends[-1] + 1 if len(ends) else 0):  # a last line without a newline
+        filled = np.append(filled, True)
+    numbers = np.flatnonzero(filled) + 1
+    return numbers[numbers > skip]
 
 
 def _parse_text_slow(text: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
