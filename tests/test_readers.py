@@ -252,12 +252,17 @@ def test_supported_names():
     assert not readers.supported(Path("notes.docx"))
 
 
-def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_path):
+@pytest.mark.parametrize(("lines", "numbers", "refused"), [
+    (["{good}", "garbage", "{good}", "{good}", "#Fields: x", "{good}"], [1, 2, 3, 4, 5, 6], [2, 5]),
+    # empty and white-space lines are skipped, however the parser splits them
+    (["", "{good}", "   ", "{good}", "", "", "garbage", "{good}", " " * 9, "{good}"], [2, 4, 7, 8, 10], [7]),
+])
+def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_path, lines, numbers, refused):
     import pyarrow as pa
 
     good = '1.2.3.4 - - [05/Mar/2021:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0"'
     path = tmp_path / "access.log"
-    path.write_text("\n".join([good, "garbage", good, good, "#Fields: x", good]) + "\n", encoding="utf-8")
+    path.write_text("\n".join(line.format(good=good) for line in lines) + "\n", encoding="utf-8")
     threads = pa.cpu_count()
     try:
         pa.set_cpu_count(1)  # as in a worker of the cleaning pool: refused rows come with their numbers
@@ -266,8 +271,8 @@ def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_
         pa.set_cpu_count(threads)
     parallel = readers.read_access_log(path).frame
     for frame in (serial, parallel):
-        assert sorted(frame[readers.LINE]) == [1, 2, 3, 4, 5, 6]
-        assert sorted(frame.loc[frame[readers.REJECT].notna(), readers.LINE]) == [2, 5]
+        assert sorted(frame[readers.LINE]) == numbers
+        assert sorted(frame.loc[frame[readers.REJECT].notna(), readers.LINE]) == refused
 
 
 def test_spreadsheet_columns_read_as_text_exactly_as_cell_by_cell() -> None:

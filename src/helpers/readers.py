@@ -414,19 +414,34 @@ def read_access_log(path: Path) -> RawTable:
         pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
         pacsv.ConvertOptions(column_types={n: _TEXT for n in names},
                              include_columns=[n for n in LOG_KEPT if n in names]),
-        delimiter=" ", quote_char='"', escape_char="\\",
+        delimiter=" ", quote_char='"', escape_char="\\", ignore_empty_lines=False,
     )
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if lines != len(frame) + len(invalid) or any(number is None for number, _ in invalid):
-        numbers, refused = _log_lines(data, [text for _, text in invalid])  # blank lines, or numbers unknown
+    # Every line is a row or a refused line; an empty line is a row of empty fields, dropped here.
+    blank = _empty_rows(frame)
+    if any(number is None for number, _ in invalid):  # parsed in parallel: refused lines found by their text
+        frame = frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
+        numbers, refused = _log_lines(data, [text for _, text in invalid])
     else:
-        refused = [(int(number), text) for number, text in invalid]
-        numbers = np.setdiff1d(np.arange(1, lines + 1), [number for number, _ in refused], assume_unique=True)
+        numbers = np.setdiff1d(np.arange(1, len(frame) + len(invalid) + 1), [number for number, _ in invalid],
+                               assume_unique=True)
+        if blank.any():
+            frame, numbers = frame.loc[~blank].reset_index(drop=True), numbers[~blank]
+        refused = [(int(number), text) for number, text in invalid if text.strip()]  # white space only: blank
     frame[LINE] = numbers
     if refused:
         frame = pd.concat([frame, _refused_lines(refused)], ignore_index=True)
     columns = {n: n for n in LOG_KEPT if n in frame}
     return RawTable(frame=frame.reset_index(drop=True), columns=columns, encoding="utf-8")
+
+
+def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with every field empty: how the CSV reader gives an empty line when it is told to keep them."""
+    empty = np.ones(len(frame), dtype=bool)
+    for name in frame.columns:
+        empty &= (frame[name].isna() | (frame[name] == "")).to_numpy()
+        if not empty.any():
+            break
+    return empty
 
 
 def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:
