@@ -11,7 +11,7 @@ import pytest
 
 from conftest import LEDGER_HEADER, PATENT_HEADER, write_bytes, write_csv, write_xlsx
 from helpers import config, readers
-from helpers.readers import LINE, FileRejected, _cell_text, _column_text, _filled_lines
+from helpers.readers import LINE, FileRejected, _cell_text, _column_text, _filled_line_numbers
 
 
 def spec(source: str) -> tuple[dict, list]:
@@ -245,8 +245,6 @@ def test_header_without_required_column_is_no_header(raw):
 
 
 def test_supported_names():
-    from pathlib import Path
-
     assert readers.supported(Path("a.csv")) and readers.supported(Path("access.log.gz"))
     assert not readers.supported(Path("~$a.xlsx")) and not readers.supported(Path(".hidden.csv"))
     assert not readers.supported(Path("notes.docx"))
@@ -254,8 +252,8 @@ def test_supported_names():
 
 @pytest.mark.parametrize(("lines", "numbers", "refused"), [
     (["{good}", "garbage", "{good}", "{good}", "#Fields: x", "{good}"], [1, 2, 3, 4, 5, 6], [2, 5]),
-    # empty and white-space lines are skipped, however the parser splits them
-    (["", "{good}", "   ", "{good}", "", "", "garbage", "{good}", " " * 9, "{good}"], [2, 4, 7, 8, 10], [7]),
+    # empty lines are skipped; a line of white space is a bad line, however the parser splits it
+    (["", "{good}", "   ", "{good}", "", "", "garbage", "{good}", " " * 9, "{good}"], [2, 3, 4, 7, 8, 9, 10], [3, 7]),
 ])
 def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_path, lines, numbers, refused):
     import pyarrow as pa
@@ -275,6 +273,24 @@ def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_
         assert sorted(frame.loc[frame[readers.REJECT].notna(), readers.LINE]) == refused
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_log_line_joined_by_a_trailing_escape_rejects_the_file_with_a_reason(tmp_path, threads):
+    """A line ending in the escape character runs into the next: the lines no longer match the rows."""
+    import pyarrow as pa
+
+    good = '1.2.3.4 - - [05/Mar/2021:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0"'
+    path = tmp_path / "access.log"
+    path.write_text("\n".join([good, "ab\\", "cd", good]) + "\n", encoding="utf-8")
+    before = pa.cpu_count()
+    try:
+        pa.set_cpu_count(threads)
+        with pytest.raises(FileRejected) as info:
+            readers.read_access_log(path)
+    finally:
+        pa.set_cpu_count(before)
+    assert info.value.code == "unparseable"
+
+
 def test_spreadsheet_columns_read_as_text_exactly_as_cell_by_cell() -> None:
     """The column-at-once conversion writes every kind of cell as the one-cell rule does (True is not 1)."""
     cells = np.array(["紫金县", "", None, 1.0, 2.5, 202110123456.0, 1e20, float("nan"), -0.0, 1.5e-7, True, False, 1, 3,
@@ -291,8 +307,8 @@ def test_spreadsheet_columns_read_as_text_exactly_as_cell_by_cell() -> None:
     (b"h\r\na\r\n\r\nb\r\n", 1, [2, 4]),          # CRLF blank line
     (b"h\n", 1, []),
 ])
-def test_filled_lines_are_the_data_lines_that_are_not_blank(body: bytes, skip: int, lines: list[int]) -> None:
-    assert _filled_lines(body, skip).tolist() == lines
+def test_filled_line_numbers_are_the_data_lines_that_are_not_blank(body: bytes, skip: int, lines: list[int]) -> None:
+    assert _filled_line_numbers(body, skip).tolist() == lines
 
 
 def test_rows_after_a_blank_line_keep_their_own_line_numbers(tmp_path: Path) -> None:

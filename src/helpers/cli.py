@@ -93,6 +93,10 @@ def _sample_data(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
+    if args.workers > 1:
+        from helpers import workers
+
+        workers.start_early()  # the pool's fork server loads the libraries while this process does
     from helpers.cleaning import RawDirError, clean_all
     from helpers.cleaning.pipeline import unchanged
     from helpers.summary import reconciliation_summary

@@ -190,7 +190,6 @@ def parse_amounts(values: pd.Series, target_unit: str, header_unit: str | None =
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers with optional thousands separators (counts repeat: parsed once per distinct text)."""
     numbers = on_distinct(values, lambda uniques: pd.to_numeric(uniques.str.replace(",", ""), errors="coerce"))
-    numbers = numbers.astype("float64")
     return numbers, values.notna() & numbers.isna()
 
 
@@ -217,6 +216,7 @@ _WEIGHTS_8 = np.array([2, 3, 4, 5, 6, 7, 8, 9])
 _CHECK_CHARS = np.array(list("0123456789X"))
 _PATENT_NO = re.compile(r"^(?:CN|ZL)?(?P<digits>\d{12}|\d{8})\.?(?P<check>[0-9X])?$")
 _SCIENTIFIC = re.compile(r"^\d\.(\d+)E\+(\d+)$")
+_STATUSES = ["ok", "recomputed", "bad_check", "precision_lost", "malformed"]
 
 
 def _check_indices(digits: pa.Array) -> np.ndarray:
@@ -277,14 +277,14 @@ def parse_patent_numbers(values: pd.Series) -> pd.DataFrame:
     raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
     parts = pc.extract_regex(raw, _PATENT_NO.pattern)
     digits, given = pc.struct_field(parts, "digits"), pc.struct_field(parts, "check")
-    odd = pc.and_(pc.is_null(digits), pc.is_valid(raw))  # not already in canonical form: rare
+    irregular = pc.and_(pc.is_null(digits), pc.is_valid(raw))  # not already in canonical form: rare
     lost_precision = np.zeros(len(values), dtype=bool)
-    if pc.any(odd).as_py():
-        fixed, lost = _restore_numbers(pc.filter(raw, odd))
-        lost_precision[pc.indices_nonzero(odd).to_numpy()] = lost
+    if pc.any(irregular).as_py():
+        fixed, lost = _restore_numbers(pc.filter(raw, irregular))
+        lost_precision[pc.indices_nonzero(irregular).to_numpy()] = lost
         fixed_parts = pc.extract_regex(fixed, _PATENT_NO.pattern)
-        digits = pc.replace_with_mask(digits, odd, pc.struct_field(fixed_parts, "digits"))
-        given = pc.replace_with_mask(given, odd, pc.struct_field(fixed_parts, "check"))
+        digits = pc.replace_with_mask(digits, irregular, pc.struct_field(fixed_parts, "digits"))
+        given = pc.replace_with_mask(given, irregular, pc.struct_field(fixed_parts, "check"))
     has = pc.is_valid(digits).to_numpy(zero_copy_only=False)
     computed = np.full(len(values), -1, dtype=np.int64)
     computed[has] = _check_indices(pc.drop_null(digits))
@@ -292,20 +292,17 @@ def parse_patent_numbers(values: pd.Series) -> pd.DataFrame:
     # Excel keeps `202110123456.7` as a float; a check char 0 then shows as `.0` or vanishes.
     ends_zero = pc.fill_null(pc.ends_with(raw, ".0"), False).to_numpy(zero_copy_only=False)
     lost = (given_at == -1) | ((given_at == 0) & (computed != 0) & ends_zero)
-    status = np.zeros(len(values), dtype=np.int8)  # positions in _STATUSES
-    status[has & lost] = 1
-    status[has & ~lost & (given_at != computed)] = 2
-    status[~has] = 4
-    status[lost_precision] = 3
+    status = np.full(len(values), _STATUSES.index("ok"), dtype=np.int8)
+    status[has & lost] = _STATUSES.index("recomputed")
+    status[has & ~lost & (given_at != computed)] = _STATUSES.index("bad_check")
+    status[~has] = _STATUSES.index("malformed")
+    status[lost_precision] = _STATUSES.index("precision_lost")
     check = pc.take(pa.array(_CHECK_CHARS, type=pa.large_string()), pa.array(computed, mask=~has))
     return pd.DataFrame({
         "digits": text_series(digits, values.index),
         "check": text_series(check, values.index),
         "status": pd.Series(pd.Categorical.from_codes(status, categories=_STATUSES), index=values.index),
     })
-
-
-_STATUSES = ["ok", "recomputed", "bad_check", "precision_lost", "malformed"]
 
 
 def _restore_numbers(text: pa.Array) -> tuple[pa.Array, np.ndarray]:

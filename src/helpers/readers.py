@@ -228,14 +228,14 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
                              quoted_strings_can_be_null=True),
         delimiter=delimiter, newlines_in_values=True,
     )
-    lines = _filled_lines(body, header_idx + 1)
+    lines = _filled_line_numbers(body, header_idx + 1)
     if invalid or len(lines) != len(frame):  # irregular rows: exact numbering
         return _parse_text_slow(str(body, encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
     frame[LINE] = lines
     return frame
 
 
-def _filled_lines(body: bytes | memoryview, skip: int) -> np.ndarray:
+def _filled_line_numbers(body: bytes | memoryview, skip: int) -> np.ndarray:
     """Numbers (from 1) of the lines after the first `skip` that are not empty: the rows' own lines when no
     value spans lines (the CSV reader skips empty lines, so a row after one is not simply the next number)."""
     data = np.frombuffer(body, dtype=np.uint8)
@@ -374,8 +374,8 @@ def _log_width(data: bytes) -> int:
 def _log_lines(data: bytes, invalid: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """File line numbers of the parsed rows, and (number, text) of the lines the fast parser refused.
 
-    Blank lines are skipped. A line's text decides how it parses, so the refused texts (reported in any
-    order by the parallel parser) are found by value.
+    Empty lines are skipped, as the parser skips them. A line's text decides how it parses, so the refused
+    texts (reported in any order by the parallel parser) are found by value.
     """
     lines = pacsv.read_csv(
         pa.BufferReader(data),
@@ -385,7 +385,7 @@ def _log_lines(data: bytes, invalid: list[str]) -> tuple[np.ndarray, list[tuple[
         convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}),
     )["line"]
     text = pc.utf8_rtrim(lines, characters="\r")
-    blank = pc.equal(pc.utf8_trim_whitespace(text), "").to_numpy(zero_copy_only=False)
+    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)  # as the parser skips them: white space is a line
     refused = pc.is_in(text, value_set=pa.array(sorted(set(invalid)), type=pa.string())).to_numpy(zero_copy_only=False)
     numbers = np.arange(1, len(text) + 1)
     refused &= ~blank
@@ -414,34 +414,21 @@ def read_access_log(path: Path) -> RawTable:
         pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
         pacsv.ConvertOptions(column_types={n: _TEXT for n in names},
                              include_columns=[n for n in LOG_KEPT if n in names]),
-        delimiter=" ", quote_char='"', escape_char="\\", ignore_empty_lines=False,
+        delimiter=" ", quote_char='"', escape_char="\\",
     )
-    # Every line is a row or a refused line; an empty line is a row of empty fields, dropped here.
-    blank = _empty_rows(frame)
-    if any(number is None for number, _ in invalid):  # parsed in parallel: refused lines found by their text
-        frame = frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
-        numbers, refused = _log_lines(data, [text for _, text in invalid])
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines != len(frame) + len(invalid) or any(number is None for number, _ in invalid):
+        numbers, refused = _log_lines(data, [text for _, text in invalid])  # empty lines, or numbers unknown
     else:
-        numbers = np.setdiff1d(np.arange(1, len(frame) + len(invalid) + 1), [number for number, _ in invalid],
-                               assume_unique=True)
-        if blank.any():
-            frame, numbers = frame.loc[~blank].reset_index(drop=True), numbers[~blank]
-        refused = [(int(number), text) for number, text in invalid if text.strip()]  # white space only: blank
+        refused = [(int(number), text) for number, text in invalid]
+        numbers = np.setdiff1d(np.arange(1, lines + 1), [number for number, _ in refused], assume_unique=True)
+    if len(numbers) != len(frame):  # e.g. a line ending in the escape character, joined to the next
+        raise FileRejected("unparseable", "访问日志的行与解析结果对不上（可能有以反斜杠结尾、与下一行连在一起的行）")
     frame[LINE] = numbers
     if refused:
         frame = pd.concat([frame, _refused_lines(refused)], ignore_index=True)
     columns = {n: n for n in LOG_KEPT if n in frame}
     return RawTable(frame=frame.reset_index(drop=True), columns=columns, encoding="utf-8")
-
-
-def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows with every field empty: how the CSV reader gives an empty line when it is told to keep them."""
-    empty = np.ones(len(frame), dtype=bool)
-    for name in frame.columns:
-        empty &= (frame[name].isna() | (frame[name] == "")).to_numpy()
-        if not empty.any():
-            break
-    return empty
 
 
 def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Catalog fields and declared derived columns get their dtype; required fields may not be missing;
 categories must be among their values; every row has one of the plan's area codes and its
-source file and line. A cleaning bug that breaks this fails loudly at write time.
+source file and line. A cleaning bug that breaks this fails loudly as each file is cleaned.
 """
 
 from __future__ import annotations

@@ -121,6 +121,7 @@ def _arrow_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Seri
 
 
 def _status_code(text: pa.Array) -> pa.Array:
+    """A three-digit HTTP status as a number; anything else missing."""
     numeric = pc.fill_null(pc.match_substring_regex(text, r"^\d{3}$"), False)
     return pc.if_else(numeric, pc.cast(pc.if_else(numeric, text, "0"), pa.int64()), None)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,6 +26,7 @@ from helpers.cleaning.run import (
 )
 from helpers.files import hash_files, partial_path
 from helpers.safety import neutralise_frame
+from helpers.workers import context as workers_context
 
 PROVENANCE = "PROVENANCE.json"
 
@@ -73,7 +72,7 @@ def check_raw_dir(raw_dir: Path) -> None:
 
 def _finish_source(source: str, files: list[Path], raw_dir: Path, out_dir: Path | None,
                    parts: list[FilePart] | None = None) -> SourceResult:
-    """Deduplicate, validate and (when out_dir is given) write one source, keeping only its accounts in memory."""
+    """Deduplicate and (when out_dir is given) write one source, keeping only its accounts in memory."""
     started = time.perf_counter()
     result = clean_source(source, files, raw_dir, parts, out_dir / "clean" / f"{source}.parquet" if out_dir else None)
     if out_dir is not None:
@@ -142,7 +141,7 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
     results: dict[str, SourceResult] = {}
     waiting = {source: len(paths) for source, paths in todo.items()}
     parts: dict[str, list[FilePart]] = {source: [] for source in todo}
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    context = workers_context()
     with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
           ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):
         finishing: list[str] = []

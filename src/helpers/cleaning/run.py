@@ -119,12 +119,16 @@ def _relative(path: Path, root: Path) -> str:
 
 def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.DataFrame:
     frame, rows = table.frame, pd.RangeIndex(len(table.frame))
-    columns = {name: (frame[table.columns[name]].astype("str").array if name in table.columns
-                      else pd.Series(pd.NA, index=rows, dtype="str").array) for name in names}
+
+    def text(column: str) -> pd.Series:  # the raw frame's column, shared until either side changes it
+        return frame[column].astype("str").reset_index(drop=True)
+
+    columns = {name: text(table.columns[name]) if name in table.columns else pd.Series(pd.NA, index=rows, dtype="str")
+               for name in names}
     if readers.REJECT in frame:
-        columns[readers.REJECT] = frame[readers.REJECT].astype("str").array
+        columns[readers.REJECT] = text(readers.REJECT)
     columns |= {FILE: np.full(len(rows), index), LINE: frame[LINE].to_numpy(), POS: np.arange(len(rows))}
-    return pd.DataFrame(columns, index=rows, copy=False)  # the raw frame's arrays, shared (copy-on-write)
+    return pd.DataFrame(columns, index=rows, copy=False)
 
 
 def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
@@ -186,7 +190,7 @@ def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
     return FilePart(index, entry, kept, set_aside, len(data), time.perf_counter() - started)
 
 
-def _bookkeeping(column: str) -> bool:
+def _is_bookkeeping(column: str) -> bool:
     """Columns that travel with the kept rows until deduplication but are not part of the clean table."""
     return column.startswith(WARN) or column in (COMPLETE, FILE, LINE)
 
@@ -194,11 +198,11 @@ def _bookkeeping(column: str) -> bool:
 def _validated(source: str, kept: pd.DataFrame, file_name: str) -> pd.DataFrame:
     """The kept rows with their clean-table columns coerced to the source's schema and checked against it
     (a cleaning bug fails loudly here); the bookkeeping columns ride along unchecked."""
-    clean = kept[[c for c in kept.columns if not _bookkeeping(c)]].assign(
+    clean = kept[[c for c in kept.columns if not _is_bookkeeping(c)]].assign(
         source_file=pd.Categorical.from_codes(np.zeros(len(kept), dtype=np.int8), categories=[file_name]),
         source_line=kept[LINE].astype("int64").to_numpy())
     clean = schemas.validate(source, clean).drop(columns=["source_file", "source_line"])
-    return pd.concat([clean, kept[[c for c in kept.columns if _bookkeeping(c)]]], axis=1)
+    return pd.concat([clean, kept[[c for c in kept.columns if _is_bookkeeping(c)]]], axis=1)
 
 
 def _kept_columns(source: str, data: pd.DataFrame) -> pd.DataFrame:
@@ -220,17 +224,16 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
     return codes, len(uniques)
 
 
-def _shared(keys: pd.DataFrame) -> np.ndarray:
+def _repeated_keys(keys: pd.DataFrame) -> np.ndarray:
     """Rows whose key (the combination of the columns' values) occurs more than once."""
     combined, size = np.zeros(len(keys), dtype=np.int64), 1
     for name in keys.columns:
         codes, count = _codes(keys[name])
-        combined = combined * count + codes
-        size *= count
-        if size > 2**31:  # keep the combined codes small: renumber them densely
-            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+        combined, size = combined * count + codes, size * count
+        if size > 2 * len(keys):  # renumber densely: the counts below take one slot per possible code
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64).ravel()
             size = int(combined.max()) + 1 if len(combined) else 1
-    return np.bincount(combined)[combined] > 1 if len(combined) else np.zeros(0, dtype=bool)
+    return np.bincount(combined, minlength=size)[combined] > 1
 
 
 def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
@@ -240,7 +243,7 @@ def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
     losing = np.zeros(len(kept), dtype=bool)
     if not key or kept.empty:
         return losing
-    clashing = _shared(kept[key])
+    clashing = _repeated_keys(kept[key])
     if not clashing.any():
         return losing
     group = kept.loc[clashing, key].copy()
@@ -291,9 +294,11 @@ class CleanTable:
         latest = schemas.latest_observed(table.select(dates).to_pandas(), self.source)
         if latest is not None and (self.latest is None or latest > self.latest):
             self.latest = latest
-        if self.schema is None:  # pandas' own description of the columns, and one dictionary index width
-            self.schema = _common_schema(pa.Table.from_pandas(table.slice(0, 0).to_pandas(), preserve_index=False)
-                                         .schema)
+        if self.schema is None:
+            # The pandas metadata of the file (dtypes such as Int64 or str for read_parquet) is rebuilt through an
+            # empty frame: the spilled table's own metadata still lists the bookkeeping columns.
+            empty = table.slice(0, 0).to_pandas()
+            self.schema = _common_schema(pa.Table.from_pandas(empty, preserve_index=False).schema)
         table = table.cast(self.schema)
         if self.path is None:
             self.tables.append(table)
@@ -358,17 +363,17 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
     warnings = []
     try:
         for part, losing in zip(read, _losers_by_part(spec, read), strict=True):
-            clean, duplicates = part.split(losing)
-            if duplicates.num_rows:
-                duplicates = duplicates.to_pandas()
+            clean, losers = part.split(losing)
+            if losers.num_rows:
+                duplicates = losers.to_pandas()
                 quarantine.append(pd.DataFrame({
                     "source": source, "file": part.entry["file"], "line": duplicates[LINE].astype("int64").to_numpy(),
                     "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(duplicates)}))
-            counts[part.index] = (clean.num_rows, len(duplicates))
+            counts[part.index] = (clean.num_rows, losers.num_rows)
             flagged = [c for c in clean.column_names if c.startswith(WARN) or c in (FILE, "area_code")]
             warnings.append(_warnings(source, spec, clean.select(flagged).to_pandas(), file_names))
             table.add(_finish(clean, file_names))
-            del clean, duplicates
+            del clean, losers
         result_clean = table.close()
     except BaseException:
         table.abandon()
@@ -388,7 +393,7 @@ def _finish(clean: pa.Table, file_names: pd.Series) -> pa.Table:
     """Drop the bookkeeping columns; name each row's file and line."""
     files = pa.DictionaryArray.from_arrays(pc.cast(clean[FILE], pa.int32()).combine_chunks(),
                                            pa.array(file_names.tolist(), type=pa.string()))
-    return (clean.select([c for c in clean.column_names if not _bookkeeping(c)])
+    return (clean.select([c for c in clean.column_names if not _is_bookkeeping(c)])
             .append_column("source_file", files).append_column("source_line", pc.cast(clean[LINE], pa.int64())))
 
 
