@@ -1,8 +1,8 @@
 """Benchmarks of cleaning and of the indicator engine (`make bench`).
 
 Measured in one run, on synthetic samples generated for the purpose (cached under .cache/bench):
-  * the full `python -m helpers clean` on the --scale 50 sample: wall time, peak memory (largest RSS of
-    any of its processes), rows per second per source — against the budget of 20 s and 2 GB;
+  * the full `python -m helpers clean` on the --scale 50 sample: wall time, peak memory (of all its
+    processes together, sampled), rows per second per source — against the budget of 20 s and 2 GB;
   * scaling: the same at --scale 5; the time ratio must stay within 1.2× the row ratio;
   * a naive baseline on the same patent files — csv/openpyxl row by row, one Python call per cell,
     no caching of repeated values — as the ratio of its time to ours on the same rows;
@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -60,14 +61,53 @@ def processed_sample(scale: int = 1) -> Path:
     return processed
 
 
+class MemoryWatch(threading.Thread):
+    """Peak resident memory of a process session (the CLI, its fork server and pool workers, which are not its
+    own children): of the largest process and of all of them together, sampled every 20 ms from /proc (the
+    session's processes are looked up every 0.2 s, so that watching costs about 1 % of a core)."""
+
+    def __init__(self, session: int) -> None:
+        super().__init__(daemon=True)
+        self.session, self.largest, self.total, self.done = session, 0, 0, threading.Event()
+
+    def members(self) -> list[str]:
+        found = []
+        for entry in os.scandir("/proc"):
+            try:
+                if entry.name.isdigit() and int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[3]) \
+                        == self.session:
+                    found.append(entry.path)
+            except (OSError, ValueError, IndexError):
+                continue
+        return found
+
+    def run(self) -> None:
+        page, members, ticks = os.sysconf("SC_PAGE_SIZE"), [], 0
+        while not self.done.wait(0.02):
+            if ticks % 10 == 0:
+                members = self.members()
+            ticks += 1
+            sizes = []
+            for path in members:
+                try:
+                    sizes.append(int(Path(path, "statm").read_text().split()[1]) * page)
+                except (OSError, ValueError, IndexError):
+                    continue
+            self.largest, self.total = max([self.largest, *sizes]), max(self.total, sum(sizes))
+
+
 def clean_process(raw: Path) -> dict:
-    """Run the real CLI in its own process; wall seconds, peak RSS, rows in and seconds per source."""
+    """Run the real CLI in its own session; wall seconds, peak memory, rows in and seconds per source."""
     out = raw.parent / "processed"
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "helpers", "clean", "--raw-dir", str(raw), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
+    watch = MemoryWatch(proc.pid)
+    watch.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
+    watch.done.set()
+    watch.join()
     if status != 0:
         raise SystemExit(f"clean failed: {proc.stderr.read().decode() if proc.stderr else status}")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -75,8 +115,8 @@ def clean_process(raw: Path) -> dict:
 
     recon = pd.read_parquet(out / "reconciliation.parquet").groupby("source")["rows_in"].sum()
     per_source = {name: (int(recon.get(name, 0)), meta["seconds"]) for name, meta in manifest["sources"].items()}
-    return {"wall": wall, "peak_bytes": usage.ru_maxrss * 1024, "sources": per_source,
-            "rows": int(recon.sum())}
+    return {"wall": wall, "peak_bytes": watch.total, "largest_bytes": max(watch.largest, usage.ru_maxrss * 1024),
+            "sources": per_source, "rows": int(recon.sum())}
 
 
 # ----------------------------------------------------------------------------- naive baseline
@@ -173,8 +213,9 @@ def main() -> int:
     big, small = clean_process(sample(args.scale)), clean_process(sample(args.small))
     print(f"\nCleaning, --scale {args.scale}: {big['rows']:,} rows in {big['wall']:.1f} s "
           f"(budget {BUDGET_SECONDS:.0f} s: {'OK' if big['wall'] <= BUDGET_SECONDS else 'OVER'}), "
-          f"peak memory {big['peak_bytes'] / 1024**2:,.0f} MB "
-          f"(budget {BUDGET_BYTES / 1024**2:,.0f} MB: {'OK' if big['peak_bytes'] <= BUDGET_BYTES else 'OVER'})")
+          f"peak memory {big['peak_bytes'] / 1024**2:,.0f} MB all processes together "
+          f"(budget {BUDGET_BYTES / 1024**2:,.0f} MB: {'OK' if big['peak_bytes'] <= BUDGET_BYTES else 'OVER'}; "
+          f"largest process {big['largest_bytes'] / 1024**2:,.0f} MB)")
     print(f"{'source':<20}{'rows in':>12}{'seconds':>10}{'rows/s':>14}   (seconds: summed over the worker processes)")
     for name, (rows, seconds) in sorted(big["sources"].items(), key=lambda kv: -kv[1][0]):
         rate = rows / seconds if seconds else float("inf")
