@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -145,3 +146,12 @@ def test_repeated_keys_over_several_columns_equal_pandas_duplicated() -> None:
     expected = keys.duplicated(keep=False).to_numpy()
     assert expected.any() and not expected.all()
     assert (_repeated_keys(keys) == expected).all()
+
+
+def test_only_the_command_line_forks_itself_for_the_pool() -> None:
+    """A library caller may have threads at work: its workers come from the preloading fork server."""
+    from helpers import workers
+
+    assert workers.context().get_start_method() in {"forkserver", "spawn"}
+    if sys.platform == "linux":
+        assert workers.context(fork=True).get_start_method() == "fork"

@@ -93,10 +93,6 @@ def _sample_data(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    if args.workers > 1:
-        from helpers import workers
-
-        workers.start_early()  # the pool's fork server loads the libraries while this process does
     from helpers.cleaning import RawDirError, clean_all
     from helpers.cleaning.pipeline import unchanged
     from helpers.summary import reconciliation_summary
@@ -105,7 +101,7 @@ def _clean(args: argparse.Namespace) -> int:
         print(f"{args.out} 已是 {args.raw_dir} 的最新清洗结果（原始文件、代码和配置均未变化），跳过清洗")
         return 0
     try:
-        run = clean_all(args.raw_dir, args.out, workers=args.workers)
+        run = clean_all(args.raw_dir, args.out, workers=args.workers, fork=True)  # this process runs nothing else
     except RawDirError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2

@@ -1,25 +1,28 @@
-"""Process start for the cleaning pool: a fork server that has loaded the cleaning code, where the platform
-has one (POSIX), so that each worker starts ready instead of importing pandas, pyarrow and pandera again."""
+"""How the cleaning pool starts its workers, so that each starts ready instead of importing pandas, pyarrow and
+pandera again.
+
+The command line forks itself on Linux: its process has loaded everything and runs nothing else, so a fork
+is safe. A library caller (a notebook, the test suite) may have library threads at work, which a fork would
+copy mid-step: its workers come from a fork server that has loaded the cleaning code (POSIX), or are
+spawned (elsewhere).
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.context
-import multiprocessing.forkserver
+import sys
 
 PRELOAD = ["helpers.cleaning.run"]
 
 
-def context() -> multiprocessing.context.BaseContext:
-    """The fork server (preloading the cleaning code) on POSIX, spawn elsewhere."""
+def context(fork: bool = False) -> multiprocessing.context.BaseContext:
+    """Fork (when the caller says its process may be forked, on Linux), else the preloading fork server, else
+    spawn."""
+    if fork and sys.platform == "linux":
+        return multiprocessing.get_context("fork")
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     server = multiprocessing.get_context("forkserver")
     server.set_forkserver_preload(PRELOAD)
     return server
-
-
-def start_early() -> None:
-    """Start the fork server now, so that it loads the libraries while this process loads its own."""
-    if context().get_start_method() == "forkserver":
-        multiprocessing.forkserver.ensure_running()

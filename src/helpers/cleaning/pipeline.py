@@ -83,11 +83,12 @@ def _finish_source(source: str, files: list[Path], raw_dir: Path, out_dir: Path 
 
 
 def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | None = None,
-              workers: int = 1) -> CleanRun:
+              workers: int = 1, fork: bool = False) -> CleanRun:
     """Clean every source under raw_dir; write to out_dir when given. Raises RawDirError for an unusable folder.
 
     With `workers` > 1, files (of every source, largest first) are cleaned in that many processes; each
-    source is deduplicated and written as soon as its last file is done.
+    source is deduplicated and written as soon as its last file is done. `fork`: this process runs nothing
+    else (no library threads at work), so the workers may be forked from it (see helpers.workers).
     """
     raw_dir = Path(raw_dir)
     check_raw_dir(raw_dir)
@@ -103,7 +104,7 @@ def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | N
         else:
             run.missing.append(source)
     if workers > 1 and sum(len(f) for f in todo.values()) > 1:
-        results = _in_parallel(todo, raw_dir, out, workers)
+        results = _in_parallel(todo, raw_dir, out, workers, fork)
     else:
         results = {name: _finish_source(name, files, raw_dir, out) for name, files in todo.items()}
     run.results = {name: results[name] for name in todo}
@@ -125,7 +126,7 @@ def _work(path: Path) -> int:
     return path.stat().st_size * {".gz": 10, ".xlsx": 8, ".xls": 4}.get(path.suffix.lower(), 1)
 
 
-def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int) -> dict:
+def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
     """Files and then each source's deduplication and writing, all in a process pool.
 
     Sources go largest first, each source's files together and largest first: the long finishing tasks of
@@ -141,7 +142,7 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
     results: dict[str, SourceResult] = {}
     waiting = {source: len(paths) for source, paths in todo.items()}
     parts: dict[str, list[FilePart]] = {source: [] for source in todo}
-    context = workers_context()
+    context = workers_context(fork)
     with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
           ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):
         finishing: list[str] = []
