@@ -13,8 +13,6 @@ import csv
 import datetime as dt
 import gzip
 import io
-import mmap
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,35 +123,14 @@ def find_header(rows: list[list[object]], fields: dict[str, dict[str, Any]], eit
 
 
 # ----------------------------------------------------------------------------- encodings
-Data = bytes | memoryview | mmap.mmap  # a file's bytes as read, mapped or viewed
-_SLICE = 1 << 24  # bytes looked at a time where a whole file's worth of temporary data would be wasteful
+def _blank(data: bytes) -> bool:
+    """Empty or white space only; isspace() stops at the first visible byte, strip() would copy the file."""
+    return not data or data.isspace()
 
 
-def _file_bytes(path: Path) -> bytes | mmap.mmap:
-    """A file's bytes, mapped read-only rather than copied into fresh memory: raw extracts are large and are
-    parsed once (the mapping closes when the last view of it is gone)."""
-    with path.open("rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return b""
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-
-
-def _blank(data: Data) -> bool:
-    """Empty or white space only; isspace() stops at the first visible byte, so a file with data is decided
-    on its first slice."""
-    return all(data[start : start + _SLICE].isspace() for start in range(0, len(data), _SLICE))
-
-
-def _newline_positions(data: Data) -> np.ndarray:
-    """Offsets of every newline byte, found a slice at a time."""
-    view = np.frombuffer(data, dtype=np.uint8)
-    found = [np.flatnonzero(view[start : start + _SLICE] == 10) + start for start in range(0, len(view), _SLICE)]
-    return np.concatenate([np.zeros(0, dtype=np.int64), *found])
-
-
-def detect_encoding(data: Data) -> str:
+def detect_encoding(data: bytes) -> str:
     """utf-8-sig / utf-8 / gb18030 / …: BOM first, then strict UTF-8, then charset-normalizer."""
-    if data[:3] == codecs.BOM_UTF8:
+    if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     sample = data[:_SAMPLE_BYTES]
     if len(sample) < len(data):  # cut at a line end so that no character is split
@@ -205,7 +182,7 @@ _LINE_END = re.compile(r"\r\n|\n|\r")
 
 def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
     """A delimited text file (CSV/TSV), any of the contract's encodings, preamble lines allowed."""
-    data = _file_bytes(path)
+    data = path.read_bytes()
     if _blank(data):
         raise FileRejected("empty", "文件为空")
     encoding = detect_encoding(data)
@@ -221,7 +198,7 @@ def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[
     return _table(frame, rows[header_idx], fields, encoding=encoding, header_line=header_idx + 1)
 
 
-def _arrow_csv(data: Data, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
+def _arrow_csv(data: bytes | memoryview, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
                **parse: Any) -> tuple[pd.DataFrame, list[tuple[int | None, str]]]:
     """Arrow's CSV reader into pandas text columns, with (line number, text) of the rows it refused.
 
@@ -240,7 +217,7 @@ def _arrow_csv(data: Data, read: pacsv.ReadOptions, convert: pacsv.ConvertOption
     return table.combine_chunks().to_pandas(types_mapper=_STR.get), invalid
 
 
-def _parse_text(data: Data, encoding: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
+def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
     """Fast path with pyarrow; exact line numbers via the csv module when rows are irregular."""
     body = memoryview(data)[3:] if encoding == "utf-8-sig" else data  # a view: no copy of the file
     frame, invalid = _arrow_csv(
@@ -258,11 +235,11 @@ def _parse_text(data: Data, encoding: str, delimiter: str, header_idx: int, name
     return frame
 
 
-def _filled_line_numbers(body: Data, skip: int) -> np.ndarray:
+def _filled_line_numbers(body: bytes | memoryview, skip: int) -> np.ndarray:
     """Numbers (from 1) of the lines after the first `skip` that are not empty: the rows' own lines when no
     value spans lines (the CSV reader skips empty lines, so a row after one is not simply the next number)."""
     data = np.frombuffer(body, dtype=np.uint8)
-    ends = _newline_positions(body)
+    ends = np.flatnonzero(data == 10)
     lengths = np.diff(ends, prepend=-1) - 1  # each line's bytes before its newline
     cr_only = (lengths == 1) & (data[ends - 1] == 13)
     filled = ~((lengths == 0) | cr_only)
@@ -385,7 +362,7 @@ _LOG_LINE = re.compile(
 )
 
 
-def _log_width(data: Data) -> int:
+def _log_width(data: bytes) -> int:
     """Fields per line of a combined-format log: 10, or 11 with X-Forwarded-For appended."""
     for line in data[:65536].decode("utf-8", errors="replace").splitlines()[:50]:
         match = _LOG_LINE.match(line)
@@ -394,7 +371,7 @@ def _log_width(data: Data) -> int:
     return 10
 
 
-def _log_lines(data: Data, invalid: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
+def _log_lines(data: bytes, invalid: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """File line numbers of the parsed rows, and (number, text) of the lines the fast parser refused.
 
     Empty lines are skipped, as the parser skips them. A line's text decides how it parses, so the refused
@@ -423,7 +400,7 @@ def read_access_log(path: Path) -> RawTable:
     regular expression and otherwise kept with REJECT = bad_log_line and its text in `line`.
     """
     try:
-        data = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else _file_bytes(path)
+        data = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
     except (OSError, EOFError) as exc:
         raise FileRejected("unreadable_gzip", f"gzip 文件损坏或被截断：{exc}") from None
     if _blank(data):
@@ -439,7 +416,7 @@ def read_access_log(path: Path) -> RawTable:
                              include_columns=[n for n in LOG_KEPT if n in names]),
         delimiter=" ", quote_char='"', escape_char="\\",
     )
-    lines = len(_newline_positions(data)) + (0 if data[-1:] == b"\n" else 1)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines != len(frame) + len(invalid) or any(number is None for number, _ in invalid):
         numbers, refused = _log_lines(data, [text for _, text in invalid])  # empty lines, or numbers unknown
     else:
