@@ -62,9 +62,10 @@ def processed_sample(scale: int = 1) -> Path:
 
 
 class MemoryWatch(threading.Thread):
-    """Peak resident memory of a process session (the CLI, its fork server and pool workers, which are not its
-    own children): of the largest process and of all of them together, sampled every 20 ms from /proc (the
-    session's processes are looked up every 0.2 s, so that watching costs about 1 % of a core)."""
+    """Peak resident memory of a process session (the CLI and every process it starts, including pool workers
+    that a fork server, not the CLI, is parent of): of the largest process and of all of them together, sampled
+    every 20 ms from /proc (the session's processes are looked up every 0.2 s: watching costs about 1 % of a
+    core)."""
 
     def __init__(self, session: int) -> None:
         super().__init__(daemon=True)
