@@ -31,9 +31,14 @@ def arrow(values: pd.Series) -> pa.Array:
     return pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
 
 
+def contiguous(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One array, whether pandas held the column in one chunk or several."""
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def encoded(array: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     """The distinct values of `array` and, per row, the position of its value among them."""
-    return pc.dictionary_encode(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+    return pc.dictionary_encode(contiguous(array))
 
 
 def empty_as_null(array: pa.Array) -> pa.Array:
@@ -238,9 +243,7 @@ def _check_indices(digits: pa.Array) -> np.ndarray:
 
 def check_chars(digits: pd.Series | list[str]) -> np.ndarray:
     """The check character of each 12- or 8-digit CN application number (mod-11 rule); "" for other values."""
-    values = pa.array(pd.Series(digits, dtype="str"), type=pa.large_string(), from_pandas=True)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    values = contiguous(arrow(pd.Series(digits, dtype="str")))
     width = pc.fill_null(pc.utf8_length(values), 0).to_numpy()
     fits = (width == 12) | (width == 8)
     out = np.full(len(values), "", dtype=object)
@@ -273,8 +276,7 @@ def parse_patent_numbers(values: pd.Series) -> pd.DataFrame:
     Columns: `digits`, `check` (the valid check char), `status` one of
     ok, recomputed (missing or lost to Excel, restored and flagged), bad_check, precision_lost, malformed.
     """
-    raw = arrow(values)
-    raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+    raw = contiguous(arrow(values))
     parts = pc.extract_regex(raw, _PATENT_NO.pattern)
     digits, given = pc.struct_field(parts, "digits"), pc.struct_field(parts, "check")
     irregular = pc.and_(pc.is_null(digits), pc.is_valid(raw))  # not already in canonical form: rare
