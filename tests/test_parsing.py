@@ -23,6 +23,26 @@ def test_clean_text_nfkc_invisibles_and_missing_markers():
     assert out[5] == "<script>alert(1)</script>"
 
 
+MIXED = ["  河源\u200b市 ", "2021年3月5日", "2021-03-05", " 2021-03-05", "-", "", None, "１２００", "1,200", "1200",
+         "是", "否", " yes", "2021", "2021.0", "n/a"]
+
+
+@pytest.mark.parametrize("cells", [MIXED, [c for c in MIXED if c is None or c.isascii()], [None, None], []])
+def test_distinct_cleaning_matches_column_cleaning(cells):
+    distinct, column = parsing.clean_distinct(series(*cells)), parsing.clean_text(series(*cells))
+    pd.testing.assert_series_equal(distinct.text(), column)
+    assert parsing.present(distinct).tolist() == column.notna().tolist()
+
+
+@pytest.mark.parametrize("parse", [parsing.parse_dates, parsing.parse_numbers, parsing.parse_years,
+                                   parsing.parse_bools])
+def test_parsers_read_the_distinct_values_as_they_read_the_column(parse):
+    from_column = parse(parsing.clean_text(series(*MIXED)))
+    from_distinct = parse(parsing.clean_distinct(series(*MIXED)))
+    for column, distinct in zip(from_column, from_distinct, strict=True):
+        pd.testing.assert_series_equal(distinct, column)
+
+
 @pytest.mark.parametrize(
     "header",
     [

@@ -1,14 +1,17 @@
 """Value parsers shared by every source: text, dates, amounts, booleans and CN patent numbers.
 
-Each parser is vectorised over a pandas Series of strings and works on the distinct values only
-(registry extracts repeat dates, units and places many times), returning parsed values plus a mask
-of the cells it could not read, so that the caller can reject those rows with a reason.
+Each parser is vectorised over a column of text and works on the distinct values only (registry
+extracts repeat dates, units and places many times), returning parsed values plus a mask of the
+cells it could not read, so that the caller can reject those rows with a reason. A column is given
+as a pandas Series of strings, or as a `Distinct` that cleaning has already reduced to its distinct
+values (so that it is hashed once, not once for cleaning and again for parsing).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -71,16 +74,65 @@ def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series
     return pd.Series(array, index=index, dtype="str")
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A text column as its distinct values and, per row, the position of its value among them (-1: missing)."""
+
+    codes: np.ndarray
+    values: pd.Series  # the distinct texts, numbered from 0, none missing (duplicates allowed)
+    index: pd.Index  # the rows'
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Distinct:
+        coded = encoded(arrow(values))
+        return cls(pc.fill_null(coded.indices, -1).to_numpy(), text_series(coded.dictionary, None), values.index)
+
+    def transformed(self, transform: Callable[[pa.Array], pa.Array]) -> Distinct:
+        """The distinct values passed through an Arrow transform; a value it turns into null becomes missing."""
+        text = transform(arrow(self.values))
+        kept = pc.is_valid(text).to_numpy(zero_copy_only=False)
+        if kept.all():
+            return Distinct(self.codes, text_series(text, None), self.index)
+        renumbered = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1)  # the last entry maps code -1 to -1
+        return Distinct(renumbered[self.codes], text_series(pc.filter(text, kept), None), self.index)
+
+    def spread(self, parsed: pd.Series) -> pd.Series:
+        """Per row, the parsed value of its distinct value (missing rows get the dtype's missing value)."""
+        return pd.Series(pd.api.extensions.take(parsed.array, self.codes, allow_fill=True), index=self.index)
+
+    def text(self) -> pd.Series:
+        return self.spread(self.values)
+
+
+def present(values: pd.Series | Distinct) -> pd.Series:
+    """Per row, whether the column has a value."""
+    if isinstance(values, Distinct):
+        return pd.Series(values.codes >= 0, index=values.index)
+    return values.notna()
+
+
+def _all_ascii(text: pa.Array) -> bool:
+    return pc.all(pc.string_is_ascii(text), skip_nulls=True).as_py() is not False
+
+
 def clean_text(values: pd.Series) -> pd.Series:
     """NFKC-normalise, drop invisible characters, trim; empty cells and placeholders become missing.
 
-    ASCII columns (dates, numbers, ids) only need trimming; other columns are normalised once per
-    distinct value.
+    ASCII columns (dates, numbers, ids) only need trimming, done on the whole column; other columns are
+    normalised once per distinct value.
     """
     text = arrow(values)
-    if pc.all(pc.string_is_ascii(text), skip_nulls=True).as_py() is not False:
+    if _all_ascii(text):
         return _mask_missing(pc.utf8_trim_whitespace(text), values.index)
-    return on_distinct(values, lambda uniques: _mask_missing(_normalise(arrow(uniques)), uniques.index))
+    return clean_distinct(values).text()
+
+
+def clean_distinct(values: pd.Series) -> Distinct:
+    """`clean_text` as a `Distinct`: the column hashed once, its distinct values cleaned, for a parser to read."""
+    def clean(text: pa.Array) -> pa.Array:  # ASCII text has nothing to normalise: the same result, sooner
+        return _missing_as_null(pc.utf8_trim_whitespace(text) if _all_ascii(text) else _normalise(text))
+
+    return Distinct.of(values).transformed(clean)
 
 
 def _normalise(text: pa.Array) -> pa.Array:
@@ -88,10 +140,14 @@ def _normalise(text: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _invisible_pattern(), ""))
 
 
-def _mask_missing(text: pa.Array, index: pd.Index) -> pd.Series:
+def _missing_as_null(text: pa.Array) -> pa.Array:
     markers = ["", "nan", "NaN", "None", "NaT", "<NA>", *config.load("cleaning")["missing_markers"]]
     missing = pc.is_in(text, value_set=pa.array(markers, type=text.type))
-    return text_series(pc.if_else(missing, pa.scalar(None, text.type), text), index)
+    return pc.if_else(missing, pa.scalar(None, text.type), text)
+
+
+def _mask_missing(text: pa.Array, index: pd.Index) -> pd.Series:
+    return text_series(_missing_as_null(text), index)
 
 
 def header_key(name: object) -> str:
@@ -104,24 +160,23 @@ def header_key(name: object) -> str:
     return text
 
 
-def on_distinct(values: pd.Series, parse: Callable[[pd.Series], pd.DataFrame | pd.Series]):
+def on_distinct(values: pd.Series | Distinct, parse: Callable[[pd.Series], pd.DataFrame | pd.Series]):
     """Apply `parse` to the distinct non-null values and broadcast the result back to every row."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    parsed = parse(pd.Series(uniques, dtype="str"))
+    distinct = values if isinstance(values, Distinct) else Distinct.of(values)
+    parsed = parse(distinct.values)
     if isinstance(parsed, pd.DataFrame):
-        return parsed.reindex(codes).set_axis(values.index)  # code -1 (missing) is no label: a row of NA
-    taken = pd.api.extensions.take(parsed.array, codes, allow_fill=True)
-    return pd.Series(taken, index=values.index)
+        return parsed.reindex(distinct.codes).set_axis(distinct.index)  # code -1 (missing) is no label: a row of NA
+    return distinct.spread(parsed)
 
 
-def first_listed(values: pd.Series) -> pd.Series:
+def first_listed(values: pd.Series | Distinct) -> pd.Series:
     """The first of several holders listed in one cell (incoPat `;`, PatSnap `|`, …)."""
     seps = "".join(re.escape(s) for s in config.load("cleaning")["multi_value_separators"])
 
     def first(text: pa.Array) -> pa.Array:  # names repeat: cut once per distinct cell
         return empty_as_null(pc.utf8_trim_whitespace(pc.replace_substring_regex(text, f"(?s)[{seps}].*$", "")))
 
-    return text_series(arrow_distinct(arrow(values), first), values.index)
+    return (values if isinstance(values, Distinct) else Distinct.of(values)).transformed(first).text()
 
 
 # ----------------------------------------------------------------------------- dates
@@ -152,10 +207,10 @@ def _parse_date_strings(uniques: pd.Series) -> pd.Series:
     return dates.where((dates >= window[0]) & (dates <= window[1])).astype("datetime64[s]")
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
     """Dates in any spelling the contract lists; returns (dates, unreadable mask)."""
     dates = on_distinct(values, _parse_date_strings).astype("datetime64[s]")
-    return dates, values.notna() & dates.isna()
+    return dates, present(values) & dates.isna()
 
 
 # ----------------------------------------------------------------------------- numbers and amounts
@@ -192,27 +247,34 @@ def parse_amounts(values: pd.Series, target_unit: str, header_unit: str | None =
     return amounts, values.notna() & amounts.isna()
 
 
-def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
     """Numbers with optional thousands separators (counts repeat: parsed once per distinct text)."""
     numbers = on_distinct(values, lambda uniques: pd.to_numeric(uniques.str.replace(",", ""), errors="coerce"))
-    return numbers, values.notna() & numbers.isna()
+    return numbers, present(values) & numbers.isna()
 
 
-def parse_years(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_years(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
     """Years written as 2021, 2021.0 or 2021年."""
-    numbers = pd.to_numeric(values.str.replace("年", "").str.replace("度", ""), errors="coerce")
-    ok = (numbers % 1 == 0) & numbers.between(1985, 2100)
-    years = numbers.where(ok).astype("Int64")
-    return years, values.notna() & years.isna()
+    def parse(uniques: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(uniques.str.replace("年", "").str.replace("度", ""), errors="coerce")
+        return numbers.where((numbers % 1 == 0) & numbers.between(1985, 2100)).astype("Int64")
+
+    years = on_distinct(values, parse)
+    return years, present(values) & years.isna()
 
 
-def parse_bools(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_bools(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
     cfg = config.load("cleaning")
-    key = values.str.casefold()
-    truth = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    truth[key.isin([str(w).casefold() for w in cfg["true_words"]])] = True
-    truth[key.isin([str(w).casefold() for w in cfg["false_words"]])] = False
-    return truth, values.notna() & truth.isna()
+
+    def parse(uniques: pd.Series) -> pd.Series:
+        key = uniques.str.casefold()
+        truth = pd.Series(pd.NA, index=uniques.index, dtype="boolean")
+        truth[key.isin([str(w).casefold() for w in cfg["true_words"]])] = True
+        truth[key.isin([str(w).casefold() for w in cfg["false_words"]])] = False
+        return truth
+
+    truth = on_distinct(values, parse)
+    return truth, present(values) & truth.isna()
 
 
 # ----------------------------------------------------------------------------- CN patent numbers

@@ -12,6 +12,7 @@ from helpers import config, parsing
 FILE = "_file"
 LINE = "_line"
 POS = "_pos"  # row position inside its file's raw frame (to recover the original cells)
+WHOLE_COLUMN_KINDS = {"text", "patent_no", "amount"}  # cleaned as columns, not through their distinct values
 
 
 @dataclass
@@ -66,7 +67,7 @@ class Rows:
         return pd.Series(pd.NA, index=self.data.index, dtype="str")
 
 
-def _normalise_category(values: pd.Series, allowed: list[str]) -> pd.Series:
+def _normalise_category(values: pd.Series | parsing.Distinct, allowed: list[str]) -> pd.Series:
     synonyms = {k.casefold(): v for k, v in config.load("cleaning")["category_synonyms"].items()}
 
     def parse(uniques: pd.Series) -> pd.Series:
@@ -93,9 +94,12 @@ def type_fields(rows: Rows) -> None:
         kind = spec["type"]
         if kind == "raw":  # split by the reader, parsed by the source's derivation
             continue
-        text = parsing.clean_text(data[name])
+        # A column that is parsed, or cut to its first holder, is read through its distinct values; other
+        # text stays a column (ids are nearly all distinct: hashing them would only cost time).
+        whole = kind in WHOLE_COLUMN_KINDS and not spec.get("multi")
+        text = parsing.clean_text(data[name]) if whole else parsing.clean_distinct(data[name])
         if spec.get("required"):
-            rows.reject(text.isna(), "missing_required", name)
+            rows.reject(~parsing.present(text), "missing_required", name)
         if kind == "text":
             data[name] = parsing.first_listed(text) if spec.get("multi") else text
         elif kind == "date":
@@ -118,7 +122,7 @@ def type_fields(rows: Rows) -> None:
             rows.reject(bad, "bad_category", name)
         elif kind == "category":
             data[name] = _normalise_category(text, spec["values"])
-            rows.reject(text.notna() & data[name].isna(), "bad_category", name)
+            rows.reject(parsing.present(text) & data[name].isna(), "bad_category", name)
         elif kind == "patent_no":
             parts = parsing.parse_patent_numbers(text)
             data[name] = parts["digits"]
