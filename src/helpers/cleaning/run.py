@@ -8,6 +8,7 @@ cleaned in parallel and only one file's raw text is in memory at a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -267,11 +268,15 @@ def _losers_by_part(spec: dict[str, Any], parts: list[FilePart]) -> list[np.ndar
     return np.split(losing, np.cumsum([part.kept_rows for part in parts])[:-1])
 
 
-def _as_json(frame: pd.DataFrame) -> list[str]:
-    """Cleaned values of duplicate rows, as JSON (their raw text is not kept past the file's cleaning)."""
-    shown = frame.drop(columns=[c for c in frame.columns if c.startswith(("_", WARN))])
-    return [json.dumps({k: str(v) for k, v in r.items() if not pd.isna(v)}, ensure_ascii=False)
-            for r in shown.to_dict(orient="records")]
+def _as_json(table: pa.Table) -> list[str]:
+    """Cleaned values of duplicate rows, as JSON (their raw text is not kept past the file's cleaning); dates
+    written as pandas writes them."""
+    def text(value: Any) -> str:
+        return str(pd.Timestamp(value)) if isinstance(value, dt.datetime) else str(value)
+
+    shown = table.select([c for c in table.column_names if not c.startswith(("_", WARN))])
+    return [json.dumps({k: text(v) for k, v in row.items() if v is not None and v == v}, ensure_ascii=False)
+            for row in shown.to_pylist()]  # v == v: not NaN
 
 
 class CleanTable:
@@ -365,10 +370,9 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
         for part, losing in zip(read, _losers_by_part(spec, read), strict=True):
             clean, losers = part.split(losing)
             if losers.num_rows:
-                duplicates = losers.to_pandas()
                 quarantine.append(pd.DataFrame({
-                    "source": source, "file": part.entry["file"], "line": duplicates[LINE].astype("int64").to_numpy(),
-                    "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(duplicates)}))
+                    "source": source, "file": part.entry["file"], "line": pc.cast(losers[LINE], pa.int64()).to_numpy(),
+                    "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(losers)}))
             counts[part.index] = (clean.num_rows, losers.num_rows)
             flagged = [c for c in clean.column_names if c.startswith(WARN) or c in (FILE, "area_code")]
             warnings.append(_warnings(source, spec, clean.select(flagged).to_pandas(), file_names))
