@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helpers import config
-from helpers.parsing import header_key
+from helpers.parsing import empty_as_null, header_key, text_series
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -287,8 +287,18 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _column_text(cells: np.ndarray) -> np.ndarray:
-    """A spreadsheet column as text, as `_cell_text` writes each cell, converted per kind of cell at once."""
+def _column_text(cells: np.ndarray) -> pd.Series:
+    """A spreadsheet column as text, as `_cell_text` writes each cell: handed to Arrow at once when every cell is
+    text or empty (the usual case), else converted per kind of cell."""
+    try:
+        text = pa.array(cells, type=pa.large_string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, dates or booleans among the cells
+        text = pa.array(_mixed_column_text(cells), type=pa.large_string())
+    return text_series(empty_as_null(text), None)
+
+
+def _mixed_column_text(cells: np.ndarray) -> np.ndarray:
+    """`_column_text` of a column holding other cells than text, converted per kind of cell at once."""
     codes, kinds = pd.factorize(np.frompyfunc(type, 1, 1)(cells))
 
     def of(kind: type) -> np.ndarray:
@@ -345,7 +355,7 @@ def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list
             grid = np.empty((len(body), width), dtype=object)
             for i, row in enumerate(body):
                 grid[i, : min(width, len(row))] = row[:width]
-        frame = pd.DataFrame({name: pd.array(_column_text(grid[:, j]), dtype="str") for j, name in enumerate(names)})
+        frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
         frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
         frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
         return _table(frame, header, fields, header_line=header_idx + 1, sheet=sheet_name)
