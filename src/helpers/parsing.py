@@ -70,6 +70,14 @@ def distinct_categories(array: pa.Array | pa.ChunkedArray, transform: Callable[[
     return out
 
 
+def categorical(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Text as a categorical column, its categories in the order they first appear (sorting a large vocabulary,
+    as `astype("category")` does, costs time and serves no reader: row groups are unified on reading anyway)."""
+    coded = encoded(array)
+    categories = pd.Index(text_series(coded.dictionary, None))
+    return pd.Series(pd.Categorical.from_codes(pc.fill_null(coded.indices, -1).to_numpy(), categories), index=index)
+
+
 def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(array, index=index, dtype="str")
 

@@ -147,8 +147,8 @@ def web_logs(rows: Rows) -> None:
     d["time"] = parsing.text_series(pc.utf8_slice_codeunits(stamp, 13, 21), d.index)
     d["method"], d["path"] = request["method"], request["path"]
     d["status"] = pd.Series(status.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), index=d.index)
-    d["client"] = parsing.text_series(client, d.index).astype("category")
-    d["user_agent"] = d["user_agent"].astype("category")
+    d["client"] = parsing.categorical(client, d.index)
+    d["user_agent"] = parsing.categorical(parsing.arrow(d["user_agent"]), d.index)
     rows.reject(d["date"].isna() | d["method"].isna() | d["status"].isna(), "bad_log_line", "line")
 
 
