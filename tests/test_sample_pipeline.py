@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,11 @@ def test_manifest_cutoff_is_the_latest_observation_not_a_scheduled_expiry(proces
 def test_tables_written_file_by_file_equal_the_tables_kept_in_memory(runs: dict[str, Path], processed: Path) -> None:
     """The pool streams each file's rows into the Parquet file; one process in memory concatenates: same tables
     (categories unified across files, dtypes kept), source by source."""
+    started = time.perf_counter()
     in_memory = clean_all(runs["main"])
+    elapsed = time.perf_counter() - started
+    # each second of one process is one source's: the manifest counts a file's cleaning once
+    assert sum(meta["seconds"] for meta in in_memory.manifest["sources"].values()) <= elapsed
     for source, result in in_memory.results.items():
         written = pd.read_parquet(processed / "clean" / f"{source}.parquet")
         expected = result.clean.reset_index(drop=True)

@@ -78,7 +78,8 @@ def _finish_source(source: str, files: list[Path], raw_dir: Path, out_dir: Path 
     if out_dir is not None:
         _atomic_parquet(result.quarantine, out_dir / "quarantine" / f"{source}.parquet")
         result.quarantine = pd.DataFrame()
-    result.summary = summarise(result, result.summary["file_seconds"] + time.perf_counter() - started)
+    elsewhere = result.summary["file_seconds"] if parts is not None else 0.0  # files cleaned by other tasks
+    result.summary = summarise(result, elsewhere + time.perf_counter() - started)
     return result
 
 
@@ -126,17 +127,23 @@ def _work(path: Path) -> int:
     return path.stat().st_size * {".gz": 10, ".xlsx": 8, ".xls": 4}.get(path.suffix.lower(), 1)
 
 
+SMALL_SOURCE_WORK = 1 << 20  # a source with no more work (a ledger, a list) is cleaned and finished in one task
+
+
 def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
     """Files and then each source's deduplication and writing, all in a process pool.
 
     Sources go largest first, each source's files together and largest first: the long finishing tasks of
     the big sources then run beside the other sources' files instead of last, alone. At most `workers`
     tasks run at once, and a source whose files are all done has its finishing task queued ahead of the
-    remaining files.
+    remaining files. A small source is one task, files and finish (per task, starting costs more than the
+    work of a ledger's file).
     """
     work = {source: sum(_work(path) for path in paths) for source, paths in todo.items()}
-    files = sorted(((source, index, path) for source, paths in todo.items() for index, path in enumerate(paths)),
-                   key=lambda job: (-work[job[0]], job[0], -_work(job[2])))
+    small = {source for source, size in work.items() if size <= SMALL_SOURCE_WORK}
+    jobs = sorted([*((source, index, path) for source, paths in todo.items() if source not in small
+                     for index, path in enumerate(paths)), *((source, None, None) for source in small)],
+                  key=lambda job: (-work[job[0]], job[0], -_work(job[2]) if job[2] else 0))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SourceResult] = {}
@@ -153,9 +160,13 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
                 source = finishing.pop(0)
                 done = sorted(parts.pop(source), key=lambda part: part.index)
                 running[pool.submit(_finish_source, source, todo[source], raw_dir, out, done)] = ("finish", source)
-            elif files:
-                source, index, path = files.pop(0)
-                running[pool.submit(clean_file_spilled, source, index, path, raw_dir, Path(folder))] = ("file", source)
+            elif jobs:
+                source, index, path = jobs.pop(0)
+                if path is None:  # a small source: its files and its finish in one task, nothing spilled
+                    running[pool.submit(_finish_source, source, todo[source], raw_dir, out)] = ("finish", source)
+                else:
+                    running[pool.submit(clean_file_spilled, source, index, path, raw_dir, Path(folder))] = \
+                        ("file", source)
 
         for _ in range(workers):
             submit_next()
@@ -169,7 +180,7 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
                     finishing.append(source)
             else:
                 results[source] = future.result()
-            while len(running) < workers and (finishing or files):
+            while len(running) < workers and (finishing or jobs):
                 submit_next()
     return results
 
