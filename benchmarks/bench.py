@@ -5,7 +5,7 @@ Measured in one run, on synthetic samples generated for the purpose (cached unde
     all its processes together, sampled), rows per second per source — against the budget of 20 s and 2 GB.
     The time budget is judged on the fastest run, as `timeit` judges: the work is the same each time and
     other tenants of a shared machine only ever add to it; every run's time and the median are printed;
-  * scaling: the same at --scale 5; the time ratio must stay within 1.2× the row ratio;
+  * scaling: the same at --scale 5 (fastest of as many runs); the time ratio must stay within 1.2× the row ratio;
   * a naive baseline on the same patent files — csv/openpyxl row by row, one Python call per cell,
     no caching of repeated values — as the ratio of its time to ours on the same rows;
   * all indicators and evaluations (7 areas × 6 years) from the processed --scale 50 tables, against
@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import threading
@@ -211,16 +212,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=50)
     parser.add_argument("--small", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the big clean (the fastest is judged)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each clean (the fastest is judged)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
 
     runs = [clean_process(sample(args.scale)) for _ in range(args.repeat)]
-    big, small = min(runs, key=lambda run: run["wall"]), clean_process(sample(args.small))
+    smalls = [clean_process(sample(args.small)) for _ in range(args.repeat)]
+    big, small = min(runs, key=lambda run: run["wall"]), min(smalls, key=lambda run: run["wall"])
     walls = sorted(run["wall"] for run in runs)
+    median = statistics.median(walls)
     peak, largest = max(run["peak_bytes"] for run in runs), max(run["largest_bytes"] for run in runs)
+
+    def verdict(seconds: float) -> str:
+        return "OK" if seconds <= BUDGET_SECONDS else "OVER"
+
     print(f"\nCleaning, --scale {args.scale}: {big['rows']:,} rows in {big['wall']:.1f} s, the fastest of "
-          f"{len(runs)} runs ({', '.join(f'{w:.1f}' for w in walls)} s; median {walls[len(walls) // 2]:.1f} s) "
-          f"(budget {BUDGET_SECONDS:.0f} s: {'OK' if big['wall'] <= BUDGET_SECONDS else 'OVER'}), "
+          f"{len(runs)} runs ({', '.join(f'{w:.1f}' for w in walls)} s) (budget {BUDGET_SECONDS:.0f} s: "
+          f"{verdict(big['wall'])}; the median, {median:.1f} s: {verdict(median)}), "
           f"peak memory {peak / 1024**2:,.0f} MB all processes together "
           f"(budget {BUDGET_BYTES / 1024**2:,.0f} MB: {'OK' if peak <= BUDGET_BYTES else 'OVER'}; "
           f"largest process {largest / 1024**2:,.0f} MB)")

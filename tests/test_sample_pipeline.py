@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.cleaning import clean_all
+from helpers.cleaning import CleanRun, clean_all
 from helpers.cleaning.run import OUTCOMES
 from helpers.indicators import Tables, compute_values, evaluate, load_plan
 
@@ -120,14 +120,30 @@ def test_manifest_cutoff_is_the_latest_observation_not_a_scheduled_expiry(proces
     assert manifest["sources"]["trademarks"]["latest_date"] <= "2025-12-31"
 
 
-def test_tables_written_file_by_file_equal_the_tables_kept_in_memory(runs: dict[str, Path], processed: Path) -> None:
+def _timed_clean(raw: Path, out: Path | None = None, workers: int = 1) -> tuple[CleanRun, float]:
+    started = time.perf_counter()
+    run = clean_all(raw, out, workers=workers)
+    return run, time.perf_counter() - started
+
+
+@pytest.fixture(scope="module")
+def in_memory(runs: dict[str, Path]) -> tuple[CleanRun, float]:
+    return _timed_clean(runs["main"])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_manifest_counts_each_second_of_cleaning_once(runs: dict[str, Path], in_memory, tmp_path: Path,
+                                                      workers: int) -> None:
+    """A source's seconds are its files' and its finish's, each counted once, however the tasks were cut: the
+    sum cannot exceed the time the run's processes had between them."""
+    run, elapsed = in_memory if workers == 1 else _timed_clean(runs["main"], tmp_path, workers)
+    assert sum(meta["seconds"] for meta in run.manifest["sources"].values()) <= workers * elapsed
+
+
+def test_tables_written_file_by_file_equal_the_tables_kept_in_memory(in_memory, processed: Path) -> None:
     """The pool streams each file's rows into the Parquet file; one process in memory concatenates: same tables
     (categories unified across files, dtypes kept), source by source."""
-    started = time.perf_counter()
-    in_memory = clean_all(runs["main"])
-    elapsed = time.perf_counter() - started
-    # each second of one process is one source's: the manifest counts a file's cleaning once
-    assert sum(meta["seconds"] for meta in in_memory.manifest["sources"].values()) <= elapsed
+    in_memory, _ = in_memory
     for source, result in in_memory.results.items():
         written = pd.read_parquet(processed / "clean" / f"{source}.parquet")
         expected = result.clean.reset_index(drop=True)

@@ -82,22 +82,25 @@ def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series
     return pd.Series(array, index=index, dtype="str")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Distinct:
     """A text column as its distinct values and, per row, the position of its value among them (-1: missing)."""
 
     codes: np.ndarray
-    values: pd.Series  # the distinct texts, numbered from 0, none missing (duplicates allowed)
+    uniques: pd.Series  # the distinct texts, numbered from 0, none missing (after cleaning, some may repeat)
     index: pd.Index  # the rows'
 
     @classmethod
-    def of(cls, values: pd.Series) -> Distinct:
+    def of(cls, values: pd.Series | Distinct) -> Distinct:
+        """A column reduced to its distinct values (one hash of the column); a Distinct as it is."""
+        if isinstance(values, Distinct):
+            return values
         coded = encoded(arrow(values))
         return cls(pc.fill_null(coded.indices, -1).to_numpy(), text_series(coded.dictionary, None), values.index)
 
     def transformed(self, transform: Callable[[pa.Array], pa.Array]) -> Distinct:
         """The distinct values passed through an Arrow transform; a value it turns into null becomes missing."""
-        text = transform(arrow(self.values))
+        text = transform(arrow(self.uniques))
         kept = pc.is_valid(text).to_numpy(zero_copy_only=False)
         if kept.all():
             return Distinct(self.codes, text_series(text, None), self.index)
@@ -109,7 +112,8 @@ class Distinct:
         return pd.Series(pd.api.extensions.take(parsed.array, self.codes, allow_fill=True), index=self.index)
 
     def text(self) -> pd.Series:
-        return self.spread(self.values)
+        """The column again, row by row."""
+        return self.spread(self.uniques)
 
 
 def present(values: pd.Series | Distinct) -> pd.Series:
@@ -169,9 +173,10 @@ def header_key(name: object) -> str:
 
 
 def on_distinct(values: pd.Series | Distinct, parse: Callable[[pd.Series], pd.DataFrame | pd.Series]):
-    """Apply `parse` to the distinct non-null values and broadcast the result back to every row."""
-    distinct = values if isinstance(values, Distinct) else Distinct.of(values)
-    parsed = parse(distinct.values)
+    """Apply `parse` to the distinct non-null values and broadcast the result back to every row. `parse` works
+    value by value: after cleaning, a value may appear twice among them."""
+    distinct = Distinct.of(values)
+    parsed = parse(distinct.uniques)
     if isinstance(parsed, pd.DataFrame):
         return parsed.reindex(distinct.codes).set_axis(distinct.index)  # code -1 (missing) is no label: a row of NA
     return distinct.spread(parsed)
@@ -184,7 +189,7 @@ def first_listed(values: pd.Series | Distinct) -> pd.Series:
     def first(text: pa.Array) -> pa.Array:  # names repeat: cut once per distinct cell
         return empty_as_null(pc.utf8_trim_whitespace(pc.replace_substring_regex(text, f"(?s)[{seps}].*$", "")))
 
-    return (values if isinstance(values, Distinct) else Distinct.of(values)).transformed(first).text()
+    return Distinct.of(values).transformed(first).text()
 
 
 # ----------------------------------------------------------------------------- dates

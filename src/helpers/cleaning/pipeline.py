@@ -127,7 +127,7 @@ def _work(path: Path) -> int:
     return path.stat().st_size * {".gz": 10, ".xlsx": 8, ".xls": 4}.get(path.suffix.lower(), 1)
 
 
-SMALL_SOURCE_WORK = 1 << 20  # a source with no more work (a ledger, a list) is cleaned and finished in one task
+SMALL_SOURCE_WORK = 1 << 20  # a source with at most this much work (a ledger, a list) is one task
 
 
 def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
@@ -139,16 +139,17 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
     remaining files. A small source is one task, files and finish (per task, starting costs more than the
     work of a ledger's file).
     """
-    work = {source: sum(_work(path) for path in paths) for source, paths in todo.items()}
-    small = {source for source, size in work.items() if size <= SMALL_SOURCE_WORK}
+    size = {path: _work(path) for paths in todo.values() for path in paths}
+    work = {source: sum(size[path] for path in paths) for source, paths in todo.items()}
+    small = {source for source, total in work.items() if total <= SMALL_SOURCE_WORK}
     jobs = sorted([*((source, index, path) for source, paths in todo.items() if source not in small
                      for index, path in enumerate(paths)), *((source, None, None) for source in small)],
-                  key=lambda job: (-work[job[0]], job[0], -_work(job[2]) if job[2] else 0))
+                  key=lambda job: (-work[job[0]], job[0], -size[job[2]] if job[2] is not None else 0))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SourceResult] = {}
-    waiting = {source: len(paths) for source, paths in todo.items()}
-    parts: dict[str, list[FilePart]] = {source: [] for source in todo}
+    waiting = {source: len(paths) for source, paths in todo.items() if source not in small}
+    parts: dict[str, list[FilePart]] = {source: [] for source in waiting}
     context = workers_context(fork)
     with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
           ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):

@@ -12,7 +12,7 @@ from helpers import config, parsing
 FILE = "_file"
 LINE = "_line"
 POS = "_pos"  # row position inside its file's raw frame (to recover the original cells)
-WHOLE_COLUMN_KINDS = {"text", "patent_no", "amount"}  # cleaned as columns, not through their distinct values
+PARSED_KINDS = {"date", "year", "int", "number", "bool", "category"}  # read through their distinct values
 
 
 @dataclass
@@ -95,9 +95,9 @@ def type_fields(rows: Rows) -> None:
         if kind == "raw":  # split by the reader, parsed by the source's derivation
             continue
         # A column that is parsed, or cut to its first holder, is read through its distinct values; other
-        # text stays a column (ids are nearly all distinct: hashing them would only cost time).
-        whole = kind in WHOLE_COLUMN_KINDS and not spec.get("multi")
-        text = parsing.clean_text(data[name]) if whole else parsing.clean_distinct(data[name])
+        # text, ids and amounts stay columns (ids are nearly all distinct: hashing them would only cost time).
+        distinct = kind in PARSED_KINDS or (kind == "text" and spec.get("multi"))
+        text = parsing.clean_distinct(data[name]) if distinct else parsing.clean_text(data[name])
         if spec.get("required"):
             rows.reject(~parsing.present(text), "missing_required", name)
         if kind == "text":

@@ -270,9 +270,11 @@ def _losers_by_part(spec: dict[str, Any], parts: list[FilePart]) -> list[np.ndar
 
 def _as_json(table: pa.Table) -> list[str]:
     """Cleaned values of duplicate rows, as JSON (their raw text is not kept past the file's cleaning); dates
-    written as pandas writes them."""
+    and durations written as pandas writes them."""
     def text(value: Any) -> str:
-        return str(pd.Timestamp(value)) if isinstance(value, dt.datetime) else str(value)
+        if isinstance(value, dt.datetime):
+            return str(pd.Timestamp(value))
+        return str(pd.Timedelta(value)) if isinstance(value, dt.timedelta) else str(value)
 
     shown = table.select([c for c in table.column_names if not c.startswith(("_", WARN))])
     return [json.dumps({k: text(v) for k, v in row.items() if v is not None and v == v}, ensure_ascii=False)
