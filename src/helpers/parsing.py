@@ -59,23 +59,21 @@ def distinct_categories(array: pa.Array | pa.ChunkedArray, transform: Callable[[
                         index: pd.Index) -> dict[str, pd.Series]:
     """Each text field of `transform` (a struct, computed on the distinct values only) as a categorical column:
     the rows' codes come from the distinct values' codes, so no row's text is copied or hashed again."""
-    coded = encoded(array)
-    rows = pc.fill_null(coded.indices, -1).to_numpy()
-    parsed = transform(coded.dictionary)
+    distinct = Distinct.of(text_series(array, index))
+    parsed = transform(arrow(distinct.uniques))
     out = {}
     for position in range(parsed.type.num_fields):
-        codes, categories = pd.factorize(text_series(parsed.field(position), pd.RangeIndex(len(parsed))))
+        codes, categories = pd.factorize(text_series(parsed.field(position), None))
         out[parsed.type.field(position).name] = pd.Series(
-            pd.Categorical.from_codes(np.append(codes, -1)[rows], categories=categories), index=index)
+            pd.Categorical.from_codes(np.append(codes, -1)[distinct.codes], categories=categories), index=index)
     return out
 
 
 def categorical(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     """Text as a categorical column, its categories in the order they first appear (sorting a large vocabulary,
     as `astype("category")` does, costs time and serves no reader: row groups are unified on reading anyway)."""
-    coded = encoded(array)
-    categories = pd.Index(text_series(coded.dictionary, None))
-    return pd.Series(pd.Categorical.from_codes(pc.fill_null(coded.indices, -1).to_numpy(), categories), index=index)
+    distinct = Distinct.of(text_series(array, index))
+    return pd.Series(pd.Categorical.from_codes(distinct.codes, pd.Index(distinct.uniques)), index=index)
 
 
 def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
