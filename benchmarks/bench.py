@@ -224,14 +224,14 @@ def main() -> int:
     median = statistics.median(walls)
     peak, largest = max(run["peak_bytes"] for run in runs), max(run["largest_bytes"] for run in runs)
 
-    def verdict(seconds: float) -> str:
-        return "OK" if seconds <= BUDGET_SECONDS else "OVER"
+    def within(value: float, budget: float) -> str:
+        return "OK" if value <= budget else "OVER"
 
     print(f"\nCleaning, --scale {args.scale}: {big['rows']:,} rows in {big['wall']:.1f} s, the fastest of "
           f"{len(runs)} runs ({', '.join(f'{w:.1f}' for w in walls)} s) (budget {BUDGET_SECONDS:.0f} s: "
-          f"{verdict(big['wall'])}; the median, {median:.1f} s: {verdict(median)}), "
+          f"{within(big['wall'], BUDGET_SECONDS)}; the median, {median:.1f} s: {within(median, BUDGET_SECONDS)}), "
           f"peak memory {peak / 1024**2:,.0f} MB all processes together "
-          f"(budget {BUDGET_BYTES / 1024**2:,.0f} MB: {'OK' if peak <= BUDGET_BYTES else 'OVER'}; "
+          f"(budget {BUDGET_BYTES / 1024**2:,.0f} MB: {within(peak, BUDGET_BYTES)}; "
           f"largest process {largest / 1024**2:,.0f} MB)")
     print(f"{'source':<20}{'rows in':>12}{'seconds':>10}{'rows/s':>14}   (seconds: summed over the worker processes)")
     for name, (rows, seconds) in sorted(big["sources"].items(), key=lambda kv: -kv[1][0]):
@@ -245,7 +245,7 @@ def main() -> int:
 
     engine, naive = indicator_timings(sample(args.scale).parent / "processed")
     print(f"Indicators + evaluations, 14 × 7 areas × 6 years at --scale {args.scale}: {engine:.2f} s "
-          f"(budget 2 s: {'OK' if engine <= 2 else 'OVER'}); naive per-cell baseline ≈ {naive:.1f} s "
+          f"(budget 2 s: {within(engine, 2)}); naive per-cell baseline ≈ {naive:.1f} s "
           f"→ {naive / engine:.1f}× faster")
 
     files = source_files(sample(args.small), "patents")

@@ -305,8 +305,7 @@ def _mixed_column_text(cells: np.ndarray) -> np.ndarray:
         return np.isin(codes, [i for i, found in enumerate(kinds) if found is kind])
 
     texts, numbers, truths = of(str), of(float), of(bool)  # booleans apart: True and 1 are one value to factorize
-    out = np.where(texts, cells, None)
-    out[out == ""] = None
+    out = np.where(texts, cells, None)  # empty texts: made missing by `_column_text`
     if numbers.any():
         values = cells[numbers].astype(float)
         whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**63)
