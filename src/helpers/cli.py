@@ -1,14 +1,15 @@
-"""Command line: `python -m helpers sample-data | clean …`. Data problems print a message, never a traceback."""
+"""Command line: `python -m helpers sample-data | clean | indicators | evaluate | run`. The configuration is read
+once here (helpers.context.Context) and passed down; data problems print a message, never a traceback."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
-from helpers import config
+from helpers.context import ConfError, Context, project_root
 
 
 def _positive_int(text: str) -> int:
@@ -18,8 +19,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    paths = config.load("paths")
+def _parser(context: Context | None) -> argparse.ArgumentParser:
+    paths = context.paths if context else {"raw_dir": "data/raw", "processed_dir": "data/processed",
+                                          "reports_dir": "reports"}
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--plan", type=Path, help="a plan folder whose files replace those of conf/base "
+                                                  "(default: the plan in conf/base)")
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -29,29 +34,36 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--scale", type=_positive_int, default=1, help="multiply bulk volumes (benchmarks)")
     sample.add_argument("--if-empty", action="store_true", help="do nothing when the folder already holds data")
 
-    clean = commands.add_parser("clean", help="clean every source into typed tables with a full account")
+    clean = commands.add_parser("clean", parents=[common],
+                                help="clean every source and build the datasets that follow (values, evaluation, "
+                                     "flagship)")
     clean.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     clean.add_argument("--out", type=Path, default=Path(paths["processed_dir"]))
     clean.add_argument("--if-changed", action="store_true",
-                       help="do nothing when --out was cleaned from the same raw files, code and configuration")
+                       help="run only the stages whose inputs (raw files, code, configuration) changed")
     clean.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                        help="processes cleaning sources in parallel (default: the number of cores)")
-    indicators = commands.add_parser("indicators", help="compute the plan's indicators from a raw folder (CSV)")
+    indicators = commands.add_parser("indicators", parents=[common],
+                                     help="compute the plan's indicators from a raw folder (CSV)")
     indicators.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     indicators.add_argument("--out", type=Path, required=True, help="CSV file to write")
     indicators.add_argument("--evaluate", action="store_true", help="write the evaluation table of --year instead")
     indicators.add_argument("--year", type=int, help="evaluation year (with --evaluate; default: latest with data)")
-    indicators.add_argument("--processed-out", type=Path, help="also keep the cleaned tables in this folder")
+    indicators.add_argument("--processed-out", type=Path,
+                            help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
 
-    evaluate = commands.add_parser("evaluate", help="print the city's evaluation and write the indicator workbook")
+    evaluate = commands.add_parser("evaluate", parents=[common],
+                                   help="print the city's evaluation and write the indicator workbook")
     evaluate.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
     evaluate.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
     evaluate.add_argument("--year", type=int, help="evaluation year (default: the latest year with data)")
 
-    run = commands.add_parser("run", help="render the evaluation reports (notebook → HTML and PDF) per year and area")
+    run = commands.add_parser("run", parents=[common],
+                              help="render the evaluation reports (notebook → HTML and PDF) per year and area")
     run.add_argument("--years", help="2023, 2021-2025 or 2021,2023 (default: the latest year with data)")
     run.add_argument("--areas", help="all (default) or comma-separated area codes, e.g. 441600,441621")
     run.add_argument("--formats", help="html,pdf (default) or one of them; the executed notebook is always kept")
+    run.add_argument("--lang", default="zh", help="language of the reports' wording (default: zh)")
     run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                      help="reports rendered at once (default: the number of cores)")
     run.add_argument("--force", action="store_true", help="render every report, even those that are up to date")
@@ -65,22 +77,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _plan_arg(argv: list[str]) -> str | None:
+    """The --plan value, read before the parser (the parser's defaults come from the plan's configuration)."""
+    for i, arg in enumerate(argv):
+        if arg == "--plan" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--plan="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "sample-data":
-        return _sample_data(args)
-    if args.command == "clean":
-        return _clean(args)
-    if args.command == "indicators":
-        return _indicators(args)
-    if args.command == "evaluate":
-        return _evaluate(args)
-    if args.command == "run":
-        return _run(args)
-    return 2
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        context = Context.load(project_root(), _plan_arg(argv))
+    except ConfError as problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
+    args = _parser(context).parse_args(argv)
+    commands = {"sample-data": _sample_data, "clean": _clean, "indicators": _indicators, "evaluate": _evaluate,
+                "run": _run}
+    return commands[args.command](args, context)
 
 
-def _sample_data(args: argparse.Namespace) -> int:
+def _sample_data(args: argparse.Namespace, context: Context) -> int:
     from helpers import sample_data
 
     if args.if_empty and args.out.is_dir() and any(p.name != ".gitkeep" for p in args.out.iterdir()):
@@ -92,79 +112,95 @@ def _sample_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def _clean(args: argparse.Namespace) -> int:
-    from helpers.cleaning import RawDirError, clean_all
-    from helpers.cleaning.pipeline import unchanged
-    from helpers.summary import reconciliation_summary
+def _print_build(build, context: Context) -> None:  # noqa: ANN001 — helpers.pipeline.Build
+    from helpers.cleaning import reconciliation_summary
 
-    if args.if_changed and args.raw_dir.is_dir() and unchanged(args.raw_dir, args.out):
-        print(f"{args.out} 已是 {args.raw_dir} 的最新清洗结果（原始文件、代码和配置均未变化），跳过清洗")
-        return 0
-    try:
-        run = clean_all(args.raw_dir, args.out, workers=args.workers, fork=True)  # this process runs nothing else
+    if build.clean is not None:
+        print(reconciliation_summary(build.clean, context.cleaning.reasons))
+    for name, ran, seconds in build.steps:
+        print(f"{name:<11}{'完成' if ran else '输入未变化，跳过'}（{seconds:.1f} 秒）")
+
+
+def _clean(args: argparse.Namespace, context: Context) -> int:
+    from helpers.cleaning import RawDirError
+    from helpers.pipeline import build
+
+    try:  # this process runs nothing else: the cleaning pool may fork it
+        result = build(args.raw_dir, args.out, context, workers=args.workers, fork=True, if_changed=args.if_changed)
     except RawDirError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
-    print(reconciliation_summary(run))
+    _print_build(result, context)
     return 0
 
 
-def _indicators(args: argparse.Namespace) -> int:
-    from helpers import assessment
+def _indicators(args: argparse.Namespace, context: Context) -> int:
     from helpers.cleaning import RawDirError
-    from helpers.indicators.evaluation import EvaluationError
+    from helpers.indicators import EvaluationError, check_year, covered_years, latest_year
+    from helpers.pipeline import Datasets, build
 
-    try:
-        tables = assessment.tables_for(args.raw_dir, args.processed_out)
-        frame = assessment.indicator_csv(tables, args.year if args.evaluate else None, evaluate=args.evaluate)
-    except (RawDirError, EvaluationError) as problem:
-        print(f"错误：{problem}", file=sys.stderr)
-        return 2
+    with tempfile.TemporaryDirectory(prefix="helpers-indicators-") as scratch:
+        processed = args.processed_out or Path(scratch)
+        try:
+            build(args.raw_dir, processed, context, workers=os.cpu_count() or 1, if_changed=True)
+            datasets = Datasets(processed, context.datasets)
+            values = datasets.read("values")
+            if args.evaluate:
+                evaluation = datasets.read("evaluation")
+                year = check_year(args.year, context.plan, values) if args.year else latest_year(values, context.plan)
+                frame = evaluation[evaluation["year"] == year].reset_index(drop=True)
+            else:
+                frame = values[values["year"].isin(covered_years(values))][["indicator", "area_code", "year", "value"]]
+                frame = frame.assign(value=frame["value"].round(4)).reset_index(drop=True)
+        except (RawDirError, EvaluationError) as problem:
+            print(f"错误：{problem}", file=sys.stderr)
+            return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out, index=False, encoding="utf-8")
     print(f"wrote {len(frame)} rows to {args.out}")
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    from helpers import assessment
-    from helpers.indicators.evaluation import EvaluationError
+def _evaluate(args: argparse.Namespace, context: Context) -> int:
+    from helpers.indicators import EvaluationError
+    from helpers.pipeline import DatasetError
+    from helpers.report.workbook import city_table, evaluation_year, write_workbook
 
     try:
-        result = assessment.evaluate_year(args.processed, args.reports, args.year)
-    except (FileNotFoundError, EvaluationError) as problem:
+        year, datasets = evaluation_year(args.processed, context, args.year)
+        workbook = write_workbook(args.reports / str(year) / f"indicators_{year}.xlsx", datasets, year, context)
+    except (DatasetError, EvaluationError) as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
-    print(result.city_table)
-    print(f"\n工作簿：{result.workbook}")
+    print(city_table(datasets.read("evaluation"), year, context))
+    print(f"\n工作簿：{workbook}")
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, context: Context) -> int:
     from helpers import batch
-    from helpers.indicators.evaluation import EvaluationError, latest_year
-    from helpers.report.data import assess
+    from helpers.indicators import EvaluationError, latest_year
+    from helpers.pipeline import DatasetError, open_datasets
 
     try:
+        context.words(args.lang)
         formats = batch.parse_formats(args.formats)
-        area_codes = batch.parse_areas(args.areas)
-        latest = latest_year(assess(args.processed).values) if args.years in (None, "", "latest") else None
-        jobs = batch.plan_jobs(batch.parse_years(args.years, latest), area_codes)
+        area_codes = batch.parse_areas(args.areas, context.areas)
+        datasets = open_datasets(args.processed, context)
+        latest = latest_year(datasets.read("values"), context.plan) if args.years in (None, "", "latest") else None
+        jobs = batch.plan_jobs(batch.parse_years(args.years, context.plan, latest), area_codes, context)
         if args.executor == "dask" and not args.scheduler:
             raise batch.RunError("--executor dask 需要 --scheduler 地址（例如 tcp://127.0.0.1:8786）")
         if args.notebook and not (args.notebook.is_file() and args.notebook.suffix == ".ipynb"):
             raise batch.RunError(f"找不到报告模板笔记本：{args.notebook}")
-        manifest = args.processed / "manifest.json"
-        if not manifest.is_file():
-            raise batch.RunError(f"{args.processed} 中没有清洗结果（manifest.json）：请先运行 python -m helpers clean")
-        cutoff = str(json.loads(manifest.read_text(encoding="utf-8")).get("data_cutoff") or "")
+        cutoff = str(datasets.read_json("manifest").get("data_cutoff") or "")
         beyond = sorted({j.year for j in jobs if cutoff and j.year > int(cutoff[:4])})
         if beyond:
             raise batch.RunError(f"数据截止于 {cutoff}，无法评估 {'、'.join(map(str, beyond))} 年")
-        result = batch.run(jobs, args.processed, args.reports, formats, workers=args.workers, force=args.force,
-                           executor=args.executor, scheduler=args.scheduler, timeout=args.timeout,
-                           notebook=args.notebook)
-    except EvaluationError as problem:  # a parameter, the data, or another run holding the reports folder
+        result = batch.run(jobs, datasets, args.reports, formats, context, lang=args.lang, workers=args.workers,
+                           force=args.force, executor=args.executor, scheduler=args.scheduler,
+                           timeout=args.timeout, notebook=args.notebook)
+    except (EvaluationError, DatasetError, ConfError) as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     print(batch.summary_table(result))

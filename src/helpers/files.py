@@ -4,7 +4,7 @@ rename), and hashed by content to tell when what a result is made from has chang
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,21 @@ def hash_files(digest: Any, paths: Iterable[Path]) -> Any:  # noqa: ANN401 — a
     return digest
 
 
-def atomic_write(path: Path, data: bytes | str) -> Path:
-    """Write `data` to `path` through its partial sibling in the same folder and an atomic rename."""
+def atomic_write(path: Path, data: bytes | str | Callable[[Path], object]) -> Path:
+    """Write `data` to `path` through its partial sibling in the same folder and an atomic rename: bytes, text
+    (UTF-8), or a function that writes the file it is given (a Parquet table, a workbook). A failed write leaves
+    the previous file, and no partial one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = partial_path(path)
-    if isinstance(data, str):
-        partial.write_text(data, encoding="utf-8")
-    else:
-        partial.write_bytes(data)
-    os.replace(partial, path)
+    try:
+        if isinstance(data, str):
+            partial.write_text(data, encoding="utf-8")
+        elif isinstance(data, bytes):
+            partial.write_bytes(data)
+        else:
+            data(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path

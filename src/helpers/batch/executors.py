@@ -20,33 +20,14 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from helpers.batch.jobs import Job
-from helpers.batch.worker import SCRATCH_PREFIX, Outcome, failure_log, render_job
+from helpers.batch.worker import SCRATCH_PREFIX, Outcome, Settings, failure_log, render_job
 
 Todo = list[tuple[Job, str]]
 Report = Callable[[Outcome], None]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What every worker needs to render a job."""
-
-    processed: Path
-    reports: Path
-    formats: list[str]
-    notebook: Path | None
-    timeout: float
-    code: str = ""
-
-    @property
-    def hard_timeout(self) -> float:
-        """Past this a report is stuck (every cell may take `timeout`; a notebook has ~15 cells, and the
-        cell timeout frees a hung cell well before this)."""
-        return self.timeout * 2 + 300
 
 
 def _die_with_parent() -> None:
@@ -63,8 +44,7 @@ def _serve(conn: Connection, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     while (message := conn.recv()) is not None:
         job, digest = message
-        conn.send(render_job(job, settings.processed, settings.reports, settings.formats, digest=digest,
-                             notebook=settings.notebook, timeout=settings.timeout, code=settings.code))
+        conn.send(render_job(job, settings, digest))
 
 
 def _descendants(pid: int) -> list[int]:
@@ -158,9 +138,7 @@ def run_dask(todo: Todo, settings: Settings, scheduler: str, report: Report) -> 
     from distributed import Client, as_completed
 
     with Client(scheduler, timeout=30) as client:
-        futures = {client.submit(render_job, job, settings.processed, settings.reports, settings.formats,
-                                 digest=digest, notebook=settings.notebook, timeout=settings.timeout,
-                                 code=settings.code, pure=False,
+        futures = {client.submit(render_job, job, settings, digest, pure=False,
                                  key=f"report-{job.year}-{job.area_code}-{uuid.uuid4().hex[:8]}"): (job, digest)
                    for job, digest in todo}
         for future in as_completed(futures):

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import areas, config
-from helpers.indicators import load_plan
-from helpers.indicators.evaluation import EvaluationError, check_year
+from helpers.areas import Areas
+from helpers.context import Context
+from helpers.indicators import EvaluationError, Plan, check_year
 
 FORMATS = ("html", "pdf")
 
@@ -21,18 +21,15 @@ class RunError(EvaluationError):
 
 @dataclass(frozen=True)
 class Job:
-    """One report: an evaluation year and an area code (both validated)."""
+    """One report: an evaluation year and an area (both validated)."""
 
     year: int
     area_code: str
-
-    @property
-    def area_name(self) -> str:
-        return areas.load().names[self.area_code]
+    area_name: str
 
     @property
     def stem(self) -> str:
-        """File name without suffix: '441621_紫金县' (a code and a name from conf/base/areas.yaml)."""
+        """File name without suffix: '441621_紫金县' (a code and a name from conf areas.yaml)."""
         return f"{self.area_code}_{self.area_name}"
 
     @property
@@ -40,9 +37,8 @@ class Job:
         return f"{self.year}/{self.stem}"
 
 
-def parse_years(text: str | None, latest: int | None = None) -> list[int]:
-    """'2023', '2021-2025', '2021,2023' or 'latest' (default) → checked years of the evaluation period."""
-    plan = load_plan()
+def parse_years(text: str | None, plan: Plan, latest: int | None = None) -> list[int]:
+    """'2023', '2021-2025', '2021,2023' or 'latest' (default) → checked years of the plan's evaluation period."""
     if text in (None, "", "latest"):
         if latest is None:
             raise RunError("没有可评估的年度")
@@ -62,9 +58,8 @@ def parse_years(text: str | None, latest: int | None = None) -> list[int]:
     return sorted(set(years))
 
 
-def parse_areas(text: str | None) -> list[str]:
-    """'all' (default) or comma-separated area codes of conf/base/areas.yaml, in the file's order."""
-    info = areas.load()
+def parse_areas(text: str | None, info: Areas) -> list[str]:
+    """'all' (default) or comma-separated area codes of conf areas.yaml, in the file's order."""
     if text in (None, "", "all"):
         return list(info.codes)
     wanted = [part.strip() for part in str(text).split(",") if part.strip()]
@@ -84,13 +79,14 @@ def parse_formats(text: str | None) -> list[str]:
     return [f for f in FORMATS if f in wanted]
 
 
-def notebook_path() -> Path:
-    return config.project_root() / "notebooks" / "report.ipynb"
+def notebook_path(root: Path) -> Path:
+    """The report template of the checkout at `root`."""
+    return root / "notebooks" / "report.ipynb"
 
 
-def plan_jobs(years: Iterable[int], area_codes: Iterable[str]) -> list[Job]:
+def plan_jobs(years: Iterable[int], area_codes: Iterable[str], context: Context) -> list[Job]:
     """Every (year, area) pair, year by year; each value checked again as it becomes a Job."""
-    info = areas.load()
-    return [Job(check_year(y), a) for y in years for a in area_codes if a in info.names]
+    names = context.areas.names
+    return [Job(check_year(y, context.plan), a, names[a]) for y in years for a in area_codes if a in names]
 
 

@@ -15,7 +15,9 @@ from typing import TextIO
 
 from helpers.batch import executors, fingerprint, site
 from helpers.batch.jobs import Job, RunError, notebook_path
-from helpers.batch.worker import SCRATCH_PREFIX, Outcome, read_record
+from helpers.batch.worker import SCRATCH_PREFIX, Outcome, Settings, read_record
+from helpers.context import Context
+from helpers.pipeline import Datasets
 
 
 @dataclass
@@ -96,27 +98,28 @@ class _Progress:
             self.bar.close()
 
 
-def run(jobs: list[Job], processed: Path, reports: Path, formats: list[str], *, workers: int = 1,
-        force: bool = False, executor: str = "local", scheduler: str | None = None, timeout: float = 600,
-        notebook: Path | None = None, out: TextIO = sys.stderr) -> RunResult:
-    """Render the stale reports of `jobs`; skip the rest; write reports/index.html and reports/run.json."""
+def run(jobs: list[Job], datasets: Datasets, reports: Path, formats: list[str], context: Context, *,
+        lang: str = "zh", workers: int = 1, force: bool = False, executor: str = "local", scheduler: str | None = None,
+        timeout: float = 600, notebook: Path | None = None, out: TextIO = sys.stderr) -> RunResult:
+    """Render the stale reports of `jobs` from `datasets` (checked current by the caller) in `lang`; skip the
+    rest; write reports/index.html and reports/run.json."""
     started = time.perf_counter()
-    processed, reports = Path(processed).resolve(), Path(reports).resolve()
+    reports = Path(reports).resolve()
     reports.mkdir(parents=True, exist_ok=True)
+    notebook = (notebook or notebook_path(context.conf.root)).resolve()
+    code = fingerprint.code_digest(notebook, context)
+    settings = Settings(context.conf.root, context.conf.plan_dir, Path(datasets.folder).resolve(), reports, formats,
+                        notebook, timeout, lang, code)
     with _exclusive(reports):
-        return _run_locked(jobs, processed, reports, formats, workers, force, executor, scheduler, timeout,
-                           notebook, out, started)
+        return _run_locked(jobs, datasets, settings, context, workers, force, executor, scheduler, out, started)
 
 
-def _run_locked(jobs: list[Job], processed: Path, reports: Path, formats: list[str], workers: int, force: bool,
-                executor: str, scheduler: str | None, timeout: float, notebook: Path | None, out: TextIO,
-                started: float) -> RunResult:
-    import json
-
+def _run_locked(jobs: list[Job], datasets: Datasets, settings: Settings, context: Context, workers: int,
+                force: bool, executor: str, scheduler: str | None, out: TextIO, started: float) -> RunResult:
+    reports = settings.reports
     _sweep(reports)
-    notebook = (notebook or notebook_path()).resolve()
-    code = fingerprint.code_digest(notebook)
-    digests = fingerprint.job_digests(jobs, processed, formats, code)
+    manifest = datasets.read_json("manifest")
+    digests = fingerprint.job_digests(jobs, manifest, settings.formats, settings.code, context, settings.lang)
     outcomes: dict[Job, Outcome] = {}
     todo = []
     for job in jobs:
@@ -132,7 +135,6 @@ def _run_locked(jobs: list[Job], processed: Path, reports: Path, formats: list[s
         outcomes[outcome.job] = outcome
         progress(outcome)
 
-    settings = executors.Settings(processed, reports, formats, notebook, timeout, code)
     try:
         if todo and executor == "dask":
             executors.run_dask(todo, settings, scheduler, finished)
@@ -141,8 +143,7 @@ def _run_locked(jobs: list[Job], processed: Path, reports: Path, formats: list[s
     finally:
         progress.close()
     ordered = [outcomes[j] for j in jobs if j in outcomes]
-    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
-    index = site.write_index(reports, sorted({j.year for j in jobs}), ordered, manifest)
+    index = site.write_index(reports, sorted({j.year for j in jobs}), ordered, datasets, context, settings.lang)
     return RunResult(ordered, index, time.perf_counter() - started)
 
 

@@ -1,5 +1,5 @@
-"""reports/index.html: every report by year and area with its status counts, the run's date, the data
-cut-off and the failures — one self-contained page (no scripts, the CJK font embedded)."""
+"""reports/index.html: every report by year and area with its status counts (from the evaluation dataset), the
+run's date, the data cut-off and the failures — one self-contained page (no scripts, the CJK font embedded)."""
 
 from __future__ import annotations
 
@@ -7,53 +7,61 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from helpers import areas, config, fonts
 from helpers.batch.jobs import Job
 from helpers.batch.worker import Outcome, read_record
+from helpers.context import Context
 from helpers.files import atomic_write
-from helpers.indicators import load_plan
-from helpers.report.findings import COUNTED
-from helpers.report.render import FONT_MARKER, visible_text
+from helpers.pipeline import Datasets
+from helpers.report.fonts import fonts_of
+from helpers.report.render import embed_fonts
+from helpers.report.wording import Words, fill
 
 _ENV = Environment(loader=PackageLoader("helpers.batch", "templates"), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True)
-LABELS = {"html": "网页", "pdf": "PDF", "ipynb": "笔记本"}
+_ENV.filters["fill"] = fill
 
 
-def _cell(reports: Path, job: Job, failures: dict[Job, Outcome]) -> dict:
+def _cell(reports: Path, job: Job, failures: dict[Job, Outcome], counts: dict[tuple, pd.Series],
+          legend: dict[str, dict]) -> dict:
     record = read_record(reports, job)
-    statuses = config.load("evaluation")["statuses"]
     cell: dict = {"record": record, "failed": job in failures, "links": [], "counts": []}
     if record:
         by_suffix = {Path(f).suffix[1:]: f for f in record["files"]}
-        cell["links"] = [{"href": by_suffix[k], "label": v} for k, v in LABELS.items() if k in by_suffix]
-        counts = record["counts"]
-        cell["counts"] = [{"count": counts[k], **statuses[k]} for k in COUNTED if counts.get(k)]
+        cell["links"] = [{"href": by_suffix[k], "kind": k} for k in ("html", "pdf", "ipynb") if k in by_suffix]
+        mine = counts.get((job.year, job.area_code), pd.Series(dtype="int64"))
+        cell["counts"] = [{"count": int(mine[k]), **legend[k]} for k in legend if mine.get(k)]
     return cell
 
 
-def write_index(reports: Path, years: list[int], outcomes: list[Outcome], manifest: dict) -> Path:
-    """Build the index from the records on disk (every report ever rendered) and this run's outcomes."""
-    info = areas.load()
-    plan = load_plan()
+def write_index(reports: Path, years: list[int], outcomes: list[Outcome], datasets: Datasets, context: Context,
+                lang: str) -> Path:
+    """Build the index from the records on disk (every report ever rendered), this run's outcomes and the
+    status counts of the evaluation dataset."""
+    info, plan, words = context.areas, context.plan, Words.of(context, lang)
+    manifest = datasets.read_json("manifest")
+    evaluation = datasets.read("evaluation", columns=["year", "area_code", "status"])
+    counts = evaluation.groupby(["year", "area_code"])["status"].value_counts()
+    counts = {key: group.droplevel([0, 1]) for key, group in counts.groupby(level=[0, 1])}
+    legend = {k: {**v, "label": words["statuses"][k]} for k, v in plan.statuses.items()}
     known_years = sorted({int(p.name) for p in reports.iterdir() if p.is_dir() and p.name.isdigit()} | set(years))
     failures = {o.job: o for o in outcomes if o.state == "failed"}
-    rows = [{"year": y, "cells": [_cell(reports, Job(y, code), failures) for code in info.codes]}
+    rows = [{"year": y, "cells": [_cell(reports, Job(y, code, info.names[code]), failures, counts, legend)
+                                  for code in info.codes]}
             for y in known_years]
-    statuses = config.load("evaluation")["statuses"]
     page = _ENV.get_template("index.html.j2").render(
-        title=f"{plan.title}实施评估报告", run_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
-        cutoff=manifest.get("data_cutoff") or "未知", synthetic=bool(manifest.get("synthetic")),
-        banner=config.load("report")["synthetic_banner"],
+        w=words.texts, title=words("index.title", plan_title=plan.title),
+        run_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+        cutoff=manifest.get("data_cutoff") or words["unknown"], synthetic=bool(manifest.get("synthetic")),
+        banner=words("synthetic_banner", city=info.city_name),
         total=sum(1 for r in rows for c in r["cells"] if c["record"]),
         done=sum(o.state == "done" for o in outcomes), skipped=sum(o.state == "skipped" for o in outcomes),
         failed=[{"key": o.job.key, "error": o.error, "log": _relative(reports, o.log),
                  "notebook": _relative(reports, o.notebook)} for o in failures.values()],
-        areas=[{"code": c, "name": info.names[c]} for c in info.codes], rows=rows,
-        legend=[statuses[k] for k in COUNTED])
-    page = page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
+        areas=[{"code": c, "name": info.names[c]} for c in info.codes], rows=rows, legend=list(legend.values()))
+    page = embed_fonts(page, fonts_of(context))
     run = {"run_at": datetime.now().astimezone().isoformat(timespec="seconds"),
            "outcomes": [{"report": o.job.key, "state": o.state, "error": o.error, "seconds": o.seconds}
                         for o in outcomes]}

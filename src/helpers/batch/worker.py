@@ -1,8 +1,9 @@
 """One report, start to finish, inside a worker process that stays warm between reports.
 
-A worker keeps one Jupyter kernel alive and hands it to papermill for each notebook, so imports and the
-cleaned data (cached by `helpers.report.data`) are loaded once per worker, not once per report; the
-nbconvert exporter is built once per process too. A kernel that dies or hangs is replaced. Outputs go to a
+A worker keeps one Jupyter kernel alive and hands it to papermill for each notebook, so imports are loaded
+once per worker, not once per report (each report reads its slices of the saved datasets); the nbconvert
+exporter and the run's configuration are kept while the code is unchanged. A kernel that dies or hangs is
+replaced. Outputs go to a
 scratch folder and are renamed into place, the record (`<stem>.json`) last: a killed run leaves either the
 previous report or the new one, and a record only beside complete files.
 """
@@ -23,8 +24,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from helpers import config
-from helpers.batch.jobs import Job, notebook_path
+from helpers.batch.jobs import Job
 from helpers.files import PARTIAL_PREFIX, atomic_write
 
 SCRATCH_PREFIX = PARTIAL_PREFIX
@@ -32,48 +32,79 @@ KERNEL_START_ERRORS = ("Kernel died before replying", "Kernel didn't respond", "
 _ONE_AT_A_TIME = threading.Lock()  # one kernel per process: reports in threads of one process take turns
 
 
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to render a job: where the checkout, plan, datasets and reports are, the
+    formats, the language, the template, the cell timeout and the digest of the run's code."""
+
+    root: Path
+    plan: Path | None
+    processed: Path
+    reports: Path
+    formats: list[str]
+    notebook: Path
+    timeout: float
+    lang: str = "zh"
+    code: str = ""
+
+    @property
+    def hard_timeout(self) -> float:
+        """Past this a report is stuck (every cell may take `timeout`; the cell timeout frees a hung cell well
+        before this)."""
+        return self.timeout * 2 + 300
+
+
 @dataclass
 class Outcome:
-    """What happened to one job: files written, seconds per step, status counts, or the error."""
+    """What happened to one job: files written, seconds per step, or the error."""
 
     job: Job
     digest: str = ""
     state: str = "done"  # done | skipped | failed
     files: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-    cutoff: str = ""
     error: str | None = None
     notebook: str | None = None
     log: str | None = None
     attempts: int = 1
 
 
-class _KernelHost:
-    """This process's kernel: started on first use, reused by every report, replaced when it fails or when the
-    checkout or its code changed (a long-lived Dask worker must not render new reports with old code).
+class _Host:
+    """This process's kernel and renderer: started on first use, reused by every report, replaced when the
+    kernel fails or when the checkout, plan or code changed (a long-lived Dask worker must not render new
+    reports with old code).
 
     An AsyncKernelManager, as nbclient expects: with it a cell timeout is raised on time (a blocking
     manager let a hung cell block the worker until the hard timeout)."""
 
     def __init__(self) -> None:
         self.km = None
-        self.identity: tuple[str, str] | None = None
+        self.identity: tuple[str, str, str] | None = None
+        self.context = None
+        self.renderer = None
 
-    def manager(self, code: str):  # noqa: ANN201 — jupyter_client.AsyncKernelManager
+    def prepare(self, settings: Settings) -> None:
+        """The run's configuration and renderer, kept while the checkout, plan and code are the same."""
+        from helpers.context import Context
+        from helpers.report.fonts import fonts_of
+        from helpers.report.render import Renderer
+
+        identity = (str(settings.root), str(settings.plan), settings.code)
+        if self.identity != identity:
+            self.stop()
+            self.context = Context.load(settings.root, settings.plan)
+            self.renderer = Renderer(fonts_of(self.context))
+            self.identity = identity
+
+    def manager(self, root: Path):  # noqa: ANN201 — jupyter_client.AsyncKernelManager
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        root = str(config.project_root())
-        if self.identity not in (None, (root, code)):
-            self.stop()
-            _forget_caches()
         if self.km is None or not run_sync(self.km.is_alive)():
             self.stop()
             self.km = AsyncKernelManager(kernel_name="python3")
-            run_sync(self.km.start_kernel)(cwd=root, env={**os.environ, "HELPERS_ROOT": root},
+            run_sync(self.km.start_kernel)(cwd=str(root), env={**os.environ, "HELPERS_ROOT": str(root)},
                                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
-        self.identity = (root, code)
         return self.km
 
     @property
@@ -88,16 +119,6 @@ class _KernelHost:
             with contextlib.suppress(Exception):  # a kernel already gone is what we wanted
                 run_sync(self.km.shutdown_kernel)(now=True)
             self.km = None
-
-
-def _forget_caches() -> None:
-    """Drop this process's cached configuration, catalog, areas and exporter (the checkout changed)."""
-    from helpers import areas
-    from helpers.indicators import load_plan
-    from helpers.report import render
-
-    for cached in (config.load, load_plan, areas.load, render._exporter, render.stylesheet):
-        cached.cache_clear()
 
 
 ENGINE = "heyuan-warm-kernel"
@@ -129,7 +150,7 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE, WarmKernelEngine)
 
 
-_HOST = _KernelHost()
+_HOST = _Host()
 atexit.register(_HOST.stop)
 
 
@@ -137,23 +158,25 @@ def record_path(reports: Path, job: Job) -> Path:
     return reports / str(job.year) / f"{job.stem}.json"
 
 
-def _execute(job: Job, processed: Path, executed: Path, notebook: Path, timeout: float, code: str):  # noqa: ANN202
+def _execute(job: Job, settings: Settings, executed: Path):  # noqa: ANN202
     """Run the notebook on this process's kernel; papermill writes it to `executed` and returns it."""
     import papermill
 
     _register_engine()
+    root = settings.root
     return papermill.execute_notebook(
-        str(notebook), str(executed), kernel_name="python3", km=_HOST.manager(code), progress_bar=False,
-        engine_name=ENGINE, log_output=False, execution_timeout=timeout, start_timeout=60,
+        str(settings.notebook), str(executed), kernel_name="python3", km=_HOST.manager(root), progress_bar=False,
+        engine_name=ENGINE, log_output=False, execution_timeout=settings.timeout, start_timeout=60,
         request_save_on_cell_execute=False,
-        parameters={"year": job.year, "area_code": job.area_code, "processed_dir": _shown_path(processed)})
+        parameters={"year": job.year, "area_code": job.area_code, "processed_dir": _shown_path(settings.processed, root),
+                    "lang": settings.lang, "plan": _shown_path(settings.plan, root) if settings.plan else None})
 
 
-def _shown_path(folder: Path) -> str:
+def _shown_path(folder: Path, root: Path) -> str:
     """The folder as the published notebook shows it: relative to the project root when inside it (the notebook
     takes a relative folder from there), so that no local absolute path is published."""
     try:
-        return folder.relative_to(config.project_root().resolve()).as_posix()
+        return Path(folder).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(folder)
 
@@ -163,33 +186,22 @@ def _is_kernel_start_problem(problem: BaseException) -> bool:
     return isinstance(problem, RuntimeError) and any(k in str(problem) for k in KERNEL_START_ERRORS)
 
 
-def _summary(notebook) -> tuple[dict[str, int], str]:  # noqa: ANN001 — an executed NotebookNode
-    """Status counts and data cut-off, as the summary section recorded them in its output's metadata."""
-    from helpers.report.sections import SUMMARY_KEY
-
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            metadata = output.get("metadata", {})
-            facts = metadata.get(SUMMARY_KEY) or metadata.get("text/html", {}).get(SUMMARY_KEY)
-            if facts:
-                return dict(facts["counts"]), facts["cutoff"]
-    return {}, ""
-
-
-def render_job(job: Job, processed: Path, reports: Path, formats: list[str], *, digest: str = "",
-               notebook: Path | None = None, timeout: float = 600, code: str = "") -> Outcome:
-    """Execute the notebook for `job` and write .ipynb, .html, .pdf and the record, each atomically.
-    `code` is the run's code digest: a kernel started for other code is replaced first."""
+def render_job(job: Job, settings: Settings, digest: str = "") -> Outcome:
+    """Execute the notebook for `job` and write .ipynb, .html, .pdf and the record, each atomically. A kernel
+    started for another checkout, plan or code (`settings.code`) is replaced first."""
     with _ONE_AT_A_TIME:
-        return _render(job, processed, reports, formats, digest, notebook or notebook_path(), timeout, code)
+        _HOST.prepare(settings)
+        return _render(job, settings, digest)
 
 
-def _render(job: Job, processed: Path, reports: Path, formats: list[str], digest: str, notebook: Path,
-            timeout: float, code: str) -> Outcome:
-    from helpers.report import render
-    from helpers.report.sections import report_title
+def _render(job: Job, settings: Settings, digest: str) -> Outcome:
+    from helpers.report import report_title
+    from helpers.report.render import to_pdf
+    from helpers.report.wording import Words
 
-    processed, reports = Path(processed).resolve(), Path(reports).resolve()
+    reports, formats = Path(settings.reports).resolve(), settings.formats
+    context, renderer = _HOST.context, _HOST.renderer
+    words = Words.of(context, settings.lang)
     outcome = Outcome(job, digest)
     folder = reports / str(job.year)
     folder.mkdir(parents=True, exist_ok=True)
@@ -198,17 +210,19 @@ def _render(job: Job, processed: Path, reports: Path, formats: list[str], digest
     try:
         started = time.perf_counter()
         try:
-            notebook_node = _execute(job, processed, executed, notebook, timeout, code)
+            notebook_node = _execute(job, settings, executed)
         except Exception as problem:
             if not _is_kernel_start_problem(problem):
                 raise
             _HOST.stop()  # a kernel that would not start: one more try with a fresh one
             outcome.attempts = 2
-            notebook_node = _execute(job, processed, executed, notebook, timeout, code)
+            notebook_node = _execute(job, settings, executed)
         outcome.seconds["execute"] = time.perf_counter() - started
-        page = render.document(notebook_node, f"{job.area_name}{job.year}年 · {report_title(job.year)}")
+        title = words("page_title", area_name=job.area_name, year=job.year,
+                      title=report_title(job.year, context.plan, words))
+        page = renderer.document(notebook_node, title, words["html_lang"])
         started = time.perf_counter()
-        html = render.to_html(page)
+        html = renderer.to_html(page)
         staged = [executed]
         if "html" in formats:
             staged.append(scratch / f"{job.stem}.html")
@@ -216,9 +230,8 @@ def _render(job: Job, processed: Path, reports: Path, formats: list[str], digest
         outcome.seconds["html"] = time.perf_counter() - started
         if "pdf" in formats:
             started = time.perf_counter()
-            staged.append(render.to_pdf(html, scratch / f"{job.stem}.pdf"))
+            staged.append(to_pdf(html, scratch / f"{job.stem}.pdf"))
             outcome.seconds["pdf"] = time.perf_counter() - started
-        outcome.counts, outcome.cutoff = _summary(notebook_node)
         for path in staged:
             os.replace(path, folder / path.name)
         outcome.files = [str(folder / p.name) for p in staged]
@@ -261,7 +274,7 @@ def failure_log(reports: Path, outcome: Outcome, details: str = "") -> None:
 
 
 def write_record(reports: Path, outcome: Outcome) -> Path:
-    """The report's record: digest, files, counts, timings; written last, atomically."""
+    """The report's record: digest, files, timings; written last, atomically."""
     record = {**asdict(outcome), "job": {"year": outcome.job.year, "area_code": outcome.job.area_code},
               "files": [Path(f).relative_to(reports).as_posix() for f in outcome.files],
               "rendered_at": datetime.now().astimezone().isoformat(timespec="seconds")}

@@ -1,5 +1,10 @@
-"""The cleaning layer: raw extracts in data/raw/<source>/ → typed tables in data/processed/."""
+"""The cleaning layer: raw extracts in data/raw/<source>/ → typed tables in data/processed/ (the clean stage)."""
 
-from helpers.cleaning.pipeline import CleanRun, RawDirError, clean_all
+from helpers.cleaning.places import OUT_OF_SCOPE
+from helpers.cleaning.rules import Rules
+from helpers.cleaning.source import OUTCOMES, Source, sources_of
+from helpers.cleaning.stage import CleanRun, RawDirError, clean_all, raw_fingerprint, unchanged
+from helpers.cleaning.summary import reconciliation_summary
 
-__all__ = ["CleanRun", "RawDirError", "clean_all"]
+__all__ = ["OUTCOMES", "OUT_OF_SCOPE", "CleanRun", "RawDirError", "Rules", "Source", "clean_all", "raw_fingerprint",
+           "reconciliation_summary", "sources_of", "unchanged"]

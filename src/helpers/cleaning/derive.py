@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers import areas, config, parsing
+from helpers.cleaning import parsing, places
 from helpers.cleaning.rows import FILE, Rows
 
 GRANT_KINDS = ["B", "C", "U", "S", "Y"]
@@ -39,13 +39,13 @@ def patents(rows: Rows) -> None:
     d["lapsed"] = (status.str.contains(LAPSED_WORDS, regex=True) | rows.column("lapse_date").notna()).fillna(False)
     d["lapse_unknown"] = (d["lapsed"] & rows.column("lapse_date").isna()).astype(bool)
     rows.warn(d["lapse_unknown"], "lapse_date_unknown")
-    d["overseas_family"] = overseas_family(rows.column("family"))
+    d["overseas_family"] = overseas_family(rows.column("family"), rows.rules.domestic_family_offices)
 
 
-def overseas_family(family: pd.Series) -> pd.Series:
+def overseas_family(family: pd.Series, domestic_offices: tuple[str, ...]) -> pd.Series:
     """Whether a simple family lists a member filed outside China: a member's office code (its leading two
     letters, e.g. US, EP, JP in `JPWO2021…`) not among the domestic ones (conf: domestic_family_offices)."""
-    domestic = pa.array(config.load("cleaning")["domestic_family_offices"], type=pa.large_string())
+    domestic = pa.array(domestic_offices, type=pa.large_string())
     members = pc.split_pattern_regex(pc.utf8_upper(parsing.arrow(family)), r"[;；,，|\s]+")
     flat, owner = pc.list_flatten(members), pc.list_parent_indices(members).to_numpy(zero_copy_only=False)
     office = pc.utf8_slice_codeunits(flat, 0, 2)
@@ -63,7 +63,7 @@ def trademarks(rows: Rows) -> None:
     term = parsing.arrow_distinct(parsing.arrow(rows.column("term")),  # terms repeat: split once per distinct text
                                   lambda t: pc.extract_regex(t, r"^(?P<start>.+?)\s*(?:至|~|～|—|--)\s*(?P<end>.+)$"))
     for part, name in (("start", "term_start"), ("end", "term_end")):
-        dates, bad = parsing.parse_dates(parsing.text_series(pc.struct_field(term, part), d.index))
+        dates, bad = parsing.parse_dates(parsing.text_series(pc.struct_field(term, part), d.index), rows.rules)
         d[name] = dates
         rows.reject(bad, "bad_date", "term")
 
@@ -92,7 +92,7 @@ def court_cases(rows: Rows) -> None:
 def survey(rows: Rows) -> None:
     """Likert 1–5 files rescaled to 0–100 by (x−1)/4×100; out-of-range scores rejected."""
     d = rows.data
-    markers = [m.casefold() for m in config.load("cleaning")["likert_header_markers"]]
+    markers = rows.rules.likert_markers
     score = d["satisfaction"]
     header = rows.header("satisfaction").fillna("").str.casefold()
     marked = header.map(lambda h: any(m in h for m in markers)).astype(bool)
@@ -166,9 +166,9 @@ DERIVATIONS: dict[str, Callable[[Rows], None]] = {
 
 
 def assign_area(rows: Rows) -> pd.Series:
-    """area_code per row, or areas.OUT_OF_SCOPE, following the source's `area` rules in order."""
+    """area_code per row, or places.OUT_OF_SCOPE, following the source's `area` rules in order."""
     d = rows.data
-    city = areas.load().city_code
+    city = rows.areas.city_code
     area = pd.Series(pd.NA, index=d.index, dtype="str")
     city_cell = pd.Series(False, index=d.index)  # a registry's county cell or code naming only the city
     for how, name in rows.spec.get("area", {}).items():
@@ -177,10 +177,10 @@ def assign_area(rows: Rows) -> pd.Series:
         text = d[name].astype("str")  # already cleaned text (type_fields)
         if how == "code":
             text = text.where(text.str.fullmatch(r"\d{6}"))
-        mapped = areas.map_series(text, how)
-        decided = mapped.notna() & (mapped != areas.OUT_OF_SCOPE)
-        if how in {"county", "code"}:  # an explicit county or code outside Heyuan is final
-            decided |= text.notna() & (mapped == areas.OUT_OF_SCOPE)
+        mapped = places.map_series(text, how, rows.areas)
+        decided = mapped.notna() & (mapped != places.OUT_OF_SCOPE)
+        if how in {"county", "code"}:  # an explicit county or code outside the city is final
+            decided |= text.notna() & (mapped == places.OUT_OF_SCOPE)
             if rows.spec["scope"] == "registry":  # a ledger's own 河源市 means city level, a registry's "no county"
                 city_cell |= area.isna() & decided & (mapped == city)
         if how == "address" and rows.spec["scope"] == "registry":
@@ -188,8 +188,8 @@ def assign_area(rows: Rows) -> pd.Series:
         if how == "court_case_no":
             decided |= mapped.notna()
         # the city is in scope, but a later rule (the address) may still name the county
-        decided &= ~city_cell | mapped.isin(areas.load().county_codes)
+        decided &= ~city_cell | mapped.isin(rows.areas.county_codes)
         area = area.fillna(mapped.where(decided))
     area = area.fillna(pd.Series(city, index=d.index, dtype="str").where(city_cell))
-    fallback = areas.OUT_OF_SCOPE if rows.spec["scope"] == "registry" else city
+    fallback = places.OUT_OF_SCOPE if rows.spec["scope"] == "registry" else city
     return area.fillna(fallback)

@@ -7,7 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from helpers import config, parsing
+from helpers.areas import Areas
+from helpers.cleaning import parsing
+from helpers.cleaning.rules import Rules
 
 FILE = "_file"
 LINE = "_line"
@@ -22,6 +24,8 @@ class Rows:
     source: str
     spec: dict[str, Any]
     data: pd.DataFrame
+    rules: Rules
+    areas: Areas
     reason: pd.Series = field(init=False)
     reason_field: pd.Series = field(init=False)
     headers: dict[int, dict[str, str]] = field(default_factory=dict)  # file index -> field -> header as written
@@ -67,8 +71,8 @@ class Rows:
         return pd.Series(pd.NA, index=self.data.index, dtype="str")
 
 
-def _normalise_category(values: pd.Series | parsing.Distinct, allowed: list[str]) -> pd.Series:
-    synonyms = {k.casefold(): v for k, v in config.load("cleaning")["category_synonyms"].items()}
+def _normalise_category(values: pd.Series | parsing.Distinct, allowed: list[str], rules: Rules) -> pd.Series:
+    synonyms = rules.category_synonyms
 
     def parse(uniques: pd.Series) -> pd.Series:
         def one(text: str) -> str | None:
@@ -97,13 +101,13 @@ def type_fields(rows: Rows) -> None:
         # A column that is parsed, or cut to its first holder, is read through its distinct values; other
         # text, ids and amounts stay columns (ids are nearly all distinct: hashing them would only cost time).
         distinct = kind in PARSED_KINDS or (kind == "text" and spec.get("multi"))
-        text = parsing.clean_distinct(data[name]) if distinct else parsing.clean_text(data[name])
+        text = parsing.clean_distinct(data[name], rows.rules) if distinct else parsing.clean_text(data[name], rows.rules)
         if spec.get("required"):
             rows.reject(~parsing.present(text), "missing_required", name)
         if kind == "text":
-            data[name] = parsing.first_listed(text) if spec.get("multi") else text
+            data[name] = parsing.first_listed(text, rows.rules) if spec.get("multi") else text
         elif kind == "date":
-            data[name], bad = parsing.parse_dates(text)
+            data[name], bad = parsing.parse_dates(text, rows.rules)
             rows.reject(bad, "bad_date", name)
         elif kind == "year":
             data[name], bad = parsing.parse_years(text)
@@ -118,10 +122,10 @@ def type_fields(rows: Rows) -> None:
         elif kind == "amount":
             data[name] = _amounts(text, rows.header(name), spec["unit"], rows, name)
         elif kind == "bool":
-            data[name], bad = parsing.parse_bools(text)
+            data[name], bad = parsing.parse_bools(text, rows.rules)
             rows.reject(bad, "bad_category", name)
         elif kind == "category":
-            data[name] = _normalise_category(text, spec["values"])
+            data[name] = _normalise_category(text, spec["values"], rows.rules)
             rows.reject(parsing.present(text) & data[name].isna(), "bad_category", name)
         elif kind == "patent_no":
             parts = parsing.parse_patent_numbers(text)
@@ -140,7 +144,7 @@ def _amounts(text: pd.Series, headers: pd.Series, unit: str, rows: Rows, name: s
     """Amounts in `unit`, reading the unit each file's header names; negative amounts are rejected."""
     out = pd.Series(float("nan"), index=text.index)
     for header, part in text.groupby(headers.astype("str").fillna(""), sort=False):
-        values, bad = parsing.parse_amounts(part, unit, parsing.unit_in_header(header))
+        values, bad = parsing.parse_amounts(part, unit, parsing.unit_in_header(header, rows.rules), rows.rules)
         out[part.index] = values
         rows.reject(bad, "bad_amount", name)
     rows.reject(out < 0, "negative_amount", name)

@@ -1,9 +1,19 @@
-"""The indicator engine: the plan's catalog interpreted over the cleaned tables."""
+"""The indicator engine: the plan's catalog interpreted over the cleaned tables (the values, evaluation and
+flagship stages' computations)."""
 
-from helpers.indicators.catalog import Indicator, Plan, load_plan
-from helpers.indicators.engine import compute_values, high_value_breakdown
-from helpers.indicators.evaluation import evaluate, time_progress
+from helpers.indicators.catalog import CatalogError, Flagship, Indicator, Plan
+from helpers.indicators.engine import compute_values, covered_years
+from helpers.indicators.evaluation import (
+           EvaluationError,
+           check_year,
+           evaluate,
+           evaluate_years,
+           latest_year,
+           time_progress,
+)
+from helpers.indicators.flagship import evaluate_flagship
 from helpers.indicators.tables import Tables
 
-__all__ = ["Indicator", "Plan", "Tables", "compute_values", "evaluate", "high_value_breakdown", "load_plan",
+__all__ = ["CatalogError", "EvaluationError", "Flagship", "Indicator", "Plan", "Tables", "check_year",
+           "compute_values", "covered_years", "evaluate", "evaluate_flagship", "evaluate_years", "latest_year",
            "time_progress"]

@@ -1,7 +1,7 @@
 """The computations an indicator of the catalog can name (`compute:`), each a pure function.
 
-Every computation returns a `Computed`: one row per (area_code, year) for the city and the six
-counties, with `value` (NaN = no data) and `rows` (clean rows counted). The city is all rows in scope,
+Every computation takes the run's `Inputs` and its catalog parameters and returns a `Computed`: one row per
+(area_code, year) for the city and the counties, with `value` (NaN = no data) and `rows` (clean rows counted). The city is all rows in scope,
 counties the rows mapped to them. A year the source does not cover is NaN everywhere; a covered year in
 which an area has no rows is 0 for counts and sums (evaluation-method.md, "Zero versus no data").
 """
@@ -12,17 +12,17 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers import areas
+from helpers.areas import Areas
 from helpers.indicators import patents as patent_stock
 from helpers.indicators.catalog import Plan
 from helpers.indicators.tables import Tables
-from helpers.schemas import latest_observed
 
 
 @dataclass
@@ -33,8 +33,31 @@ class Computed:
     detail: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def grid(years: list[int]) -> pd.MultiIndex:
-    return pd.MultiIndex.from_product([areas.load().codes, years], names=["area_code", "year"])
+@dataclass
+class Inputs:
+    """What every computation reads: the clean tables, the plan, its areas and the years asked for, and the
+    intermediate results several indicators share (I01 and I02 one pass over the patents), kept for this run
+    only."""
+
+    tables: Tables
+    plan: Plan
+    areas: Areas
+    years: list[int]
+    _shared: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, key: Any, compute: Callable[[], Any]) -> Any:  # noqa: ANN401 — whatever compute returns
+        """`compute()` once per run and key; later calls return the first result."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
+
+    def with_years(self, years: list[int]) -> Inputs:
+        """The same inputs for other years (nothing shared carries over)."""
+        return Inputs(self.tables, self.plan, self.areas, years)
+
+
+def grid(areas: Areas, years: list[int]) -> pd.MultiIndex:
+    return pd.MultiIndex.from_product([areas.codes, years], names=["area_code", "year"])
 
 
 def year_end(year: int) -> pd.Timestamp:
@@ -50,7 +73,7 @@ def filtered(frame: pd.DataFrame, where: dict | None = None, exclude: dict | Non
     return frame[keep]
 
 
-def additive(frame: pd.DataFrame, year: pd.Series, amount: pd.Series | None, years: list[int],
+def additive(areas: Areas, frame: pd.DataFrame, year: pd.Series, amount: pd.Series | None, years: list[int],
              covered: set[int]) -> pd.DataFrame:
     """Counts (amount None) or sums per area and year, the city being the total of all rows."""
     amount = pd.Series(1.0, index=frame.index) if amount is None else amount.astype("float64")
@@ -58,9 +81,9 @@ def additive(frame: pd.DataFrame, year: pd.Series, amount: pd.Series | None, yea
     parts = parts[parts["year"].isin(years)]
     county = parts.groupby(["area_code", "year"])[["value", "rows"]].sum()
     city = parts.groupby("year")[["value", "rows"]].sum()
-    city.index = pd.MultiIndex.from_product([[areas.load().city_code], city.index], names=["area_code", "year"])
-    county = county.drop(index=areas.load().city_code, level="area_code", errors="ignore")
-    out = pd.concat([city, county]).reindex(grid(years)).fillna({"value": 0.0, "rows": 0})
+    city.index = pd.MultiIndex.from_product([[areas.city_code], city.index], names=["area_code", "year"])
+    county = county.drop(index=areas.city_code, level="area_code", errors="ignore")
+    out = pd.concat([city, county]).reindex(grid(areas, years)).fillna({"value": 0.0, "rows": 0})
     out.loc[~out.index.get_level_values("year").isin(covered), "value"] = np.nan
     return out.reset_index().astype({"rows": "int64"})
 
@@ -75,108 +98,100 @@ def _years_present(frame: pd.DataFrame, column: str) -> set[int]:
     return {int(y) for y in np.unique(_event_years(frame, column).dropna().to_numpy())}
 
 
-def count_in_year(tables: Tables, plan: Plan, years: list[int], table: str, date: str,
-                  where: dict | None = None, exclude: dict | None = None) -> Computed:
+def count_in_year(inputs: Inputs, table: str, date: str, where: dict | None = None,
+                  exclude: dict | None = None) -> Computed:
     """Rows whose `date` falls in Y (e.g. cases closed in Y)."""
-    frame = tables.get(table)
+    frame = inputs.tables.get(table)
     covered = _years_present(frame, date)
     kept = filtered(frame, where, exclude)
-    return Computed(additive(kept, _event_years(kept, date), None, years, covered))
+    return Computed(additive(inputs.areas, kept, _event_years(kept, date), None, inputs.years, covered))
 
 
-def sum_in_year(tables: Tables, plan: Plan, years: list[int], table: str, amount: str, date: str | None = None,
-                year: str | None = None, once_per: str | None = None) -> Computed:
+def sum_in_year(inputs: Inputs, table: str, amount: str, date: str | None = None, year: str | None = None,
+                once_per: str | None = None) -> Computed:
     """Sum of `amount` over rows dated in Y; with `once_per`, one amount per value of that column."""
-    frame = tables.get(table)
+    frame = inputs.tables.get(table)
     when = date or year
     covered = _years_present(frame, when)
     if once_per:
         frame = frame.sort_values([once_per, when]).groupby(once_per, as_index=False).agg(
             {amount: "max", when: "min", "area_code": "first"})
-    return Computed(additive(frame, _event_years(frame, when), frame[amount], years, covered))
+    return Computed(additive(inputs.areas, frame, _event_years(frame, when), frame[amount], inputs.years, covered))
 
 
-def data_cutoff(tables: Tables, plan: Plan) -> pd.Timestamp | None:
-    """The latest observed date in any clean table (schemas.latest_observed): how far the extracts reach."""
-    key = "data_cutoff"
-    if key not in tables.cache:
-        latest = [latest_observed(frame, name) for name, frame in tables.clean.items()]
-        latest = [d for d in latest if d is not None]
-        tables.cache[key] = max(latest) if latest else None
-    return tables.cache[key]
+def _stock_covered(inputs: Inputs) -> set[int]:
+    """A register is current up to the data cut-off (the latest observed date of any source): every year up to
+    it is covered."""
+    last = inputs.tables.cutoff_year or -1
+    return {y for y in inputs.years if y <= last}
 
 
-def _stock_covered(tables: Tables, plan: Plan, years: list[int]) -> set[int]:
-    """A register is current up to the data cut-off: every year up to it is covered."""
-    cutoff = data_cutoff(tables, plan)
-    last = cutoff.year if cutoff is not None else -1
-    return {y for y in years if y <= last}
-
-
-def active_at_year_end(tables: Tables, plan: Plan, years: list[int], table: str, start: str,
-                       end: str | None = None, where: dict | None = None) -> Computed:
+def active_at_year_end(inputs: Inputs, table: str, start: str, end: str | None = None,
+                       where: dict | None = None) -> Computed:
     """Rows started on or before 31 Dec Y and not ended by then (registrations, nodes, products)."""
-    frame = tables.get(table)
+    frame = inputs.tables.get(table)
     kept = filtered(frame, where)
     counts = []
-    for y in years:
+    for y in inputs.years:
         alive = kept[start] <= year_end(y)
         if end:
             alive &= kept[end].isna() | (kept[end] > year_end(y))
         per_area = alive.groupby(kept["area_code"].astype("str")).sum()
         counts.append(pd.DataFrame({"area_code": per_area.index, "year": y, "count": per_area.to_numpy()}))
     stacked = pd.concat(counts, ignore_index=True)
-    values = additive(stacked, stacked["year"], stacked["count"], years, _stock_covered(tables, plan, years))
+    values = additive(inputs.areas, stacked, stacked["year"], stacked["count"], inputs.years, _stock_covered(inputs))
     values["rows"] = values["value"].fillna(0).astype("int64")
     return Computed(values)
 
 
-def population(tables: Tables, years: list[int]) -> pd.Series:
+def population(inputs: Inputs) -> pd.Series:
     """Year-end population (万人) per (area_code, year): the city row wins, else the sum of counties."""
-    pop = tables.get("population")
+    pop = inputs.tables.get("population")
     if pop is None:
-        return pd.Series(np.nan, index=grid(years))
+        return pd.Series(np.nan, index=grid(inputs.areas, inputs.years))
     by_area = pop.groupby(["area_code", "year"])["population_wan"].sum()
-    city_code = areas.load().city_code
+    city_code = inputs.areas.city_code
     counties = by_area.drop(index=city_code, level="area_code", errors="ignore")
     summed = counties.groupby(level="year").sum()
     summed.index = pd.MultiIndex.from_product([[city_code], summed.index], names=["area_code", "year"])
     explicit = by_area[by_area.index.get_level_values("area_code") == city_code]
     city = explicit.combine_first(summed)
-    return pd.concat([city, counties]).reindex(grid(years))
+    return pd.concat([city, counties]).reindex(grid(inputs.areas, inputs.years))
 
 
-def per_capita(tables: Tables, plan: Plan, years: list[int], high_value: bool) -> Computed:
+def per_capita(inputs: Inputs, high_value: bool) -> Computed:
     """Invention patents (all valid, or high-value) at year end per 10 000 residents."""
-    key = ("patent_stock", tuple(years))
-    if key not in tables.cache:  # I01 and I02 share one pass over the patents
-        tables.cache[key] = patent_stock.stock_by_year(tables, plan, years)
-    counts, criteria = tables.cache[key]
+    if high_value:
+        patent_stock.high_value_rules(inputs.plan)  # a plan must define what it counts
+    counts, criteria = inputs.shared("patent_stock", lambda: patent_stock.stock_by_year(
+        inputs.tables, inputs.plan, inputs.years))
     column = "high_value" if high_value else "valid"
-    covered = _stock_covered(tables, plan, years)
-    stock = additive(counts, counts["year"], counts[column], years, covered).set_index(["area_code", "year"])
+    stock = additive(inputs.areas, counts, counts["year"], counts[column], inputs.years, _stock_covered(inputs))
+    stock = stock.set_index(["area_code", "year"])
     stock["rows"] = stock["value"].fillna(0).astype("int64")
-    pop = population(tables, years)
+    pop = population(inputs)
     values = stock.assign(numerator=stock["value"], population=pop, value=stock["value"] / pop.where(pop > 0))
     detail = pd.DataFrame()
     if high_value:
         by_criterion = criteria.pivot_table(index=["area_code", "year"], columns="criterion", values="count",
                                             aggfunc="sum", fill_value=0)
         city = by_criterion.groupby(level="year").sum()
-        city.index = pd.MultiIndex.from_product([[areas.load().city_code], city.index], names=by_criterion.index.names)
-        county = by_criterion.drop(index=areas.load().city_code, level="area_code", errors="ignore")
-        detail = pd.concat([city, county]).reindex(grid(years)).fillna(0).astype("int64").reset_index()
+        city_code = inputs.areas.city_code
+        city.index = pd.MultiIndex.from_product([[city_code], city.index], names=by_criterion.index.names)
+        county = by_criterion.drop(index=city_code, level="area_code", errors="ignore")
+        detail = pd.concat([city, county]).reindex(grid(inputs.areas, inputs.years)).fillna(0).astype("int64")
+        detail = detail.reset_index()
     return Computed(values.reset_index(), detail)
 
 
-def cagr(tables: Tables, plan: Plan, years: list[int], table: str, date: str, base_span: int) -> Computed:
+def cagr(inputs: Inputs, table: str, date: str, base_span: int) -> Computed:
     """Average annual growth (%) of yearly registrations from the base year to Y; base year: over `base_span`."""
-    base = plan.base_year
-    all_years = sorted({*years, base - base_span, base})
-    counts = count_in_year(tables, plan, all_years, table, date).values.set_index(["area_code", "year"])["value"]
+    base = inputs.plan.base_year
+    all_years = sorted({*inputs.years, base - base_span, base})
+    counts = count_in_year(inputs.with_years(all_years), table, date).values.set_index(["area_code", "year"])["value"]
     rows = []
-    for area in areas.load().codes:
-        for y in years:
+    for area in inputs.areas.codes:
+        for y in inputs.years:
             start, span = (base - base_span, base_span) if y == base else (base, y - base)
             first, last = counts.get((area, start), np.nan), counts.get((area, y), np.nan)
             usable = first > 0 and last == last  # NaN != NaN: a year not covered
@@ -186,17 +201,19 @@ def cagr(tables: Tables, plan: Plan, years: list[int], table: str, date: str, ba
     return Computed(pd.DataFrame(rows))
 
 
-def settle_rate(tables: Tables, plan: Plan, years: list[int], table: str) -> Computed:
-    """服判息诉率 (%): 1 − appealed ÷ first-instance IP civil cases concluded in Y, by the court's area."""
-    cases = tables.get(table)
-    words = "|".join(plan.settings["ip_civil_cause_words"])
+def settle_rate(inputs: Inputs, table: str, cause_words: list[str]) -> Computed:
+    """服判息诉率 (%): 1 − appealed ÷ first-instance IP civil cases concluded in Y, by the court's area; a case
+    is an IP civil case when its cause names one of `cause_words`."""
+    cases = inputs.tables.get(table)
+    words = "|".join(cause_words)
     appealed_numbers = set(cases.loc[cases["procedure"] == "二审", "original_case_no"].dropna())
     first = cases[(cases["procedure"] == "一审") & cases["cause"].str.contains(words, regex=True, na=False)]
     appealed = first["appealed"].fillna(False).astype(bool) | first["case_no"].isin(appealed_numbers)
     covered = _years_present(cases, "closed_date")
     year = _event_years(first, "closed_date")
-    total = additive(first, year, None, years, covered).set_index(["area_code", "year"])
-    hits = additive(first, year, appealed.astype(float), years, covered).set_index(["area_code", "year"])
+    total = additive(inputs.areas, first, year, None, inputs.years, covered).set_index(["area_code", "year"])
+    hits = additive(inputs.areas, first, year, appealed.astype(float), inputs.years, covered)
+    hits = hits.set_index(["area_code", "year"])
     rate = (1 - hits["value"] / total["value"].where(total["value"] > 0)) * 100
     return Computed(pd.DataFrame({"value": rate, "rows": total["rows"], "appealed": hits["value"],
                                   "first_instance": total["value"]}).reset_index())
@@ -230,27 +247,27 @@ def _internal(clients: pd.Series, networks: list[str]) -> np.ndarray:
     return hits
 
 
-def _codes(tables: Tables, table: str, column: str) -> tuple[np.ndarray, pd.Series]:
-    """Factorised log column (codes per line, distinct values), computed once per loaded tables."""
-    key = ("codes", table, column)
-    if key not in tables.cache:
-        values = tables.get(table)[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):  # stored dictionary-encoded: the codes are there
-            codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
-        else:
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        tables.cache[key] = (codes, pd.Series(uniques, dtype="str"))
-    return tables.cache[key]
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A log column factorised: codes per line and the distinct values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # stored dictionary-encoded: the codes are there
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Series(uniques, dtype="str")
 
 
-def visitor_filters(tables: Tables, plan: Plan, table: str = "web_logs") -> dict[str, np.ndarray]:
-    """Masks of log lines removed before counting visitors, by filter (for the data-quality account).
+def _log_codes(inputs: Inputs, table: str, column: str) -> tuple[np.ndarray, pd.Series]:
+    return inputs.shared(("codes", table, column), lambda: _codes(inputs.tables.get(table)[column]))
+
+
+def visitor_filters(inputs: Inputs, table: str, filters: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Masks of log lines removed before counting visitors, by filter (for the data-quality account); `filters`
+    names the bot words, static suffixes and internal networks.
 
     Each filter judges the distinct user agents, paths or clients (thousands), not the lines (millions).
     """
-    cfg = plan.settings["web_visitors"]
-    bot_words = "|".join(re.escape(w) for w in cfg["bot_words"])
-    suffixes = "|".join(re.escape(s) for s in cfg["static_suffixes"])
+    bot_words = "|".join(re.escape(w) for w in filters["bot_words"])
+    suffixes = "|".join(re.escape(s) for s in filters["static_suffixes"])
 
     def bots(agents: pd.Series) -> np.ndarray:
         hit = pc.match_substring_regex(pa.array(agents, type=pa.large_string()), bot_words, ignore_case=True)
@@ -262,11 +279,11 @@ def visitor_filters(tables: Tables, plan: Plan, table: str = "web_logs") -> dict
 
     masks = {}
     for name, column, judge in (("bot", "user_agent", bots), ("static", "path", static),
-                                ("internal", "client", lambda c: _internal(c, cfg["internal_networks"]))):
-        codes, uniques = _codes(tables, table, column)
+                                ("internal", "client", lambda c: _internal(c, filters["internal_networks"]))):
+        codes, uniques = _log_codes(inputs, table, column)
         verdict = np.append(np.asarray(judge(uniques), dtype=bool), False)  # code −1 (missing) → kept
         masks[name] = verdict[codes]
-    status = tables.get(table)["status"]
+    status = inputs.tables.get(table)["status"]
     masks["status"] = ~(status.between(200, 299) | (status == 304)).fillna(False).to_numpy(dtype=bool)
     return masks
 
@@ -282,54 +299,54 @@ def _count_by_year(days: np.ndarray) -> pd.Series:
     return pd.Series(counts[: len(starts) - 1], index=range(first, last + 1))
 
 
-def _visitor_lines(tables: Tables, plan: Plan, table: str) -> np.ndarray:
+def _visitor_lines(inputs: Inputs, table: str, filters: dict[str, Any]) -> np.ndarray:
     """Mask of the log lines that count as visits (no filter removed them)."""
-    key = ("visitor_lines", table)
-    if key not in tables.cache:
-        tables.cache[key] = ~np.logical_or.reduce(list(visitor_filters(tables, plan, table).values()))
-    return tables.cache[key]
+    return inputs.shared(("visitor_lines", table), lambda: ~np.logical_or.reduce(
+        list(visitor_filters(inputs, table, filters).values())))
 
 
-def visitor_days(tables: Tables, plan: Plan, table: str = "web_logs") -> np.ndarray:
+def visitor_days(inputs: Inputs, table: str, filters: dict[str, Any]) -> np.ndarray:
     """One day number (days since 1970) per distinct (day, client, user agent) left after the filters."""
-    key = ("visitor_days", table)
-    if key not in tables.cache:
-        logs = tables.get(table)
-        kept = _visitor_lines(tables, plan, table)
-        client = _codes(tables, table, "client")[0][kept].astype(np.int64) + 1
-        agent = _codes(tables, table, "user_agent")[0][kept].astype(np.int64) + 1
-        day = logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64)
-        first_day, agents = int(day.min(initial=0)), int(agent.max(initial=0)) + 1
-        visitor = client * agents + agent
-        span = int(visitor.max(initial=0)) + 1
-        distinct = pd.unique((day - first_day) * span + visitor)  # one key per (day, client, user agent)
-        tables.cache[key] = distinct // span + first_day
-    return tables.cache[key]
+    return inputs.shared(("visitor_days", table), lambda: _visitor_days(inputs, table, filters))
 
 
-def web_visitors(tables: Tables, plan: Plan, years: list[int], table: str) -> Computed:
-    """Σ over days of Y of distinct (client, user agent) after the filters; a city-level indicator."""
-    logs = tables.get(table)
-    per_year = _count_by_year(visitor_days(tables, plan, table))
+def _visitor_days(inputs: Inputs, table: str, filters: dict[str, Any]) -> np.ndarray:
+    logs = inputs.tables.get(table)
+    kept = _visitor_lines(inputs, table, filters)
+    client = _log_codes(inputs, table, "client")[0][kept].astype(np.int64) + 1
+    agent = _log_codes(inputs, table, "user_agent")[0][kept].astype(np.int64) + 1
+    day = logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64)
+    first_day, agents = int(day.min(initial=0)), int(agent.max(initial=0)) + 1
+    visitor = client * agents + agent
+    span = int(visitor.max(initial=0)) + 1
+    distinct = pd.unique((day - first_day) * span + visitor)  # one key per (day, client, user agent)
+    return distinct // span + first_day
+
+
+def web_visitors(inputs: Inputs, table: str, filters: dict[str, Any]) -> Computed:
+    """Σ over days of Y of distinct (client, user agent) after the `filters` (bot words, static suffixes,
+    internal networks); a city-level indicator."""
+    logs = inputs.tables.get(table)
+    per_year = _count_by_year(visitor_days(inputs, table, filters))
     covered = _years_present(logs, "date")
-    kept = _visitor_lines(tables, plan, table)
+    kept = _visitor_lines(inputs, table, filters)
     lines = _count_by_year(logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64))
-    city = areas.load().city_code
+    city = inputs.areas.city_code
     rows = [{"area_code": area, "year": y,
              "value": float(per_year.get(y, 0)) if area == city and y in covered else np.nan,
              "rows": int(lines.get(y, 0)) if area == city else 0}
-            for area in areas.load().codes for y in years]
+            for area in inputs.areas.codes for y in inputs.years]
     return Computed(pd.DataFrame(rows))
 
 
-def weighted_mean(tables: Tables, plan: Plan, years: list[int], table: str, year: str, value: str,
-                  weight: str) -> Computed:
+def weighted_mean(inputs: Inputs, table: str, year: str, value: str, weight: str) -> Computed:
     """(Weighted) mean of `value` over the rows of year Y; weight 1 where none is given."""
-    frame = tables.get(table)
+    frame = inputs.tables.get(table)
     w = frame[weight].fillna(1.0).astype("float64")
     covered = _years_present(frame, year)
-    num = additive(frame, frame[year], frame[value] * w, years, covered).set_index(["area_code", "year"])
-    den = additive(frame, frame[year], w, years, covered).set_index(["area_code", "year"])
+    num = additive(inputs.areas, frame, frame[year], frame[value] * w, inputs.years, covered)
+    num = num.set_index(["area_code", "year"])
+    den = additive(inputs.areas, frame, frame[year], w, inputs.years, covered).set_index(["area_code", "year"])
     mean = num["value"] / den["value"].where(den["value"] > 0)
     return Computed(pd.DataFrame({"value": mean, "rows": num["rows"]}).reset_index())
 

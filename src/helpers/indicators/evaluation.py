@@ -1,7 +1,7 @@
 """Progress and status of each indicator and area in an evaluation year (evaluation-method.md).
 
 Time progress τ = (Y − base)/(target − base), compound for growth targets; completion P, ratio r and
-the status bands come from conf/base/evaluation.yaml; county rules from the indicator's `county` mode.
+the status bands come from the plan (evaluation.yaml); county rules from the indicator's `county` mode.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from helpers import areas, config
-from helpers.indicators.catalog import Indicator, Plan, load_plan
+from helpers.areas import Areas
+from helpers.indicators.catalog import Indicator, Plan
 from helpers.indicators.engine import covered_years
 
 
@@ -20,9 +20,8 @@ class EvaluationError(Exception):
     """The data cannot support the requested evaluation (a message for people)."""
 
 
-def check_year(year: object, values: pd.DataFrame | None = None) -> int:
+def check_year(year: object, plan: Plan, values: pd.DataFrame | None = None) -> int:
     """A whole year of the plan's evaluation period (base year excluded) that the data cover, when given."""
-    plan = load_plan()
     whole = isinstance(year, int | np.integer) and not isinstance(year, bool)
     if not whole or not plan.base_year < year <= plan.target_year:
         raise EvaluationError(f"评估年度应为 {plan.base_year + 1}–{plan.target_year} 之间的整数，收到 {year!r}")
@@ -31,9 +30,8 @@ def check_year(year: object, values: pd.DataFrame | None = None) -> int:
     return int(year)
 
 
-def latest_year(values: pd.DataFrame) -> int:
+def latest_year(values: pd.DataFrame, plan: Plan) -> int:
     """The latest year of the evaluation period with any indicator value."""
-    plan = load_plan()
     years = [y for y in covered_years(values) if plan.base_year < y <= plan.target_year]
     if not years:
         raise EvaluationError(f"数据中没有 {plan.base_year + 1}–{plan.target_year} 年的任何指标值，无法评估")
@@ -54,9 +52,9 @@ def reaches(value: float, bound: float) -> bool:
     return value >= bound or math.isclose(value, bound, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def status_of(ratio: float, met: bool) -> str:
-    """Status key from the ratio r and whether the target is already met (band edges belong to the upper band)."""
-    bands = config.load("evaluation")["thresholds"]
+def status_of(ratio: float, met: bool, bands: dict[str, float]) -> str:
+    """Status key from the ratio r and whether the target is already met (band edges belong to the upper band);
+    `bands` are the plan's thresholds of r."""
     if met:
         return "met"
     if ratio is None or math.isnan(ratio):
@@ -75,11 +73,10 @@ def _time_progress(indicator: Indicator, plan: Plan, year: int) -> float:
     return time_progress(plan, year, indicator.target / 100 if indicator.kind == "growth" else None)
 
 
-def _target_for(indicator: Indicator, area: str) -> float | None:
-    if area == areas.load().city_code or indicator.county == "rate":
+def _target_for(indicator: Indicator, area: str, plan: Plan, areas: Areas) -> float | None:
+    if area == areas.city_code or indicator.county == "rate":
         return indicator.target
-    county_targets = config.load("evaluation").get("county_targets") or {}
-    target = (county_targets.get(indicator.id) or {}).get(area)
+    target = (plan.county_targets.get(indicator.id) or {}).get(area)
     return None if target is None else float(target)
 
 
@@ -123,13 +120,23 @@ def _rebased_base(indicator: Indicator, plan: Plan, base_record: dict | None) ->
     return base_record["rows"] / rebase["population_wan"]
 
 
-def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.DataFrame:
+EVALUATION_COLUMNS = ["indicator", "category", "name", "unit", "area_code", "area_name", "year", "value", "base_plan",
+                      "base_data", "base_rebased", "target", "kind", "tau", "completion", "ratio", "status",
+                      "projected", "required_growth", "county_share", "county_rank", "rows", "complete", "sources",
+                      "missing_sources"]
+
+
+def evaluate_years(values: pd.DataFrame, plan: Plan, areas: Areas) -> pd.DataFrame:
+    """The evaluation of every year of the plan's period that the values cover (one `evaluate` per year)."""
+    years = [y for y in covered_years(values) if y in plan.evaluation_years]
+    frames = [evaluate(values, year, plan, areas) for year in years]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVALUATION_COLUMNS)
+
+
+def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> pd.DataFrame:
     """One row per indicator × area for `year` with value, base, target, τ, P, r, status and county context."""
-    plan = plan or load_plan()
     if not plan.base_year < year <= plan.target_year:
         raise ValueError(f"evaluation year must be within {plan.base_year + 1}–{plan.target_year}, got {year}")
-    labels = config.load("evaluation")["statuses"]
-    area_info = areas.load()
     wanted = values[values["year"].isin([year, plan.base_year])]
     records = {(r["indicator"], r["area_code"], r["year"]): r for r in wanted.to_dict(orient="records")}
     rows = []
@@ -143,7 +150,7 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.Da
             base_data = records.get((ind.id, area, plan.base_year), {}).get("value", np.nan)
             is_city = area == area_info.city_code
             base = base_data if not math.isnan(base_data) else (ind.base if is_city else None)
-            target = _target_for(ind, area)
+            target = _target_for(ind, area, plan, area_info)
             row = {
                 "indicator": ind.id, "category": ind.category, "name": ind.name, "unit": ind.unit,
                 "area_code": area, "area_name": area_info.names[area], "year": year, "value": value,
@@ -168,11 +175,6 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.Da
             else:
                 progress = _progress(ind, plan, year, value, base, target)
                 met = progress.pop("met")
-                row.update(progress, status=status_of(progress["ratio"], met))
-            row["status_label"] = labels[row["status"]]["label"]
+                row.update(progress, status=status_of(progress["ratio"], met, plan.thresholds))
             rows.append(row)
-    columns = ["indicator", "category", "name", "unit", "area_code", "area_name", "year", "value", "base_plan",
-               "base_data", "base_rebased", "target", "kind", "tau", "completion", "ratio", "status", "status_label",
-               "projected", "required_growth", "county_share", "county_rank", "rows", "complete", "sources",
-               "missing_sources"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    return pd.DataFrame(rows).reindex(columns=EVALUATION_COLUMNS)

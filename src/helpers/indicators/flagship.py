@@ -7,47 +7,49 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from helpers import areas
-from helpers.indicators.catalog import Flagship, Plan, load_plan
-from helpers.indicators.computations import filtered, year_end
-from helpers.indicators.evaluation import evaluate, reaches, status_of, time_progress
+from helpers.areas import Areas
+from helpers.indicators.catalog import Flagship, Plan
+from helpers.indicators.computations import Inputs, filtered, year_end
+from helpers.indicators.evaluation import reaches, status_of, time_progress
 from helpers.indicators.tables import Tables
 
+FLAGSHIP_COLUMNS = ["id", "column", "name", "unit", "year", "value", "target", "reached", "tau", "status",
+                    "missing_sources"]
 
-def counties_covered(tables: Tables, plan: Plan, values: pd.DataFrame, year: int, table: str, start: str,
-                     end: str, where: dict) -> float:
+
+def counties_covered(inputs: Inputs, values: pd.DataFrame, year: int, table: str, start: str, end: str,
+                     where: dict) -> float:
     """Counties with at least one active row of the kind at 31 Dec Y (e.g. 维权援助工作站)."""
-    kept = filtered(tables.get(table), where)
+    kept = filtered(inputs.tables.get(table), where)
     alive = (kept[start] <= year_end(year)) & (kept[end].isna() | (kept[end] > year_end(year)))
     active = kept.loc[alive, "area_code"]
-    return float(active[active.isin(areas.load().county_codes)].nunique())
+    return float(active[active.isin(inputs.areas.county_codes)].nunique())
 
 
-def same_as(tables: Tables, plan: Plan, values: pd.DataFrame, year: int, indicator: str) -> float:
+def same_as(inputs: Inputs, values: pd.DataFrame, year: int, indicator: str) -> float:
     """The city value of an indicator (e.g. 专栏2 = I02)."""
-    return _city(values, indicator).get(year, np.nan)
+    return _city(values, indicator, inputs.areas).get(year, np.nan)
 
 
-def cumulative_since(tables: Tables, plan: Plan, values: pd.DataFrame, year: int, indicator: str,
-                     since: int) -> float:
+def cumulative_since(inputs: Inputs, values: pd.DataFrame, year: int, indicator: str, since: int) -> float:
     """Sum of an indicator's city values from `since` to Y (NaN if any year is missing)."""
-    series = _city(values, indicator)
+    series = _city(values, indicator, inputs.areas)
     span = [series.get(y, np.nan) for y in range(since, year + 1)]
     return float(np.sum(span)) if span and not np.isnan(span).any() else np.nan
 
 
-def completed_projects(tables: Tables, plan: Plan, values: pd.DataFrame, year: int, table: str, column: int,
+def completed_projects(inputs: Inputs, values: pd.DataFrame, year: int, table: str, column: int,
                        type_words: list[str]) -> float:
     """Projects of a 专栏 completed by 31 Dec Y (terminated ones excluded)."""
-    projects = tables.get(table)
+    projects = inputs.tables.get(table)
     words = "|".join(type_words)
     kind = projects["project_type"].str.contains(words, na=False) | projects["name"].str.contains(words, na=False)
     done = projects["completion_date"].notna() & (projects["completion_date"] <= year_end(year))
     return float(((projects["column"] == column) & kind & done & (projects["status"] != "终止")).sum())
 
 
-def _city(values: pd.DataFrame, indicator: str) -> pd.Series:
-    city = values[(values["indicator"] == indicator) & (values["area_code"] == areas.load().city_code)]
+def _city(values: pd.DataFrame, indicator: str, areas: Areas) -> pd.Series:
+    city = values[(values["indicator"] == indicator) & (values["area_code"] == areas.city_code)]
     return city.set_index("year")["value"]
 
 
@@ -59,25 +61,27 @@ FLAGSHIP_COMPUTATIONS: dict[str, Callable[..., float]] = {
 }
 
 
-def evaluate_flagship(tables: Tables, values: pd.DataFrame, year: int, plan: Plan | None = None) -> pd.DataFrame:
-    """One row per flagship target: value in Y, target, share of target reached, time progress and status."""
-    plan = plan or load_plan()
-    rows = []
-    for item in plan.flagship:
-        rows.append(_one(tables, values, year, plan, item))
-    return pd.DataFrame(rows)
+def evaluate_flagship(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFrame, plan: Plan,
+                      areas: Areas) -> pd.DataFrame:
+    """One row per flagship target and evaluated year (the years of `evaluation`): value in Y, target, share of
+    target reached, time progress and status; a target that repeats an indicator is judged as that indicator."""
+    inputs = Inputs(tables, plan, areas, plan.years)
+    judged = evaluation.set_index(["indicator", "area_code", "year"])["status"]
+    rows = [_one(inputs, values, judged, int(year), item)
+            for year in sorted(evaluation["year"].unique()) for item in plan.flagship]
+    return pd.DataFrame(rows, columns=FLAGSHIP_COLUMNS)
 
 
-def _one(tables: Tables, values: pd.DataFrame, year: int, plan: Plan, item: Flagship) -> dict:
-    missing = [s for s in item.sources if not tables.has(s)]
-    value = np.nan if missing else FLAGSHIP_COMPUTATIONS[item.compute](tables, plan, values, year, **item.params)
-    tau = time_progress(plan, year)
+def _one(inputs: Inputs, values: pd.DataFrame, judged: pd.Series, year: int, item: Flagship) -> dict:
+    missing = [s for s in item.sources if not inputs.tables.has(s)]
+    value = np.nan if missing else FLAGSHIP_COMPUTATIONS[item.compute](inputs, values, year, **item.params)
+    tau = time_progress(inputs.plan, year)
     reached = value / item.target if item.target else np.nan
     if item.compute == "same_as":  # judged exactly as the indicator it repeats (with its base)
-        judged = evaluate(values, year, plan).set_index(["indicator", "area_code"])
-        status = judged.loc[(item.params["indicator"], areas.load().city_code), "status"]
+        status = judged.loc[(item.params["indicator"], inputs.areas.city_code, year)]
     else:
-        status = "missing" if np.isnan(value) else status_of(reached / tau, reaches(value, item.target))
+        status = "missing" if np.isnan(value) else status_of(reached / tau, reaches(value, item.target),
+                                                             inputs.plan.thresholds)
     return {"id": item.id, "column": item.column, "name": item.name, "unit": item.unit, "year": year,
             "value": value, "target": item.target, "reached": reached, "tau": tau, "status": status,
             "missing_sources": ",".join(missing)}

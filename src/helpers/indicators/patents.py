@@ -9,28 +9,20 @@ an overseas simple-family member, maintained more than N years, a high pledge am
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pandas as pd
 
-from helpers import config
-from helpers.indicators.catalog import Plan
+from helpers.indicators.catalog import CatalogError, Plan
 from helpers.indicators.tables import Tables
 
 
-@cache
-def _concordance() -> dict[str, str]:
-    return {key.replace(" ", "").upper(): value for key, value in config.load("ipc_sei")["categories"].items()}
-
-
-def ipc_to_sei(ipc: pd.Series) -> pd.Series:
+def ipc_to_sei(ipc: pd.Series, concordance: dict[str, str]) -> pd.Series:
     """SEI category of each IPC main class by the longest matching concordance prefix (else missing)."""
-    keys = sorted(_concordance(), key=len, reverse=True)
+    keys = sorted(concordance, key=len, reverse=True)
 
     def one(code: str) -> str | None:
         code = code.replace(" ", "").upper()
-        return next((_concordance()[k] for k in keys if code.startswith(k)), None)
+        return next((concordance[k] for k in keys if code.startswith(k)), None)
 
     codes, uniques = pd.factorize(ipc)
     mapped = pd.Series([one(u) for u in uniques], dtype="str")
@@ -43,7 +35,7 @@ def inventions(tables: Tables, plan: Plan) -> pd.DataFrame:
     kind = plan.settings["invention_type"]
     inv = patents[(patents["patent_type"] == kind) & patents["grant_date"].notna() & ~patents["lapse_unknown"]]
     inv = inv[["application_no", "application_date", "grant_date", "lapse_date", "area_code"]].assign(
-        sei=(inv["sei_class"].notna() | ipc_to_sei(inv["ipc_main"].astype("str")).notna()).to_numpy(),
+        sei=(inv["sei_class"].notna() | ipc_to_sei(inv["ipc_main"].astype("str"), plan.concordance).notna()).to_numpy(),
         overseas_family=inv["overseas_family"].fillna(False).astype(bool).to_numpy(),
     )
     return inv.reset_index(drop=True)
@@ -54,7 +46,7 @@ def _pledge_years(tables: Tables, plan: Plan) -> pd.Series:
     pledges = tables.get("pledges")
     if pledges is None:
         return pd.Series(dtype="float64")
-    threshold = plan.settings["high_value"]["pledge_threshold_wan"]
+    threshold = high_value_rules(plan)["pledge_threshold_wan"]
     patents = pledges[pledges["patent_no"].notna()]
     per_reg = patents.groupby("reg_no").agg(
         amount=("amount_wan", "max"), patents=("patent_no", "nunique"), year=("effective_date", "min")
@@ -70,35 +62,44 @@ def _award_years(tables: Tables, plan: Plan) -> pd.Series:
     awards = tables.get("patent_awards")
     if awards is None:
         return pd.Series(dtype="float64")
-    words = "|".join(plan.settings["high_value"]["award_words"])
+    words = "|".join(high_value_rules(plan)["award_words"])
     counted = awards[awards["award"].str.contains(words, regex=True, na=False)]
     return counted.groupby("patent_no")["year"].min().astype("float64")
+
+
+def high_value_rules(plan: Plan) -> dict:
+    """The plan's definition of a high-value patent (indicators.yaml `high_value`)."""
+    if "high_value" not in plan.settings:
+        raise CatalogError("规划目录中有高价值专利指标，但没有高价值专利的认定条件（high_value）")
+    return plan.settings["high_value"]
 
 
 def stock_by_year(tables: Tables, plan: Plan, years: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Valid and high-value invention stock per (area_code, year) and the per-criterion counts.
 
     Returns (per patent-area-year counts with columns area_code, year, valid, high_value) and
-    (criteria counts with columns area_code, year, criterion, count); area 441600 rows there are
-    the patents mapped to the city only — the caller adds the city totals.
+    (criteria counts with columns area_code, year, criterion, count); rows of the city's code there are
+    the patents mapped to the city only — the caller adds the city totals. A plan that defines no high-value
+    patent (no `high_value` settings) has no high-value stock and no criteria.
     """
     inv = inventions(tables, plan)
-    hv = plan.settings["high_value"]
-    pledge_year = inv["application_no"].map(_pledge_years(tables, plan)).to_numpy(dtype="float64")
-    award_year = inv["application_no"].map(_award_years(tables, plan)).to_numpy(dtype="float64")
+    hv = plan.settings.get("high_value")
+    if hv is not None:
+        pledge_year = inv["application_no"].map(_pledge_years(tables, plan)).to_numpy(dtype="float64")
+        award_year = inv["application_no"].map(_award_years(tables, plan)).to_numpy(dtype="float64")
     grant, lapse, applied = inv["grant_date"], inv["lapse_date"], inv["application_date"]
     counts, criteria = [], []
     for year in years:
         end = pd.Timestamp(year=year, month=12, day=31)
         valid = ((grant <= end) & (lapse.isna() | (lapse > end))).to_numpy()
-        flags = {
+        flags = {} if hv is None else {
             "sei": inv["sei"].to_numpy(),
             "overseas_family": inv["overseas_family"].to_numpy(),
             "maintained": (applied < end - pd.DateOffset(years=hv["maintained_years"])).to_numpy(),
             "pledge": np.nan_to_num(pledge_year, nan=np.inf) <= year,
             "award": np.nan_to_num(award_year, nan=np.inf) <= year,
         }
-        high = valid & np.logical_or.reduce(list(flags.values()))
+        high = valid & np.logical_or.reduce(list(flags.values())) if flags else np.zeros(len(inv), dtype=bool)
         frame = pd.DataFrame({"area_code": inv["area_code"], "valid": valid, "high_value": high})
         per_area = frame.groupby("area_code", observed=True)[["valid", "high_value"]].sum()
         counts.append(per_area.assign(year=year).reset_index())
@@ -106,4 +107,5 @@ def stock_by_year(tables: Tables, plan: Plan, years: list[int]) -> tuple[pd.Data
             hits = pd.Series(valid & flag).groupby(inv["area_code"]).sum()
             criteria.append(pd.DataFrame({"area_code": hits.index, "year": year, "criterion": name,
                                           "count": hits.to_numpy()}))
-    return pd.concat(counts, ignore_index=True), pd.concat(criteria, ignore_index=True)
+    empty = pd.DataFrame(columns=["area_code", "year", "criterion", "count"])
+    return pd.concat(counts, ignore_index=True), pd.concat(criteria, ignore_index=True) if criteria else empty

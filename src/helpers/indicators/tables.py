@@ -19,7 +19,6 @@ class Tables:
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: pd.DataFrame = field(default_factory=pd.DataFrame)
     reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
-    cache: dict = field(default_factory=dict, repr=False)  # results shared between computations
 
     def has(self, source: str) -> bool:
         return source in self.clean
@@ -30,6 +29,12 @@ class Tables:
     def rows(self, source: str) -> int:
         table = self.clean.get(source)
         return 0 if table is None else len(table)
+
+    @property
+    def cutoff_year(self) -> int | None:
+        """The year of the data cut-off (the latest observed date of any source, from the manifest)."""
+        cutoff = self.manifest.get("data_cutoff")
+        return int(str(cutoff)[:4]) if cutoff else None
 
     @classmethod
     def load(cls, processed_dir: Path) -> Tables:

@@ -1,72 +1,72 @@
-"""Everything one (year, area) report reads, loaded from data/processed once per process and checked."""
+"""Everything one (year, area) report reads: slices of the pipeline's datasets, checked current, and the
+plan, areas and wording it is written with. Nothing is computed here that a stage already computed."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
-from functools import cache, cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from helpers import areas, config
-from helpers.cleaning.run import OUTCOMES
-from helpers.indicators import Tables, compute_values, evaluate, high_value_breakdown, load_plan
-from helpers.indicators.catalog import Plan
-from helpers.indicators.computations import visitor_days
-from helpers.indicators.evaluation import EvaluationError, check_year, latest_year
-from helpers.indicators.flagship import evaluate_flagship
-from helpers.schemas import latest_observed
+from helpers.cleaning import OUTCOMES
+from helpers.context import Context
+from helpers.indicators import EvaluationError, Plan, check_year, latest_year
+from helpers.pipeline import DatasetError, Datasets, open_datasets
+from helpers.report.wording import Words
+
+ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
 
 
 class ReportError(EvaluationError):
     """The report cannot be made from this input (a message for people)."""
 
 
-@dataclass(frozen=True)
-class Assessed:
-    """What every report of one processed folder shares: tables, indicator values and derived series."""
+def sources_read(area_code: str, context: Context) -> list[str]:
+    """The sources a report of `area_code` reads: those of its indicators (a county skips city-level ones)
+    and of the flagship targets every report shows. Its data-quality account covers exactly these."""
+    plan = context.plan
+    is_city = area_code == context.areas.city_code
+    used = {s for i in plan.indicators if is_city or i.county != "city_only" for s in i.sources}
+    used |= {s for f in plan.flagship for s in f.sources}
+    return [s for s in context.sources if s in used]
 
-    tables: Tables
-    values: pd.DataFrame
-    high_value: pd.DataFrame
-    visitor_days: pd.Series
-    manifest: dict
-    accounts: dict[str, pd.DataFrame]
-    folder: Path
+
+def data_version(manifest: dict, sources: list[str]) -> str:
+    """A short digest of the sources a report reads, from their digests in the manifest (shown on its cover)."""
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(f"{source}={manifest.get('sources', {}).get(source, {}).get('digest')}".encode())
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
 class ReportData:
-    """One report's inputs: the year, the area and the shared assessment, with views the sections use."""
+    """One report's inputs: the year, the area, the context and the dataset slices the sections use."""
 
     year: int
     area_code: str
-    assessed: Assessed
-    evaluation: pd.DataFrame
-    flagship: pd.DataFrame
+    context: Context
+    words: Words
+    evaluation: pd.DataFrame  # every area, this year
+    values: pd.DataFrame  # every indicator, area and year
+    flagship: pd.DataFrame  # this year
+    high_value: pd.DataFrame
+    visits: pd.DataFrame
+    manifest: dict
+    accounts: dict[str, pd.DataFrame]
 
     @property
     def plan(self) -> Plan:
-        return load_plan()
+        return self.context.plan
 
     @property
     def area_name(self) -> str:
-        return areas.load().names[self.area_code]
+        return self.context.areas.names[self.area_code]
 
     @property
     def is_city(self) -> bool:
-        return self.area_code == areas.load().city_code
-
-    @property
-    def values(self) -> pd.DataFrame:
-        return self.assessed.values
-
-    @property
-    def manifest(self) -> dict:
-        return self.assessed.manifest
+        return self.area_code == self.context.areas.city_code
 
     @property
     def own(self) -> pd.DataFrame:
@@ -80,19 +80,18 @@ class ReportData:
     @property
     def sources(self) -> list[str]:
         """The sources this report reads (sources_read)."""
-        return sources_read(self.area_code)
+        return sources_read(self.area_code, self.context)
 
     @property
     def cutoff(self) -> str:
-        """The latest observed date in the sources this report reads."""
-        tables = self.assessed.tables
-        dates = [latest_observed(tables.get(s), s) for s in self.sources if tables.has(s)]
-        dates = [d for d in dates if d is not None]
-        return max(dates).date().isoformat() if dates else "未知"
+        """The latest observed date in the sources this report reads (from the manifest)."""
+        dates = [self.manifest["sources"][s]["latest_date"] for s in self.sources if s in self.manifest["sources"]]
+        dates = [d for d in dates if d]
+        return max(dates) if dates else self.words["unknown"]
 
-    @cached_property
+    @property
     def version(self) -> str:
-        return data_version(self.assessed.folder, self.area_code)
+        return data_version(self.manifest, self.sources)
 
     @property
     def tau(self) -> float:
@@ -106,9 +105,8 @@ class ReportData:
         return rows.set_index("year")["value"].sort_index()
 
     def visitors_by_month(self) -> pd.Series:
-        """Distinct visitors per month of the evaluation year (I12's rule, counted by month)."""
-        days = self.assessed.visitor_days
-        months = days[(days.dt.year == self.year)].dt.month.value_counts().sort_index()
+        """Distinct visitors per month of the evaluation year (the visitor indicator's rule, by month)."""
+        months = self.visits[self.visits["year"] == self.year].set_index("month")["visitors"]
         return months.reindex(range(1, 13), fill_value=0)
 
     def rows_by_source(self) -> pd.DataFrame:
@@ -117,97 +115,44 @@ class ReportData:
 
     def account(self, name: str) -> pd.DataFrame:
         """A cleaning account (reconciliation, reasons, files or warnings), limited to the sources read."""
-        frame = self.assessed.accounts[name]
+        frame = self.accounts[name]
         return frame[frame["source"].isin(self.sources)] if "source" in frame else frame
 
-
-def sources_read(area_code: str) -> list[str]:
-    """The sources a report of `area_code` reads: those of its indicators (a county skips city-level ones)
-    and of the flagship targets every report shows. Its data-quality account covers exactly these."""
-    plan = load_plan()
-    is_city = area_code == areas.load().city_code
-    used = {s for i in plan.indicators if is_city or i.county != "city_only" for s in i.sources}
-    used |= {s for f in plan.flagship for s in f.sources}
-    return [s for s in config.load("sources") if s in used]
+    def source_title(self, source: str) -> str:
+        return self.context.sources.get(source, {}).get("title", source)
 
 
-ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
-
-
-def source_digest(processed: Path, source: str) -> str:
-    """Changes when anything cleaning wrote about `source` changes: its clean and quarantine tables and its
-    lines of the account CSVs. Reads bytes only (no parsing), so a batch can decide cheaply what is stale."""
-    digest = hashlib.sha256(source.encode())
-    for part in ("clean", "quarantine"):
-        path = processed / part / f"{source}.parquet"
-        digest.update(path.read_bytes() if path.is_file() else b"-")
-    for name in ACCOUNTS:
-        path = processed / f"{name}.csv"
-        if path.is_file():
-            with open(path, encoding="utf-8-sig") as fh:
-                digest.update("".join(line for line in fh if line.startswith(f"{source},")).encode())
-    return digest.hexdigest()
-
-
-def data_version(processed: Path, area_code: str) -> str:
-    """A short digest of every source the report of `area_code` reads (shown on its cover)."""
-    digest = hashlib.sha256()
-    for source in sources_read(area_code):
-        digest.update(source_digest(processed, source).encode())
-    return digest.hexdigest()[:12]
-
-
-def _read_account(processed: Path, name: str) -> pd.DataFrame:
-    path = processed / f"{name}.parquet"
-    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
-
-
-@cache
-def _assess(processed: str, stamp: float) -> Assessed:
-    """Load and compute once per processed folder and manifest version (`stamp` keys the cache)."""
-    folder = Path(processed)
-    tables = Tables.load(folder)
-    plan = load_plan()
-    days = visitor_days(tables, plan) if tables.has("web_logs") else np.array([], dtype=np.int64)
-    return Assessed(
-        tables=tables,
-        values=compute_values(tables),
-        high_value=high_value_breakdown(tables),
-        visitor_days=pd.Series(pd.to_datetime(days, unit="D")),
-        manifest=json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
-        accounts={name: _read_account(folder, name) for name in ACCOUNTS},
-        folder=folder,
-    )
-
-
-def assess(processed_dir: Path) -> Assessed:
-    """The shared assessment of a processed folder; a folder that is not one gives a plain message."""
-    manifest = Path(processed_dir) / "manifest.json"
-    if not manifest.is_file():
-        raise ReportError(f"{processed_dir} 中没有清洗结果（manifest.json）：请先运行 python -m helpers clean")
-    return _assess(str(Path(processed_dir).resolve()), manifest.stat().st_mtime)
-
-
-def check_area(area_code: str) -> str:
+def check_area(area_code: str, context: Context) -> str:
     """The area code as given when it is one of the plan's areas, else a ReportError listing them."""
-    known = areas.load().names
+    known = context.areas.names
     if area_code not in known:
         listed = "、".join(f"{code} {name}" for code, name in known.items())
         raise ReportError(f"未知的地区代码 {area_code!r}：应为 {listed} 之一")
     return area_code
 
 
-def load(processed_dir: Path | str, year: int | None = None, area_code: str | None = None) -> ReportData:
-    """The inputs of the report of `area_code` (default: the city) for `year` (default: latest with data);
-    a relative `processed_dir` is taken from the project root, wherever the notebook runs."""
-    area_code = check_area(str(area_code or areas.load().city_code))
+def load(processed_dir: Path | str, context: Context, year: int | None = None, area_code: str | None = None,
+         lang: str = "zh") -> ReportData:
+    """The inputs of the report of `area_code` (default: the city) for `year` (default: latest with data) in
+    `lang`; a relative `processed_dir` is taken from the project root, wherever the notebook runs."""
+    area_code = check_area(str(area_code or context.areas.city_code), context)
     folder = Path(processed_dir)
-    assessed = assess(folder if folder.is_absolute() else config.project_root() / folder)
-    year = check_year(year, assessed.values) if year is not None else latest_year(assessed.values)
-    evaluation = evaluate(assessed.values, year)
-    flagship = evaluate_flagship(assessed.tables, assessed.values, year)
-    return ReportData(year, area_code, assessed, evaluation, flagship)
+    folder = folder if folder.is_absolute() else context.conf.root / folder
+    try:
+        datasets = open_datasets(folder, context)
+    except DatasetError as problem:
+        raise ReportError(str(problem)) from None
+    return from_datasets(datasets, context, year, area_code, lang)
 
 
-def statuses() -> dict[str, dict]:
-    return config.load("evaluation")["statuses"]
+def from_datasets(datasets: Datasets, context: Context, year: int | None, area_code: str,
+                  lang: str = "zh") -> ReportData:
+    values = datasets.read("values")
+    year = check_year(year, context.plan, values) if year is not None else latest_year(values, context.plan)
+    evaluation, flagship = datasets.read("evaluation"), datasets.read("flagship")
+    return ReportData(
+        year=year, area_code=area_code, context=context, words=Words.of(context, lang),
+        evaluation=evaluation[evaluation["year"] == year].reset_index(drop=True), values=values,
+        flagship=flagship[flagship["year"] == year].reset_index(drop=True), high_value=datasets.read("high_value"),
+        visits=datasets.read("visits"), manifest=datasets.read_json("manifest"),
+        accounts={name: datasets.read(name) for name in ACCOUNTS})

@@ -1,6 +1,7 @@
 """What the evaluation says, in sentences: status counts, risks, problems and recommendations.
 
-The wording and the rules live in conf/base/report.yaml; this module only fills them from the data.
+The wording lives in conf wording.yaml and plan_wording.yaml, the rules (which statuses are risks, when a
+source's rejects are a problem) in report.yaml; this module only fills them from the data.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers import areas, config
 from helpers.report.data import ReportData
-
-COUNTED = ["met", "ahead", "on_track", "lagging", "serious", "reverse", "missing", "no_target", "city_only"]
 
 
 def number(value: float, decimals: int = 2) -> str:
@@ -29,88 +27,86 @@ def percent(value: float, decimals: int = 0) -> str:
     return f"{value * 100:.{decimals}f}%"
 
 
-def _settings() -> dict:
-    return config.load("report")
-
-
-def source_title(source: str) -> str:
-    return config.load("sources").get(source, {}).get("title", source)
-
-
 def status_counts(data: ReportData) -> dict[str, int]:
-    """How many of the area's indicators are in each status, in the configured order."""
+    """How many of the area's indicators are in each status, in the plan's order of statuses."""
     counts = data.own["status"].value_counts()
-    return {key: int(counts.get(key, 0)) for key in COUNTED}
+    return {key: int(counts.get(key, 0)) for key in data.plan.statuses}
 
 
-def _decimals(data: ReportData) -> dict[str, int]:
-    return {i.id: i.decimals for i in data.plan.indicators}
+def decimals(data: ReportData, indicator: str) -> int:
+    return data.plan.indicator(indicator).decimals
 
 
 def risks(data: ReportData) -> pd.DataFrame:
     """The area's indicators at risk, most serious status first, then in catalog order."""
-    order = _settings()["risk_statuses"]
+    order = data.context.report["risk_statuses"]
     own = data.own[data.own["status"].isin(order)].copy()
     own["severity"] = own["status"].map({s: i for i, s in enumerate(order)})
     return own.sort_values(["severity", "indicator"], kind="stable")
 
 
+def _base(row: pd.Series) -> float:
+    """The base progress is measured from: the data's base-year value, else the plan's."""
+    return row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
+
+
 def _fields(data: ReportData, row: pd.Series) -> dict[str, str]:
-    places = _decimals(data)[row["indicator"]]
-    base = row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
+    w = data.words
+    places = decimals(data, row["indicator"])
     left = data.plan.target_year - data.year
     required = row["required_growth"]
-    required_text = (f"今后{left}年需年均增长{required:.1f}%方能达到目标" if left and not math.isnan(required)
-                     else "规划期内已难以达到目标")
-    missing = [source_title(s) for s in str(row["missing_sources"] or "").split(",") if s]
+    required_text = (w("problems.required", left=left, required=f"{required:.1f}") if left and not math.isnan(required)
+                     else w["problems.unreachable"])
+    missing = [data.source_title(s) for s in str(row["missing_sources"] or "").split(",") if s]
     return {
         "name": row["name"], "year": str(data.year), "unit": row["unit"], "value": number(row["value"], places),
-        "base": number(base, places), "target": number(row["target"], places),
+        "base": number(_base(row), places), "target": number(row["target"], places),
         "completion": percent(row["completion"]), "tau": percent(row["tau"]), "ratio": percent(row["ratio"]),
-        "missing": "、".join(missing) or "当年无记录", "required_text": required_text,
+        "missing": w.join(missing) or w["problems.no_records"], "required_text": required_text,
     }
 
 
 def problems(data: ReportData) -> list[str]:
-    """五、存在的问题: one sentence per indicator at risk, then the data problems."""
-    rules = _settings()["problems"]
+    """存在的问题: one sentence per indicator at risk, then the data problems."""
     sentences = []
     for _, row in risks(data).iterrows():
-        rule = rules[row["status"]]
+        rule = row["status"]
         if row["status"] in {"lagging", "serious"} and row["kind"] in {"growth", "floor"}:
-            rule = rules[row["kind"]]
-        sentences.append(rule.format(**_fields(data, row)))
+            rule = row["kind"]
+        sentences.append(data.words(f"problems.{rule}", **_fields(data, row)))
     return sentences + data_problems(data)
 
 
 def data_problems(data: ReportData) -> list[str]:
     """Sources that lost more than the configured share of rows, and files that could not be read."""
-    rules = _settings()["data_quality"]
+    w = data.words
+    share_limit = data.context.report["data_quality"]["reject_share"]
+    labels = data.context.cleaning.reasons
     sentences = []
     reasons = data.account("reasons")
-    labels = config.load("cleaning")["reasons"]
     if not data.account("reconciliation").empty:
         for source, row in data.rows_by_source().iterrows():
-            if row["rows_in"] and row["rejected"] / row["rows_in"] > rules["reject_share"]:
+            if row["rows_in"] and row["rejected"] / row["rows_in"] > share_limit:
                 rejected = reasons[(reasons["source"] == source) & (reasons["outcome"] == "rejected")]
                 by_reason = rejected.groupby("reason")["rows"].sum()
                 top = by_reason.idxmax() if len(by_reason) else "unknown"
-                sentences.append(rules["problem"].format(
-                    source=source_title(source), rows_in=f"{row['rows_in']:,}", rejected=f"{row['rejected']:,}",
-                    share=percent(row["rejected"] / row["rows_in"], 1), reason=labels.get(top, top)))
+                sentences.append(w("problems.data_quality", source=data.source_title(source),
+                                   rows_in=f"{row['rows_in']:,}", rejected=f"{row['rejected']:,}",
+                                   share=percent(row["rejected"] / row["rows_in"], 1), reason=labels.get(top, top)))
     files = data.account("files")
     if not files.empty:
         broken = files[files["status"] != "ok"]
         if len(broken):
             pairs = zip(broken["source"], broken["file"], strict=True)
-            names = "、".join(f"{source_title(s)}：{f.rsplit('/', 1)[-1]}" for s, f in pairs)
-            sentences.append(rules["broken_files"].format(count=len(broken), files=names))
+            names = w.join([w("problems.broken_file", source=data.source_title(s), file=f.rsplit("/", 1)[-1])
+                            for s, f in pairs])
+            sentences.append(w("problems.broken_files", count=len(broken), files=names))
     return sentences
 
 
 def recommendations(data: ReportData) -> list[str]:
-    """六、对策建议: per indicator at risk, per category with a risk, data, then the general rule."""
-    rules = _settings()["recommendations"]
+    """对策建议: per indicator at risk, per category with a risk, data, then the general rule (plan_wording.yaml)."""
+    rules = data.words["plan.recommendations"]
     at_risk = risks(data)
     out = [rules["indicators"][i] for i in at_risk.loc[at_risk["status"] != "missing", "indicator"]
            if i in rules["indicators"]]
@@ -132,41 +128,41 @@ class Headline:
 
 def headline(data: ReportData) -> Headline:
     """'截至Y年末 … N 项指标中，已完成 a 项、超序时进度 b 项 …' from the status counts."""
+    w = data.words
     counts = status_counts(data)
-    labels = config.load("evaluation")["statuses"]
-    parts = [f"{labels[k]['label']}{v}项" for k, v in counts.items() if v]
-    elapsed = data.year - data.plan.base_year
-    sentence = (f"截至{data.year}年末（规划实施第{elapsed}年，序时进度{percent(data.tau)}），{data.area_name}"
-                f"纳入评估的{len(data.own)}项指标中，" + "、".join(parts) + "。")
+    parts = w.join([w("summary.headline_part", label=w["statuses"][k], count=v) for k, v in counts.items() if v])
+    sentence = w("summary.headline", year=data.year, elapsed=data.year - data.plan.base_year, tau=percent(data.tau),
+                 area_name=data.area_name, count=len(data.own), parts=parts)
     return Headline(counts, sentence)
 
 
 def indicator_sentence(data: ReportData, row: pd.Series) -> str:
     """One indicator's result in a sentence: value, change on the base, progress, status and outlook."""
-    places = _decimals(data)[row["indicator"]]
+    w = data.words
+    places = decimals(data, row["indicator"])
     unit, name = row["unit"], row["name"]
     if row["status"] == "city_only":
-        return f"{name}为市级指标，{data.area_name}不单独评估。"
+        return w("sentence.city_only", name=name, area_name=data.area_name)
     if row["status"] == "missing":
-        return f"{name}缺少{data.year}年可用数据，无法评估。"
-    text = f"{name}{data.year}年为{number(row['value'], places)}{unit}"
-    base = row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
+        return w("sentence.missing", name=name, year=data.year)
+    text = w("sentence.value", name=name, year=data.year, value=number(row["value"], places), unit=unit)
+    base = _base(row)
     if row["kind"] in {"level", "stock", "flow"} and not math.isnan(base):
         change = row["value"] - base
-        text += f"，较{data.plan.base_year}年的{number(base, places)}{unit}{'增加' if change >= 0 else '减少'}" \
-                f"{number(abs(change), places)}{unit}"
+        text += w("sentence.change", base_year=data.plan.base_year, base=number(base, places), unit=unit,
+                  direction=w["sentence.up"] if change >= 0 else w["sentence.down"],
+                  change=number(abs(change), places))
     if not math.isnan(row["county_share"]):
-        text += f"，占全市的{percent(row['county_share'], 1)}"
+        text += w("sentence.share", share=percent(row["county_share"], 1))
     if not math.isnan(row["county_rank"]):
-        text += f"，在{len(areas.load().county_codes)}个县（区）中居第{int(row['county_rank'])}位"
-    label = row["status_label"]
+        text += w("sentence.rank", count=len(data.context.areas.county_codes), rank=int(row["county_rank"]))
     if row["status"] == "no_target":
-        return text + "；规划未分解县（区）目标，不判定进度。"
+        return text + w["sentence.no_target"]
     if not math.isnan(row["completion"]):
-        text += f"，完成目标进度的{percent(row['completion'])}（序时进度{percent(row['tau'])}）"
-    text += f"，{label}"
+        text += w("sentence.completion", completion=percent(row["completion"]), tau=percent(row["tau"]))
+    text += w("sentence.status", label=w["statuses"][row["status"]])
     if row["status"] not in {"met"} and data.year < data.plan.target_year and not math.isnan(row["projected"]):
-        outlook = "年均增速" if row["kind"] == "growth" else "预计"
-        text += f"；按现有速度，{data.plan.target_year}年{outlook}{number(row['projected'], places)}{unit}" \
-                f"（目标{number(row['target'], places)}{unit}）"
-    return text + "。"
+        outlook = w["sentence.outlook_growth"] if row["kind"] == "growth" else w["sentence.outlook_level"]
+        text += w("sentence.outlook", target_year=data.plan.target_year, outlook=outlook,
+                  projected=number(row["projected"], places), unit=unit, target=number(row["target"], places))
+    return text + w["sentence.end"]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from helpers import fonts
+from helpers.report.fonts import Fonts
 
 if TYPE_CHECKING:  # nbformat and nbconvert load a JSON-schema stack: imported only when a page is built
     import nbformat
@@ -22,27 +21,42 @@ class RenderError(Exception):
     """The notebook or HTML cannot be rendered (a message for people)."""
 
 
-@cache
-def _exporter() -> HTMLExporter:
-    """One configured exporter per process (building one reads every template)."""
-    from nbconvert import HTMLExporter
+class Renderer:
+    """Executed report notebooks → self-contained pages, with one configured exporter (building one reads every
+    template) and the report fonts; a batch worker keeps one while its code is unchanged."""
 
-    return HTMLExporter(template_name="assessment", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
-                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    def __init__(self, fonts: Fonts) -> None:
+        self.fonts = fonts
+        self._exporter: HTMLExporter | None = None
+        self.stylesheet = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+    @property
+    def exporter(self) -> HTMLExporter:
+        if self._exporter is None:
+            from nbconvert import HTMLExporter
+
+            self._exporter = HTMLExporter(template_name="assessment",
+                                          extra_template_basedirs=[str(TEMPLATES / "nbconvert")], exclude_input=True,
+                                          exclude_input_prompt=True, exclude_output_prompt=True)
+        return self._exporter
+
+    def document(self, notebook: nbformat.NotebookNode, title: str, lang: str) -> str:
+        """The report page without fonts: outputs of the executed notebook in the house template; `lang` is the
+        page's language tag (zh-CN)."""
+        body, _ = self.exporter.from_notebook_node(notebook, resources={"report_title": title, "html_lang": lang,
+                                                                         "report_css": self.stylesheet})
+        if FONT_MARKER not in body:
+            raise RenderError("报告模板缺少字体占位符")
+        return body
+
+    def to_html(self, page: str) -> str:
+        """The self-contained page: both font weights, cut to the page's characters, embedded as data URLs."""
+        return embed_fonts(page, self.fonts)
 
 
-@cache
-def stylesheet() -> str:
-    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
-
-
-def document(notebook: nbformat.NotebookNode, title: str) -> str:
-    """The report page without fonts: outputs of the executed notebook in the house template."""
-    body, _ = _exporter().from_notebook_node(notebook, resources={"report_title": title,
-                                                                  "report_css": stylesheet()})
-    if FONT_MARKER not in body:
-        raise RenderError("报告模板缺少字体占位符")
-    return body
+def embed_fonts(page: str, fonts: Fonts) -> str:
+    """A page with its font placeholder replaced by both weights, cut to the page's visible characters."""
+    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
 
 
 def visible_text(page: str) -> str:
@@ -50,11 +64,6 @@ def visible_text(page: str) -> str:
     stylesheet stays in, so the characters of its generated content (page numbers) are covered too."""
     without_data = re.sub(r"data:[^\"')]+", "", page)
     return html_lib.unescape(re.sub(r"<[^>]+>", " ", without_data))
-
-
-def to_html(page: str) -> str:
-    """The self-contained page: both font weights, cut to the page's characters, embedded as data URLs."""
-    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
 
 
 def to_pdf(html: str, out: Path) -> Path:

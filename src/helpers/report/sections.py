@@ -1,10 +1,12 @@
-"""The report's sections as HTML, in the order of a third-party assessment. Each method returns an object
-the notebook displays; every text that comes from data passes through Jinja's autoescaping."""
+"""The report's sections as HTML, in the order report.yaml declares them. Each section is a method of `Report`
+named in `SECTIONS`; `Report.sections()` renders them all, in order, for the notebook to display. Every text
+comes from the wording of the report's language, and every text from data passes through Jinja's autoescaping."""
 
 from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,19 +16,20 @@ from IPython.display import HTML
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from helpers import areas, charts, config
-from helpers.cleaning.run import OUTCOMES
-from helpers.indicators.catalog import Indicator, load_plan
+from helpers.cleaning import OUTCOMES
+from helpers.context import Context
+from helpers.indicators import Indicator, Plan
 from helpers.report import data as report_data
 from helpers.report import findings
+from helpers.report.charts import Charts, Comparison, Figure, Trajectory
 from helpers.report.findings import number, percent
+from helpers.report.fonts import fonts_of
+from helpers.report.wording import Words, fill
 
 _ENV = Environment(loader=PackageLoader("helpers.report", "templates/sections"),
                    autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
                    lstrip_blocks=True)
-
-
-SUMMARY_KEY = "heyuan_report_summary"  # the summary output's metadata: status counts for the site index
+_ENV.filters["fill"] = fill
 
 
 @dataclass(frozen=True)
@@ -38,44 +41,109 @@ class Cell:
     color: str = ""
 
 
-def _status_cell(key: str) -> Cell:
-    style = report_data.statuses()[key]
-    return Cell(f"{style['symbol']} {style['label']}", f"status status-{key}", style["color"])
+@dataclass(frozen=True)
+class Section:
+    """One entry of report.yaml `sections`, with its heading in the report's language."""
+
+    id: str
+    template: str
+    toc: str  # the label in the table of contents ("" when not listed)
+    heading: str
+    per_domain: bool = False
 
 
 class Report:
-    """One (year, area) report. `Report.load(...)` then call the sections in order; each displays itself."""
+    """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order."""
 
     def __init__(self, data: report_data.ReportData) -> None:
         self.data = data
+        self.w: Words = data.words
         self._rows = data.evaluation.set_index(["indicator", "area_code"], drop=False)
         self._tables = 0
         self._figures = 0
+        self._charts: Charts | None = None
 
     @classmethod
-    def load(cls, processed_dir: Path | str, year: int | None = None, area_code: str | None = None) -> Report:
-        return cls(report_data.load(processed_dir, year, area_code))
+    def load(cls, processed_dir: Path | str, year: int | None = None, area_code: str | None = None, *,
+             lang: str = "zh", plan: str | None = None, context: Context | None = None) -> Report:
+        """The report of `area_code` for `year` from the datasets of `processed_dir`, written in `lang`, for the
+        plan of the folder `plan` (default: conf/base's)."""
+        context = context or Context.load(plan=plan)
+        return cls(report_data.load(processed_dir, context, year, area_code, lang))
+
+    @property
+    def charts(self) -> Charts:
+        if self._charts is None:
+            context = self.data.context
+            self._charts = Charts(context.report["charts"], fonts_of(context), self.w["charts"])
+        return self._charts
+
+    # ------------------------------------------------------------------ the sections, as report.yaml lists them
+    def outline(self) -> list[Section]:
+        """The sections in order, numbered (一、二、…) where report.yaml says so, with their headings."""
+        out, numbered = [], 0
+        for spec in self.data.context.report["sections"]:
+            words = self.w.get(f"sections.{spec['id']}", {})
+            title = words.get("toc", "")
+            if spec.get("numbered"):
+                numbered += 1
+                title = self.w("numbered", numeral=self.w.numeral(numbered), title=title)
+            out.append(Section(spec["id"], spec["template"], title if spec.get("toc") else "",
+                               words.get("heading", title), bool(spec.get("per_domain"))))
+        return out
+
+    def toc(self) -> list[tuple[str, str]]:
+        entries = []
+        for section in self.outline():
+            if section.toc:
+                entries.append((section.id, section.toc))
+            if section.per_domain:
+                entries += [(f"domain-{n}", self._domain_heading(n)) for n in range(1, len(self.data.plan.domains) + 1)]
+        return entries
+
+    def sections(self) -> Iterator[HTML]:
+        """Every section of the report, rendered in order (the notebook displays each)."""
+        for section in self.outline():
+            if section.per_domain:
+                for n in range(1, len(self.data.plan.domains) + 1):
+                    yield self.domain(n, section)
+            else:
+                yield SECTIONS[section.id](self, section)
 
     # ------------------------------------------------------------------ building blocks
-    def _render(self, template: str, metadata: dict | None = None, **context: object) -> HTML:
-        return HTML(_ENV.get_template(f"{template}.html.j2").render(**context), metadata=metadata)
+    def _render(self, section: Section | str, **context: object) -> HTML:
+        template = section.template if isinstance(section, Section) else section
+        heading = section.heading if isinstance(section, Section) else ""
+        return HTML(_ENV.get_template(f"{template}.html.j2").render(**{"w": self.w.texts, "heading": heading,
+                                                                       **context}))
 
     def _table(self, caption: str, columns: dict[str, float], rows: list[list[Cell | str]], css: str = "") -> Markup:
         """A numbered table; `columns` maps each heading to its width in percent (fixed layout prints fast)."""
         self._tables += 1
         cells = [[c if isinstance(c, Cell) else Cell(str(c)) for c in row] for row in rows]
-        html = _ENV.get_template("table.html.j2").render(number=self._tables, caption=caption, columns=list(columns),
-                                                          widths=list(columns.values()), rows=cells, css=css)
+        html = _ENV.get_template("table.html.j2").render(w=self.w.texts, number=self._tables, caption=caption,
+                                                          columns=list(columns), widths=list(columns.values()),
+                                                          rows=cells, css=css)
         return Markup(html)
 
-    def _figure(self, figure: charts.Figure, caption: str) -> Markup:
+    def _columns(self, key: str, widths: list[float], **fields: object) -> dict[str, float]:
+        """Column headings of a table (wording `key`, filled with `fields`) with their widths in percent."""
+        headings = [str(h).format(**fields) for h in self.w[key].values()]
+        return dict(zip(headings, widths, strict=True))
+
+    def _figure(self, figure: Figure, caption: str) -> Markup:
         self._figures += 1
-        png = base64.b64encode(charts.png(figure)).decode("ascii")
-        return Markup(_ENV.get_template("figure.html.j2").render(number=self._figures, caption=caption, png=png))
+        png = base64.b64encode(self.charts.png(figure)).decode("ascii")
+        return Markup(_ENV.get_template("figure.html.j2").render(w=self.w.texts, number=self._figures,
+                                                                 caption=caption, png=png))
+
+    def _status_cell(self, key: str) -> Cell:
+        style = self.data.plan.statuses[key]
+        return Cell(f"{style['symbol']} {self.w['statuses'][key]}", f"status status-{key}", style["color"])
 
     @property
     def title(self) -> str:
-        return report_title(self.data.year)
+        return report_title(self.data.year, self.data.plan, self.w)
 
     def _indicators(self, category: str | None = None) -> list[Indicator]:
         return [i for i in self.data.plan.indicators if category is None or i.category == category]
@@ -84,137 +152,135 @@ class Report:
         """The evaluation row of one indicator and area (this report's area by default)."""
         return self._rows.loc[(indicator, area or self.data.area_code)]
 
-    def toc(self) -> list[tuple[str, str]]:
-        domains = config.load("report")["domains"]
-        entries = [("summary", "摘要"), ("scope", "一、评估说明"), ("indicators", "二、主要指标完成情况"),
-                   ("domains", "三、分领域评估")]
-        entries += [(f"domain-{n}", f"（{_chinese(n)}）{d['heading']}") for n, d in enumerate(domains, start=1)]
-        entries += [("flagship", "四、重点工程（专栏）进展"), ("problems", "五、存在的问题"),
-                    ("recommendations", "六、对策建议"), ("appendix", "附录")]
-        return entries
-
     # ------------------------------------------------------------------ sections
-    def cover(self) -> HTML:
-        d = self.data
-        settings = config.load("report")
+    def cover(self, section: Section) -> HTML:
+        d, w = self.data, self.w
         return self._render(
-            "cover", synthetic=d.synthetic, banner=settings["synthetic_banner"], plan_title=d.plan.title,
-            title=self.title, area_name=d.area_name, area_code=d.area_code, year=d.year,
-            elapsed=d.year - d.plan.base_year, tau=percent(d.tau), cutoff=d.cutoff,
-            version=d.version, assessor=settings["assessor"],
-            generated=_local_time(datetime.now().astimezone().isoformat()), toc=self.toc())
+            section, synthetic=d.synthetic, banner=w("synthetic_banner", city=d.context.areas.city_name),
+            plan_title=d.plan.title, title=self.title, area_name=d.area_name, area_code=d.area_code, year=d.year,
+            elapsed=d.year - d.plan.base_year, tau=percent(d.tau), cutoff=d.cutoff, version=d.version,
+            assessor=w["plan.assessor"], generated=_local_time(datetime.now().astimezone().isoformat(), w),
+            toc=self.toc())
 
-    def summary(self) -> HTML:
-        d = self.data
+    def summary(self, section: Section) -> HTML:
+        d, w = self.data, self.w
         head = findings.headline(d)
-        statuses = report_data.statuses()
-        risks = [{"symbol": statuses[r["status"]]["symbol"], "label": r["status_label"],
+        statuses = d.plan.statuses
+        risks = [{"symbol": statuses[r["status"]]["symbol"], "label": w["statuses"][r["status"]],
                   "color": statuses[r["status"]]["color"], "text": findings.indicator_sentence(d, r)}
                  for _, r in findings.risks(d).iterrows()]
         total = sum(head.counts.values()) or 1
-        bar = [{**statuses[k], "count": n, "share": round(100 * n / total, 2)} for k, n in head.counts.items() if n]
-        facts = {SUMMARY_KEY: {"counts": head.counts, "cutoff": d.cutoff, "version": d.version}}
-        return self._render("summary", metadata=facts, headline=head.sentence, bar=bar,
-                            risks=risks, flagship=self._flagship_sentence() if d.is_city else "",
-                            data_sentence=self._data_sentence())
+        bar = [{**statuses[k], "label": w["statuses"][k], "count": n, "share": round(100 * n / total, 2)}
+               for k, n in head.counts.items() if n]
+        return self._render(section, headline=head.sentence, bar=bar, risks=risks,
+                            flagship=self._flagship_sentence() if d.is_city else "", data_sentence=self._data_sentence())
 
     def _data_sentence(self) -> str:
         files = self.data.account("files")
         broken = int((files["status"] != "ok").sum()) if not files.empty else 0
         totals = self.data.rows_by_source().sum()
-        text = (f"本次评估读取{len(files)}个数据文件共{totals['rows_in']:,}行，有效记录{totals['clean']:,}行，"
-                f"重复{totals['duplicate']:,}行，剔除{totals['rejected']:,}行，不在评估范围内{totals['out_of_scope']:,}行")
-        return text + (f"；{broken}个文件无法读取，详见附录一。" if broken else "；详见附录一。")
+        text = self.w("summary.data", files=len(files), **{k: f"{totals[k]:,}" for k in ["rows_in", *OUTCOMES]})
+        return text + (self.w("summary.data_broken", broken=broken) if broken else self.w["summary.data_ok"])
 
     def _flagship_sentence(self) -> str:
-        flagship = self.data.flagship
+        w, flagship = self.w, self.data.flagship
         met = int((flagship["status"] == "met").sum())
-        behind = flagship[flagship["status"].isin(config.load("report")["risk_statuses"])]
-        text = f"{len(flagship)}项重点工程量化目标中已完成{met}项"
+        behind = flagship[flagship["status"].isin(self.data.context.report["risk_statuses"])]
+        text = w("summary.flagship", count=len(flagship), met=met)
         if len(behind):
-            text += "，" + "、".join(f"“{n}”" for n in behind["name"]) + "进展滞后"
-        return text + "。"
+            text += w("summary.flagship_behind", names=w.join([w("summary.flagship_name", name=n)
+                                                               for n in behind["name"]]))
+        return text + w["sentence.end"]
 
-    def scope(self) -> HTML:
-        d = self.data
-        thresholds = config.load("evaluation")["thresholds"]
+    def scope(self, section: Section) -> HTML:
+        d, w = self.data, self.w
         per_source = d.rows_by_source()
         files = d.account("files").groupby("source").size()
-        used = {s: "、".join(i.id for i in d.plan.indicators if s in i.sources) for s in per_source.index}
-        rows = [[findings.source_title(s), str(files.get(s, 0)), f"{r['rows_in']:,}", f"{r['clean']:,}",
-                 f"{r['rejected']:,}", used[s] or "专栏"] for s, r in per_source.iterrows()]
+        used = {s: w.join([i.id for i in d.plan.indicators if s in i.sources]) for s in per_source.index}
+        rows = [[d.source_title(s), str(files.get(s, 0)), f"{r['rows_in']:,}", f"{r['clean']:,}",
+                 f"{r['rejected']:,}", used[s] or w["scope.used_by_flagship"]] for s, r in per_source.iterrows()]
         missing = [s for s in d.manifest.get("missing_sources") or [] if s in d.sources]
-        rows += [[findings.source_title(s), "0", "—", "—", "—", "未提供"] for s in missing]
-        columns = {"数据来源": 30, "文件数": 9, "读入行数": 13, "有效行数": 13, "剔除行数": 11, "用于指标": 24}
-        table = self._table("数据来源与读取情况", columns, rows, css="numbers")
+        rows += [[d.source_title(s), "0", "—", "—", "—", w["scope.not_supplied"]] for s in missing]
+        table = self._table(w["scope.table"], self._columns("scope.columns", [30, 9, 13, 13, 11, 24]), rows,
+                            css="numbers")
         return self._render(
-            "scope", plan_title=d.plan.title, base_year=d.plan.base_year, target_year=d.plan.target_year,
+            section, plan_title=d.plan.title, base_year=d.plan.base_year, target_year=d.plan.target_year,
             area_name=d.area_name, year=d.year, indicator_count=len(d.plan.indicators),
             flagship_count=len(d.plan.flagship), is_city=d.is_city, cutoff=d.cutoff, sources_table=table,
-            table_label=f"表{self._tables}", span=d.plan.target_year - d.plan.base_year, tau=percent(d.tau),
-            on_track=thresholds["on_track"], lagging=thresholds["lagging"])
+            table_label=w("table_label", number=self._tables), span=d.plan.target_year - d.plan.base_year,
+            tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"])
 
-    def indicators(self) -> HTML:
-        d = self.data
-        decimals = {i.id: i.decimals for i in d.plan.indicators}
+    def indicators(self, section: Section) -> HTML:
+        d, w = self.data, self.w
+        years = {"base_year": d.plan.base_year, "target_year": d.plan.target_year, "year": d.year}
         if d.is_city:
-            columns = {"序号": 5, "指标": 25, "单位": 7, f"基期值（{d.plan.base_year}）": 9,
-                       f"目标值（{d.plan.target_year}）": 10, f"{d.year}年实际": 9, "目标完成度": 8, "序时进度": 7,
-                       "进度比 r": 7, "状态": 13}
+            columns = self._columns("indicators.city_columns", [5, 25, 7, 9, 10, 9, 8, 7, 7, 13], **years)
         else:
-            columns = {"序号": 5, "指标": 25, "单位": 7, f"{d.plan.base_year}年": 9, f"{d.year}年实际": 9,
-                       "全市目标": 10, "占全市比重": 8, "县区排名": 7, "进度比 r": 7, "状态": 13}
+            columns = self._columns("indicators.county_columns", [5, 25, 7, 9, 9, 10, 8, 7, 7, 13], **years)
         rows = []
-        info = areas.load()
+        counties = len(d.context.areas.county_codes)
         for n, (_, r) in enumerate(d.own.iterrows(), start=1):
-            places = decimals[r["indicator"]]
+            places = findings.decimals(d, r["indicator"])
             if d.is_city:
-                cells = [str(n), r["name"], r["unit"], _base_text(r, places),
-                         _target_text(r, places), number(r["value"], places), percent(r["completion"]),
-                         percent(r["tau"]), number(r["ratio"], 2), _status_cell(r["status"])]
+                cells = [str(n), r["name"], r["unit"], self._base_text(r, places),
+                         self._target_text(r, places), number(r["value"], places), percent(r["completion"]),
+                         percent(r["tau"]), number(r["ratio"], 2), self._status_cell(r["status"])]
             else:
-                rank = "—" if math.isnan(r["county_rank"]) else f"{int(r['county_rank'])}/{len(info.county_codes)}"
+                rank = ("—" if math.isnan(r["county_rank"])
+                        else w("indicators.rank", rank=int(r["county_rank"]), count=counties))
+                city_row = self._row(r["indicator"], d.context.areas.city_code)
                 cells = [str(n), r["name"], r["unit"], number(r["base_data"], places),
-                         number(r["value"], places), _target_text(self._row(r["indicator"], areas.load().city_code),
-                                                                  places),
-                         percent(r["county_share"], 1), rank, number(r["ratio"], 2), _status_cell(r["status"])]
+                         number(r["value"], places), self._target_text(city_row, places),
+                         percent(r["county_share"], 1), rank, number(r["ratio"], 2), self._status_cell(r["status"])]
             rows.append(cells)
-        table = self._table(f"{d.area_name}{d.year}年主要指标完成情况", columns, rows, css="indicators numbers")
-        intro = findings.headline(d).sentence
-        return self._render("indicators", intro=intro, table=table, notes=self._indicator_notes())
+        table = self._table(w("indicators.table", area_name=d.area_name, year=d.year), columns, rows,
+                            css="indicators numbers")
+        return self._render(section, intro=findings.headline(d).sentence, table=table, notes=self._indicator_notes())
 
     def _indicator_notes(self) -> list[str]:
-        d = self.data
-        notes = ["注：目标值前的“≥”表示下限目标；“—”表示无数据或不适用。状态以符号和文字同时标示，黑白打印亦可辨识。"]
+        d, w = self.data, self.w
+        notes = [w["indicators.note"]]
         if d.is_city:
             rebased = d.own.dropna(subset=["base_rebased"])
             basis = d.plan.settings.get("population_rebase", {}).get("basis", "")
             for _, r in rebased.iterrows():
-                places = next(i.decimals for i in d.plan.indicators if i.id == r["indicator"])
-                notes.append(f"注：{r['name']}的规划基期值{number(r['base_plan'], places)}以普查前人口口径计算；"
-                             f"按{basis}折算，基期值为{number(r['base_rebased'], places)}{r['unit']}。"
-                             f"人口口径调整不应被视为指标进展。")
+                places = findings.decimals(d, r["indicator"])
+                notes.append(w("indicators.note_rebased", name=r["name"], base_plan=number(r["base_plan"], places),
+                               basis=basis, base_rebased=number(r["base_rebased"], places), unit=r["unit"]))
         else:
-            notes.append("注：规划只设定全市目标。人均与比率类指标直接与全市目标比较；总量类指标未分解到县（区），"
-                         "标为“无分解目标”，只报告占全市比重和排名；市级指标不作县（区）评估。")
+            notes.append(w["indicators.note_county"])
         return notes
 
-    def domain(self, number_: int) -> HTML:
-        """三、分领域评估, subsection `number_` (1-based, in the order of conf/base/report.yaml `domains`)."""
+    def _base_text(self, row: pd.Series, places: int) -> str:
+        """The base the progress is computed from (the data's base-year value, else the plan's), and the plan's
+        own figure beside it where the two differ."""
+        used = row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
+        text = number(used, places)
+        plan = row["base_plan"]
+        if not math.isnan(plan) and not math.isnan(used) and round(plan, places) != round(used, places):
+            text += self.w("indicators.plan_base", base=number(plan, places))
+        return text
+
+    def _target_text(self, row: pd.Series, places: int) -> str:
+        if math.isnan(row["target"]):
+            return "—"
+        return (self.w["indicators.floor"] if row["kind"] == "floor" else "") + number(row["target"], places) + \
+            (self.w["indicators.growth"] if row["kind"] == "growth" else "")
+
+    def _domain_heading(self, n: int) -> str:
+        category = self.data.plan.domains[n - 1]["category"]
+        return self.w("subnumbered", numeral=self.w.numeral(n), title=self.w["plan.domains"][category])
+
+    def domain(self, n: int, section: Section) -> HTML:
+        """分领域评估, subsection `n` (1-based, in the order of the plan's `domains`)."""
         d = self.data
-        spec = config.load("report")["domains"][number_ - 1]
+        spec = d.plan.domains[n - 1]
+        heading = self.w["plan.domains"][spec["category"]]
         indicators = self._indicators(spec["category"])
         sentences = [findings.indicator_sentence(d, self._row(i.id)) for i in indicators]
-        figures = []
-        for kind in spec["charts"]:
-            figure = getattr(self, f"_chart_{kind}")(indicators, spec["heading"])
-            if figure is not None:
-                figures.append(figure)
-        return self._render("domain", first=number_ == 1, anchor=f"domain-{number_}", number=_chinese(number_),
-                            heading=spec["heading"], sentences=sentences, figures=figures)
-
-    def domains(self) -> list[HTML]:
-        return [self.domain(n) for n in range(1, len(config.load("report")["domains"]) + 1)]
+        figures = [figure for kind in spec["charts"] if (figure := CHARTS[kind](self, indicators, heading)) is not None]
+        return self._render(section, first=n == 1, parent_heading=section.heading, anchor=f"domain-{n}",
+                            heading=self._domain_heading(n), sentences=sentences, figures=figures)
 
     def _chart_trajectory(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
@@ -226,37 +292,37 @@ class Report:
                 continue
             base = row["base_data"] if not math.isnan(row["base_data"]) else (ind.base if d.is_city else None)
             target = None if math.isnan(row["target"]) else float(row["target"])
-            panels.append(charts.Trajectory(ind.name, ind.unit, history, d.plan.base_year, d.plan.target_year,
-                                            base, target, ind.kind))
+            panels.append(Trajectory(ind.name, ind.unit, history, d.plan.base_year, d.plan.target_year, base,
+                                     target, ind.kind))
         if not panels:
             return None
-        return self._figure(charts.trajectories(panels), f"{d.area_name}{heading}指标走势与序时进度路径")
+        return self._figure(self.charts.trajectories(panels),
+                            self.w("charts.trajectory", area_name=d.area_name, heading=heading))
 
     def _chart_counties(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
-        info = areas.load()
+        names = d.context.areas.names
         panels = []
         for ind in indicators:
             if ind.county == "city_only":
                 continue
-            values = pd.Series({info.names[c]: self._row(ind.id, c)["value"] for c in info.county_codes})
+            values = pd.Series({names[c]: self._row(ind.id, c)["value"] for c in d.context.areas.county_codes})
             if values.dropna().empty:
                 continue
             reference = ind.target if ind.county == "rate" else None
-            panels.append(charts.Comparison(ind.name, ind.unit, values, None if d.is_city else d.area_name,
-                                            reference))
+            panels.append(Comparison(ind.name, ind.unit, values, None if d.is_city else d.area_name, reference))
         if not panels:
             return None
-        return self._figure(charts.comparisons(panels), f"{d.year}年各县（区）{heading}指标比较")
+        return self._figure(self.charts.comparisons(panels), self.w("charts.counties", year=d.year, heading=heading))
 
     def _chart_high_value(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
-        table = d.assessed.high_value
+        table = d.high_value
         table = table[(table["area_code"] == d.area_code) & (table["year"] <= d.year)]
         if table.empty or not table["count"].sum():
             return None
-        return self._figure(charts.criteria(table, "高价值发明专利认定条件"),
-                            f"{d.area_name}高价值发明专利各认定条件计数（件，一件可满足多项）")
+        return self._figure(self.charts.criteria(table, self.w["charts.high_value_title"]),
+                            self.w("charts.high_value", area_name=d.area_name))
 
     def _chart_pledges(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
@@ -272,9 +338,10 @@ class Report:
         since, target = (None, None)
         if cumulative and d.is_city:
             since, target = cumulative.params.get("since"), cumulative.target
-        return self._figure(charts.bars_by_year(series, pledge.name, pledge.unit, cumulative_from=since,
-                                                cumulative_target=target),
-                            f"{d.area_name}{pledge.name}（{pledge.unit}）" + ("及累计进展" if since else ""))
+        caption = self.w("charts.pledges", area_name=d.area_name, name=pledge.name, unit=pledge.unit)
+        return self._figure(self.charts.bars_by_year(series, pledge.name, pledge.unit, cumulative_from=since,
+                                                     cumulative_target=target),
+                            caption + (self.w["charts.pledges_cumulative"] if since else ""))
 
     def _chart_visitors(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
@@ -284,126 +351,120 @@ class Report:
         months = d.visitors_by_month()
         if not months.sum():
             return None
-        return self._figure(charts.months(months, f"{d.year}年网站访问量（按月）", "人次"),
-                            f"{d.year}年知识产权信息公共服务网站访问量（按月，人次）")
+        return self._figure(self.charts.months(months, self.w("charts.visitors_title", year=d.year),
+                                               self.w["charts.visitors_unit"]),
+                            self.w("charts.visitors", year=d.year))
 
-    def flagship(self) -> HTML:
-        d = self.data
+    def flagship(self, section: Section) -> HTML:
+        d, w = self.data, self.w
         rows = []
         for _, r in d.flagship.iterrows():
             item = next(f for f in d.plan.flagship if f.id == r["id"])
             places = d.plan.indicator(item.params["indicator"]).decimals if item.compute == "same_as" else 0
-            rows.append([f"专栏{r['column']}", r["name"], r["unit"], number(r["target"], places),
+            rows.append([w("flagship.column", column=r["column"]), r["name"], r["unit"], number(r["target"], places),
                          number(r["value"], places), percent(r["reached"]), percent(r["tau"]),
-                         _status_cell(r["status"])])
-        columns = {"专栏": 8, "目标": 30, "单位": 10, "目标值": 10, f"{d.year}年进展": 10, "完成比例": 9, "序时进度": 9,
-                   "状态": 14}
-        table = self._table(f"重点工程（专栏）量化目标{d.year}年进展", columns, rows, css="numbers")
-        intro = ("规划各专栏中可量化的目标如下表；“完成比例”为当前进展与目标之比，与序时进度比较判定状态。"
-                 if d.is_city else
-                 f"重点工程目标为全市目标，下表为全市进展，供{d.area_name}对照；县（区）层面的落实情况见前文各指标。")
-        return self._render("flagship", intro=intro, table=table,
+                         self._status_cell(r["status"])])
+        columns = self._columns("flagship.columns", [8, 30, 10, 10, 10, 9, 9, 14], year=d.year)
+        table = self._table(w("flagship.table", year=d.year), columns, rows, css="numbers")
+        intro = w["flagship.intro_city"] if d.is_city else w("flagship.intro_county", area_name=d.area_name)
+        return self._render(section, intro=intro, table=table,
                             sentences=[self._flagship_sentence()] if d.is_city else [])
 
-    def conclusions(self) -> HTML:
-        """五、存在的问题 and 六、对策建议, from the evaluation and the rules in conf/base/report.yaml."""
-        return self._render("conclusions", problems=findings.problems(self.data),
-                            recommendations=findings.recommendations(self.data))
+    def problems(self, section: Section) -> HTML:
+        """存在的问题, from the evaluation and the rules in report.yaml."""
+        return self._render(section, problems=findings.problems(self.data))
 
-    def appendix(self) -> HTML:
-        d = self.data
-        labels = config.load("cleaning")
+    def recommendations(self, section: Section) -> HTML:
+        """对策建议, from the statuses and the plan's recommendations (plan_wording.yaml)."""
+        return self._render(section, recommendations=findings.recommendations(self.data))
+
+    def appendix(self, section: Section) -> HTML:
+        d, w = self.data, self.w
         per_source = d.rows_by_source()
         balanced = bool((per_source["rows_in"] == per_source[OUTCOMES].sum(axis=1)).all())
-        rec_rows = [[findings.source_title(s)] + [f"{v:,}" for v in r.to_numpy()] for s, r in per_source.iterrows()]
+        rec_rows = [[d.source_title(s)] + [f"{v:,}" for v in r.to_numpy()] for s, r in per_source.iterrows()]
         totals = per_source.sum()
-        rec_rows.append([Cell("合计", "total")] + [Cell(f"{v:,}", "total") for v in totals.to_numpy()])
-        columns = {"数据来源": 35, "读入": 13, "有效": 13, "重复": 13, "剔除": 13, "范围外": 13}
-        reconciliation = self._table("各数据来源的记录去向（行）", columns, rec_rows, css="numbers")
+        rec_rows.append([Cell(w["appendix.total"], "total")] + [Cell(f"{v:,}", "total") for v in totals.to_numpy()])
+        reconciliation = self._table(w["appendix.reconciliation"],
+                                     self._columns("appendix.reconciliation_columns", [35, 13, 13, 13, 13, 13]),
+                                     rec_rows, css="numbers")
         reasons = d.account("reasons")
         not_kept = reasons[reasons["outcome"] != "duplicate"]
         by_reason = not_kept.groupby("reason", sort=False).agg(rows=("rows", "sum"), sources=("source", "unique"))
         by_reason = by_reason.sort_values("rows", ascending=False)
-        reasons_table = self._table("剔除与范围外记录的原因", {"原因": 38, "行数": 12, "涉及的数据来源": 50},
-                                    [[labels["reasons"].get(r, r), f"{row['rows']:,}",
-                                      Cell("、".join(findings.source_title(s) for s in row["sources"]), "text")]
-                                     for r, row in by_reason.iterrows()], css="numbers") if len(by_reason) else None
+        labels = d.context.cleaning
+        reasons_table = self._table(
+            w["appendix.reasons"], self._columns("appendix.reasons_columns", [38, 12, 50]),
+            [[labels.reasons.get(r, r), f"{row['rows']:,}", Cell(w.join([d.source_title(s) for s in row["sources"]]),
+                                                                  "text")]
+             for r, row in by_reason.iterrows()], css="numbers") if len(by_reason) else None
         files = d.account("files")
         broken = files[files["status"] != "ok"] if not files.empty else files
-        broken_table = self._table("无法读取的文件", {"数据来源": 22, "文件": 38, "原因": 40},
-                                   [[findings.source_title(r["source"]), r["file"], r["message"]]
+        broken_table = self._table(w["appendix.broken"], self._columns("appendix.broken_columns", [22, 38, 40]),
+                                   [[d.source_title(r["source"]), r["file"], r["message"]]
                                     for _, r in broken.iterrows()]) if len(broken) else None
         warnings = d.account("warnings")
         warned = warnings.groupby(["source", "warning"], sort=False)["rows"].sum() if not warnings.empty else []
-        warnings_table = self._table("保留但需说明的记录", {"数据来源": 30, "说明": 55, "行数": 15},
-                                     [[findings.source_title(s), labels.get("warnings", {}).get(w, w), f"{n:,}"]
-                                      for (s, w), n in warned.items()], css="numbers") if len(warned) else None
+        warnings_table = self._table(w["appendix.warnings"], self._columns("appendix.warnings_columns", [30, 55, 15]),
+                                     [[d.source_title(s), labels.warnings.get(k, k), f"{n:,}"]
+                                      for (s, k), n in warned.items()], css="numbers") if len(warned) else None
         return self._render(
-            "appendix", balance="全部平衡" if balanced else "存在不平衡，请检查", reconciliation_table=reconciliation,
-            reasons_table=reasons_table, broken_table=broken_table, warnings_table=warnings_table,
-            method_notes=self._method_notes(), criteria_table=self._criteria_table(), area_name=d.area_name,
-            year=d.year)
+            section, balance=w["appendix.balanced"] if balanced else w["appendix.unbalanced"],
+            reconciliation_table=reconciliation, reasons_table=reasons_table, broken_table=broken_table,
+            warnings_table=warnings_table, method_notes=self._method_notes(), criteria_table=self._criteria_table(),
+            area_name=d.area_name, year=d.year)
 
     def _criteria_table(self) -> Markup | None:
         d = self.data
-        table = d.assessed.high_value
+        table = d.high_value
         table = table[(table["area_code"] == d.area_code) & (table["year"] == d.year)]
         if table.empty:
             return None
-        return self._table("高价值发明专利认定条件计数", {"认定条件": 70, "件数": 30},
+        return self._table(self.w["appendix.criteria"], self._columns("appendix.criteria_columns", [70, 30]),
                            [[r["label"], f"{int(r['count']):,}"] for _, r in table.iterrows()], css="numbers")
 
     def _method_notes(self) -> list[str]:
-        d = self.data
-        settings = d.plan.settings
-        notes = [
-            f"数据截止日期 {d.cutoff} 为各来源中最晚的实际发生日期（商标专用权期限等预定日期不计）；"
-            "登记类存量指标在截止日期所在年度之前视为完整。",
-            "某数据来源缺失或当年没有任何记录时，相关指标记为“数据缺失”，不以 0 代替；"
-            "来源覆盖当年而某地区无记录时记为 0。",
-            f"高价值发明专利按规划注释认定，满足任一条件即计入：{'、'.join(settings['high_value']['criteria'].values())}；"
-            f"质押金额条件以每个登记号金额按专利件数均分后不低于{settings['high_value']['pledge_threshold_wan']}万元计。",
-            "网站访问量按日统计不同的（客户端地址，浏览器标识）组合并逐日加总，剔除爬虫、静态资源、非成功响应和内网地址。",
-            "服判息诉率 = 1 −（当年审结的一审知识产权民事案件中被上诉的件数 ÷ 当年审结的一审知识产权民事案件数）。",
-        ]
+        """附录二: how the cut-off and missing data are treated, then the notes of the plan's indicators that have
+        one (plan_wording.yaml `method_notes`), and the synthetic-data banner where it applies."""
+        d, w = self.data, self.w
+        notes = [w("appendix.method_cutoff", cutoff=d.cutoff), w["appendix.method_missing"]]
+        high_value = d.plan.settings.get("high_value") or {}
+        facts = {"criteria": w.join(list((high_value.get("criteria") or {}).values())),
+                 "pledge_threshold_wan": high_value.get("pledge_threshold_wan")}
+        ids = {i.id for i in d.plan.indicators}
+        notes += [str(text).format(**facts) for key, text in (w.get("plan.method_notes") or {}).items() if key in ids]
         if d.synthetic:
-            notes.append(config.load("report")["synthetic_banner"])
+            notes.append(w("synthetic_banner", city=d.context.areas.city_name))
         return notes
 
 
-def report_title(year: int) -> str:
+SECTIONS: dict[str, Callable[[Report, Section], HTML]] = {
+    "cover": Report.cover,
+    "summary": Report.summary,
+    "scope": Report.scope,
+    "indicators": Report.indicators,
+    "flagship": Report.flagship,
+    "problems": Report.problems,
+    "recommendations": Report.recommendations,
+    "appendix": Report.appendix,
+}
+CHARTS: dict[str, Callable[[Report, list[Indicator], str], Markup | None]] = {
+    "trajectory": Report._chart_trajectory,
+    "counties": Report._chart_counties,
+    "high_value": Report._chart_high_value,
+    "pledges": Report._chart_pledges,
+    "visitors": Report._chart_visitors,
+}
+
+
+def report_title(year: int, plan: Plan, words: Words) -> str:
     """'河源市知识产权“十四五”规划实施情况中期评估报告' (终期 in the target year)."""
-    plan = load_plan()
     stage = "final" if year >= plan.target_year else "midterm"
-    return f"{plan.short_title}{config.load('report')['title'][stage]}"
+    return plan.short_title + words[f"plan.title.{stage}"]
 
 
-def _base_text(row: pd.Series, places: int) -> str:
-    """The base the progress is computed from (the data's 2020 value, else the plan's), and the plan's
-    own figure beside it where the two differ."""
-    used = row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
-    text = number(used, places)
-    plan = row["base_plan"]
-    if not math.isnan(plan) and not math.isnan(used) and round(plan, places) != round(used, places):
-        text += f"（规划 {number(plan, places)}）"
-    return text
-
-
-def _target_text(row: pd.Series, places: int) -> str:
-    if math.isnan(row["target"]):
-        return "—"
-    return ("≥" if row["kind"] == "floor" else "") + number(row["target"], places) + \
-        ("（年均）" if row["kind"] == "growth" else "")
-
-
-def _local_time(stamp: str | None) -> str:
+def _local_time(stamp: str, words: Words) -> str:
     """An ISO timestamp as local 'YYYY-MM-DD HH:MM (UTC±hh:mm)'."""
-    if not stamp:
-        return "未知"
     moment = datetime.fromisoformat(stamp).astimezone()
     offset = moment.strftime("%z")
-    return f"{moment:%Y-%m-%d %H:%M}（UTC{offset[:3]}:{offset[3:]}）"
-
-
-def _chinese(n: int) -> str:
-    return "一二三四五六七八九十"[n - 1]
+    return words("local_time", time=f"{moment:%Y-%m-%d %H:%M}", offset=f"{offset[:3]}:{offset[3:]}")

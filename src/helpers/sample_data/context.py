@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from helpers import config
+from helpers.context import Conf, project_root
 
 CITY = "441600"
 SEP = "\x1f"  # canonical separator of several values in one truth cell; vendors render their own
@@ -21,24 +21,35 @@ class Context:
 
     rng: np.random.Generator
     scale: int = 1
+    conf: Conf = field(default_factory=lambda: Conf(project_root()))
 
     @cached_property
     def cfg(self) -> dict[str, Any]:
-        return config.load("sample_data")
+        return self.conf.read("sample_data")
 
     @cached_property
     def catalog(self) -> dict[str, Any]:
-        return config.load("sources")
+        return self.conf.read("sources")
+
+    @cached_property
+    def units(self) -> dict[str, float]:
+        """Unit → factor to its base unit (cleaning.yaml), for amounts written in a vendor's unit."""
+        return self.conf.read("cleaning")["units"]
+
+    @cached_property
+    def concordance(self) -> dict[str, str]:
+        """IPC prefix → strategic emerging industry (ipc_sei.yaml)."""
+        return self.conf.read("ipc_sei")["categories"]
 
     @cached_property
     def area_names(self) -> dict[str, str]:
-        areas = config.load("areas")
+        areas = self.conf.read("areas")
         names = {c["code"]: c["name"] for c in areas["counties"]}
         return {**names, CITY: areas["city"]["name"]}
 
     @cached_property
     def short_names(self) -> dict[str, str]:
-        return {c["code"]: c["short"] for c in config.load("areas")["counties"]}
+        return {c["code"]: c["short"] for c in self.conf.read("areas")["counties"]}
 
     @property
     def years(self) -> list[int]:

@@ -13,18 +13,17 @@ from itertools import count
 import numpy as np
 import pandas as pd
 
-from helpers import config
-from helpers.parsing import check_char
+from helpers.cleaning.parsing import check_char
 from helpers.sample_data.context import Context
-from helpers.sample_data.render import OutFile, field_types, format_dates, format_number
+from helpers.sample_data.render import OutFile, format_dates, format_number
 
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
-def _key_fields(source: str) -> list[str]:
+def _key_fields(out: OutFile) -> list[str]:
     """Fields forming the natural key; a key named after no field (案件编号 else 文号) means every `*_no` field."""
-    catalog = config.load("sources")[source]
+    catalog = out.spec
     fields = catalog["fields"]
     keys = [k for k in catalog["key"] if k in fields]
     return keys if len(keys) == len(catalog["key"]) else [f for f in fields if f.endswith("_no")]
@@ -45,10 +44,9 @@ def fresh_key(value: str, serial: int, patent_no: bool) -> str:
 
 
 # ------------------------------------------------------------------------------------------ lossless spellings
-def _amount_spellings(value: float, vendor_unit: str, target_unit: str) -> list[str]:
+def _amount_spellings(value: float, vendor_unit: str, target_unit: str, factors: dict[str, float]) -> list[str]:
     """Spellings of an amount (in the vendor's unit) that a cleaner reads back to exactly the same value in the
     source's unit: thousands separators, full-width digits, an explicit unit in the cell."""
-    factors = config.load("cleaning")["units"]
     target = value * factors[vendor_unit] / factors[target_unit]
     options = [f"{value:,.6f}".rstrip("0").rstrip("."), format_number(value).translate(_FULL_WIDTH)]
     for unit in ("元", "万元", "亿元") if vendor_unit in ("元", "万元", "亿元") else (vendor_unit,):
@@ -61,7 +59,7 @@ def _amount_spellings(value: float, vendor_unit: str, target_unit: str) -> list[
 def respell(ctx: Context, out: OutFile, truth: pd.DataFrame) -> None:
     """Mix other spellings into a few cells of true rows: dates, amounts and application numbers."""
     cfg = ctx.cfg["respell"]
-    types = field_types(out.source)
+    types = out.fields
     n = len(out.cells)
     for name in out.headers:
         kind = types[name]["type"]
@@ -80,7 +78,7 @@ def respell(ctx: Context, out: OutFile, truth: pd.DataFrame) -> None:
             unit = out.profile.get("amount_unit", types[name]["unit"])
             cells = out.cells.loc[hit, name]
             out.cells.loc[hit, name] = [
-                ctx.pick(_amount_spellings(float(str(c).replace(",", "")), unit, types[name]["unit"]), 1)[0]
+                ctx.pick(_amount_spellings(float(str(c).replace(",", "")), unit, types[name]["unit"], ctx.units), 1)[0]
                 for c in cells
             ]
         elif kind == "patent_no" and out.source == "patents":
@@ -117,8 +115,8 @@ def header_row(ctx: Context, out: OutFile) -> list[str]:
 # ------------------------------------------------------------------------------------------ extra rows
 def _field_for(reason: str, out: OutFile) -> str | None:
     """The field of this file that an extra row of `reason` corrupts (None: the file cannot take it)."""
-    types = field_types(out.source)
-    keys = _key_fields(out.source)
+    types = out.fields
+    keys = _key_fields(out)
     names = list(out.headers)
 
     def first(test) -> str | None:
@@ -144,7 +142,7 @@ def _field_for(reason: str, out: OutFile) -> str | None:
 
 def _scope_field(out: OutFile) -> str | None:
     """Where an out-of-scope row is placed: the address (registries) or the county column (ledgers)."""
-    catalog = config.load("sources")[out.source]
+    catalog = out.spec
     wanted = catalog["area"].get("address") if catalog["scope"] == "registry" else catalog["area"].get("county")
     return wanted if wanted in out.headers else None
 
@@ -163,9 +161,9 @@ def _bad_value(ctx: Context, reason: str, value: object) -> object:
 
 def _with_fresh_keys(out: OutFile, row: pd.Series, truth: pd.DataFrame, serials: count) -> pd.Series:
     """The row's key fields replaced by fresh ones, built from the truth's spelling (cells may be respelled)."""
-    types = field_types(out.source)
+    types = out.fields
     columns = out.profile.get("columns_from", {})
-    for name in _key_fields(out.source):
+    for name in _key_fields(out):
         value = truth.at[row["_row"], columns.get(name, name)]
         if name in out.headers and isinstance(value, str):
             row[name] = fresh_key(value, next(serials), types[name]["type"] == "patent_no")
@@ -178,9 +176,9 @@ def _partial(ctx: Context, out: OutFile, row: pd.Series) -> pd.Series | None:
     Keys, the preferred field, facts that must be shown and the fields locating the row are kept, so the copy
     stays in scope and is dropped only by deduplication.
     """
-    catalog = config.load("sources")[out.source]
+    catalog = out.spec
     keep = (
-        set(_key_fields(out.source))
+        set(_key_fields(out))
         | {catalog.get("prefer")}
         | set(ctx.cfg.get("must_show", {}).get(out.source, []))
         | set(catalog["area"].values())
@@ -230,9 +228,9 @@ def add_extras(ctx: Context, files: list[OutFile], truth: pd.DataFrame, serials:
         row = _with_fresh_keys(out, row, truth, serials)
         if kind == "out_of_scope":
             name = _scope_field(out)
-            registry = config.load("sources")[source]["scope"] == "registry"
+            registry = ctx.catalog[source]["scope"] == "registry"
             row[name] = ctx.pick(ctx.cfg["out_of_scope_addresses" if registry else "out_of_scope_counties"], 1)[0]
-            county = config.load("sources")[source]["area"].get("county")
+            county = ctx.catalog[source]["area"].get("county")
             if registry and county in out.headers:
                 row[county] = None
             added[i].append((row, "out_of_scope"))

@@ -33,7 +33,7 @@ def high_value(ctx: Context, truth: dict[str, pd.DataFrame], year: int) -> dict[
     )
     offices = valid["family"].fillna("").str.split(SEP).map(lambda members: {m[:2] for m in members if m})
     criteria = {
-        "sei": sei_category(valid["ipc_main"]).notna() | valid["sei_class"].notna(),
+        "sei": sei_category(valid["ipc_main"], ctx.concordance).notna() | valid["sei_class"].notna(),
         "overseas_family": offices.map(lambda codes: bool(codes - {"CN", "WO"})),
         "maintained_10y": valid["application_date"] < pd.Timestamp(year - 10, 12, 31),
         "high_pledge": valid["application_no"].isin(high["right_no"]),

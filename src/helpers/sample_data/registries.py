@@ -12,8 +12,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from helpers import config
-from helpers.parsing import check_chars
+from helpers.cleaning.parsing import check_chars
 from helpers.sample_data import places
 from helpers.sample_data.context import SEP, Context, apportion, labels
 
@@ -25,16 +24,12 @@ _PUB_KIND = {"invention": "B", "utility": "U", "design": "S"}
 
 
 @cache
-def sei_concordance() -> dict[str, str]:
-    return config.load("ipc_sei")["categories"]
-
-
-def sei_category(ipc: pd.Series) -> pd.Series:
+def sei_category(ipc: pd.Series, concordance: dict[str, str]) -> pd.Series:
     """SEI category of each IPC main class by the concordance (longest matching prefix), else missing."""
     codes = ipc.fillna("").str.replace(" ", "", regex=False)
     out = pd.Series(pd.NA, index=ipc.index, dtype=object)
-    for key in sorted(sei_concordance(), key=len):
-        out[codes.str.startswith(key)] = sei_concordance()[key]
+    for key in sorted(concordance, key=len):
+        out[codes.str.startswith(key)] = concordance[key]
     return out
 
 
@@ -265,7 +260,7 @@ def build_patents(ctx: Context) -> pd.DataFrame:
         sei, ctx.pick(ctx.cfg["places"]["ipc_sei"], n), ctx.pick(ctx.cfg["places"]["ipc_other"], n)
     )
     pat.loc[kind == "design", "ipc_main"] = pd.NA
-    pat["sei_class"] = sei_category(pat["ipc_main"])
+    pat["sei_class"] = sei_category(pat["ipc_main"], ctx.concordance)
     domestic = (kind == "invention") & (ctx.rng.random(n) < 0.6)
     pat["family"] = _families(ctx, pub_serial, foreign, domestic)
 

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import config
 from helpers.sample_data import places
 from helpers.sample_data.context import SEP, Context
 
@@ -25,6 +24,7 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 class OutFile:
     """One file to write: its cells (columns = catalog fields, plus `_row` = truth index) and row kinds."""
 
+    ctx: Context
     source: str
     vendor: str
     name: str
@@ -39,11 +39,16 @@ class OutFile:
 
     @property
     def profile(self) -> dict[str, Any]:
-        return config.load("sample_data")["vendors"][self.source][self.vendor]
+        return self.ctx.cfg["vendors"][self.source][self.vendor]
 
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The source's catalog entry (sources.yaml)."""
+        return self.ctx.catalog[self.source]
 
-def field_types(source: str) -> dict[str, dict[str, Any]]:
-    return config.load("sources")[source]["fields"]
+    @property
+    def fields(self) -> dict[str, dict[str, Any]]:
+        return self.spec["fields"]
 
 
 def format_dates(dates: pd.Series, style: str) -> pd.Series:
@@ -68,8 +73,9 @@ def format_number(value: float) -> str:
     return np.format_float_positional(float(value), trim="-")
 
 
-def _amounts(values: pd.Series, source_unit: str, vendor_unit: str, as_text: bool) -> pd.Series:
-    factors = config.load("cleaning")["units"]
+def _amounts(values: pd.Series, source_unit: str, vendor_unit: str, as_text: bool, units: dict[str, float]
+             ) -> pd.Series:
+    factors = units
     scaled = values.astype(float) * factors[source_unit] / factors[vendor_unit]
     scaled = scaled.round(6)
     if as_text:
@@ -84,7 +90,7 @@ def _amounts(values: pd.Series, source_unit: str, vendor_unit: str, as_text: boo
 def format_cells(ctx: Context, source: str, vendor: str, truth: pd.DataFrame, fmt: str) -> pd.DataFrame:
     """The vendor's columns of the truth rows, each cell spelled the way that vendor exports it."""
     profile = ctx.cfg["vendors"][source][vendor]
-    types = field_types(source)
+    types = ctx.catalog[source]["fields"]
     columns = profile.get("columns_from", {})
     text = fmt == "csv"
     cells = pd.DataFrame(index=truth.index)
@@ -95,7 +101,7 @@ def format_cells(ctx: Context, source: str, vendor: str, truth: pd.DataFrame, fm
         if kind == "date":
             out = format_dates(values, profile.get("date", "{y}-{mm}-{dd}"))
         elif kind == "amount":
-            out = _amounts(values, spec["unit"], profile.get("amount_unit", spec["unit"]), text)
+            out = _amounts(values, spec["unit"], profile.get("amount_unit", spec["unit"]), text, ctx.units)
         elif kind in ("int", "year", "number"):
             number = values.astype(float)
             if profile.get("likert") and name == "satisfaction":
@@ -110,7 +116,7 @@ def format_cells(ctx: Context, source: str, vendor: str, truth: pd.DataFrame, fm
             out = values.astype("string").str.replace(SEP, profile.get("sep", ";"), regex=False)
             out = out.astype(object).where(out.notna() & (out != ""), None)
         cells[name] = out
-    address = config.load("sources")[source]["area"].get("address")
+    address = ctx.catalog[source]["area"].get("address")
     if profile.get("address") == "postcode" and address in cells:
         cells[address] = places.with_postcode(cells[address], truth["_area"].to_numpy(), ctx)
     cells["_row"] = truth.index
@@ -182,6 +188,7 @@ def render_source(ctx: Context, source: str, truth: pd.DataFrame) -> list[OutFil
             name = f"{prefix}{source}_{vendor}{'_' + part if part else ''}.{fmt}"
             files.append(
                 OutFile(
+                    ctx,
                     source,
                     vendor,
                     name,

@@ -13,19 +13,24 @@ import json
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pandera
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-from helpers import areas, config, parsing, readers, schemas
+from helpers.areas import Areas
+from helpers.cleaning import parsing, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
+from helpers.cleaning.places import OUT_OF_SCOPE
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
+from helpers.cleaning.rules import Rules
 from helpers.files import partial_path
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
@@ -34,6 +39,37 @@ WARNING_COLUMNS = ["source", "file", "warning", "rows"]
 QUARANTINE_COLUMNS = ["source", "file", "line", "outcome", "reason", "field", "original"]
 WARN = "_warn:"  # prefix of per-row warning flags carried until deduplication
 COMPLETE = "_complete"  # catalog fields present in the raw row (deduplication keeps the most complete)
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """One source of the catalog (sources.yaml) with the rules and areas its cleaning needs."""
+
+    name: str
+    spec: dict[str, Any]
+    rules: Rules
+    areas: Areas
+
+    @cached_property
+    def header(self) -> readers.Header:
+        return readers.Header.of(self.spec, self.rules)
+
+    @cached_property
+    def schema(self) -> pandera.DataFrameSchema:
+        return schemas.clean_schema(self.name, self.spec, self.areas.codes)
+
+    @property
+    def scheduled_dates(self) -> list[str]:
+        return self.spec.get("scheduled_dates", [])
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self.spec["fields"])
+
+
+def sources_of(catalog: dict[str, dict[str, Any]], rules: Rules, areas: Areas) -> dict[str, Source]:
+    """Every source of the catalog, in its order."""
+    return {name: Source(name, spec, rules, areas) for name, spec in catalog.items()}
 
 
 @dataclass
@@ -99,10 +135,6 @@ class FilePart:
         return table.filter(pc.invert(mask)), table.filter(mask)
 
 
-def catalog() -> dict[str, dict[str, Any]]:
-    return config.load("sources")
-
-
 def source_files(raw_dir: Path, source: str) -> list[Path]:
     """The source's readable files, in a stable order (later files win ties in deduplication)."""
     folder = raw_dir / source
@@ -138,19 +170,19 @@ def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
     return [json.dumps({k: v for k, v in r.items() if isinstance(v, str)}, ensure_ascii=False) for r in records]
 
 
-def clean_file_spilled(source: str, index: int, path: Path, root: Path, folder: Path) -> FilePart:
+def clean_file_spilled(source: Source, index: int, path: Path, root: Path, folder: Path) -> FilePart:
     """`clean_file` for a pool worker: the kept rows go to disk, the accounts come back."""
     return clean_file(source, index, path, root).spill(folder)
 
 
-def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
+def clean_file(source: Source, index: int, path: Path, root: Path) -> FilePart:
     """Read, type, derive and place the rows of one file; duplicates are decided later, across files."""
     started = time.perf_counter()
-    spec = catalog()[source]
-    entry = {"source": source, "file": _relative(path, root), "status": "ok", "reason": None, "message": None,
+    spec = source.spec
+    entry = {"source": source.name, "file": _relative(path, root), "status": "ok", "reason": None, "message": None,
              "encoding": None, "header_line": None, "sheet": None, "columns_matched": None}
     try:
-        table = readers.read_file(path, spec["fields"], spec.get("either", []), log=spec.get("format") == "access_log")
+        table = readers.read_file(path, source.header, log=spec.get("format") == "access_log")
         if table.frame.empty:
             raise readers.FileRejected("header_only", "只有表头，没有数据行")
     except readers.FileRejected as problem:
@@ -158,23 +190,24 @@ def clean_file(source: str, index: int, path: Path, root: Path) -> FilePart:
         return FilePart(index, entry, pd.DataFrame(), pd.DataFrame(columns=QUARANTINE_COLUMNS), 0)
     entry.update(encoding=table.encoding, header_line=table.header_line, sheet=table.sheet,
                  columns_matched=", ".join(f"{f}←{h}" for f, h in table.headers.items()))
-    names = list(spec["fields"])
+    names = source.fields
     data = _field_frame(index, table, names)
-    rows = Rows(source, spec, data, headers={index: {n: table.headers.get(n, table.columns[n]) for n in table.columns}})
+    rows = Rows(source.name, spec, data, source.rules, source.areas,
+                headers={index: {n: table.headers.get(n, table.columns[n]) for n in table.columns}})
     if readers.REJECT in data:
         for reason in data[readers.REJECT].dropna().unique():
             rows.reject(data[readers.REJECT] == reason, reason)
     data[COMPLETE] = data[names].notna().sum(axis=1).astype("int16")  # before typing: cells the row supplied
     type_fields(rows)
-    if source in DERIVATIONS:
-        DERIVATIONS[source](rows)
+    if source.name in DERIVATIONS:
+        DERIVATIONS[source.name](rows)
     data["area_code"] = assign_area(rows)
     rejected = ~rows.ok.to_numpy()
-    outside = ~rejected & (data["area_code"] == areas.OUT_OF_SCOPE).to_numpy()
+    outside = ~rejected & (data["area_code"] == OUT_OF_SCOPE).to_numpy()
     aside = rejected | outside
     positions = data[POS].to_numpy()[aside]
     set_aside = pd.DataFrame({
-        "source": source,
+        "source": source.name,
         "file": entry["file"],
         "line": data[LINE].to_numpy()[aside].astype("int64"),
         "outcome": np.where(rejected[aside], "rejected", "out_of_scope"),
@@ -196,19 +229,20 @@ def _is_bookkeeping(column: str) -> bool:
     return column.startswith(WARN) or column in (COMPLETE, FILE, LINE)
 
 
-def _validated(source: str, kept: pd.DataFrame, file_name: str) -> pd.DataFrame:
+def _validated(source: Source, kept: pd.DataFrame, file_name: str) -> pd.DataFrame:
     """The kept rows with their clean-table columns coerced to the source's schema and checked against it
     (a cleaning bug fails loudly here); the bookkeeping columns ride along unchecked."""
     clean = kept[[c for c in kept.columns if not _is_bookkeeping(c)]].assign(
         source_file=pd.Categorical.from_codes(np.zeros(len(kept), dtype=np.int8), categories=[file_name]),
         source_line=kept[LINE].astype("int64").to_numpy())
-    clean = schemas.validate(source, clean).drop(columns=["source_file", "source_line"])
+    # coerced in place (no copy of the table); raises pandera's SchemaError when it does not conform
+    clean = source.schema.validate(clean, lazy=True, inplace=True).drop(columns=["source_file", "source_line"])
     return pd.concat([clean, kept[[c for c in kept.columns if _is_bookkeeping(c)]]], axis=1)
 
 
-def _kept_columns(source: str, data: pd.DataFrame) -> pd.DataFrame:
+def _kept_columns(source: Source, data: pd.DataFrame) -> pd.DataFrame:
     """The clean table's columns plus what deduplication and the warnings need."""
-    spec = catalog()[source]
+    spec = source.spec
     unwanted = {POS, readers.REJECT} | {name for name, f in spec["fields"].items()
                                         if f["type"] == "raw" and name not in (spec.get("derived") or {})}
     return data[[c for c in data.columns if c not in unwanted]]
@@ -286,7 +320,7 @@ class CleanTable:
     its file was cleaned) and streamed as Arrow into one Parquet file, written under a temporary name and
     renamed on `close`; or kept in memory."""
 
-    def __init__(self, source: str, path: Path | None = None) -> None:
+    def __init__(self, source: Source, path: Path | None = None) -> None:
         self.source, self.path = source, path
         self.tables: list[pa.Table] = []
         self.rows = 0
@@ -298,7 +332,7 @@ class CleanTable:
     def add(self, table: pa.Table) -> None:
         self.rows += table.num_rows
         dates = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
-        latest = schemas.latest_observed(table.select(dates).to_pandas(), self.source)
+        latest = schemas.latest_observed(table.select(dates).to_pandas(), self.source.scheduled_dates)
         if latest is not None and (self.latest is None or latest > self.latest):
             self.latest = latest
         if self.schema is None:
@@ -318,7 +352,7 @@ class CleanTable:
     def close(self) -> pd.DataFrame:
         """Finish the file (a table with no rows keeps its columns); in memory, the whole table."""
         if self.schema is None:
-            self.add(pa.Table.from_pandas(schemas.empty_frame(self.source), preserve_index=False))
+            self.add(pa.Table.from_pandas(schemas.empty_frame(self.source.schema), preserve_index=False))
         if self.path is None:
             return pa.concat_tables(self.tables).to_pandas()
         self._writer.close()
@@ -352,13 +386,13 @@ def _statistics(schema: pa.Schema) -> list[str]:
     return [field.name for field in schema if not text(field.type)]
 
 
-def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePart] | None = None,
+def clean_source(source: Source, files: list[Path], root: Path, parts: list[FilePart] | None = None,
                  out: Path | None = None) -> SourceResult:
     """Deduplicate the cleaned files of one source (cleaning them here unless `parts` are given) and account.
 
     The clean table is written to `out` when given (and `result.clean` left empty), one file's rows at a
     time; only the columns deduplication reads are gathered across files."""
-    spec = catalog()[source]
+    spec = source.spec
     if parts is None:
         parts = [clean_file(source, index, path, root) for index, path in enumerate(files)]
     files_report = pd.DataFrame([p.entry for p in parts])
@@ -373,11 +407,11 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
             clean, losers = part.split(losing)
             if losers.num_rows:
                 quarantine.append(pd.DataFrame({
-                    "source": source, "file": part.entry["file"], "line": pc.cast(losers[LINE], pa.int64()).to_numpy(),
+                    "source": source.name, "file": part.entry["file"], "line": pc.cast(losers[LINE], pa.int64()).to_numpy(),
                     "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(losers)}))
             counts[part.index] = (clean.num_rows, losers.num_rows)
             flagged = [c for c in clean.column_names if c.startswith(WARN) or c in (FILE, "area_code")]
-            warnings.append(_warnings(source, spec, clean.select(flagged).to_pandas(), file_names))
+            warnings.append(_warnings(source, clean.select(flagged).to_pandas(), file_names))
             table.add(_finish(clean, file_names))
             del clean, losers
         result_clean = table.close()
@@ -385,11 +419,11 @@ def clean_source(source: str, files: list[Path], root: Path, parts: list[FilePar
         table.abandon()
         raise
     quarantine = pd.concat(quarantine, ignore_index=True).astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
-    reconciliation = _reconcile(source, parts, counts)
+    reconciliation = _reconcile(source.name, parts, counts)
     reasons = quarantine.groupby(REASON_COLUMNS[:-1], sort=True).size().rename("rows").reset_index()
     warnings = (pd.concat(warnings, ignore_index=True).sort_values("warning", kind="stable", ignore_index=True)
                 if warnings else pd.DataFrame(columns=WARNING_COLUMNS))
-    result = SourceResult(source, result_clean, quarantine, reconciliation, files_report, warnings, reasons)
+    result = SourceResult(source.name, result_clean, quarantine, reconciliation, files_report, warnings, reasons)
     result.summary.update(file_seconds=sum(p.seconds for p in parts), rows_clean=table.rows,
                           latest_date=table.latest.date().isoformat() if table.latest is not None else None)
     return result
@@ -420,14 +454,14 @@ def _reconcile(source: str, parts: list[FilePart], counts: dict[int, tuple[int, 
     return table
 
 
-def _warnings(source: str, spec: dict[str, Any], clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
+def _warnings(source: Source, clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
     """Counts of clean rows carrying each data-quality flag, per file."""
     flags = {c[len(WARN):]: clean[c].fillna(False).astype(bool) for c in clean.columns if c.startswith(WARN)}
-    if spec["scope"] == "registry" and len(clean):
-        flags["city_only_no_county"] = clean["area_code"] == areas.load().city_code
+    if source.spec["scope"] == "registry" and len(clean):
+        flags["city_only_no_county"] = clean["area_code"] == source.areas.city_code
     records = []
     for warning, mask in flags.items():
         hits = mask.groupby(clean[FILE]).sum()
-        records += [{"source": source, "file": file_names[i], "warning": warning, "rows": int(n)}
+        records += [{"source": source.name, "file": file_names[i], "warning": warning, "rows": int(n)}
                     for i, n in hits.items() if n]
     return pd.DataFrame(records, columns=WARNING_COLUMNS)

@@ -1,10 +1,9 @@
-"""Clean every source of a raw folder and write the processed tables, quarantine and accounts."""
+"""The clean stage: every source of a raw folder cleaned and written as tables, quarantine and accounts."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -14,19 +13,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import config
-from helpers.cleaning.run import (
+from helpers.cleaning.source import (
     REASON_COLUMNS,
     FilePart,
+    Source,
     SourceResult,
-    catalog,
     clean_file_spilled,
     clean_source,
     source_files,
+    sources_of,
 )
-from helpers.files import hash_files, partial_path
+from helpers.cleaning.workers import context as workers_context
+from helpers.context import Context
+from helpers.files import atomic_write, hash_files
 from helpers.safety import neutralise_frame
-from helpers.workers import context as workers_context
 
 PROVENANCE = "PROVENANCE.json"
 
@@ -60,42 +60,44 @@ class CleanRun:
         return table if len(table) else pd.DataFrame(columns=REASON_COLUMNS)
 
 
-def check_raw_dir(raw_dir: Path) -> None:
+def check_raw_dir(raw_dir: Path, sources: list[str]) -> None:
     if not raw_dir.is_dir():
         raise RawDirError(f"找不到原始数据目录：{raw_dir}（请创建它并按来源放入导出文件，或运行 make sample-data）")
-    if not any(source_files(raw_dir, source) for source in catalog()):
+    if not any(source_files(raw_dir, source) for source in sources):
         raise RawDirError(
             f"原始数据目录为空：{raw_dir} 下没有任何来源文件夹中的数据文件"
-            f"（应为 {raw_dir}/<来源>/<文件>，来源：{', '.join(catalog())}；可运行 make sample-data 生成示例数据）"
+            f"（应为 {raw_dir}/<来源>/<文件>，来源：{', '.join(sources)}；可运行 make sample-data 生成示例数据）"
         )
 
 
-def _finish_source(source: str, files: list[Path], raw_dir: Path, out_dir: Path | None,
+def _finish_source(source: Source, files: list[Path], raw_dir: Path, out_dir: Path | None,
                    parts: list[FilePart] | None = None) -> SourceResult:
     """Deduplicate and (when out_dir is given) write one source, keeping only its accounts in memory."""
     started = time.perf_counter()
-    result = clean_source(source, files, raw_dir, parts, out_dir / "clean" / f"{source}.parquet" if out_dir else None)
+    target = out_dir / "clean" / f"{source.name}.parquet" if out_dir else None
+    result = clean_source(source, files, raw_dir, parts, target)
     if out_dir is not None:
-        _atomic_parquet(result.quarantine, out_dir / "quarantine" / f"{source}.parquet")
+        _atomic_parquet(result.quarantine, out_dir / "quarantine" / f"{source.name}.parquet")
         result.quarantine = pd.DataFrame()
     elsewhere = result.summary["file_seconds"] if parts is not None else 0.0  # files cleaned by other tasks
     result.summary = summarise(result, elsewhere + time.perf_counter() - started)
     return result
 
 
-def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | None = None,
+def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sources: list[str] | None = None,
               workers: int = 1, fork: bool = False) -> CleanRun:
-    """Clean every source under raw_dir; write to out_dir when given. Raises RawDirError for an unusable folder.
+    """Clean every source of the context's catalog under raw_dir (or only `sources`); write to out_dir when
+    given. Raises RawDirError for an unusable folder.
 
     With `workers` > 1, files (of every source, largest first) are cleaned in that many processes; each
     source is deduplicated and written as soon as its last file is done. `fork`: this process runs nothing
     else (no library threads at work), so the workers may be forked from it (see helpers.workers).
     """
     raw_dir = Path(raw_dir)
-    check_raw_dir(raw_dir)
+    known = sources_of(context.sources, context.cleaning, context.areas)
+    check_raw_dir(raw_dir, list(known))
     out = Path(out_dir) if out_dir is not None else None
     run = CleanRun(out_dir=out or raw_dir)
-    known = catalog()
     run.unknown_folders = sorted(p.name for p in raw_dir.iterdir() if p.is_dir() and p.name not in known)
     todo = {}
     for source in sources or list(known):
@@ -105,11 +107,11 @@ def clean_all(raw_dir: Path, out_dir: Path | None = None, sources: list[str] | N
         else:
             run.missing.append(source)
     if workers > 1 and sum(len(f) for f in todo.values()) > 1:
-        results = _in_parallel(todo, raw_dir, out, workers, fork)
+        results = _in_parallel({known[name]: files for name, files in todo.items()}, raw_dir, out, workers, fork)
     else:
-        results = {name: _finish_source(name, files, raw_dir, out) for name, files in todo.items()}
+        results = {name: _finish_source(known[name], files, raw_dir, out) for name, files in todo.items()}
     run.results = {name: results[name] for name in todo}
-    run.manifest = _manifest(raw_dir, run)
+    run.manifest = _manifest(raw_dir, run, context)
     if out is not None:
         write(run, out)
     return run
@@ -130,7 +132,7 @@ def _work(path: Path) -> int:
 SMALL_SOURCE_WORK = 1 << 20  # a source with at most this much work (a ledger, a list) is one task
 
 
-def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
+def _in_parallel(todo: dict[Source, list[Path]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
     """Files and then each source's deduplication and writing, all in a process pool.
 
     Sources go largest first, each source's files together and largest first: the long finishing tasks of
@@ -144,12 +146,12 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
     small = {source for source, total in work.items() if total <= SMALL_SOURCE_WORK}
     jobs = sorted([*((source, index, path) for source, paths in todo.items() if source not in small
                      for index, path in enumerate(paths)), *((source, None, None) for source in small)],
-                  key=lambda job: (-work[job[0]], job[0], -size[job[2]] if job[2] is not None else 0))
+                  key=lambda job: (-work[job[0]], job[0].name, -size[job[2]] if job[2] is not None else 0))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SourceResult] = {}
     waiting = {source: len(paths) for source, paths in todo.items() if source not in small}
-    parts: dict[str, list[FilePart]] = {source: [] for source in waiting}
+    parts: dict[Source, list[FilePart]] = {source: [] for source in waiting}
     context = workers_context(fork)
     with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
           ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):
@@ -180,7 +182,7 @@ def _in_parallel(todo: dict[str, list[Path]], raw_dir: Path, out: Path | None, w
                 if waiting[source] == 0:
                     finishing.append(source)
             else:
-                results[source] = future.result()
+                results[source.name] = future.result()
             while len(running) < workers and (finishing or jobs):
                 submit_next()
     return results
@@ -197,7 +199,7 @@ def summarise(result: SourceResult, seconds: float) -> dict:
     }
 
 
-def raw_fingerprint(raw_dir: Path) -> str:
+def raw_fingerprint(raw_dir: Path, context: Context) -> str:
     """Changes when a raw file (name, size, mtime), the cleaning code or the configuration changes."""
     raw_dir = Path(raw_dir)
     digest = hashlib.sha256(str(raw_dir.resolve()).encode())
@@ -206,26 +208,27 @@ def raw_fingerprint(raw_dir: Path) -> str:
         digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     package = Path(__file__).resolve().parents[1]
     code = [*sorted(package.glob("*.py")), *sorted((package / "cleaning").glob("*.py"))]
-    return hash_files(digest, [*code, *sorted((config.project_root() / "conf").rglob("*.yaml"))]).hexdigest()[:16]
+    return hash_files(digest, [*code, *context.conf.files()]).hexdigest()[:16]
 
 
-def unchanged(raw_dir: Path, out_dir: Path) -> bool:
+def unchanged(raw_dir: Path, out_dir: Path, context: Context) -> bool:
     """The processed folder was cleaned from exactly this raw folder, code and configuration."""
     manifest = Path(out_dir) / "manifest.json"
     try:
-        return json.loads(manifest.read_text(encoding="utf-8")).get("raw_fingerprint") == raw_fingerprint(raw_dir)
+        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("raw_fingerprint")
     except (OSError, ValueError):
         return False
+    return recorded == raw_fingerprint(raw_dir, context)
 
 
-def _manifest(raw_dir: Path, run: CleanRun) -> dict:
+def _manifest(raw_dir: Path, run: CleanRun, context: Context) -> dict:
     provenance_file = raw_dir / PROVENANCE
     provenance = json.loads(provenance_file.read_text(encoding="utf-8")) if provenance_file.is_file() else {}
     sources = {name: result.summary for name, result in run.results.items()}
     latest = [s["latest_date"] for s in sources.values() if s["latest_date"]]
     return {
         "cleaned_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "raw_fingerprint": raw_fingerprint(raw_dir),
+        "raw_fingerprint": raw_fingerprint(raw_dir, context),
         "raw_dir": str(raw_dir),
         "synthetic": bool(provenance.get("synthetic", False)),
         "provenance": {k: provenance[k] for k in ("generator", "seed", "scale", "note") if k in provenance},
@@ -237,22 +240,35 @@ def _manifest(raw_dir: Path, run: CleanRun) -> dict:
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = partial_path(path)
-    try:
-        frame.to_parquet(partial, index=False)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    atomic_write(path, lambda partial: frame.to_parquet(partial, index=False))
+
+
+ACCOUNTS = ("reconciliation", "files", "warnings", "reasons")
 
 
 def write(run: CleanRun, out_dir: Path) -> None:
-    """The accounts (reconciliation, files, warnings, reasons, manifest); stale source tables are removed."""
+    """The accounts (reconciliation, files, warnings, reasons) and the manifest, with each source's digest;
+    stale source tables are removed."""
     for stale in [*(out_dir / "clean").glob("*.parquet"), *(out_dir / "quarantine").glob("*.parquet")]:
         if stale.stem not in run.results:
             stale.unlink()
-    for part in ("reconciliation", "files", "warnings", "reasons"):
-        table = run.reasons() if part == "reasons" else run.table(part)
+    tables = {part: run.reasons() if part == "reasons" else run.table(part) for part in ACCOUNTS}
+    for part, table in tables.items():
         _atomic_parquet(table, out_dir / f"{part}.parquet")
-        neutralise_frame(table).to_csv(out_dir / f"{part}.csv", index=False, encoding="utf-8-sig")
-    (out_dir / "manifest.json").write_text(json.dumps(run.manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        atomic_write(out_dir / f"{part}.csv", "\ufeff" + neutralise_frame(table).to_csv(index=False))  # BOM: Excel
+    for source, summary in run.manifest["sources"].items():
+        summary["digest"] = source_digest(out_dir, source, tables)
+    atomic_write(out_dir / "manifest.json", json.dumps(run.manifest, ensure_ascii=False, indent=2))
+
+
+def source_digest(out_dir: Path, source: str, accounts: dict[str, pd.DataFrame]) -> str:
+    """Changes when anything cleaning wrote about `source` changes: its clean and quarantine tables and its rows
+    of the accounts. Recorded in the manifest, so that a later stage or report knows what is stale without
+    reading the tables again."""
+    digest = hashlib.sha256(source.encode())
+    for part in ("clean", "quarantine"):
+        digest.update((out_dir / part / f"{source}.parquet").read_bytes())
+    for part, table in accounts.items():
+        rows = table[table["source"] == source] if "source" in table else table.iloc[0:0]
+        digest.update(part.encode() + rows.to_csv(index=False).encode())
+    return digest.hexdigest()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from helpers import config
-
 if TYPE_CHECKING:
     from helpers.cleaning import CleanRun
 
 
-def reconciliation_summary(run: CleanRun) -> str:
-    """Per source: files, rows in and their outcomes; then reasons, broken files and missing sources."""
+def reconciliation_summary(run: CleanRun, reasons: dict[str, str]) -> str:
+    """Per source: files, rows in and their outcomes; then reasons (described by `reasons`), broken files and
+    missing sources."""
     recon = run.table("reconciliation")
     lines = [f"清洗结果 → {run.out_dir}", ""]
     if len(recon):
@@ -22,12 +21,11 @@ def reconciliation_summary(run: CleanRun) -> str:
         table = files.join(per_source)
         lines.append(table.to_string())
         lines.append("")
-    reasons = run.reasons()
-    rejected = reasons[reasons["outcome"] == "rejected"]
+    set_aside = run.reasons()
+    rejected = set_aside[set_aside["outcome"] == "rejected"]
     if len(rejected):
-        names = config.load("cleaning")["reasons"]
         counts = rejected.groupby(["source", "reason"])["rows"].sum().reset_index()
-        counts["说明"] = counts["reason"].map(names)
+        counts["说明"] = counts["reason"].map(reasons)
         lines += ["被拒绝的行（原因）：", counts.to_string(index=False), ""]
     broken = run.table("files")
     broken = broken[broken["status"] != "ok"] if len(broken) else broken

@@ -7,12 +7,10 @@ source file and line. A cleaning bug that breaks this fails loudly as each file 
 
 from __future__ import annotations
 
-from functools import cache
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-
-from helpers import areas, config
 
 DTYPES = {
     "text": "str",
@@ -46,33 +44,24 @@ def _column(spec: dict, kind: str) -> pa.Column:
                      title=spec.get("label"))
 
 
-@cache
-def clean_schema(source: str) -> pa.DataFrameSchema:
-    """The schema of data/processed/clean/<source>.parquet."""
-    spec = config.load("sources")[source]
+def clean_schema(source: str, spec: dict[str, Any], area_codes: list[str]) -> pa.DataFrameSchema:
+    """The schema of data/processed/clean/<source>.parquet: the source's catalog entry `spec`, rows in `area_codes`."""
     columns = {name: _column(field, field["type"]) for name, field in spec["fields"].items() if field["type"] != "raw"}
     columns |= {name: _column({}, kind) for name, kind in (spec.get("derived") or {}).items()}
-    columns["area_code"] = pa.Column("str", pa.Check.isin(areas.load().codes), nullable=False)
+    columns["area_code"] = pa.Column("str", pa.Check.isin(area_codes), nullable=False)
     columns["source_file"] = pa.Column("category", nullable=False)
     columns["source_line"] = pa.Column("int64", pa.Check.ge(1), nullable=False)
     return pa.DataFrameSchema(columns, strict=True, name=f"clean.{source}")
 
 
-def validate(source: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame coerced to the schema's dtypes; raises pandera's SchemaError when it does not conform."""
-    return clean_schema(source).validate(frame, lazy=True, inplace=True)  # coerces without a copy of the table
-
-
-def empty_frame(source: str) -> pd.DataFrame:
+def empty_frame(schema: pa.DataFrameSchema) -> pd.DataFrame:
     """A clean table with no rows but every column in its dtype (a source whose files were all rejected)."""
-    schema = clean_schema(source)
     return pd.DataFrame({name: pd.Series(dtype=column.dtype.type if column.dtype else "category")
                          for name, column in schema.columns.items()})
 
 
-def latest_observed(frame: pd.DataFrame, source: str) -> pd.Timestamp | None:
+def latest_observed(frame: pd.DataFrame, scheduled: list[str]) -> pd.Timestamp | None:
     """The latest observed date of a clean table: how far the extract reaches. A source's `scheduled_dates`
     (a trademark's term end, ten years ahead) are schedules, not observations, and are left out."""
-    scheduled = config.load("sources")[source].get("scheduled_dates", [])
     dates = frame.select_dtypes(include=["datetime64"]).drop(columns=scheduled, errors="ignore").max().dropna()
     return dates.max() if len(dates) else None

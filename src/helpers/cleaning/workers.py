@@ -13,7 +13,7 @@ import multiprocessing
 import multiprocessing.context
 import sys
 
-PRELOAD = ["helpers.cleaning.run"]
+PRELOAD = ["helpers.cleaning.source"]
 
 
 def context(fork: bool = False) -> multiprocessing.context.BaseContext:

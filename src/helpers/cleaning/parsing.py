@@ -19,14 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers import config
-
-_SPACE = re.compile(r"\s+")
-
-
-def _invisible_pattern() -> str:
-    chars = "".join(config.load("cleaning")["invisible_chars"])
-    return f"[{re.escape(chars)}]"
+from helpers.cleaning.rules import Rules
 
 
 def arrow(values: pd.Series) -> pa.Array:
@@ -125,7 +118,7 @@ def _all_ascii(text: pa.Array) -> bool:
     return pc.all(pc.string_is_ascii(text), skip_nulls=True).as_py() is not False
 
 
-def clean_text(values: pd.Series) -> pd.Series:
+def clean_text(values: pd.Series, rules: Rules) -> pd.Series:
     """NFKC-normalise, drop invisible characters, trim; empty cells and placeholders become missing.
 
     ASCII columns (dates, numbers, ids) only need trimming, done on the whole column; other columns are
@@ -133,41 +126,26 @@ def clean_text(values: pd.Series) -> pd.Series:
     """
     text = arrow(values)
     if _all_ascii(text):
-        return _mask_missing(pc.utf8_trim_whitespace(text), values.index)
-    return clean_distinct(values).text()
+        return text_series(_missing_as_null(pc.utf8_trim_whitespace(text), rules), values.index)
+    return clean_distinct(values, rules).text()
 
 
-def clean_distinct(values: pd.Series) -> Distinct:
+def clean_distinct(values: pd.Series, rules: Rules) -> Distinct:
     """`clean_text` as a `Distinct`: the column hashed once, its distinct values cleaned, for a parser to read."""
     def clean(text: pa.Array) -> pa.Array:  # ASCII text has nothing to normalise: the same result, sooner
-        return _missing_as_null(pc.utf8_trim_whitespace(text) if _all_ascii(text) else _normalise(text))
+        return _missing_as_null(pc.utf8_trim_whitespace(text) if _all_ascii(text) else _normalise(text, rules), rules)
 
     return Distinct.of(values).transformed(clean)
 
 
-def _normalise(text: pa.Array) -> pa.Array:
+def _normalise(text: pa.Array, rules: Rules) -> pa.Array:
     text = pc.utf8_normalize(text, "NFKC")
-    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _invisible_pattern(), ""))
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(text, rules.invisible, ""))
 
 
-def _missing_as_null(text: pa.Array) -> pa.Array:
-    markers = ["", "nan", "NaN", "None", "NaT", "<NA>", *config.load("cleaning")["missing_markers"]]
-    missing = pc.is_in(text, value_set=pa.array(markers, type=text.type))
+def _missing_as_null(text: pa.Array, rules: Rules) -> pa.Array:
+    missing = pc.is_in(text, value_set=pa.array(rules.missing_markers, type=text.type))
     return pc.if_else(missing, pa.scalar(None, text.type), text)
-
-
-def _mask_missing(text: pa.Array, index: pd.Index) -> pd.Series:
-    return text_series(_missing_as_null(text), index)
-
-
-def header_key(name: object) -> str:
-    """The form in which headers and aliases are compared: NFKC, no spaces/invisibles, case-folded."""
-    import unicodedata
-
-    text = unicodedata.normalize("NFKC", str(name))
-    text = re.sub(_invisible_pattern(), "", text)
-    text = _SPACE.sub("", text).strip("*＊").casefold()
-    return text
 
 
 def on_distinct(values: pd.Series | Distinct, parse: Callable[[pd.Series], pd.DataFrame | pd.Series]):
@@ -180,12 +158,11 @@ def on_distinct(values: pd.Series | Distinct, parse: Callable[[pd.Series], pd.Da
     return distinct.spread(parsed)
 
 
-def first_listed(values: pd.Series | Distinct) -> pd.Series:
+def first_listed(values: pd.Series | Distinct, rules: Rules) -> pd.Series:
     """The first of several holders listed in one cell (incoPat `;`, PatSnap `|`, …)."""
-    seps = "".join(re.escape(s) for s in config.load("cleaning")["multi_value_separators"])
-
     def first(text: pa.Array) -> pa.Array:  # names repeat: cut once per distinct cell
-        return empty_as_null(pc.utf8_trim_whitespace(pc.replace_substring_regex(text, f"(?s)[{seps}].*$", "")))
+        cut = pc.replace_substring_regex(text, f"(?s)[{rules.separators}].*$", "")
+        return empty_as_null(pc.utf8_trim_whitespace(cut))
 
     return Distinct.of(values).transformed(first).text()
 
@@ -195,10 +172,9 @@ _DATE = r"^(?P<y>\d{4})\D{1,2}(?P<m>\d{1,2})\D{1,2}(?P<d>\d{1,2})|^(?P<cy>\d{4})
 _SERIAL = r"^\d{5}(\.\d+)?$"
 
 
-def _parse_date_strings(uniques: pd.Series) -> pd.Series:
+def _parse_date_strings(uniques: pd.Series, rules: Rules) -> pd.Series:
     """Distinct date texts → dates (ISO-like with any separators, 年月日, yyyymmdd, Excel serial numbers)."""
-    cfg = config.load("cleaning")
-    lo, hi = cfg["excel_serial_range"]
+    lo, hi = rules.excel_serial_range
     text = pc.replace_substring_regex(arrow(uniques), "[年月]", "-")
     parts = pc.extract_regex(text, _DATE)
 
@@ -214,13 +190,13 @@ def _parse_date_strings(uniques: pd.Series) -> pd.Series:
     serial = pd.to_numeric(text_series(text, uniques.index).where(is_serial), errors="coerce")
     serial = serial.where((serial >= lo) & (serial <= hi))
     dates = dates.fillna(pd.Timestamp("1899-12-30") + pd.to_timedelta(serial.round(), unit="D"))
-    window = [pd.Timestamp(d) for d in cfg["date_window"]]
+    window = rules.date_window
     return dates.where((dates >= window[0]) & (dates <= window[1])).astype("datetime64[s]")
 
 
-def parse_dates(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
+def parse_dates(values: pd.Series | Distinct, rules: Rules) -> tuple[pd.Series, pd.Series]:
     """Dates in any spelling the contract lists; returns (dates, unreadable mask)."""
-    dates = on_distinct(values, _parse_date_strings).astype("datetime64[s]")
+    dates = on_distinct(values, lambda uniques: _parse_date_strings(uniques, rules)).astype("datetime64[s]")
     return dates, present(values) & dates.isna()
 
 
@@ -231,22 +207,23 @@ _AMOUNT = re.compile(r"^([-+]?[\d,]*\.?\d+(?:[eE][-+]?\d+)?)\s*(亿元|万元|�
 _HEADER_UNIT = re.compile(r"[(（\[【]([^)）\]】]+)[)）\]】]|[/／](.+)$|单位[:：]\s*(.+)$")
 
 
-def unit_in_header(header: str) -> str | None:
+def unit_in_header(header: str, rules: Rules) -> str | None:
     """The unit a header names in brackets or after a slash (`质押金额（元）` → 元), else None."""
     match = _HEADER_UNIT.search(header)
     if not match:
         return None
     text = next(g for g in match.groups() if g)
-    units = sorted(config.load("cleaning")["units"], key=len, reverse=True)
+    units = sorted(rules.units, key=len, reverse=True)
     return next((u for u in units if u in text), None)
 
 
-def parse_amounts(values: pd.Series, target_unit: str, header_unit: str | None = None) -> tuple[pd.Series, pd.Series]:
+def parse_amounts(values: pd.Series, target_unit: str, header_unit: str | None, rules: Rules
+                  ) -> tuple[pd.Series, pd.Series]:
     """Amounts normalised to `target_unit`; unit from the cell, else the header, else the target.
 
     Returns (amounts, unreadable mask). Negative amounts are returned as read; the caller rejects them.
     """
-    factors = config.load("cleaning")["units"]
+    factors = rules.units
 
     def parse(uniques: pd.Series) -> pd.Series:
         parts = uniques.str.replace(" ", "").str.extract(_AMOUNT)
@@ -274,14 +251,12 @@ def parse_years(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
     return years, present(values) & years.isna()
 
 
-def parse_bools(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
-    cfg = config.load("cleaning")
-
+def parse_bools(values: pd.Series | Distinct, rules: Rules) -> tuple[pd.Series, pd.Series]:
     def parse(uniques: pd.Series) -> pd.Series:
         key = uniques.str.casefold()
         truth = pd.Series(pd.NA, index=uniques.index, dtype="boolean")
-        truth[key.isin([str(w).casefold() for w in cfg["true_words"]])] = True
-        truth[key.isin([str(w).casefold() for w in cfg["false_words"]])] = False
+        truth[key.isin(rules.true_words)] = True
+        truth[key.isin(rules.false_words)] = False
         return truth
 
     truth = on_distinct(values, parse)

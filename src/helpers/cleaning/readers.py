@@ -15,6 +15,7 @@ import gzip
 import io
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from helpers import config
-from helpers.parsing import empty_as_null, header_key, text_series
+from helpers.cleaning.parsing import empty_as_null, text_series
+from helpers.cleaning.rules import Rules
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -70,56 +71,62 @@ def supported(path: Path) -> bool:
 
 
 # ----------------------------------------------------------------------------- header matching
-def alias_index(fields: dict[str, dict[str, Any]]) -> dict[str, tuple[str, int]]:
-    """Normalised header -> (field name, rank); where a file has several columns for one field,
-    the one whose alias comes first in the catalog (the label, then the aliases in order) wins."""
-    index: dict[str, tuple[str, int]] = {}
-    for name, spec in fields.items():
-        for rank, alias in enumerate([spec["label"], *spec.get("aliases", [])]):
-            index.setdefault(header_key(alias), (name, rank))
-    return index
-
-
 def _header_stem(cell: object) -> str:
     """A header without a trailing unit in brackets: `质押金额（元）` → `质押金额`."""
     text = str(cell)
     return re.sub(r"[(（\[【][^)）\]】]*[)）\]】]\s*$", "", text).strip() or text
 
 
-def match_header(cells: list[object], fields: dict[str, dict[str, Any]]) -> dict[str, int]:
-    """Field name -> position for the cells of one candidate header row (first match wins)."""
-    index = alias_index(fields)
-    best: dict[str, tuple[int, int]] = {}
-    for pos, cell in enumerate(cells):
-        if cell is None or str(cell).strip() == "":
-            continue
-        hit = index.get(header_key(cell)) or index.get(header_key(_header_stem(cell)))
-        if hit:
-            name, rank = hit
-            if name not in best or rank < best[name][0]:
-                best[name] = (rank, pos)
-    return {name: pos for name, (_, pos) in best.items()}
+@dataclass(frozen=True)
+class Header:
+    """What a source's header row looks like: its catalog fields with their aliases, the fields it must carry
+    (required ones, and one of each `either` group), and the rules headers are compared by."""
 
+    fields: dict[str, dict[str, Any]]
+    either: list[list[str]]
+    rules: Rules
 
-def _required_groups(fields: dict[str, dict[str, Any]], either: list[list[str]]) -> list[list[str]]:
-    groups = [[name] for name, spec in fields.items() if spec.get("required")]
-    return groups + either
+    @classmethod
+    def of(cls, spec: dict[str, Any], rules: Rules) -> Header:
+        """The header of a source of the catalog (sources.yaml)."""
+        return cls(spec["fields"], spec.get("either", []), rules)
 
+    @cached_property
+    def aliases(self) -> dict[str, tuple[str, int]]:
+        """Normalised header -> (field name, rank); where a file has several columns for one field,
+        the one whose alias comes first in the catalog (the label, then the aliases in order) wins."""
+        index: dict[str, tuple[str, int]] = {}
+        for name, spec in self.fields.items():
+            for rank, alias in enumerate([spec["label"], *spec.get("aliases", [])]):
+                index.setdefault(self.rules.header_key(alias), (name, rank))
+        return index
 
-def find_header(rows: list[list[object]], fields: dict[str, dict[str, Any]], either: list[list[str]]) -> int:
-    """Index of the first row that carries the source's required columns; FileRejected if none."""
-    cfg = config.load("cleaning")
-    groups = _required_groups(fields, either)
-    best: tuple[int, int] = (-1, -1)
-    for i, row in enumerate(rows[: cfg["header_scan_rows"]]):
-        found = match_header(row, fields)
-        if len(found) >= min(cfg["header_min_matches"], len(fields)) and all(
-            any(name in found for name in group) for group in groups
-        ):
-            return i
-        best = max(best, (len(found), i))
-    labels = " / ".join("或".join(fields[n]["label"] for n in g) for g in groups)
-    raise FileRejected("no_header", f"找不到表头行：前 {cfg['header_scan_rows']} 行中没有包含必需列（{labels}）的一行")
+    def match(self, cells: list[object]) -> dict[str, int]:
+        """Field name -> position for the cells of one candidate header row (first match wins)."""
+        key = self.rules.header_key
+        best: dict[str, tuple[int, int]] = {}
+        for pos, cell in enumerate(cells):
+            if cell is None or str(cell).strip() == "":
+                continue
+            hit = self.aliases.get(key(cell)) or self.aliases.get(key(_header_stem(cell)))
+            if hit:
+                name, rank = hit
+                if name not in best or rank < best[name][0]:
+                    best[name] = (rank, pos)
+        return {name: pos for name, (_, pos) in best.items()}
+
+    def find(self, rows: list[list[object]]) -> int:
+        """Index of the first row that carries the source's required columns; FileRejected if none."""
+        groups = [[name] for name, spec in self.fields.items() if spec.get("required")] + self.either
+        scan = self.rules.header_scan_rows
+        for i, row in enumerate(rows[:scan]):
+            found = self.match(row)
+            if len(found) >= min(self.rules.header_min_matches, len(self.fields)) and all(
+                any(name in found for name in group) for group in groups
+            ):
+                return i
+        labels = " / ".join("或".join(self.fields[n]["label"] for n in g) for g in groups)
+        raise FileRejected("no_header", f"找不到表头行：前 {scan} 行中没有包含必需列（{labels}）的一行")
 
 
 # ----------------------------------------------------------------------------- encodings
@@ -164,15 +171,13 @@ def _unique_names(cells: list[object]) -> list[str]:
     return names
 
 
-def _table(
-    frame: pd.DataFrame, header: list[object], fields: dict[str, dict[str, Any]], **meta: Any
-) -> RawTable:
-    found = match_header(header, fields)
+def _table(frame: pd.DataFrame, cells: list[object], header: Header, **meta: Any) -> RawTable:
+    found = header.match(cells)
     names = list(frame.columns)
     return RawTable(
         frame=frame,
         columns={name: names[pos] for name, pos in found.items()},
-        headers={name: str(header[pos]) for name, pos in found.items()},
+        headers={name: str(cells[pos]) for name, pos in found.items()},
         **meta,
     )
 
@@ -180,7 +185,7 @@ def _table(
 _LINE_END = re.compile(r"\r\n|\n|\r")
 
 
-def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
+def read_text_table(path: Path, header: Header) -> RawTable:
     """A delimited text file (CSV/TSV), any of the contract's encodings, preamble lines allowed."""
     data = path.read_bytes()
     if _blank(data):
@@ -189,13 +194,13 @@ def read_text_table(path: Path, fields: dict[str, dict[str, Any]], either: list[
     head_text = data[:65536].decode(encoding, errors="replace")
     # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
     # inside a title line and so misplace the header.
-    head_lines = _LINE_END.split(head_text)[: config.load("cleaning")["header_scan_rows"]]
+    head_lines = _LINE_END.split(head_text)[: header.rules.header_scan_rows]
     delimiter = "\t" if head_lines and head_lines[0].count("\t") > head_lines[0].count(",") else ","
     rows = list(csv.reader(head_lines, delimiter=delimiter))
-    header_idx = find_header(rows, fields, either)
+    header_idx = header.find(rows)
     names = _unique_names(rows[header_idx])
     frame = _parse_text(data, encoding, delimiter, header_idx, names)
-    return _table(frame, rows[header_idx], fields, encoding=encoding, header_line=header_idx + 1)
+    return _table(frame, rows[header_idx], header, encoding=encoding, header_line=header_idx + 1)
 
 
 def _arrow_csv(data: bytes | memoryview, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
@@ -321,7 +326,7 @@ def _mixed_column_text(cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]]) -> RawTable:
+def read_spreadsheet(path: Path, header: Header) -> RawTable:
     """The first sheet of an xlsx/xls/ods workbook that carries the source's header."""
     from python_calamine import CalamineWorkbook
 
@@ -340,12 +345,12 @@ def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list
             problem = FileRejected("unreadable_workbook", f"工作表 {sheet_name} 无法读取：{exc}")
             continue
         try:
-            header_idx = find_header(rows, fields, either)
+            header_idx = header.find(rows)
         except FileRejected as exc:
             problem = exc
             continue
-        header = rows[header_idx]
-        names = _unique_names(header)
+        cells = rows[header_idx]
+        names = _unique_names(cells)
         body = rows[header_idx + 1 :]
         width = len(names)
         if len({len(row) for row in body}) == 1 and len(body[0]) >= width:  # calamine's rows are rectangular
@@ -357,7 +362,7 @@ def read_spreadsheet(path: Path, fields: dict[str, dict[str, Any]], either: list
         frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
         frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
         frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
-        return _table(frame, header, fields, header_line=header_idx + 1, sheet=sheet_name)
+        return _table(frame, cells, header, header_line=header_idx + 1, sheet=sheet_name)
     raise problem or FileRejected("empty", "工作簿中没有工作表")
 
 
@@ -453,14 +458,14 @@ def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def read_file(path: Path, fields: dict[str, dict[str, Any]], either: list[list[str]], log: bool = False) -> RawTable:
+def read_file(path: Path, header: Header, log: bool = False) -> RawTable:
     """Dispatch on the file's kind; every failure is a FileRejected with a reason."""
     try:
         if log:
             return read_access_log(path)
         if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-            return read_spreadsheet(path, fields, either)
-        return read_text_table(path, fields, either)
+            return read_spreadsheet(path, header)
+        return read_text_table(path, header)
     except FileRejected:
         raise
     except (pa.ArrowInvalid, UnicodeDecodeError, csv.Error, LookupError) as exc:

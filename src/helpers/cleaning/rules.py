@@ -1,0 +1,67 @@
+"""The cleaning rules that are data (conf `cleaning.yaml`), compiled once and passed to every parser."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from helpers.areas import Areas
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """cleaning.yaml as the readers and parsers use it."""
+
+    header_scan_rows: int
+    header_min_matches: int
+    invisible: str  # a regular-expression character class of the characters removed from text and headers
+    separators: str  # the characters between several holders listed in one cell
+    units: dict[str, float]
+    excel_serial_range: tuple[float, float]
+    date_window: tuple[pd.Timestamp, pd.Timestamp]
+    true_words: tuple[str, ...]
+    false_words: tuple[str, ...]
+    likert_markers: tuple[str, ...]
+    missing_markers: tuple[str, ...]
+    category_synonyms: dict[str, str]
+    domestic_family_offices: tuple[str, ...]
+    reasons: dict[str, str]  # reason code → its description, place names filled in
+    warnings: dict[str, str]
+    file_reasons: dict[str, str]
+
+    @classmethod
+    def from_conf(cls, cfg: dict[str, Any], areas: Areas) -> Rules:
+        """The rules from the contents of cleaning.yaml; `{city}` in a description is the plan's city."""
+        def described(texts: dict[str, str]) -> dict[str, str]:
+            return {code: text.format(city=areas.city_name, province=areas.province) for code, text in texts.items()}
+
+        return cls(
+            header_scan_rows=int(cfg["header_scan_rows"]),
+            header_min_matches=int(cfg["header_min_matches"]),
+            invisible=f"[{re.escape(''.join(cfg['invisible_chars']))}]",
+            separators="".join(re.escape(s) for s in cfg["multi_value_separators"]),
+            units={unit: float(factor) for unit, factor in cfg["units"].items()},
+            excel_serial_range=tuple(cfg["excel_serial_range"]),
+            date_window=tuple(pd.Timestamp(d) for d in cfg["date_window"]),
+            true_words=tuple(str(w).casefold() for w in cfg["true_words"]),
+            false_words=tuple(str(w).casefold() for w in cfg["false_words"]),
+            likert_markers=tuple(m.casefold() for m in cfg["likert_header_markers"]),
+            missing_markers=("", "nan", "NaN", "None", "NaT", "<NA>", *cfg["missing_markers"]),
+            category_synonyms={k.casefold(): v for k, v in cfg["category_synonyms"].items()},
+            domestic_family_offices=tuple(cfg["domestic_family_offices"]),
+            reasons=described(cfg["reasons"]),
+            warnings=described(cfg["warnings"]),
+            file_reasons=described(cfg["file_reasons"]),
+        )
+
+    def header_key(self, name: object) -> str:
+        """The form in which headers and aliases are compared: NFKC, no spaces/invisibles, case-folded."""
+        text = unicodedata.normalize("NFKC", str(name))
+        text = re.sub(self.invisible, "", text)
+        return _SPACE.sub("", text).strip("*＊").casefold()

@@ -1,0 +1,137 @@
+"""The configuration of one run, read once at an entry point and passed down explicitly.
+
+`Conf` reads the YAML files: `conf/base/<name>.yaml`, or the plan folder's file of that name when a plan
+folder is given (a plan replaces whole files: its indicators, areas, evaluation rules and wording), then
+`conf/local/<name>.yaml` merged over it key by key (Kedro's base/local). `Context` is everything a command
+needs, built from those files once: the plan, its areas, the raw-source catalog, the cleaning rules, the
+report's layout and wording, the dataset catalog and the folders. Nothing below an entry point reads a file
+of `conf/`; nothing is cached in a module, so one process can hold two plans side by side.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: the same data, ~8× faster
+
+
+class ConfError(Exception):
+    """The configuration cannot be read (a message for people)."""
+
+
+def project_root() -> Path:
+    """The checkout holding conf/base: $HELPERS_ROOT, else the nearest parent of cwd, else the package's."""
+    env = os.environ.get("HELPERS_ROOT")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "conf" / "base").is_dir():
+                return folder
+    raise ConfError("conf/base not found: run from the project checkout or set HELPERS_ROOT")
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """`override` over `base`, key by key for nested mappings; lists and values are replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_LOADER) or {}
+    except (OSError, yaml.YAMLError) as problem:
+        raise ConfError(f"无法读取配置文件 {path}：{problem}") from problem
+
+
+@dataclass(frozen=True)
+class Conf:
+    """Where the configuration files of a run are: the project root and an optional plan folder."""
+
+    root: Path
+    plan_dir: Path | None = None
+
+    def file(self, name: str) -> Path:
+        """The file `name` is read from: the plan folder's, else conf/base's."""
+        if self.plan_dir is not None and (self.plan_dir / f"{name}.yaml").is_file():
+            return self.plan_dir / f"{name}.yaml"
+        return self.root / "conf" / "base" / f"{name}.yaml"
+
+    def files(self, names: tuple[str, ...] | None = None) -> list[Path]:
+        """The configuration files this run reads (all, or those of `names`), for digests: a change to one makes
+        what was computed from it stale."""
+        folders = [self.root / "conf" / "base", self.root / "conf" / "local", self.plan_dir]
+        return sorted(p for folder in folders if folder is not None and folder.is_dir() for p in folder.glob("*.yaml")
+                      if names is None or p.stem in names)
+
+    def read(self, name: str) -> dict[str, Any]:
+        """The file `name` merged with conf/local/<name>.yaml when that exists."""
+        data = read_yaml(self.file(name))
+        local = self.root / "conf" / "local" / f"{name}.yaml"
+        return merge(data, read_yaml(local)) if local.is_file() else data
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a command needs from the configuration, built once (see the module's docstring)."""
+
+    conf: Conf
+    plan: Any  # helpers.indicators.catalog.Plan
+    areas: Any  # helpers.areas.Areas
+    sources: dict[str, dict[str, Any]]
+    cleaning: Any  # helpers.cleaning.rules.Rules
+    report: dict[str, Any]
+    wording: dict[str, dict[str, Any]]  # language → texts
+    datasets: dict[str, dict[str, Any]]
+    paths: dict[str, str]
+
+    @classmethod
+    def load(cls, root: Path | None = None, plan: Path | str | None = None) -> Context:
+        """Read the configuration of the checkout at `root` (default: project_root()) and of the plan folder
+        `plan` (default: the plan in conf/base)."""
+        from helpers.areas import Areas
+        from helpers.cleaning.rules import Rules
+        from helpers.indicators.catalog import Plan
+
+        root = Path(root).resolve() if root is not None else project_root()
+        plan_dir = None
+        if plan is not None and str(plan) != "":
+            plan_dir = Path(plan) if Path(plan).is_absolute() else (root / plan)
+            if not plan_dir.is_dir():
+                raise ConfError(f"找不到规划配置目录：{plan}")
+        conf = Conf(root, plan_dir.resolve() if plan_dir else None)
+        areas = Areas.from_conf(conf.read("areas"))
+        wording = conf.read("wording")
+        return cls(
+            conf=conf,
+            plan=Plan.from_conf(conf.read("indicators"), conf.read("evaluation"), conf.read("plan_wording"),
+                                conf.read("ipc_sei")),
+            areas=areas,
+            sources=conf.read("sources"),
+            cleaning=Rules.from_conf(conf.read("cleaning"), areas),
+            report=conf.read("report"),
+            wording=wording,
+            datasets=conf.read("catalog")["datasets"],
+            paths=conf.read("paths"),
+        )
+
+    def path(self, key: str) -> Path:
+        """A folder of paths.yaml (raw_dir, processed_dir, reports_dir, cache_dir) under the project root."""
+        return self.conf.root / self.paths[key]
+
+    def words(self, lang: str = "zh") -> dict[str, Any]:
+        """The report wording in `lang`; an unknown language is a ConfError naming the known ones."""
+        if lang not in self.wording:
+            raise ConfError(f"没有 {lang!r} 语言的报告措辞：可用 {', '.join(self.wording)}")
+        return self.wording[lang]

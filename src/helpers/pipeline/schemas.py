@@ -1,0 +1,55 @@
+"""What the derived datasets are: a pandera schema each, checked when a stage writes them (a bug fails loudly
+there, not in a report). The clean tables' schemas come from the source catalog (helpers.cleaning.schemas)."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+from helpers.areas import Areas
+from helpers.indicators.catalog import Plan
+
+
+def _text(**kwargs: object) -> pa.Column:
+    return pa.Column("str", coerce=True, **kwargs)
+
+
+def _number(nullable: bool = True, **kwargs: object) -> pa.Column:
+    return pa.Column("float64", coerce=True, nullable=nullable, **kwargs)
+
+
+def _count(**kwargs: object) -> pa.Column:
+    return pa.Column("int64", pa.Check.ge(0), coerce=True, **kwargs)
+
+
+def schemas(plan: Plan, areas: Areas) -> dict[str, pa.DataFrameSchema]:
+    """The schema of every derived dataset of the catalog (conf catalog.yaml `schema:`), for this plan."""
+    area = _text(checks=pa.Check.isin(areas.codes))
+    year = pa.Column("int64", pa.Check.isin(plan.years), coerce=True)
+    indicator = _text(checks=pa.Check.isin([i.id for i in plan.indicators]))
+    status = _text(checks=pa.Check.isin(list(plan.statuses)))
+    return {
+        "values": pa.DataFrameSchema({
+            "indicator": indicator, "area_code": area, "year": year, "value": _number(), "rows": _count(),
+            "complete": pa.Column("bool", coerce=True), "sources": _text(), "missing_sources": _text(),
+        }, strict=True, ordered=True, name="values"),
+        "high_value": pa.DataFrameSchema({
+            "area_code": area, "year": year, "criterion": _text(), "label": _text(nullable=True), "count": _count(),
+        }, strict=True, ordered=True, name="high_value"),
+        "visits": pa.DataFrameSchema({
+            "year": pa.Column("int64", coerce=True), "month": pa.Column("int64", pa.Check.in_range(1, 12), coerce=True),
+            "visitors": _count(),
+        }, strict=True, ordered=True, name="visits"),
+        "evaluation": pa.DataFrameSchema({
+            "indicator": indicator, "category": _text(), "name": _text(), "unit": _text(), "area_code": area,
+            "area_name": _text(), "year": year, "value": _number(), "base_plan": _number(), "base_data": _number(),
+            "base_rebased": _number(), "target": _number(), "kind": _text(), "tau": _number(), "completion": _number(),
+            "ratio": _number(), "status": status, "projected": _number(), "required_growth": _number(),
+            "county_share": _number(), "county_rank": _number(), "rows": _count(),
+            "complete": pa.Column("bool", coerce=True), "sources": _text(), "missing_sources": _text(),
+        }, strict=True, ordered=True, name="evaluation"),
+        "flagship": pa.DataFrameSchema({
+            "id": _text(), "column": pa.Column("int64", coerce=True), "name": _text(), "unit": _text(), "year": year,
+            "value": _number(), "target": _number(nullable=False), "reached": _number(), "tau": _number(),
+            "status": status, "missing_sources": _text(),
+        }, strict=True, ordered=True, name="flagship"),
+    }

@@ -1,0 +1,50 @@
+"""The wording of one language (conf wording.yaml and plan_wording.yaml): texts by dotted key, filled from data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from helpers.context import ConfError
+
+
+class Words:
+    """Nested texts of one language; `words("summary.headline", year=2023, …)` fills a text's placeholders."""
+
+    def __init__(self, texts: dict[str, Any], lang: str) -> None:
+        self.texts, self.lang = texts, lang
+
+    @classmethod
+    def of(cls, context: Any, lang: str) -> Words:  # noqa: ANN401 — helpers.context.Context
+        """The tool's wording in `lang` with the plan's own texts under `plan`."""
+        return cls({**context.words(lang), "plan": context.plan.words(lang)}, lang)
+
+    def __getitem__(self, key: str) -> Any:  # noqa: ANN401 — a text or a mapping of texts
+        node: Any = self.texts
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ConfError(f"报告措辞中缺少 {self.lang}.{key}（conf wording.yaml / plan_wording.yaml）")
+            node = node[part]
+        return node
+
+    def get(self, key: str, default: Any = None) -> Any:  # noqa: ANN401
+        try:
+            return self[key]
+        except ConfError:
+            return default
+
+    def __call__(self, key: str, **fields: object) -> str:
+        return str(self[key]).format(**fields)
+
+    def numeral(self, n: int) -> str:
+        return self["numerals"][n - 1]
+
+    def join(self, items: list[str]) -> str:
+        return self["list_separator"].join(items)
+
+
+def fill(text: str, **fields: object) -> Markup:
+    """Jinja filter: `text` (wording) with its placeholders filled, everything escaped except values that are
+    already markup (a link, a table)."""
+    return Markup(escape(text)).format(**fields)
