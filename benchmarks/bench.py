@@ -31,9 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from helpers.cleaning.run import catalog, source_files  # noqa: E402
+
 from helpers import areas, parsing, readers  # noqa: E402
 from helpers.cleaning import clean_all  # noqa: E402
-from helpers.cleaning.run import catalog, source_files  # noqa: E402
 
 BUDGET_SECONDS = 20.0
 BUDGET_BYTES = 2 * 1024**3

@@ -19,15 +19,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-os.environ.setdefault("HELPERS_ROOT", str(REPO))
+from helpers.cleaning import CleanRun, clean_all
+from helpers.context import Context
 
-from helpers import config  # noqa: E402  (after HELPERS_ROOT is set)
-from helpers.cleaning import CleanRun, clean_all  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
+CONTEXT = Context.load(REPO)  # the plan of conf/base, read once for every test (nothing in it is mutable state)
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
-REASONS = set(config.load("cleaning")["reasons"])
-FILE_REASONS = set(config.load("cleaning")["file_reasons"])
+REASONS = set(CONTEXT.cleaning.reasons)
+FILE_REASONS = set(CONTEXT.cleaning.file_reasons)
 
 # Minimal headers of a few sources (canonical labels), reused by many tests.
 PATENT_HEADER = ["申请号", "申请日", "申请人", "申请人地址"]
@@ -180,7 +180,7 @@ def assert_accounts(run: CleanRun) -> None:
 
 def clean(raw: Path, sources: list[str] | None = None) -> CleanRun:
     """Run the real cleaner on raw and check the accounts."""
-    run = clean_all(raw, sources=sources)
+    run = clean_all(raw, CONTEXT, sources=sources)
     assert_accounts(run)
     return run
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import areas
+from conftest import CONTEXT
+from helpers.cleaning import places
 
-OUT = areas.OUT_OF_SCOPE
+OUT = places.OUT_OF_SCOPE
+AREAS = CONTEXT.areas
 
 
 ADDRESSES = [
@@ -41,7 +43,7 @@ ADDRESSES = [
 
 @pytest.mark.parametrize("address, code", ADDRESSES)
 def test_address_to_area(address, code):
-    assert areas.address_to_area(address) == code
+    assert places.address_to_area(address, AREAS) == code
 
 
 @pytest.mark.parametrize(
@@ -62,7 +64,7 @@ def test_address_to_area(address, code):
     ],
 )
 def test_county_cell_to_area(cell, code):
-    assert areas.county_to_area(cell) == code
+    assert places.county_to_area(cell, AREAS) == code
 
 
 @pytest.mark.parametrize(
@@ -77,15 +79,15 @@ def test_county_cell_to_area(cell, code):
     ],
 )
 def test_court_case_to_area(case_no, code):
-    assert areas.court_case_to_area(case_no) == code
+    assert places.court_case_to_area(case_no, AREAS) == code
 
 
 def test_address_column_maps_every_address_as_the_one_address_rule_does():
     """The column is matched in Arrow without the street guard and re-matched where a street name came first."""
     column = pd.Series([address for address, _ in ADDRESSES], dtype="str")
-    assert areas.map_series(column, "address").tolist() == [code for _, code in ADDRESSES]
+    assert places.map_series(column, "address", AREAS).tolist() == [code for _, code in ADDRESSES]
 
 
 def test_map_series_keeps_missing_values_missing():
-    out = areas.map_series(pd.Series(["龙川老隆镇", None, "龙川老隆镇"], dtype="str"), "address")
+    out = places.map_series(pd.Series(["龙川老隆镇", None, "龙川老隆镇"], dtype="str"), "address", AREAS)
     assert out[0] == out[2] == "441622" and pd.isna(out[1])

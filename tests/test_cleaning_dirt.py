@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import (
+    CONTEXT,
     LEDGER_HEADER,
     PATENT_HEADER,
     REASONS,
@@ -30,7 +31,7 @@ from conftest import (
     write_log,
     write_xlsx,
 )
-from helpers import config
+from helpers.cleaning.derive import overseas_family
 
 
 def digits(n: int, kind: str = "1", year: str = "2021") -> str:
@@ -739,14 +740,14 @@ def _reason_literals(path: Path) -> set[str]:
 
 def test_every_reason_code_used_by_the_cleaner_is_listed():
     src = REPO / "src" / "helpers"
-    row_codes = set().union(*(_reason_literals(src / "cleaning" / f"{m}.py") for m in ("rows", "derive", "run")))
-    file_codes = _reason_literals(src / "readers.py")
-    cfg = config.load("cleaning")
+    row_codes = set().union(*(_reason_literals(src / "cleaning" / f"{m}.py") for m in ("rows", "derive", "source")))
+    file_codes = _reason_literals(src / "cleaning" / "readers.py")
+    rules = CONTEXT.cleaning
     assert {"bad_date", "bad_check_char", "bad_log_line", "score_out_of_range"} <= row_codes
     assert {"empty", "binary", "no_header", "header_only"} <= file_codes | row_codes
-    row_only = row_codes - set(cfg["file_reasons"])
-    assert row_only <= set(cfg["reasons"]), row_only - set(cfg["reasons"])
-    assert file_codes <= set(cfg["file_reasons"]), file_codes - set(cfg["file_reasons"])
+    row_only = row_codes - set(rules.file_reasons)
+    assert row_only <= set(rules.reasons), row_only - set(rules.reasons)
+    assert file_codes <= set(rules.file_reasons), file_codes - set(rules.file_reasons)
     assert {"duplicate", "out_of_scope"} <= REASONS
 
 
@@ -1000,9 +1001,9 @@ def test_patents_overseas_family_and_types(raw):
 
 
 def test_overseas_family_by_each_members_office_code():
-    from helpers.cleaning.derive import overseas_family
 
     family = pd.Series(["US2021123456A1; CN112345678A", "CN112345678A; WO2021123456A1", "JPWO2021123456A1",
                         None, "EP3912345A1|CN1", "cn1, wo2"], dtype="str")
     # US, JP (a re-publication of a PCT application) and EP are overseas; CN and WO are not
-    assert overseas_family(family).tolist() == [True, False, True, pd.NA, True, False]
+    got = overseas_family(family, CONTEXT.cleaning.domestic_family_offices)
+    assert got.tolist() == [True, False, True, pd.NA, True, False]

@@ -1,22 +1,25 @@
 """Progress, status, county rules, flagship targets and the indicators CLI, on hand-computed fixtures.
 
-As in test_indicators.py, values go through the real path (raw CSV → clean_all → Tables → compute_values)
+As in test_indicators.py, values go through the real path (raw CSV → clean_all → Tables → the values stage)
 and are then judged by `evaluate` / `evaluate_flagship`. Boundaries are built so that r hits 0.60, 0.95
 or 1.0 exactly on paper. Spec: shared/spec/evaluation-method.md, "Progress and status" and "Counties".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 import pytest
 
-from conftest import app_no, clean, run_cli, write_csv, write_log
-from helpers import config
-from helpers.indicators import Tables, compute_values, evaluate, load_plan, time_progress
+from conftest import CONTEXT, app_no, clean, run_cli, write_csv, write_log
+from helpers.indicators import Tables, evaluate, evaluate_flagship, time_progress
 from helpers.indicators.evaluation import status_of
-from helpers.indicators.flagship import evaluate_flagship
+from helpers.pipeline.stages import values_stage
+
+PLAN = CONTEXT.plan
+LABELS = CONTEXT.words("zh")["statuses"]
 
 NaN = math.nan
 CITY, YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN = (
@@ -28,11 +31,20 @@ YUANCHENG_ADDRESS = "河源市源城区新风路1号"
 
 def computed(raw) -> tuple[Tables, pd.DataFrame]:
     tables = Tables.from_run(clean(raw))
-    return tables, compute_values(tables)
+    return tables, values_stage(tables, PLAN, CONTEXT.areas)["values"]
+
+
+def evaluated(values: pd.DataFrame, year: int, plan=PLAN) -> pd.DataFrame:
+    return evaluate(values, year, plan, CONTEXT.areas)
+
+
+def flagship(tables: Tables, values: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The flagship targets of `year`, judged as the flagship stage judges them (after the evaluation)."""
+    return evaluate_flagship(tables, values, evaluated(values, year), PLAN, CONTEXT.areas)
 
 
 def judged(values: pd.DataFrame, year: int, indicator: str, area: str = CITY) -> pd.Series:
-    table = evaluate(values, year)
+    table = evaluated(values, year)
     assert len(table) == 14 * len(AREAS)
     hit = table[(table["indicator"] == indicator) & (table["area_code"] == area)]
     assert len(hit) == 1
@@ -57,11 +69,11 @@ def visitor_lines(year: int, n: int) -> list[str]:
     (0.9999999999999998, False, "ahead"),
 ])
 def test_status_bands(ratio, met, status):
-    assert status_of(ratio, met) == status
+    assert status_of(ratio, met, PLAN.thresholds) == status
 
 
 def test_time_progress_straight_and_compound():
-    plan = load_plan()
+    plan = PLAN
     assert time_progress(plan, 2023) == pytest.approx(0.6)  # (2023 − 2020)/5
     # τ_g = ((1+g)^(Y−2020) − 1)/((1+g)^5 − 1), g = 10 %: 2021 0.1/0.61051, 2023 0.331/0.61051, 2025 1
     assert time_progress(plan, 2021, 0.10) == pytest.approx(0.1 / 0.61051)
@@ -73,7 +85,7 @@ def test_evaluation_year_outside_the_plan_is_refused():
     values = pd.DataFrame(columns=["indicator", "area_code", "year", "value"])
     for year in (2020, 2026):
         with pytest.raises(ValueError, match="2021–2025"):
-            evaluate(values, year)
+            evaluated(values, year)
 
 
 # ============================================================================= level/flow with a base: I05, I06
@@ -101,7 +113,6 @@ def test_flow_indicator_progress_boundaries(pledge_values, year, status, ratio):
     assert row["base_plan"] == 9005 and math.isnan(row["base_data"])
     assert row["ratio"] == pytest.approx(ratio) and row["tau"] == pytest.approx((year - 2020) / 5)
     assert row["status"] == status
-    assert row["status_label"] == config.load("evaluation")["statuses"][status]["label"]
 
 
 def test_projection_and_required_growth(pledge_values):
@@ -177,10 +188,10 @@ def test_floor_indicator_boundaries(floor_values, indicator, year, status):
 
 
 def test_county_rules_for_count_and_city_level_indicators(floor_values):
-    table = evaluate(floor_values, 2021).set_index(["indicator", "area_code"])
+    table = evaluated(floor_values, 2021).set_index(["indicator", "area_code"])
     # I07 is a count: a county has no target of its own → 无分解目标, with its share of the city and its rank
     zijin = table.loc[("I07", ZIJIN)]
-    assert zijin["status"] == "no_target" and zijin["status_label"] == "无分解目标"
+    assert zijin["status"] == "no_target" and LABELS[zijin["status"]] == "无分解目标"
     assert zijin["county_share"] == pytest.approx(2 / 3) and zijin["county_rank"] == 1  # 紫金 2 of 3
     assert table.loc[("I07", YUANCHENG), "county_share"] == pytest.approx(1 / 3)
     assert table.loc[("I07", YUANCHENG), "county_rank"] == 2
@@ -188,23 +199,15 @@ def test_county_rules_for_count_and_city_level_indicators(floor_values):
     # I12 is one city website: counties say 市级指标
     for county in COUNTIES:
         assert table.loc[("I12", county), "status"] == "city_only"
-        assert table.loc[("I12", county), "status_label"] == "市级指标"
+        assert LABELS[table.loc[("I12", county), "status"]] == "市级指标"
     # a source that was not supplied → 数据缺失 everywhere
     assert (table.loc["I08", "status"] == "missing").all()
     assert (table.loc["I08", "missing_sources"] == "enforcement_cases").all()
 
 
-def test_configured_county_target_gives_a_county_status(floor_values, monkeypatch):
-    original = config.load
-
-    def with_county_targets(name):
-        loaded = original(name)
-        if name == "evaluation":
-            return {**loaded, "county_targets": {"I07": {ZIJIN: 2, YUANCHENG: 2}}}
-        return loaded
-
-    monkeypatch.setattr(config, "load", with_county_targets)
-    table = evaluate(floor_values, 2021).set_index(["indicator", "area_code"])
+def test_configured_county_target_gives_a_county_status(floor_values):
+    plan = dataclasses.replace(PLAN, county_targets={"I07": {ZIJIN: 2, YUANCHENG: 2}})
+    table = evaluated(floor_values, 2021, plan).set_index(["indicator", "area_code"])
     assert table.loc[("I07", ZIJIN), "status"] == "met"  # 2 ≥ 2
     assert table.loc[("I07", YUANCHENG), "status"] == "serious"  # floor: r = 1/2 = 0.5 < 0.60
     assert table.loc[("I07", YUANCHENG), "ratio"] == pytest.approx(0.5)
@@ -265,7 +268,7 @@ def test_rate_indicator_county_compared_with_city_target(tmp_path):
     write_csv(raw, "survey", "s.csv", ["问卷编号", "年度", "所在区县", "总体满意度"], [
         ["Q1", 2022, "紫金", 87.5], ["Q2", 2022, "源城", 70], ["Q3", 2022, "紫金", 87.5], ["Q4", 2022, "", 90]])
     _, values = computed(raw)
-    table = evaluate(values, 2022).set_index(["indicator", "area_code"])
+    table = evaluated(values, 2022).set_index(["indicator", "area_code"])
     # city (87.5 + 70 + 87.5 + 90)/4 = 83.75 ≥ 83 → met;  紫金 87.5 → met;  源城 70/83 = 0.843 → 滞后
     assert table.loc[("I14", CITY), "value"] == pytest.approx(83.75) and table.loc[("I14", CITY), "status"] == "met"
     assert table.loc[("I14", ZIJIN), "status"] == "met" and table.loc[("I14", ZIJIN), "target"] == 83
@@ -303,7 +306,7 @@ def test_flagship_targets(tmp_path):
         ["农业专利导航", 8, "专利导航", "", "2023-05-01", "完成"],        # after 2022
     ])
     tables, values = computed(raw)
-    got = evaluate_flagship(tables, values, 2022).set_index("id")
+    got = flagship(tables, values, 2022).set_index("id")
     # Z1: 和平 紫金 = 2 of 6 counties; reached 1/3, τ = 0.4 → r = 0.833 → 滞后
     assert got.loc["Z1", "value"] == 2 and got.loc["Z1", "status"] == "lagging"
     # Z4: 5000 + 6000 = 11000 of 50000 → 0.22, r = 0.55 → 严重滞后
@@ -315,7 +318,7 @@ def test_flagship_targets(tmp_path):
     assert math.isnan(got.loc["Z2", "value"]) and got.loc["Z2", "status"] == "missing"
     assert got.loc["Z2", "missing_sources"] == "patents,population"
     # 2023: no pledge registered in 2023 → the cumulative sum is unknown, not 11000
-    later = evaluate_flagship(tables, values, 2023).set_index("id")
+    later = flagship(tables, values, 2023).set_index("id")
     assert math.isnan(later.loc["Z4", "value"]) and later.loc["Z4", "status"] == "missing"
     assert later.loc["Z8", "value"] == 4
 
@@ -332,7 +335,7 @@ def test_flagship_high_value_target_is_judged_as_i02(tmp_path):
     write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
               [[2020, "河源市", 100], [2023, "河源市", 100]])
     tables, values = computed(raw)
-    z2 = evaluate_flagship(tables, values, 2023).set_index("id").loc["Z2"]
+    z2 = flagship(tables, values, 2023).set_index("id").loc["Z2"]
     i02 = judged(values, 2023, "I02")
     # I02 2023 = 3/100 = 0.03; data base 2020 = 1/100; P = 0.02/0.99, τ = 0.6 → r = 0.0337 → 严重滞后
     assert z2["value"] == pytest.approx(0.03) and i02["ratio"] == pytest.approx(0.02 / 0.99 / 0.6)
@@ -401,7 +404,7 @@ def test_per_capita_base_is_also_shown_on_the_census_population_basis(tmp_path):
     write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
               [["2020", "河源市", "300"], ["2021", "河源市", "300"]])
     run = clean(raw)
-    values = compute_values(Tables.from_run(run))
-    city = evaluate(values, 2021).set_index(["indicator", "area_code"]).loc[("I01", "441600")]
+    values = values_stage(Tables.from_run(run), PLAN, CONTEXT.areas)["values"]
+    city = evaluated(values, 2021).set_index(["indicator", "area_code"]).loc[("I01", "441600")]
     assert city["base_data"] == pytest.approx(4 / 300)
     assert city["base_rebased"] == pytest.approx(4 / 283.56)

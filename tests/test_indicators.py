@@ -2,8 +2,9 @@
 
 Every test writes a few raw CSV rows (canonical Chinese headers of conf/base/sources.yaml) into a temporary
 raw folder, runs the real cleaner (`conftest.clean`, which also checks the accounts), builds
-`Tables.from_run(run)` and asserts the engine's exact values. The paper computation is in a comment beside
-each expectation. Spec: shared/spec/evaluation-method.md ("The 14 indicators", "Precise rules").
+`Tables.from_run(run)`, runs the values stage on them and asserts the engine's exact values. The paper
+computation is in a comment beside each expectation. Spec: shared/spec/evaluation-method.md ("The 14 indicators",
+"Precise rules").
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import app_no, clean, write_csv, write_log
-from helpers.indicators import Tables, compute_values, high_value_breakdown, load_plan
-from helpers.indicators.computations import visitor_filters
+from conftest import CONTEXT, app_no, clean, write_csv, write_log
+from helpers.indicators import Tables
+from helpers.indicators.computations import Inputs, visitor_filters
 from helpers.indicators.engine import VALUE_COLUMNS
+from helpers.pipeline.stages import values_stage
 
 NaN = math.nan
 CITY, YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN = (
@@ -32,9 +34,9 @@ ADDRESS = {YUANCHENG: "广东省河源市源城区新风路1号", ZIJIN: "河源
 
 # ----------------------------------------------------------------------------- helpers
 def computed(raw) -> tuple[Tables, pd.DataFrame]:
-    """The real path: raw folder → clean_all (accounts checked) → Tables → compute_values."""
+    """The real path: raw folder → clean_all (accounts checked) → Tables → the values stage."""
     tables = Tables.from_run(clean(raw))
-    return tables, compute_values(tables)
+    return tables, values_stage(tables, CONTEXT.plan, CONTEXT.areas)["values"]
 
 
 def series(values: pd.DataFrame, indicator: str, area: str, years=YEARS) -> dict[int, float]:
@@ -204,7 +206,7 @@ def test_i02_high_value_each_patent_once(high_value_world):
 
 def test_i02_breakdown_per_criterion(high_value_world):
     tables, _ = high_value_world
-    table = high_value_breakdown(tables)
+    table = values_stage(tables, CONTEXT.plan, CONTEXT.areas)["high_value"]
     city = table[table["area_code"] == CITY].pivot(index="year", columns="criterion", values="count")
     assert city.to_dict("index") == {
         # sei: H1 H2 H12 (+H13 in 2020); overseas: H3 H12; maintained: H5 from 2021, H5b from 2023;
@@ -495,7 +497,8 @@ def test_i12_distinct_visitors_per_day_summed(web_world):
 def test_i12_each_filter_removes_what_the_spec_names(web_world):
     tables, _ = web_world
     logs = tables.get("web_logs")
-    masks = visitor_filters(tables, load_plan())
+    indicator = CONTEXT.plan.indicator("I12")
+    masks = visitor_filters(Inputs(tables, CONTEXT.plan, CONTEXT.areas, CONTEXT.plan.years), **indicator.params)
     assert set(logs.loc[masks["bot"], "user_agent"]) == set(BOT_AGENTS)
     assert set(logs.loc[masks["static"], "path"]) == set(STATIC_PATHS)
     assert sorted(logs.loc[masks["status"], "status"]) == [301, 302, 404, 500]

@@ -9,8 +9,9 @@ import nbformat
 import papermill
 import pytest
 
+from conftest import CONTEXT, REPO
 from helpers.batch.jobs import notebook_path
-from helpers.cleaning import clean_all
+from helpers.pipeline import build
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -24,12 +25,12 @@ def test_notebooks_are_committed_without_outputs_and_have_a_parameters_cell(path
 
 
 def test_report_notebook_is_the_runners_template() -> None:
-    assert notebook_path() in NOTEBOOKS
+    assert notebook_path(REPO) in NOTEBOOKS
 
 
 def test_explore_notebook_runs_top_to_bottom_on_the_sample(runs: dict[str, Path], tmp_path: Path) -> None:
     processed = tmp_path / "processed"
-    clean_all(runs["main"], processed, workers=2)
+    build(runs["main"], processed, CONTEXT, workers=2)
     out = tmp_path / "explore.ipynb"
     papermill.execute_notebook(str(next(p for p in NOTEBOOKS if p.name == "explore.ipynb")), str(out),
                                parameters={"processed_dir": str(processed)}, kernel_name="python3",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import cn_check
-from helpers import parsing
+from conftest import CONTEXT, cn_check
+from helpers.cleaning import parsing
+
+RULES = CONTEXT.cleaning
 
 
 def series(*values: object) -> pd.Series:
@@ -16,7 +18,7 @@ def series(*values: object) -> pd.Series:
 # ----------------------------------------------------------------------------- text and headers
 def test_clean_text_nfkc_invisibles_and_missing_markers():
     out = parsing.clean_text(
-        series("  河源\u200b市\u00ad ", "\ufeff１２００", "-", "", None, "<script>alert(1)</script>")
+        series("  河源\u200b市\u00ad ", "\ufeff１２００", "-", "", None, "<script>alert(1)</script>"), RULES
     )
     assert out.tolist()[:2] == ["河源市", "1200"]
     assert out[2:5].isna().all()
@@ -29,16 +31,16 @@ MIXED = ["  河源\u200b市 ", "2021年3月5日", "2021-03-05", " 2021-03-05", "
 
 @pytest.mark.parametrize("cells", [MIXED, [c for c in MIXED if c is None or c.isascii()], [None, None], []])
 def test_distinct_cleaning_matches_column_cleaning(cells):
-    distinct, column = parsing.clean_distinct(series(*cells)), parsing.clean_text(series(*cells))
+    distinct, column = parsing.clean_distinct(series(*cells), RULES), parsing.clean_text(series(*cells), RULES)
     pd.testing.assert_series_equal(distinct.text(), column)
     assert parsing.present(distinct).tolist() == column.notna().tolist()
 
 
-@pytest.mark.parametrize("parse", [parsing.parse_dates, parsing.parse_numbers, parsing.parse_years,
-                                   parsing.parse_bools])
+@pytest.mark.parametrize("parse", [lambda v: parsing.parse_dates(v, RULES), parsing.parse_numbers,
+                                   parsing.parse_years, lambda v: parsing.parse_bools(v, RULES)])
 def test_parsers_read_the_distinct_values_as_they_read_the_column(parse):
-    from_column = parse(parsing.clean_text(series(*MIXED)))
-    from_distinct = parse(parsing.clean_distinct(series(*MIXED)))
+    from_column = parse(parsing.clean_text(series(*MIXED), RULES))
+    from_distinct = parse(parsing.clean_distinct(series(*MIXED), RULES))
     for column, distinct in zip(from_column, from_distinct, strict=True):
         pd.testing.assert_series_equal(distinct, column)
 
@@ -55,13 +57,13 @@ def test_parsers_read_the_distinct_values_as_they_read_the_column(parse):
     ],
 )
 def test_header_key_normalises_brackets_spaces_and_invisibles(header):
-    assert parsing.header_key(header) in {parsing.header_key("申请人地址"), parsing.header_key("申请(专利权)人地址")}
-    assert "\u00ad" not in parsing.header_key(header) and " " not in parsing.header_key(header)
+    assert RULES.header_key(header) in {RULES.header_key("申请人地址"), RULES.header_key("申请(专利权)人地址")}
+    assert "\u00ad" not in RULES.header_key(header) and " " not in RULES.header_key(header)
 
 
 def test_header_key_fullwidth_equals_halfwidth():
-    assert parsing.header_key("公开（公告）号") == parsing.header_key("公开(公告)号")
-    assert parsing.header_key("Application Date") == parsing.header_key("application date")
+    assert RULES.header_key("公开（公告）号") == RULES.header_key("公开(公告)号")
+    assert RULES.header_key("Application Date") == RULES.header_key("application date")
 
 
 @pytest.mark.parametrize(
@@ -77,14 +79,14 @@ def test_header_key_fullwidth_equals_halfwidth():
     ],
 )
 def test_unit_in_header(header, unit):
-    assert parsing.unit_in_header(header) == unit
+    assert parsing.unit_in_header(header, RULES) == unit
 
 
 @pytest.mark.parametrize(
     "cell", ["A公司; B公司", "A公司 | B公司", "A公司|B公司", "A公司；B公司", "A公司、B公司", "A公司"]
 )
 def test_first_listed(cell):
-    assert parsing.first_listed(series(cell)).tolist() == ["A公司"]
+    assert parsing.first_listed(series(cell), RULES).tolist() == ["A公司"]
 
 
 # ----------------------------------------------------------------------------- dates
@@ -103,19 +105,19 @@ def test_first_listed(cell):
     ],
 )
 def test_every_date_spelling_gives_one_date(text):
-    dates, bad = parsing.parse_dates(series(text))
+    dates, bad = parsing.parse_dates(series(text), RULES)
     assert not bad[0]
     assert dates[0] == pd.Timestamp("2021-03-05")
 
 
 @pytest.mark.parametrize("text", ["2021-13-45", "昨天", "2021", "3/5/21", "12345678", "1900-01-01", "99999"])
 def test_unparseable_dates_are_flagged(text):
-    dates, bad = parsing.parse_dates(series(text))
+    dates, bad = parsing.parse_dates(series(text), RULES)
     assert bad[0] and pd.isna(dates[0])
 
 
 def test_missing_date_is_not_bad():
-    dates, bad = parsing.parse_dates(series(None, "2021-03-05"))
+    dates, bad = parsing.parse_dates(series(None, "2021-03-05"), RULES)
     assert not bad.any() and pd.isna(dates[0])
 
 
@@ -134,7 +136,7 @@ def test_missing_date_is_not_bad():
     ],
 )
 def test_amounts_to_wan(text, header_unit, expected):
-    amounts, bad = parsing.parse_amounts(series(text), "万元", header_unit)
+    amounts, bad = parsing.parse_amounts(series(text), "万元", header_unit, RULES)
     assert not bad[0]
     assert amounts[0] == pytest.approx(expected)
 
@@ -144,18 +146,18 @@ def test_amounts_to_wan(text, header_unit, expected):
     [("1.65", None, 1.65), ("16500万元", None, 1.65), ("16500", "万元", 1.65), ("165000000元", None, 1.65)],
 )
 def test_amounts_to_yi(text, header_unit, expected):
-    amounts, bad = parsing.parse_amounts(series(text), "亿元", header_unit)
+    amounts, bad = parsing.parse_amounts(series(text), "亿元", header_unit, RULES)
     assert not bad[0] and amounts[0] == pytest.approx(expected)
 
 
 def test_negative_amount_is_read_for_the_caller_to_reject():
-    amounts, bad = parsing.parse_amounts(series("-5万元"), "万元")
+    amounts, bad = parsing.parse_amounts(series("-5万元"), "万元", None, RULES)
     assert not bad[0] and amounts[0] == -5
 
 
 @pytest.mark.parametrize("text", ["约一千万", "1200美元", "abc", "1.2.3"])
 def test_unreadable_amounts_flagged(text):
-    _, bad = parsing.parse_amounts(series(text), "万元")
+    _, bad = parsing.parse_amounts(series(text), "万元", None, RULES)
     assert bad[0]
 
 

@@ -10,18 +10,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import LEDGER_HEADER, PATENT_HEADER, write_bytes, write_csv, write_xlsx
-from helpers import config, readers
-from helpers.readers import LINE, FileRejected, _cell_text, _column_text, _filled_line_numbers
+from conftest import CONTEXT, LEDGER_HEADER, PATENT_HEADER, write_bytes, write_csv, write_xlsx
+from helpers.cleaning import readers
+from helpers.cleaning.readers import LINE, FileRejected, _cell_text, _column_text, _filled_line_numbers
 
 
-def spec(source: str) -> tuple[dict, list]:
-    entry = config.load("sources")[source]
-    return entry["fields"], entry.get("either", [])
+def header(source: str) -> readers.Header:
+    return readers.Header.of(CONTEXT.sources[source], CONTEXT.cleaning)
 
 
 def read(path, source: str) -> readers.RawTable:
-    return readers.read_file(path, *spec(source))
+    return readers.read_file(path, header(source))
+
+
+def header_of_patents() -> readers.Header:
+    return header("patents")
 
 
 def cells(table: readers.RawTable, name: str) -> list:
@@ -110,8 +113,7 @@ def test_address_header_variants(raw, header):
     ],
 )
 def test_patent_header_aliases(header, field):
-    fields, _ = spec("patents")
-    found = readers.match_header(["备注", header], fields)
+    found = header_of_patents().match(["备注", header])
     assert found[field] == 1
 
 
@@ -126,8 +128,7 @@ def test_header_naming_a_unit_matches_the_field_and_keeps_the_unit(raw):
 
 
 def test_first_alias_wins_when_a_file_has_two_columns_for_one_field():
-    fields, _ = spec("patents")
-    found = readers.match_header(["专利号", "申请日", "申请人", "申请号"], fields)
+    found = header_of_patents().match(["专利号", "申请日", "申请人", "申请号"])
     assert found["application_no"] == 3  # 申请号 is the label, ranked before 专利号
 
 
@@ -324,5 +325,5 @@ def test_rows_after_a_blank_line_keep_their_own_line_numbers(tmp_path: Path) -> 
                     "202110123456.7,甲公司,广东省河源市源城区建设路1号,发明,2021-01-02\n"
                     "\n"
                     "202110123457.X,乙公司,广东省河源市源城区建设路2号,发明,2021-01-03\n", encoding="utf-8")
-    table = readers.read_text_table(path, *spec("patents"))
+    table = readers.read_text_table(path, header("patents"))
     assert table.frame[LINE].tolist() == [2, 4]

@@ -13,13 +13,17 @@ import pytest
 import uharfbuzz as hb
 from pypdf import PdfReader
 
-from helpers import charts, config
-from helpers.batch.jobs import Job
-from helpers.batch.worker import render_job
-from helpers.cleaning import clean_all
-from helpers.indicators import load_plan
+from conftest import CONTEXT, REPO
+from helpers.batch.jobs import Job, notebook_path
+from helpers.batch.worker import Settings, render_job
+from helpers.pipeline import build
 from helpers.report import Report, ReportError, findings, render
 from helpers.report import data as report_data
+from helpers.report.charts import ChartError, Charts
+from helpers.report.fonts import fonts_of
+
+PLAN = CONTEXT.plan
+WORDS = CONTEXT.words("zh")
 
 CITY, COUNTY = "441600", "441621"
 YEAR = 2023
@@ -33,7 +37,7 @@ def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
     shutil.copytree(runs["main"], raw, dirs_exist_ok=True)
     (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
     out = tmp_path_factory.mktemp("processed_hostile")
-    clean_all(raw, out, workers=2)
+    build(raw, out, CONTEXT, workers=2)
     return out
 
 
@@ -42,8 +46,9 @@ def rendered(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     """The city's and one county's 2023 report in every format, through the runner."""
     reports = tmp_path_factory.mktemp("reports")
     out = {}
+    settings = Settings(REPO, None, processed, reports, ["html", "pdf"], notebook_path(REPO), 600)
     for area in (CITY, COUNTY):
-        outcome = render_job(Job(YEAR, area), processed, reports, ["html", "pdf"])
+        outcome = render_job(Job(YEAR, area, CONTEXT.areas.names[area]), settings)
         assert outcome.error is None, outcome.error
         out[area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
     return out
@@ -63,12 +68,12 @@ def test_outputs_are_named_by_year_and_area(rendered: dict, area: str) -> None:
 @pytest.mark.parametrize("area", [CITY, COUNTY])
 def test_every_indicator_and_section_appears_in_the_html(rendered: dict, area: str) -> None:
     page = _html(rendered, area)
-    for indicator in load_plan().indicators:
+    for indicator in PLAN.indicators:
         assert indicator.name in page, indicator.name
     for heading in ("摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、重点工程（专栏）进展",
                     "五、存在的问题", "六、对策建议", "附录一　数据质量说明", "附录二　方法说明"):
         assert heading in page, heading
-    assert 'lang="zh-CN"' in page and config.load("report")["synthetic_banner"] in page
+    assert 'lang="zh-CN"' in page and WORDS["synthetic_banner"].format(city="河源市") in page
 
 
 @pytest.mark.parametrize("area", [CITY, COUNTY])
@@ -116,7 +121,7 @@ def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> 
                     embedded.add(str(font["/BaseFont"]))
     assert any("Noto-Sans-CJK-SC" in name or "NotoSansCJK" in name for name in embedded), embedded
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
-    for indicator in load_plan().indicators:
+    for indicator in PLAN.indicators:
         assert re.sub(r"\s+", "", indicator.name) in text, indicator.name
     assert "第1页" not in text[:200] and "页/共" in text  # page numbers, not on the cover
     assert len(reader.pages) > 8 and reader.outline, "A4 pages with bookmarks from the headings"
@@ -136,21 +141,21 @@ def test_executed_notebook_keeps_its_parameters(rendered: dict) -> None:
 # ----------------------------------------------------------------------------- content rules
 @pytest.fixture(scope="module")
 def city(processed: Path) -> report_data.ReportData:
-    return report_data.load(processed, YEAR, CITY)
+    return report_data.load(processed, CONTEXT, YEAR, CITY)
 
 
 def test_summary_counts_every_indicator_once(city: report_data.ReportData) -> None:
     head = findings.headline(city)
-    assert sum(head.counts.values()) == len(load_plan().indicators)
+    assert sum(head.counts.values()) == len(PLAN.indicators)
     assert f"{YEAR}年末" in head.sentence and "序时进度60%" in head.sentence
 
 
 def test_problems_and_recommendations_follow_the_configured_rules(city: report_data.ReportData) -> None:
     risks = findings.risks(city)
-    order = config.load("report")["risk_statuses"]
+    order = CONTEXT.report["risk_statuses"]
     assert list(risks["status"]) == sorted(risks["status"], key=order.index), "most serious first"
     problems = findings.problems(city)
-    rules = config.load("report")["recommendations"]
+    rules = PLAN.words("zh")["recommendations"]
     recommendations = findings.recommendations(city)
     for _, row in risks.iterrows():
         assert any(p.startswith(row["name"]) for p in problems), row["name"]
@@ -162,36 +167,41 @@ def test_problems_and_recommendations_follow_the_configured_rules(city: report_d
 
 def test_unknown_area_or_year_is_a_plain_error(processed: Path) -> None:
     with pytest.raises(ReportError, match="未知的地区代码"):
-        report_data.load(processed, YEAR, "../441600")
+        report_data.load(processed, CONTEXT, YEAR, "../441600")
     with pytest.raises(Exception, match="评估年度"):
-        report_data.load(processed, 2019, CITY)
+        report_data.load(processed, CONTEXT, 2019, CITY)
     with pytest.raises(ReportError, match="清洗结果"):
-        report_data.load(processed / "nowhere", YEAR, CITY)
+        report_data.load(processed / "nowhere", CONTEXT, YEAR, CITY)
 
 
 # ----------------------------------------------------------------------------- charts
 @pytest.fixture(scope="module")
 def report(processed: Path) -> Report:
-    return Report.load(processed, YEAR, CITY)
+    return Report.load(processed, YEAR, CITY, context=CONTEXT)
 
 
 def test_every_chart_renders_without_missing_glyphs(report: Report) -> None:
-    html = "".join(report.domain(n).data for n in range(1, len(config.load("report")["domains"]) + 1))
+    html = "".join(section.data for section in report.sections())
     images = re.findall(r'base64,([^"]+)"', html)
-    kinds = sum(len(d["charts"]) for d in config.load("report")["domains"])
+    kinds = sum(len(d["charts"]) for d in PLAN.domains)
     assert len(images) == kinds, "every configured chart has data in the sample and is drawn"
 
 
-def test_a_glyph_the_font_lacks_fails_the_chart() -> None:
+@pytest.fixture(scope="module")
+def charts() -> Charts:
+    return Charts(CONTEXT.report["charts"], fonts_of(CONTEXT), WORDS["charts"])
+
+
+def test_a_glyph_the_font_lacks_fails_the_chart(charts: Charts) -> None:
     figure = charts.months(pd.Series([1, 2], index=[1, 2]), "访问量 \U0001F600", "人次")
-    with pytest.raises(charts.ChartError, match="字体缺少"):
+    with pytest.raises(ChartError, match="字体缺少"):
         charts.png(figure)
 
 
-def test_chart_font_is_the_cjk_face_even_after_the_theme_is_set() -> None:
+def test_chart_font_is_the_cjk_face_even_after_the_theme_is_set(charts: Charts) -> None:
     import matplotlib
 
-    family = charts.setup()
+    family = charts.family
     assert matplotlib.rcParams["font.family"][0] == family or family in matplotlib.rcParams["font.sans-serif"]
     png = charts.png(charts.months(pd.Series([120, 340], index=[1, 2]), "网站访问量（按月）", "人次"))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

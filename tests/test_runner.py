@@ -7,36 +7,39 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-from helpers import config
-from helpers.batch.jobs import Job, RunError, parse_areas, parse_formats, parse_years
-from helpers.batch.worker import _shown_path, render_job
+from conftest import CONTEXT, REPO, run_cli
+from helpers.batch import plan_jobs, run
+from helpers.batch.jobs import Job, RunError, notebook_path, parse_areas, parse_formats, parse_years
+from helpers.batch.worker import Settings, _shown_path, render_job
+from helpers.pipeline import build, open_datasets
+
+PLAN, AREAS = CONTEXT.plan, CONTEXT.areas
 
 HOSTILE = ["../2023", "2023; rm -rf /", "2023'", "__import__('os')", "2023\n2024", "２０２３x"]
 
 
 def test_years_take_single_ranges_lists_and_latest() -> None:
-    assert parse_years("2023") == [2023]
-    assert parse_years("2021-2023") == [2021, 2022, 2023]
-    assert parse_years("2023,2021, 2023") == [2021, 2023]
-    assert parse_years("latest", latest=2024) == [2024]
+    assert parse_years("2023", PLAN) == [2023]
+    assert parse_years("2021-2023", PLAN) == [2021, 2022, 2023]
+    assert parse_years("2023,2021, 2023", PLAN) == [2021, 2023]
+    assert parse_years("latest", PLAN, latest=2024) == [2024]
 
 
 @pytest.mark.parametrize("text", [*HOSTILE, "2019", "2026", "2024-2022"])
 def test_hostile_or_out_of_range_years_are_refused(text: str) -> None:
     with pytest.raises(RunError):
-        parse_years(text)
+        parse_years(text, PLAN)
 
 
 def test_areas_take_all_or_known_codes_in_the_files_order() -> None:
-    assert len(parse_areas("all")) == 7 and parse_areas(None)[0] == "441600"
-    assert parse_areas("441621, 441600") == ["441600", "441621"]
+    assert len(parse_areas("all", AREAS)) == 7 and parse_areas(None, AREAS)[0] == "441600"
+    assert parse_areas("441621, 441600", AREAS) == ["441600", "441621"]
 
 
 @pytest.mark.parametrize("text", ["../441600", "441600;ls", '441600"', "441600 or 1=1", "441699", ","])
 def test_hostile_or_unknown_areas_are_refused(text: str) -> None:
     with pytest.raises(RunError, match="未知的地区代码"):
-        parse_areas(text)
+        parse_areas(text, AREAS)
 
 
 def test_formats() -> None:
@@ -54,7 +57,8 @@ def test_cli_refuses_a_hostile_area_with_a_message_and_writes_nothing(tmp_path: 
 
 def test_a_failing_report_is_explained_and_leaves_no_partial_file(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
-    outcome = render_job(Job(2023, "441600"), tmp_path / "no-processed", reports, ["html", "pdf"])
+    settings = Settings(REPO, None, tmp_path / "no-processed", reports, ["html", "pdf"], notebook_path(REPO), 600)
+    outcome = render_job(Job(2023, "441600", "河源市"), settings)
     assert outcome.error and "清洗结果" in outcome.error and not outcome.files
     assert list((reports / "2023").iterdir()) == [], "no report file and the scratch folder removed"
     assert Path(outcome.log).read_text(encoding="utf-8").startswith("2023/441600_河源市")
@@ -67,12 +71,13 @@ def _template(path: Path, hazard: str = "") -> Path:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    cells = [new_code_cell('year = None\narea_code = "441600"\nprocessed_dir = "data/processed"',
-                           metadata={"tags": ["parameters"]})]
+    cells = [new_code_cell('year = None\narea_code = "441600"\nprocessed_dir = "data/processed"\nlang = "zh"\n'
+                           'plan = None', metadata={"tags": ["parameters"]})]
     if hazard:
         cells.append(new_code_cell(hazard))
-    load = "from helpers.report import Report\n\nreport = Report.load(processed_dir, year, area_code)\n"
-    cells += [new_code_cell(load + "report.cover()"), new_code_cell("report.summary()")]
+    cells.append(new_code_cell("from IPython.display import display\n\nfrom helpers.report import Report\n\n"
+                               "report = Report.load(processed_dir, year, area_code, lang=lang, plan=plan)\n"
+                               "for section in report.sections(only=['cover', 'summary']):\n    display(section)"))
     nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
                                                                         "display_name": "Python 3"}}), path)
     return path
@@ -84,11 +89,14 @@ HAZARD = ('import time\nif area_code == "441622":\n    raise RuntimeError("force
 
 @pytest.fixture(scope="module")
 def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from helpers.cleaning import clean_all
-
     out = tmp_path_factory.mktemp("processed_batch")
-    clean_all(runs["main"], out, workers=2)
+    build(runs["main"], out, CONTEXT, workers=2)
     return out
+
+
+def render(jobs: list[Job], processed: Path, reports: Path, formats: list[str], **options):  # noqa: ANN201
+    """The batch run of `jobs` on the (checked) datasets of `processed`."""
+    return run(jobs, open_datasets(processed, CONTEXT), reports, formats, CONTEXT, **options)
 
 
 def _files(reports: Path) -> set[str]:
@@ -96,45 +104,41 @@ def _files(reports: Path) -> set[str]:
 
 
 def test_one_failing_and_one_hanging_report_do_not_stop_the_others(processed: Path, tmp_path: Path) -> None:
-    from helpers.batch import plan_jobs, run
-
     reports = tmp_path / "reports"
-    jobs = plan_jobs([2023], ["441600", "441622", "441623"])
-    result = run(jobs, processed, reports, ["html", "pdf"], workers=2, timeout=15,
-                 notebook=_template(tmp_path / "t.ipynb", HAZARD))
+    jobs = plan_jobs([2023], ["441600", "441622", "441623"], CONTEXT)
+    result = render(jobs, processed, reports, ["html", "pdf"], workers=2, timeout=15,
+                    notebook=_template(tmp_path / "t.ipynb", HAZARD))
     states = {o.job.area_code: o for o in result.outcomes}
     assert states["441600"].state == "done" and {"2023/441600_河源市.html", "2023/441600_河源市.pdf"} <= _files(reports)
     assert states["441622"].state == "failed" and "forced failure" in states["441622"].error
     assert states["441623"].state == "failed" and "超时" in states["441623"].error
     assert Path(states["441622"].notebook).is_file(), "the executed notebook shows the failing cell"
     assert "time.sleep(3600)" in Path(states["441623"].log).read_text(encoding="utf-8"), "the log shows the cell"
-    assert sum(states["441600"].counts.values()) == 14 and states["441600"].cutoff == "2025-12-31"
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "forced failure" in index and "441600_河源市.html" in index and "<script" not in index
     assert 'title="已完成"' in index, "the index shows each report's status counts"
 
 
-def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_feeds(processed: Path,
+def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_feeds(runs: dict[str, Path],
                                                                                     tmp_path: Path) -> None:
     import shutil
 
-    import pandas as pd
-
-    from helpers.batch import plan_jobs, run
-
-    data = tmp_path / "processed"
-    shutil.copytree(processed, data)
+    raw, data = tmp_path / "raw", tmp_path / "processed"
+    shutil.copytree(runs["main"], raw)
+    build(raw, data, CONTEXT, workers=2)
     reports, template = tmp_path / "reports", _template(tmp_path / "t.ipynb")
-    jobs = plan_jobs([2022, 2023], ["441600", "441621"])
-    first = run(jobs, data, reports, ["html"], workers=2, notebook=template)
+    jobs = plan_jobs([2022, 2023], ["441600", "441621"], CONTEXT)
+    first = render(jobs, data, reports, ["html"], workers=2, notebook=template)
     assert [o.state for o in first.outcomes] == ["done"] * 4
-    again = run(jobs, data, reports, ["html"], workers=2, notebook=template)
+    again = render(jobs, data, reports, ["html"], workers=2, notebook=template)
     assert [o.state for o in again.outcomes] == ["skipped"] * 4
-    logs = pd.read_parquet(data / "clean" / "web_logs.parquet")  # a source only the city's reports read
-    logs.iloc[:-1].to_parquet(data / "clean" / "web_logs.parquet")
-    changed = run(jobs, data, reports, ["html"], workers=2, notebook=template)
+    logs = sorted((raw / "web_logs").iterdir())  # a source only the city's reports read
+    logs[0].unlink()
+    rebuilt = build(raw, data, CONTEXT, workers=2, if_changed=True)
+    assert [ran for _, ran, _ in rebuilt.steps] == [True] * 4
+    changed = render(jobs, data, reports, ["html"], workers=2, notebook=template)
     assert {o.job.area_code: o.state for o in changed.outcomes} == {"441600": "done", "441621": "skipped"}
-    forced = run(jobs[:1], data, reports, ["html"], workers=1, force=True, notebook=template)
+    forced = render(jobs[:1], data, reports, ["html"], workers=1, force=True, notebook=template)
     assert forced.outcomes[0].state == "done"
 
 
@@ -144,8 +148,6 @@ def test_a_killed_run_leaves_whole_files_and_a_rerun_finishes_only_the_rest(proc
     import subprocess
     import sys
     import time
-
-    from conftest import REPO
 
     reports = tmp_path / "reports"
     template = _template(tmp_path / "slow.ipynb", "import time\ntime.sleep(4)")
@@ -174,32 +176,28 @@ def test_a_killed_run_leaves_whole_files_and_a_rerun_finishes_only_the_rest(proc
 def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processed: Path, tmp_path: Path) -> None:
     from distributed import LocalCluster
 
-    from helpers.batch import plan_jobs, run
-
     template = _template(tmp_path / "t.ipynb")
-    jobs = plan_jobs([2023], ["441600", "441624"])
-    local = run(jobs, processed, tmp_path / "local", ["html"], workers=2, notebook=template)
+    jobs = plan_jobs([2023], ["441600", "441624"], CONTEXT)
+    local = render(jobs, processed, tmp_path / "local", ["html"], workers=2, notebook=template)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = run(jobs, processed, tmp_path / "dask", ["html"], executor="dask", scheduler=cluster.scheduler_address,
-                     notebook=template)
+        remote = render(jobs, processed, tmp_path / "dask", ["html"], executor="dask",
+                        scheduler=cluster.scheduler_address, notebook=template)
     assert [o.state for o in remote.outcomes] == ["done", "done"]
     assert _files(tmp_path / "dask") == _files(tmp_path / "local")
-    assert [o.counts for o in remote.outcomes] == [o.counts for o in local.outcomes]
-    assert all(sum(o.counts.values()) == 14 for o in remote.outcomes), "status counts recorded for the index"
     assert [o.digest for o in remote.outcomes] == [o.digest for o in local.outcomes]
+    index = (tmp_path / "dask" / "index.html").read_text(encoding="utf-8")
+    assert 'title="已完成"' in index, "status counts for the index come from the evaluation dataset"
 
 
 def test_a_second_run_on_the_same_reports_folder_is_refused(processed: Path, tmp_path: Path) -> None:
     import fcntl
-
-    from helpers.batch import plan_jobs, run
 
     reports = tmp_path / "reports"
     reports.mkdir()
     with open(reports / ".lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with pytest.raises(RunError, match="另一个运行"):
-            run(plan_jobs([2023], ["441600"]), processed, reports, ["html"])
+            render(plan_jobs([2023], ["441600"], CONTEXT), processed, reports, ["html"])
 
 
 def test_years_beyond_the_data_cutoff_are_refused_before_any_notebook(processed: Path, tmp_path: Path) -> None:
@@ -216,6 +214,6 @@ def test_years_beyond_the_data_cutoff_are_refused_before_any_notebook(processed:
 
 def test_published_notebook_names_a_folder_inside_the_project_relative_to_it(tmp_path: Path) -> None:
     """No local absolute path in a published notebook's parameters when the data lies in the checkout."""
-    root = config.project_root().resolve()
-    assert _shown_path(root / "data" / "processed") == "data/processed"
-    assert _shown_path(tmp_path / "processed") == str(tmp_path / "processed")
+    root = REPO.resolve()
+    assert _shown_path(root / "data" / "processed", root) == "data/processed"
+    assert _shown_path(tmp_path / "processed", root) == str(tmp_path / "processed")

@@ -11,8 +11,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from helpers import config
-from helpers.parsing import header_key, parse_patent_numbers
+from conftest import CONTEXT
+from helpers.cleaning.parsing import parse_patent_numbers
+
+header_key = CONTEXT.cleaning.header_key
 
 REASONS = {
     "missing_required",
@@ -46,12 +48,12 @@ def _header_index(rows: list[list[object]], aliases: set[str]) -> int:
 
 
 def _aliases(source: str) -> set[str]:
-    fields = config.load("sources")[source]["fields"]
+    fields = CONTEXT.sources[source]["fields"]
     return {header_key(a) for spec in fields.values() for a in spec["aliases"]}
 
 
 def test_every_source_has_a_folder_of_synthetic_files(runs: dict[str, Path]) -> None:
-    sources = set(config.load("sources"))
+    sources = set(CONTEXT.sources)
     folders = {p.name for p in runs["main"].iterdir() if p.is_dir()}
     assert folders == sources
     for folder in runs["main"].iterdir():
@@ -114,7 +116,7 @@ def test_every_header_maps_through_the_aliases(runs: dict[str, Path], provenance
 
 
 def test_application_numbers_are_valid_except_the_injected_ones(runs: dict[str, Path], provenance: dict) -> None:
-    aliases = config.load("sources")["patents"]["fields"]["application_no"]["aliases"]
+    aliases = CONTEXT.sources["patents"]["fields"]["application_no"]["aliases"]
     keys = {header_key(a) for a in aliases}
     numbers = []
     for entry in (f for f in provenance["files"] if f["source"] == "patents"):
@@ -130,7 +132,7 @@ def test_application_numbers_are_valid_except_the_injected_ones(runs: dict[str, 
 
 
 def test_no_timestamps_in_xlsx_and_gzip(runs: dict[str, Path]) -> None:
-    created = config.load("sample_data")["xlsx_created"]
+    created = CONTEXT.conf.read("sample_data")["xlsx_created"]
     for path in runs["main"].rglob("synthetic_*.xlsx"):
         if "broken" in path.name:
             continue

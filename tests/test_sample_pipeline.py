@@ -17,18 +17,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.cleaning import CleanRun, clean_all
-from helpers.cleaning.run import OUTCOMES
-from helpers.indicators import Tables, compute_values, evaluate, load_plan
+from conftest import CONTEXT
+from helpers.cleaning import OUTCOMES, CleanRun, clean_all
+from helpers.indicators import Tables
+from helpers.pipeline import Datasets, build
 
 CITY = "441600"
+PLAN = CONTEXT.plan
 
 
 @pytest.fixture(scope="module")
 def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("processed")
-    clean_all(runs["main"], out, workers=2)
+    build(runs["main"], out, CONTEXT, workers=2)
     return out
+
+
+@pytest.fixture(scope="module")
+def datasets(processed: Path) -> Datasets:
+    return Datasets(processed, CONTEXT.datasets)
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +44,8 @@ def tables(processed: Path) -> Tables:
 
 
 @pytest.fixture(scope="module")
-def values(tables: Tables) -> pd.DataFrame:
-    return compute_values(tables)
+def values(datasets: Datasets) -> pd.DataFrame:
+    return datasets.read("values")
 
 
 def test_reconciliation_balances_for_every_file(processed: Path) -> None:
@@ -77,7 +84,7 @@ def test_quarantine_keeps_every_non_clean_row_with_its_line_and_cells(processed:
 
 
 def test_city_2020_reproduces_the_plan_base_values(values: pd.DataFrame) -> None:
-    plan = load_plan()
+    plan = PLAN
     city = values[(values["area_code"] == CITY) & (values["year"] == plan.base_year)].set_index("indicator")
     with_base = [i for i in plan.indicators if i.base is not None]
     assert len(with_base) == 8  # 1.85, 0.39, 0, 9 %, 9005 万元, 1.65 亿元, 8 cases, 3 GI products
@@ -100,7 +107,7 @@ def test_engine_matches_the_generators_city_values_per_year(values: pd.DataFrame
     city = values[values["area_code"] == CITY].set_index(["indicator", "year"])["value"]
     for indicator, series in keyed.items():
         for year, value in series.items():
-            if int(year) not in load_plan().years:  # the generator also records 2015–2019
+            if int(year) not in PLAN.years:  # the generator also records 2015–2019
                 continue
             found = city.get((indicator, int(year)), math.nan)
             if value is None:
@@ -109,8 +116,8 @@ def test_engine_matches_the_generators_city_values_per_year(values: pd.DataFrame
                 assert found == pytest.approx(value, abs=1e-3), (indicator, year)
 
 
-def test_sample_trajectories_give_a_mix_of_statuses_in_2023(values: pd.DataFrame) -> None:
-    statuses = set(evaluate(values, 2023).query("area_code == @CITY")["status"])
+def test_sample_trajectories_give_a_mix_of_statuses_in_2023(datasets: Datasets) -> None:
+    statuses = set(datasets.read("evaluation").query("area_code == @CITY and year == 2023")["status"])
     assert {"ahead", "lagging", "reverse", "met"} <= statuses
 
 
@@ -122,7 +129,7 @@ def test_manifest_cutoff_is_the_latest_observation_not_a_scheduled_expiry(proces
 
 def _timed_clean(raw: Path, out: Path | None = None, workers: int = 1) -> tuple[CleanRun, float]:
     started = time.perf_counter()
-    run = clean_all(raw, out, workers=workers)
+    run = clean_all(raw, CONTEXT, out, workers=workers)
     return run, time.perf_counter() - started
 
 
@@ -158,7 +165,7 @@ def test_tables_written_file_by_file_equal_the_tables_kept_in_memory(in_memory, 
 
 def test_repeated_keys_over_several_columns_equal_pandas_duplicated() -> None:
     """Keys of two nearly unique text columns (with missing values): the same rows as pandas finds."""
-    from helpers.cleaning.run import _repeated_keys
+    from helpers.cleaning.source import _repeated_keys
 
     rng = np.random.default_rng(7)
     numbers = rng.integers(0, 60_000, 50_000).astype(str)
@@ -171,7 +178,7 @@ def test_repeated_keys_over_several_columns_equal_pandas_duplicated() -> None:
 
 def test_only_the_command_line_forks_itself_for_the_pool() -> None:
     """A library caller may have threads at work: its workers come from the preloading fork server."""
-    from helpers import workers
+    from helpers.cleaning import workers
 
     assert workers.context().get_start_method() in {"forkserver", "spawn"}
     if sys.platform == "linux":

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import write_csv
-from helpers import assessment
-from helpers.cleaning import clean_all
-from helpers.indicators import Tables, compute_values, evaluate, high_value_breakdown
-from helpers.indicators.flagship import evaluate_flagship
+from conftest import CONTEXT, run_cli, write_csv
+from helpers.pipeline import build, open_datasets
+from helpers.report.workbook import write_workbook
 from helpers.safety import neutralise, neutralise_frame
-from helpers.workbook import write_workbook
 
 HOSTILE_FILE = "=HYPERLINK(evil).csv"
 
@@ -28,9 +26,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
               [["A1", "版权", "2021-05-01", "紫金县"], ["A2", "商标", "2021-06-01", "+cmd|calc"],
                ["A3", "专利", "not a date", "源城区"]])
     processed, reports = tmp_path_factory.mktemp("processed"), tmp_path_factory.mktemp("reports")
-    clean_all(raw, processed)
-    result = assessment.evaluate_year(processed, reports, 2021)
-    return result.workbook, processed
+    build(raw, processed, CONTEXT)
+    result = run_cli("evaluate", "--processed", str(processed), "--reports", str(reports), "--year", "2021")
+    assert result.returncode == 0, result.stderr
+    assert "工作簿" in result.stdout and "I07" in result.stdout
+    return reports / "2021" / "indicators_2021.xlsx", processed
 
 
 def test_neutralise_prefixes_formula_starts_only():
@@ -56,12 +56,11 @@ def test_workbook_has_every_sheet_frozen_headers_and_status_colours(built):
 
 def test_text_from_data_is_written_as_neutralised_text(built, tmp_path):
     _, processed = built
-    tables = Tables.load(processed)
-    tables.warnings = pd.DataFrame([{"source": "x", "file": "=HYPERLINK(\"http://example.com\",\"x\")",
-                                     "warning": "@SUM(1)", "rows": 1}])
-    values = compute_values(tables)
-    path = write_workbook(tmp_path / "book.xlsx", tables, values, evaluate(values, 2021),
-                          evaluate_flagship(tables, values, 2021), high_value_breakdown(tables), 2021)
+    hostile = tmp_path / "processed"
+    shutil.copytree(processed, hostile)
+    pd.DataFrame([{"source": "x", "file": "=HYPERLINK(\"http://example.com\",\"x\")", "warning": "@SUM(1)",
+                   "rows": 1}]).to_parquet(hostile / "warnings.parquet")
+    path = write_workbook(tmp_path / "book.xlsx", open_datasets(hostile, CONTEXT), 2021, CONTEXT)
     book = openpyxl.load_workbook(path)
     texts = [cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
              if isinstance(cell.value, str)]

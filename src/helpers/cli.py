@@ -112,13 +112,15 @@ def _sample_data(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-def _print_build(build, context: Context) -> None:  # noqa: ANN001 — helpers.pipeline.Build
+def _print_build(build, args: argparse.Namespace, context: Context) -> None:  # noqa: ANN001 — a pipeline Build
     from helpers.cleaning import reconciliation_summary
 
     if build.clean is not None:
         print(reconciliation_summary(build.clean, context.cleaning.reasons))
+    else:
+        print(f"{args.out} 已是 {args.raw_dir} 的最新清洗结果（原始文件、代码和配置均未变化），跳过清洗")
     for name, ran, seconds in build.steps:
-        print(f"{name:<11}{'完成' if ran else '输入未变化，跳过'}（{seconds:.1f} 秒）")
+        print(f"阶段 {name:<11}{'完成' if ran else '输入未变化，跳过'}（{seconds:.1f} 秒）")
 
 
 def _clean(args: argparse.Namespace, context: Context) -> int:
@@ -130,7 +132,7 @@ def _clean(args: argparse.Namespace, context: Context) -> int:
     except RawDirError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
-    _print_build(result, context)
+    _print_build(result, args, context)
     return 0
 
 
@@ -149,6 +151,8 @@ def _indicators(args: argparse.Namespace, context: Context) -> int:
                 evaluation = datasets.read("evaluation")
                 year = check_year(args.year, context.plan, values) if args.year else latest_year(values, context.plan)
                 frame = evaluation[evaluation["year"] == year].reset_index(drop=True)
+                labels = frame["status"].map(context.words("zh")["statuses"])
+                frame.insert(frame.columns.get_loc("status") + 1, "status_label", labels)  # readable in the CSV
             else:
                 frame = values[values["year"].isin(covered_years(values))][["indicator", "area_code", "year", "value"]]
                 frame = frame.assign(value=frame["value"].round(4)).reset_index(drop=True)
@@ -180,23 +184,25 @@ def _evaluate(args: argparse.Namespace, context: Context) -> int:
 def _run(args: argparse.Namespace, context: Context) -> int:
     from helpers import batch
     from helpers.indicators import EvaluationError, latest_year
-    from helpers.pipeline import DatasetError, open_datasets
+    from helpers.pipeline import DatasetError, Datasets, open_datasets
 
     try:
         context.words(args.lang)
         formats = batch.parse_formats(args.formats)
         area_codes = batch.parse_areas(args.areas, context.areas)
-        datasets = open_datasets(args.processed, context)
-        latest = latest_year(datasets.read("values"), context.plan) if args.years in (None, "", "latest") else None
-        jobs = batch.plan_jobs(batch.parse_years(args.years, context.plan, latest), area_codes, context)
         if args.executor == "dask" and not args.scheduler:
             raise batch.RunError("--executor dask 需要 --scheduler 地址（例如 tcp://127.0.0.1:8786）")
         if args.notebook and not (args.notebook.is_file() and args.notebook.suffix == ".ipynb"):
             raise batch.RunError(f"找不到报告模板笔记本：{args.notebook}")
-        cutoff = str(datasets.read_json("manifest").get("data_cutoff") or "")
-        beyond = sorted({j.year for j in jobs if cutoff and j.year > int(cutoff[:4])})
-        if beyond:
-            raise batch.RunError(f"数据截止于 {cutoff}，无法评估 {'、'.join(map(str, beyond))} 年")
+        manifest = Datasets(args.processed, context.datasets).read_json("manifest")
+        if args.years not in (None, "", "latest"):
+            cutoff = str(manifest.get("data_cutoff") or "")
+            beyond = sorted({y for y in batch.parse_years(args.years, context.plan) if cutoff and y > int(cutoff[:4])})
+            if beyond:
+                raise batch.RunError(f"数据截止于 {cutoff}，无法评估 {'、'.join(map(str, beyond))} 年")
+        datasets = open_datasets(args.processed, context)
+        latest = latest_year(datasets.read("values"), context.plan) if args.years in (None, "", "latest") else None
+        jobs = batch.plan_jobs(batch.parse_years(args.years, context.plan, latest), area_codes, context)
         result = batch.run(jobs, datasets, args.reports, formats, context, lang=args.lang, workers=args.workers,
                            force=args.force, executor=args.executor, scheduler=args.scheduler,
                            timeout=args.timeout, notebook=args.notebook)

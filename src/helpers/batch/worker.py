@@ -164,12 +164,12 @@ def _execute(job: Job, settings: Settings, executed: Path):  # noqa: ANN202
 
     _register_engine()
     root = settings.root
+    parameters = {"year": job.year, "area_code": job.area_code, "processed_dir": _shown_path(settings.processed, root),
+                  "lang": settings.lang, "plan": _shown_path(settings.plan, root) if settings.plan else None}
     return papermill.execute_notebook(
         str(settings.notebook), str(executed), kernel_name="python3", km=_HOST.manager(root), progress_bar=False,
         engine_name=ENGINE, log_output=False, execution_timeout=settings.timeout, start_timeout=60,
-        request_save_on_cell_execute=False,
-        parameters={"year": job.year, "area_code": job.area_code, "processed_dir": _shown_path(settings.processed, root),
-                    "lang": settings.lang, "plan": _shown_path(settings.plan, root) if settings.plan else None})
+        request_save_on_cell_execute=False, parameters=parameters)
 
 
 def _shown_path(folder: Path, root: Path) -> str:

@@ -407,7 +407,8 @@ def clean_source(source: Source, files: list[Path], root: Path, parts: list[File
             clean, losers = part.split(losing)
             if losers.num_rows:
                 quarantine.append(pd.DataFrame({
-                    "source": source.name, "file": part.entry["file"], "line": pc.cast(losers[LINE], pa.int64()).to_numpy(),
+                    "source": source.name, "file": part.entry["file"],
+                    "line": pc.cast(losers[LINE], pa.int64()).to_numpy(),
                     "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(losers)}))
             counts[part.index] = (clean.num_rows, losers.num_rows)
             flagged = [c for c in clean.column_names if c.startswith(WARN) or c in (FILE, "area_code")]

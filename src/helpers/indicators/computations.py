@@ -1,7 +1,8 @@
 """The computations an indicator of the catalog can name (`compute:`), each a pure function.
 
-Every computation takes the run's `Inputs` and its catalog parameters and returns a `Computed`: one row per
-(area_code, year) for the city and the counties, with `value` (NaN = no data) and `rows` (clean rows counted). The city is all rows in scope,
+Every computation takes the run's `Inputs` and its catalog parameters and returns a `Computed`: one row
+per (area_code, year) for the city and the counties, with `value` (NaN = no data) and `rows` (clean rows
+counted). The city is all rows in scope,
 counties the rows mapped to them. A year the source does not cover is NaN everywhere; a covered year in
 which an area has no rows is 0 for counts and sums (evaluation-method.md, "Zero versus no data").
 """

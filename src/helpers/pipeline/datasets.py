@@ -51,7 +51,8 @@ class Datasets:
         path = self.path(name)
         if not path.is_file():
             stage = self.catalog[name].get("stage", "clean")
-            raise DatasetError(f"{self.folder} 中没有数据集 {name}（由 {stage} 阶段写出）：请先运行 python -m helpers clean")
+            raise DatasetError(f"{self.folder} 中没有数据集 {name}（由 {stage} 阶段写出）："
+                               "请先运行 python -m helpers clean")
         return pd.read_parquet(path, columns=columns)
 
     def read_json(self, name: str) -> dict[str, Any]:

@@ -43,7 +43,8 @@ class Stage:
 STAGES = (
     Stage("clean", ("raw",), ("clean", "quarantine", "reconciliation", "files", "warnings", "reasons", "manifest"),
           "every source cleaned, typed, placed and deduplicated; every row accounted for"),
-    Stage("values", ("clean", "manifest"), ("values", "high_value", "visits"), "the plan's indicators per area and year"),
+    Stage("values", ("clean", "manifest"), ("values", "high_value", "visits"),
+          "the plan's indicators per area and year"),
     Stage("evaluation", ("values",), ("evaluation",), "progress and status of every evaluated year"),
     Stage("flagship", ("clean", "values", "evaluation"), ("flagship",), "the 专栏 targets of every evaluated year"),
 )
@@ -128,8 +129,8 @@ def open_datasets(processed: Path, context: Context) -> Datasets:
         raise DatasetError(f"{processed} 中没有清洗结果（manifest.json）：请先运行 python -m helpers clean")
     stale = stale_stages(datasets, context)
     if stale:
-        raise DatasetError(f"{processed} 中的数据集（{'、'.join(stale)}）缺失或早于其输入（代码、配置或清洗结果已变化）："
-                           "请先运行 python -m helpers clean")
+        raise DatasetError(f"{processed} 中的数据集（{'、'.join(stale)}）缺失或早于其输入"
+                           "（代码、配置或清洗结果已变化）：请先运行 python -m helpers clean")
     return datasets
 
 

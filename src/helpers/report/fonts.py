@@ -73,8 +73,8 @@ class Fonts:
                 face = hb.Face(blob, index)
                 if face.get_name(hb.OTNameIdPredefined.FONT_FAMILY) == self.family:
                     return Face(path, index, face)
-        raise FontError(f"找不到中文字体 {self.family}（{weight}）：请安装 Debian 软件包 fonts-noto-cjk（make install-system），"
-                        f"或在 conf/local/report.yaml 的 font.files 中指定字体文件")
+        raise FontError(f"找不到中文字体 {self.family}（{weight}）：请安装 Debian 软件包 fonts-noto-cjk"
+                        f"（make install-system），或在 conf/local/report.yaml 的 font.files 中指定字体文件")
 
     def subset(self, text: str, weight: str = "regular") -> bytes:
         """An OpenType font holding only the glyphs of `text`, without the tables `font.drop_tables` lists."""

@@ -101,9 +101,12 @@ class Report:
                 entries += [(f"domain-{n}", self._domain_heading(n)) for n in range(1, len(self.data.plan.domains) + 1)]
         return entries
 
-    def sections(self) -> Iterator[HTML]:
-        """Every section of the report, rendered in order (the notebook displays each)."""
+    def sections(self, only: list[str] | None = None) -> Iterator[HTML]:
+        """Every section of the report (or those whose ids `only` names), rendered in order, for the notebook to
+        display."""
         for section in self.outline():
+            if only is not None and section.id not in only:
+                continue
             if section.per_domain:
                 for n in range(1, len(self.data.plan.domains) + 1):
                     yield self.domain(n, section)
@@ -172,8 +175,8 @@ class Report:
         total = sum(head.counts.values()) or 1
         bar = [{**statuses[k], "label": w["statuses"][k], "count": n, "share": round(100 * n / total, 2)}
                for k, n in head.counts.items() if n]
-        return self._render(section, headline=head.sentence, bar=bar, risks=risks,
-                            flagship=self._flagship_sentence() if d.is_city else "", data_sentence=self._data_sentence())
+        return self._render(section, headline=head.sentence, bar=bar, risks=risks, data_sentence=self._data_sentence(),
+                            flagship=self._flagship_sentence() if d.is_city else "")
 
     def _data_sentence(self) -> str:
         files = self.data.account("files")

@@ -7,8 +7,6 @@ The base year is calibrated exactly: the valid invention stock per area and the 
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import pandas as pd
 
@@ -23,7 +21,6 @@ _TYPE_NAME = {"invention": "发明", "utility": "实用新型", "design": "外�
 _PUB_KIND = {"invention": "B", "utility": "U", "design": "S"}
 
 
-@cache
 def sei_category(ipc: pd.Series, concordance: dict[str, str]) -> pd.Series:
     """SEI category of each IPC main class by the concordance (longest matching prefix), else missing."""
     codes = ipc.fillna("").str.replace(" ", "", regex=False)
