@@ -1,0 +1,104 @@
+"""The pipeline of saved datasets: stages run only when their inputs change, every derived dataset is checked
+against its schema, readers refuse a folder whose datasets are missing or stale, and a report renders from the
+datasets alone (nothing is recomputed in a kernel)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+import pytest
+
+from conftest import CONTEXT, LEDGER_HEADER, run_cli, write_csv
+from helpers.indicators import evaluate
+from helpers.pipeline import DatasetError, Datasets, build, open_datasets, stale_stages
+from helpers.pipeline.schemas import schemas
+from helpers.report import Report
+
+
+@pytest.fixture(scope="module")
+def sample(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pipeline")
+    build(runs["main"], out, CONTEXT, workers=2)
+    return out
+
+
+def _small_raw(raw: Path) -> Path:
+    write_csv(raw, "assistance_cases", "a.csv", ["案件编号", "受理日期", "办结日期", "案件类型", "所在区县"],
+              [["A1", "2021-01-05", "2021-03-01", "调解", "紫金"], ["A2", "2022-01-05", "2022-03-01", "维权援助", ""]])
+    return raw
+
+
+def test_a_stage_runs_again_only_when_its_inputs_changed(tmp_path: Path) -> None:
+    raw, out = _small_raw(tmp_path / "raw"), tmp_path / "processed"
+    first = build(raw, out, CONTEXT, if_changed=True)
+    assert [(name, ran) for name, ran, _ in first.steps] == [("clean", True), ("values", True),
+                                                             ("evaluation", True), ("flagship", True)]
+    again = build(raw, out, CONTEXT, if_changed=True)
+    assert [ran for _, ran, _ in again.steps] == [False] * 4 and again.clean is None
+    (out / "flagship.parquet").unlink()  # a lost output makes its stage run, and only it
+    repaired = build(raw, out, CONTEXT, if_changed=True)
+    assert [ran for _, ran, _ in repaired.steps] == [False, False, False, True]
+    write_csv(raw, "assistance_cases", "b.csv", LEDGER_HEADER, [["A3", "2023-04-01", "调解", "龙川"]])
+    changed = build(raw, out, CONTEXT, if_changed=True)
+    assert [ran for _, ran, _ in changed.steps] == [True] * 4
+    record = json.loads((out / "stages.json").read_text(encoding="utf-8"))
+    assert set(record) == {"clean", "values", "evaluation", "flagship"}
+    assert set(record["values"]["outputs"]) == {"values", "high_value", "visits"}
+
+
+def test_the_evaluation_dataset_is_the_evaluation_of_every_year_with_data(sample: Path) -> None:
+    datasets = Datasets(sample, CONTEXT.datasets)
+    values, evaluation = datasets.read("values"), datasets.read("evaluation")
+    assert sorted(evaluation["year"].unique()) == [2021, 2022, 2023, 2024, 2025]
+    for year in (2021, 2025):
+        direct = evaluate(values, year, CONTEXT.plan, CONTEXT.areas)
+        pd.testing.assert_frame_equal(evaluation[evaluation["year"] == year].reset_index(drop=True), direct,
+                                      check_dtype=False)
+    flagship = datasets.read("flagship")
+    assert len(flagship) == 5 * len(CONTEXT.plan.flagship)
+
+
+def test_a_dataset_that_breaks_its_schema_is_not_written(sample: Path, tmp_path: Path) -> None:
+    datasets = Datasets(tmp_path, CONTEXT.datasets)
+    evaluation = Datasets(sample, CONTEXT.datasets).read("evaluation")
+    broken = evaluation.assign(status=evaluation["status"].where(evaluation.index > 0, "unknown"))
+    with pytest.raises(pandera.errors.SchemaErrors):
+        datasets.write("evaluation", broken, schemas(CONTEXT.plan, CONTEXT.areas)["evaluation"])
+    assert not list(tmp_path.iterdir()), "nothing written, not even a partial file"
+
+
+def test_readers_refuse_missing_or_stale_datasets_with_a_message(sample: Path, tmp_path: Path) -> None:
+    data = tmp_path / "processed"
+    shutil.copytree(sample, data)
+    assert stale_stages(Datasets(data, CONTEXT.datasets), CONTEXT) == []
+    record = json.loads((data / "stages.json").read_text(encoding="utf-8"))
+    record["evaluation"]["input"] = "older"
+    (data / "stages.json").write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(DatasetError, match="evaluation.*python -m helpers clean"):
+        open_datasets(data, CONTEXT)
+    result = run_cli("evaluate", "--processed", str(data), "--reports", str(tmp_path / "reports"))
+    assert result.returncode == 2 and "python -m helpers clean" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout and not (tmp_path / "reports").exists()
+    (data / "values.parquet").unlink()
+    assert "values" in stale_stages(Datasets(data, CONTEXT.datasets), CONTEXT)
+
+
+def test_a_report_renders_from_the_datasets_without_the_clean_tables(sample: Path, tmp_path: Path) -> None:
+    data = tmp_path / "processed"
+    shutil.copytree(sample, data, ignore=shutil.ignore_patterns("clean"))
+    report = Report.load(data, 2023, "441621", context=CONTEXT)
+    html = "".join(section.data for section in report.sections())
+    assert "紫金县" in html and html.count("<figure class=\"chart\"") >= 3
+
+
+def test_the_indicators_command_leaves_no_cleaned_copy_behind(tmp_path: Path) -> None:
+    raw = _small_raw(tmp_path / "raw")
+    before = {p.name for p in Path(tempfile.gettempdir()).glob("helpers-indicators-*")}
+    result = run_cli("indicators", "--raw-dir", str(raw), "--out", str(tmp_path / "values.csv"))
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in Path(tempfile.gettempdir()).glob("helpers-indicators-*")} == before
