@@ -31,7 +31,8 @@ def _raw(raw: Path) -> Path:
     ])
     write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
               [*([year, "梅州市", 2] for year in (2020, 2021, 2022, 2023)), [2022, "五华县", 0.5]])
-    write_csv(raw, "trademarks", "t.csv", ["注册号", "商标名称", "申请人名称（中文）", "申请人地址（中文）", "注册日期", "专用权期限"], [
+    marks = ["注册号", "商标名称", "申请人名称（中文）", "申请人地址（中文）", "注册日期", "专用权期限"]
+    write_csv(raw, "trademarks", "t.csv", marks, [
         ["1", "甲", "甲公司", ADDRESS[MEIXIAN], "2019-03-01", "2019-03-01至2029-02-28"],
         ["2", "乙", "乙公司", ADDRESS[MEIJIANG], "2021-05-01", "2021-05-01至2031-04-30"],
         ["3", "丙", "丙公司", ADDRESS[XINGNING], "2022-07-01", "2022-07-01至2032-06-30"],
@@ -41,7 +42,8 @@ def _raw(raw: Path) -> Path:
     write_csv(raw, "copyright", "c.csv", ["登记号", "作品名称", "著作权人", "著作权人地址", "登记日期"], [
         [f"{year}-{n}", f"作品{year}{n}", "某人", ADDRESS[MEIJIANG], f"{year}-04-0{n + 1}"]
         for year, count in copyright_years.items() for n in range(count)])
-    write_csv(raw, "pledges", "z.csv", ["登记号", "权利类型", "出质人", "出质人地址", "质权人", "登记生效日", "质押金额"], [
+    pledges = ["登记号", "权利类型", "出质人", "出质人地址", "质权人", "登记生效日", "质押金额"]
+    write_csv(raw, "pledges", "z.csv", pledges, [
         ["Z1", "商标", "甲公司", ADDRESS[MEIXIAN], "某银行", "2021-06-01", "200"],
         ["Z2", "商标", "乙公司", ADDRESS[MEIXIAN], "某银行", "2022-06-01", "300"],
         ["Z3", "商标", "丙公司", ADDRESS[MEIJIANG], "某银行", "2023-06-01", "600"],
