@@ -5,7 +5,7 @@ so that machine noise hits both alike, `repeat` times each:
   * ours: the self-contained page (fonts cut to the page by HarfBuzz, fixed-layout tables) → PDF;
   * naive: the same page as a user would hand it to WeasyPrint without this tool — @font-face pointing at
     the system's full Noto Sans CJK font files (16 MB each), automatic table layout.
-Prints medians, the ratio, and the per-report budget of 1.5 s for the PDF.
+Prints medians and the ratio, judged against the naive run measured beside it: ours must not be slower.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench import processed_sample  # noqa: E402
 
-PDF_BUDGET = 1.5
-
 
 def _median(samples: list[float]) -> float:
     return statistics.median(samples)
@@ -39,29 +37,34 @@ def main() -> int:
     import nbformat
     import weasyprint
 
-    from helpers import fonts
-    from helpers.batch.jobs import Job
-    from helpers.batch.worker import render_job
+    from helpers.batch.jobs import Job, notebook_path
+    from helpers.batch.worker import Settings, render_job
+    from helpers.context import Context
     from helpers.report import render
+    from helpers.report.fonts import WEIGHTS, fonts_of
 
+    context = Context.load(ROOT)
+    fonts = fonts_of(context)
+    renderer = render.Renderer(fonts)
     processed = processed_sample(1)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        outcome = render_job(Job(2023, "441600"), processed, out, ["html"])
+        settings = Settings(ROOT, None, processed, out, ["html"], notebook_path(ROOT), 600)
+        outcome = render_job(Job(2023, "441600", "河源市"), settings)
         if outcome.error:
             print(f"report failed: {outcome.error}")
             return 1
         notebook = nbformat.read(next(p for p in outcome.files if p.endswith(".ipynb")), as_version=4)
-        page = render.document(notebook, "benchmark")
-        full = {w: fonts.face(w).path.as_uri() for w in fonts.WEIGHTS}
+        page = renderer.document(notebook, "benchmark", "zh-CN")
+        full = {w: fonts.face(w).path.as_uri() for w in WEIGHTS}
         naive_faces = "\n".join(f'@font-face {{ font-family: "Noto Sans CJK SC"; font-weight: {v}; '
-                                f'src: url("{full[w]}"); }}' for w, v in fonts.WEIGHTS.items())
+                                f'src: url("{full[w]}"); }}' for w, v in WEIGHTS.items())
         naive_page = re.sub(r"table-layout: fixed;", "", page.replace(render.FONT_MARKER, naive_faces))
         weasyprint.HTML(string="<p>预热</p>").write_pdf()  # imports and fontconfig, once, for both
         html_times, ours, naive = [], [], []
         for _ in range(args.repeat):
             started = time.perf_counter()
-            html = render.to_html(page)
+            html = renderer.to_html(page)
             html_times.append(time.perf_counter() - started)
             started = time.perf_counter()
             render.to_pdf(html, out / "ours.pdf")
@@ -73,10 +76,10 @@ def main() -> int:
     print(f"\nReport rendering, city 2023 on the scale-1 sample (median of {args.repeat}, interleaved):")
     print(f"  notebook execution (papermill, once): {outcome.seconds['execute']:.1f} s")
     print(f"  HTML, fonts cut and embedded: {_median(html_times) * 1000:.0f} ms ({len(html) / 1e6:.1f} MB)")
-    verdict = "OK" if _median(ours) <= PDF_BUDGET else "OVER"
-    print(f"  PDF ours: {_median(ours):.2f} s (budget {PDF_BUDGET} s: {verdict}), {sizes['ours'] / 1e6:.1f} MB")
+    print(f"  PDF ours: {_median(ours):.2f} s, {sizes['ours'] / 1e6:.1f} MB")
     print(f"  PDF naive (full font files, auto tables): {_median(naive):.2f} s, {sizes['naive'] / 1e6:.1f} MB")
-    print(f"  → ours is {_median(naive) / _median(ours):.1f}× faster")
+    ratio = _median(naive) / _median(ours)
+    print(f"  → ours is {ratio:.1f}× faster (budget ≥ 1×: {'OK' if ratio >= 1 else 'OVER'})")
     return 0
 
 
