@@ -37,7 +37,7 @@ install-system:
 sample-data: $(STAMP)
 	$(PY) -m helpers sample-data --out $(RAW) --if-empty
 
-## Run the whole pipeline on data/raw (sample data if empty): clean, workbook, every report 2021–2025 and the index
+## Run the whole pipeline on data/raw (sample data if empty): the stages, the workbook, every report 2021–2025, the index
 report: sample-data install-system
 	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED) --if-changed
 	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports
@@ -58,6 +58,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_reports.py
 	$(PY) benchmarks/bench_runner.py
 
+## Regenerate the stages-and-datasets diagram and tables of docs/pipeline.md from the code and the catalog
+docs: $(STAMP)
+	$(PY) -m helpers.pipeline.diagram docs/pipeline.md
+
 ## Open JupyterLab on the project's kernel
 lab: $(STAMP)
 	$(PY) -m ipykernel install --sys-prefix --name heyuan-ip --display-name "Heyuan IP (.venv)" >/dev/null
@@ -72,4 +76,4 @@ clean:
 	rm -rf $(PROCESSED)/* reports/* .cache
 	@touch $(PROCESSED)/.gitkeep reports/.gitkeep
 
-.PHONY: help install install-system sample-data report test lint bench lab hooks clean
+.PHONY: help install install-system sample-data report test lint bench docs lab hooks clean

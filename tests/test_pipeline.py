@@ -102,3 +102,12 @@ def test_the_indicators_command_leaves_no_cleaned_copy_behind(tmp_path: Path) ->
     result = run_cli("indicators", "--raw-dir", str(raw), "--out", str(tmp_path / "values.csv"))
     assert result.returncode == 0, result.stderr
     assert {p.name for p in Path(tempfile.gettempdir()).glob("helpers-indicators-*")} == before
+
+
+def test_the_pipeline_page_shows_the_stages_and_datasets_of_the_code_and_catalog() -> None:
+    """docs/pipeline.md's diagram and tables are generated (`make docs`); the committed page is current."""
+    from conftest import REPO
+    from helpers.pipeline.diagram import generated
+
+    page = (REPO / "docs" / "pipeline.md").read_text(encoding="utf-8")
+    assert generated(CONTEXT) in page, "docs/pipeline.md is out of date: run `make docs`"
