@@ -168,7 +168,7 @@ def _indicators(args: argparse.Namespace, context: Context) -> int:
 def _evaluate(args: argparse.Namespace, context: Context) -> int:
     from helpers.indicators import EvaluationError
     from helpers.pipeline import DatasetError
-    from helpers.report.workbook import city_table, evaluation_year, write_workbook
+    from helpers.report import city_table, evaluation_year, write_workbook
 
     try:
         year, datasets = evaluation_year(args.processed, context, args.year)

@@ -101,8 +101,8 @@ class Context:
         """Read the configuration of the checkout at `root` (default: project_root()) and of the plan folder
         `plan` (default: the plan in conf/base)."""
         from helpers.areas import Areas
-        from helpers.cleaning.rules import Rules
-        from helpers.indicators.catalog import Plan
+        from helpers.cleaning import Rules
+        from helpers.indicators import Plan
 
         root = Path(root).resolve() if root is not None else project_root()
         plan_dir = None

@@ -12,9 +12,7 @@ from matplotlib.figure import Figure
 
 from helpers.context import Context
 from helpers.pipeline import Datasets, open_datasets
-from helpers.report.charts import Charts
-from helpers.report.fonts import fonts_of
-from helpers.report.wording import Words
+from helpers.report import Charts, Words, fonts_of
 
 
 @dataclass(frozen=True)

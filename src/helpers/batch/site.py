@@ -15,9 +15,7 @@ from helpers.batch.worker import Outcome, read_record
 from helpers.context import Context
 from helpers.files import atomic_write
 from helpers.pipeline import Datasets
-from helpers.report.fonts import fonts_of
-from helpers.report.render import embed_fonts
-from helpers.report.wording import Words, fill
+from helpers.report import Words, embed_fonts, fill, fonts_of
 
 _ENV = Environment(loader=PackageLoader("helpers.batch", "templates"), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True)

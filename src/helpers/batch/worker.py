@@ -86,8 +86,7 @@ class _Host:
     def prepare(self, settings: Settings) -> None:
         """The run's configuration and renderer, kept while the checkout, plan and code are the same."""
         from helpers.context import Context
-        from helpers.report.fonts import fonts_of
-        from helpers.report.render import Renderer
+        from helpers.report import Renderer, fonts_of
 
         identity = (str(settings.root), str(settings.plan), settings.code)
         if self.identity != identity:
@@ -195,9 +194,7 @@ def render_job(job: Job, settings: Settings, digest: str = "") -> Outcome:
 
 
 def _render(job: Job, settings: Settings, digest: str) -> Outcome:
-    from helpers.report import report_title
-    from helpers.report.render import to_pdf
-    from helpers.report.wording import Words
+    from helpers.report import Words, report_title, to_pdf
 
     reports, formats = Path(settings.reports).resolve(), settings.formats
     context, renderer = _HOST.context, _HOST.renderer

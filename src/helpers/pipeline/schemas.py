@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from helpers.areas import Areas
-from helpers.indicators.catalog import Plan
+from helpers.indicators import Plan
 
 
 def _text(**kwargs: object) -> pa.Column:

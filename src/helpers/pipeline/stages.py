@@ -23,9 +23,7 @@ from helpers.areas import Areas
 from helpers.cleaning import CleanRun, clean_all, raw_fingerprint
 from helpers.context import Context
 from helpers.files import hash_files
-from helpers.indicators import Plan, Tables, evaluate_flagship, evaluate_years
-from helpers.indicators.computations import Inputs, visitor_days
-from helpers.indicators.engine import compute_values
+from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
 from helpers.pipeline.datasets import DatasetError, Datasets
 from helpers.pipeline.schemas import schemas
 
