@@ -225,6 +225,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def sample_processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample (seed 2020) through every stage of the pipeline, once for the session (read only: a
+    test that changes it works on a copy)."""
+    from helpers.pipeline import build
+
+    out = tmp_path_factory.mktemp("sample_processed")
+    build(runs["main"], out, CONTEXT, workers=2)
+    return out
+
+
+@pytest.fixture(scope="session")
 def provenance(runs: dict[str, Path]) -> dict:
     import json
 

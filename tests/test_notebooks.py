@@ -9,9 +9,8 @@ import nbformat
 import papermill
 import pytest
 
-from conftest import CONTEXT, REPO
+from conftest import REPO
 from helpers.batch.jobs import notebook_path
-from helpers.pipeline import build
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -28,9 +27,8 @@ def test_report_notebook_is_the_runners_template() -> None:
     assert notebook_path(REPO) in NOTEBOOKS
 
 
-def test_explore_notebook_runs_top_to_bottom_on_the_sample(runs: dict[str, Path], tmp_path: Path) -> None:
-    processed = tmp_path / "processed"
-    build(runs["main"], processed, CONTEXT, workers=2)
+def test_explore_notebook_runs_top_to_bottom_on_the_sample(sample_processed: Path, tmp_path: Path) -> None:
+    processed = sample_processed
     out = tmp_path / "explore.ipynb"
     papermill.execute_notebook(str(next(p for p in NOTEBOOKS if p.name == "explore.ipynb")), str(out),
                                parameters={"processed_dir": str(processed)}, kernel_name="python3",

@@ -21,10 +21,8 @@ from helpers.report import Report
 
 
 @pytest.fixture(scope="module")
-def sample(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pipeline")
-    build(runs["main"], out, CONTEXT, workers=2)
-    return out
+def sample(sample_processed: Path) -> Path:
+    return sample_processed
 
 
 def _small_raw(raw: Path) -> Path:

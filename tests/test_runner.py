@@ -88,10 +88,8 @@ HAZARD = ('import time\nif area_code == "441622":\n    raise RuntimeError("force
 
 
 @pytest.fixture(scope="module")
-def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("processed_batch")
-    build(runs["main"], out, CONTEXT, workers=2)
-    return out
+def processed(sample_processed: Path) -> Path:
+    return sample_processed
 
 
 def render(jobs: list[Job], processed: Path, reports: Path, formats: list[str], **options):  # noqa: ANN201

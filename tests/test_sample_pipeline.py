@@ -20,17 +20,15 @@ import pytest
 from conftest import CONTEXT
 from helpers.cleaning import OUTCOMES, CleanRun, clean_all
 from helpers.indicators import Tables
-from helpers.pipeline import Datasets, build
+from helpers.pipeline import Datasets
 
 CITY = "441600"
 PLAN = CONTEXT.plan
 
 
 @pytest.fixture(scope="module")
-def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("processed")
-    build(runs["main"], out, CONTEXT, workers=2)
-    return out
+def processed(sample_processed: Path) -> Path:
+    return sample_processed
 
 
 @pytest.fixture(scope="module")
