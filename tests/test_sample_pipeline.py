@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -159,19 +158,6 @@ def test_tables_written_file_by_file_equal_the_tables_kept_in_memory(in_memory, 
                 written[name], expected[name] = written[name].astype("str"), expected[name].astype("str")
         pd.testing.assert_frame_equal(written, expected, check_dtype=False, obj=source)
         assert in_memory.manifest["sources"][source]["rows_clean"] == len(written)
-
-
-def test_repeated_keys_over_several_columns_equal_pandas_duplicated() -> None:
-    """Keys of two nearly unique text columns (with missing values): the same rows as pandas finds."""
-    from helpers.cleaning.source import _repeated_keys
-
-    rng = np.random.default_rng(7)
-    numbers = rng.integers(0, 60_000, 50_000).astype(str)
-    keys = pd.DataFrame({"reg_no": pd.array(numbers, dtype="str"),
-                         "right_no": pd.array(np.where(rng.random(50_000) < 0.01, None, numbers[::-1]), dtype="str")})
-    expected = keys.duplicated(keep=False).to_numpy()
-    assert expected.any() and not expected.all()
-    assert (_repeated_keys(keys) == expected).all()
 
 
 def test_only_the_command_line_forks_itself_for_the_pool() -> None:

@@ -23,7 +23,6 @@ import charset_normalizer
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helpers.cleaning.parsing import empty_as_null, text_series
@@ -204,19 +203,14 @@ def read_text_table(path: Path, header: Header) -> RawTable:
 
 
 def _arrow_csv(data: bytes | memoryview, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
-               **parse: Any) -> tuple[pd.DataFrame, list[tuple[int | None, str]]]:
-    """Arrow's CSV reader into pandas text columns, with (line number, text) of the rows it refused.
-
-    Where Arrow may use only one thread (a worker of the cleaning pool), it parses serially and then
-    reports each refused row's line number; in parallel it cannot, and the number is None.
-    """
-    invalid: list[tuple[int | None, str]] = []
+               **parse: Any) -> tuple[pd.DataFrame, list[str]]:
+    """Arrow's CSV reader into pandas text columns, with the text of the rows it refused."""
+    invalid: list[str] = []
 
     def refuse(row: Any) -> str:
-        invalid.append((row.number, row.text))
+        invalid.append(row.text)
         return "skip"
 
-    read.use_threads = pa.cpu_count() > 1
     table = pacsv.read_csv(pa.BufferReader(data), read_options=read, convert_options=convert,
                            parse_options=pacsv.ParseOptions(invalid_row_handler=refuse, **parse))
     return table.combine_chunks().to_pandas(types_mapper=_STR.get), invalid
@@ -243,15 +237,9 @@ def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, nam
 def _filled_line_numbers(body: bytes | memoryview, skip: int) -> np.ndarray:
     """Numbers (from 1) of the lines after the first `skip` that are not empty: the rows' own lines when no
     value spans lines (the CSV reader skips empty lines, so a row after one is not simply the next number)."""
-    data = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(data == 10)
-    lengths = np.diff(ends, prepend=-1) - 1  # each line's bytes before its newline
-    cr_only = (lengths == 1) & (data[ends - 1] == 13)
-    filled = ~((lengths == 0) | cr_only)
-    if len(body) > (ends[-1] + 1 if len(ends) else 0):  # a last line without a newline
-        filled = np.append(filled, True)
-    numbers = np.flatnonzero(filled) + 1
-    return numbers[numbers > skip]
+    lines = bytes(body).split(b"\n")
+    return np.array([number for number, line in enumerate(lines, 1) if number > skip and line not in (b"", b"\r")],
+                    dtype=np.int64)
 
 
 def _parse_text_slow(text: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
@@ -388,23 +376,20 @@ def _log_width(data: bytes) -> int:
 def _log_lines(data: bytes, invalid: list[str]) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """File line numbers of the parsed rows, and (number, text) of the lines the fast parser refused.
 
-    Empty lines are skipped, as the parser skips them. A line's text decides how it parses, so the refused
-    texts (reported in any order by the parallel parser) are found by value.
+    Lines end where the parser ends them (\\n, \\r\\n or \\r) and empty lines are skipped, as the parser skips
+    them. A line's text decides how it parses, so the refused texts (reported in any order by the parallel
+    parser) are found by value.
     """
-    lines = pacsv.read_csv(
-        pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(column_names=["line"]),
-        parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
-                                         ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}),
-    )["line"]
-    text = pc.utf8_rtrim(lines, characters="\r")
-    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)  # as the parser skips them: white space is a line
-    refused = pc.is_in(text, value_set=pa.array(sorted(set(invalid)), type=pa.string())).to_numpy(zero_copy_only=False)
-    numbers = np.arange(1, len(text) + 1)
-    refused &= ~blank
-    picked = [(int(n), text[int(n) - 1].as_py()) for n in numbers[refused]]
-    return numbers[~blank & ~refused], picked
+    refused_texts = {text.encode() for text in invalid}
+    numbers, refused = [], []
+    for number, line in enumerate(data.splitlines(), 1):
+        if not line:
+            continue
+        if line in refused_texts:
+            refused.append((number, line.decode()))
+        else:
+            numbers.append(number)
+    return np.array(numbers, dtype=np.int64), refused
 
 
 def read_access_log(path: Path) -> RawTable:
@@ -430,12 +415,7 @@ def read_access_log(path: Path) -> RawTable:
                              include_columns=[n for n in LOG_KEPT if n in names]),
         delimiter=" ", quote_char='"', escape_char="\\",
     )
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if lines != len(frame) + len(invalid) or any(number is None for number, _ in invalid):
-        numbers, refused = _log_lines(data, [text for _, text in invalid])  # empty lines, or numbers unknown
-    else:
-        refused = [(int(number), text) for number, text in invalid]
-        numbers = np.setdiff1d(np.arange(1, lines + 1), [number for number, _ in refused], assume_unique=True)
+    numbers, refused = _log_lines(data, invalid)
     if len(numbers) != len(frame):  # e.g. a line ending in the escape character, joined to the next
         raise FileRejected("unparseable", "访问日志的行与解析结果对不上（可能有以反斜杠结尾、与下一行连在一起的行）")
     frame[LINE] = numbers

@@ -26,7 +26,7 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from helpers.areas import Areas
-from helpers.cleaning import parsing, readers, schemas
+from helpers.cleaning import readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.places import OUT_OF_SCOPE
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
@@ -248,29 +248,6 @@ def _kept_columns(source: Source, data: pd.DataFrame) -> pd.DataFrame:
     return data[[c for c in data.columns if c not in unwanted]]
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Per row, the position of its value among the column's distinct values (missing is one value too)."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        # Arrow hashes the whole column at once; pandas would encode each concatenated file's chunk and unify
-        coded = parsing.encoded(parsing.arrow(values))
-        missing = len(coded.dictionary)
-        return pc.fill_null(coded.indices, missing).to_numpy(), missing + 1
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return codes, len(uniques)
-
-
-def _repeated_keys(keys: pd.DataFrame) -> np.ndarray:
-    """Rows whose key (the combination of the columns' values) occurs more than once."""
-    combined, size = np.zeros(len(keys), dtype=np.int64), 1
-    for name in keys.columns:
-        codes, count = _codes(keys[name])
-        combined, size = combined * count + codes, size * count
-        if size > 2 * len(keys):  # renumber densely: the counts below take one slot per possible code
-            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64).ravel()
-            size = int(combined.max()) + 1 if len(combined) else 1
-    return np.bincount(combined, minlength=size)[combined] > 1
-
-
 def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
     """Rows that lose to another row with the same natural key: the preferred field present, then the most
     complete row, then the later file and line win."""
@@ -278,7 +255,7 @@ def _losers(spec: dict[str, Any], kept: pd.DataFrame) -> np.ndarray:
     losing = np.zeros(len(kept), dtype=bool)
     if not key or kept.empty:
         return losing
-    clashing = _repeated_keys(kept[key])
+    clashing = kept[key].duplicated(keep=False).to_numpy()
     if not clashing.any():
         return losing
     group = kept.loc[clashing, key].copy()

@@ -314,14 +314,10 @@ def visitor_days(inputs: Inputs, table: str, filters: dict[str, Any]) -> np.ndar
 def _visitor_days(inputs: Inputs, table: str, filters: dict[str, Any]) -> np.ndarray:
     logs = inputs.tables.get(table)
     kept = _visitor_lines(inputs, table, filters)
-    client = _log_codes(inputs, table, "client")[0][kept].astype(np.int64) + 1
-    agent = _log_codes(inputs, table, "user_agent")[0][kept].astype(np.int64) + 1
-    day = logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64)
-    first_day, agents = int(day.min(initial=0)), int(agent.max(initial=0)) + 1
-    visitor = client * agents + agent
-    span = int(visitor.max(initial=0)) + 1
-    distinct = pd.unique((day - first_day) * span + visitor)  # one key per (day, client, user agent)
-    return distinct // span + first_day
+    visits = pd.DataFrame({"day": logs["date"].to_numpy()[kept].astype("datetime64[D]").astype(np.int64),
+                           "client": _log_codes(inputs, table, "client")[0][kept],
+                           "agent": _log_codes(inputs, table, "user_agent")[0][kept]})
+    return visits.drop_duplicates()["day"].to_numpy()
 
 
 def web_visitors(inputs: Inputs, table: str, filters: dict[str, Any]) -> Computed:
