@@ -23,17 +23,30 @@ LOGS = {".log", ".gz"}
 
 
 def _strings(table: pa.Table) -> pa.Table:
-    return table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+    """Every column as text (as the cleaner's raw tables are), or as bytes where a line is not valid UTF-8."""
+    try:
+        return table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+    except pa.ArrowInvalid:
+        return table.cast(pa.schema([(name, pa.binary()) for name in table.column_names]))
 
 
 def _text(path: Path) -> pa.Table:
+    """A delimited text file from its widest line on (title lines above the header skipped, as any reader must)."""
     data = path.read_bytes()
     for encoding in ("utf8", "gb18030"):
         try:
-            return pacsv.read_csv(pa.BufferReader(data), read_options=pacsv.ReadOptions(encoding=encoding,
-                                                                                        autogenerate_column_names=True),
-                                  parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip",
-                                                                   newlines_in_values=True),
+            head = data[:65536].rsplit(b"\n", 1)[0].decode(encoding).splitlines()[:30]  # whole lines only
+        except UnicodeDecodeError:
+            continue
+        delimiter = max(",\t", key=lambda d: sum(line.count(d) for line in head))
+        widest = max((line.count(delimiter) for line in head), default=0)
+        skip = next((i for i, line in enumerate(head) if line.count(delimiter) == widest), 0)
+        try:
+            return pacsv.read_csv(pa.BufferReader(data),
+                                  read_options=pacsv.ReadOptions(encoding=encoding, skip_rows=skip,
+                                                                 autogenerate_column_names=True),
+                                  parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                                   invalid_row_handler=lambda row: "skip"),
                                   convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
         except (pa.ArrowInvalid, UnicodeDecodeError):
             continue
@@ -44,7 +57,8 @@ def _log(path: Path) -> pa.Table:
     data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     return pacsv.read_csv(pa.BufferReader(data), read_options=pacsv.ReadOptions(autogenerate_column_names=True),
                           parse_options=pacsv.ParseOptions(delimiter=" ", quote_char='"', escape_char="\\",
-                                                           invalid_row_handler=lambda row: "skip"))
+                                                           invalid_row_handler=lambda row: "skip"),
+                          convert_options=pacsv.ConvertOptions(check_utf8=False))
 
 
 def _sheet(path: Path) -> pa.Table:
