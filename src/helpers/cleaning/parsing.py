@@ -264,8 +264,7 @@ def parse_bools(values: pd.Series | Distinct, rules: Rules) -> tuple[pd.Series, 
 
 
 # ----------------------------------------------------------------------------- CN patent numbers
-_WEIGHTS_12 = np.array([2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5])
-_WEIGHTS_8 = np.array([2, 3, 4, 5, 6, 7, 8, 9])
+_WEIGHTS = np.array([2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5])
 _CHECK_CHARS = np.array(list("0123456789X"))
 _PATENT_NO = re.compile(r"^(?:CN|ZL)?(?P<digits>\d{12}|\d{8})\.?(?P<check>[0-9X])?$")
 _SCIENTIFIC = re.compile(r"^\d\.(\d+)E\+(\d+)$")
@@ -273,20 +272,13 @@ _STATUSES = ["ok", "recomputed", "bad_check", "precision_lost", "malformed"]
 
 
 def _check_indices(digits: pa.Array) -> np.ndarray:
-    """Per value of `digits` (12 or 8 digits, no nulls), the position of its check character in `_CHECK_CHARS`."""
-    out = np.zeros(len(digits), dtype=np.int64)
-    lengths = pc.utf8_length(digits).to_numpy()
-    for width, weights in ((12, _WEIGHTS_12), (8, _WEIGHTS_8)):
-        mask = lengths == width
-        if mask.any():
-            # Equal-length values without nulls lie back to back in the Arrow data buffer.
-            values = pc.filter(digits, pa.array(mask)).cast(pa.large_string())
-            offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)
-            offsets = offsets[values.offset : values.offset + len(values) + 1]
-            data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-            matrix = data.reshape(-1, width).astype(np.int64) - 48
-            out[mask] = (matrix @ weights) % 11
-    return out
+    """Per value of `digits` (12 or 8 digits, no nulls), the position of its check character in `_CHECK_CHARS`.
+
+    The 8-digit weights are the first eight 12-digit ones, so 8-digit values are padded with NUL bytes, weighed 0.
+    """
+    text = digits.to_numpy(zero_copy_only=False).astype("S12")
+    codes = text.view(np.uint8).reshape(-1, 12).astype(np.int64)
+    return (np.where(codes > 0, codes - 48, 0) @ _WEIGHTS) % 11
 
 
 def check_chars(digits: pd.Series | list[str]) -> np.ndarray:

@@ -227,17 +227,13 @@ def _internal(clients: pd.Series, networks: list[str]) -> np.ndarray:
     v4 = [n for n in nets if n.version == 4]
     v6 = [n for n in nets if n.version == 6]
     hits = np.zeros(len(clients), dtype=bool)
-    # only addresses whose first octet some network can contain are parsed (a few among a million)
-    first = pc.list_element(pc.split_pattern(pc.fill_null(text, ""), ".", max_splits=1), 0)
-    octets = {str(o) for n in v4 for o in range(int(n.network_address) >> 24, (int(n.broadcast_address) >> 24) + 1)}
-    candidates = np.flatnonzero(pc.is_in(first, value_set=pa.array(sorted(octets))).to_numpy(zero_copy_only=False))
-    if len(candidates):
-        parts = pc.extract_regex(pc.take(text, pa.array(candidates)),
-                                 r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})$")
-        octet = [pc.cast(pc.struct_field(parts, k), pa.int64()).to_numpy(zero_copy_only=False) for k in "abcd"]
-        ipv4 = np.nan_to_num(((octet[0] * 256 + octet[1]) * 256 + octet[2]) * 256 + octet[3], nan=-1).astype("int64")
-        for net in v4:
-            hits[candidates] |= (ipv4 >= 0) & ((ipv4 & int(net.netmask)) == int(net.network_address))
+    parts = pc.extract_regex(text, r"^(?P<a>\d{1,3})\.(?P<b>\d{1,3})\.(?P<c>\d{1,3})\.(?P<d>\d{1,3})$")
+    octets = np.column_stack([pc.cast(pc.struct_field(parts, k), pa.float64()).to_numpy(zero_copy_only=False)
+                              for k in "abcd"])
+    valid = ~np.isnan(octets).any(axis=1) & (np.nan_to_num(octets) <= 255).all(axis=1)
+    ipv4 = np.where(valid, np.nan_to_num(octets).astype(np.int64) @ np.array([1 << 24, 1 << 16, 1 << 8, 1]), -1)
+    for net in v4:
+        hits |= valid & ((ipv4 & int(net.netmask)) == int(net.network_address))
     colon = pc.fill_null(pc.match_substring(text, ":"), False).to_numpy(zero_copy_only=False)
     for position in np.flatnonzero(colon) if v6 else []:
         try:
