@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from helpers.cleaning import places, readers  # noqa: E402
 from helpers.cleaning.parsing import check_char  # noqa: E402
-from helpers.cleaning.source import source_files  # noqa: E402
 from helpers.context import Context  # noqa: E402
 from helpers.pipeline import build  # noqa: E402
 
@@ -273,7 +272,7 @@ def main() -> int:
           f"{len(CONTEXT.plan.years)} years at --scale {args.scale}: {engine:.2f} s; per-cell baseline ≈ {naive:.1f} s "
           f"→ {speedup:.1f}× faster (budget ≥ {ENGINE_SPEEDUP:.0f}×: {verdict(speedup >= ENGINE_SPEEDUP)})")
 
-    files = source_files(sample(args.small), "patents")
+    files = sorted(p for p in (sample(args.small) / "patents").rglob("*") if p.is_file())
     naive_rows, naive_seconds = naive_patents(files)
     ours = ours_patents()
     print(f"Naive row-by-row baseline, patents at --scale {args.small}: {naive_rows:,} rows in {naive_seconds:.1f} s; "

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import CONTEXT, LEDGER_HEADER, PATENT_HEADER, write_bytes, write_csv, write_xlsx
 from helpers.cleaning import readers
+from helpers.cleaning.inputs import source_inputs
 from helpers.cleaning.readers import LINE, FileRejected, _cell_text, _column_text, _filled_line_numbers
 
 
@@ -171,7 +172,7 @@ def test_xlsx_merged_title_row_above_header(raw):
         title="河源市专利检索结果（导出）",
     )
     table = read(path, "patents")
-    assert (table.header_line, table.sheet) == (2, "导出")
+    assert table.header_line == 2
     assert table.frame[LINE].tolist() == [3]
     assert cells(table, "address") == ["河源市源城区"]
 
@@ -246,10 +247,12 @@ def test_header_without_required_column_is_no_header(raw):
     assert info.value.code == "no_header" and "申请号" in info.value.message
 
 
-def test_supported_names():
-    assert readers.supported(Path("a.csv")) and readers.supported(Path("access.log.gz"))
-    assert not readers.supported(Path("~$a.xlsx")) and not readers.supported(Path(".hidden.csv"))
-    assert not readers.supported(Path("notes.docx"))
+def test_inputs_of_a_folder_pass_over_system_files_and_name_the_unreadable(tmp_path):
+    for name in ("a.csv", "b.csv.gz", "~$a.xlsx", ".hidden.csv", "notes.docx"):
+        (tmp_path / name).write_bytes(b"x")
+    found = {item.name(tmp_path): item.problem and item.problem[0] for item in source_inputs(tmp_path)}
+    assert found == {"a.csv": None, "b.csv.gz": None, "notes.docx": "unsupported_kind"}
+    assert {item.name(tmp_path) for item in source_inputs(tmp_path, log=True)} == {"a.csv", "b.csv.gz", "notes.docx"}
 
 
 @pytest.mark.parametrize(("lines", "numbers", "refused"), [
@@ -275,22 +278,28 @@ def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_
         assert sorted(frame.loc[frame[readers.REJECT].notna(), readers.LINE]) == refused
 
 
+CUT_LOG_LINE = '1.2.3.4 - - [05/Mar/2021:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozi'
+
+
 @pytest.mark.parametrize("threads", [1, 2])
-def test_log_line_joined_by_a_trailing_escape_rejects_the_file_with_a_reason(tmp_path, threads):
-    """A line ending in the escape character runs into the next: the lines no longer match the rows."""
+@pytest.mark.parametrize("broken", [["ab\\", "cd"], [CUT_LOG_LINE]])
+def test_log_line_broken_by_an_escape_or_a_cut_quote_is_rejected_alone(tmp_path, threads, broken):
+    """A line ending in the escape character runs into the next, a line cut inside a quoted field never closes
+    it: those lines alone are bad, each with its number; the good lines around them are kept."""
     import pyarrow as pa
 
     good = '1.2.3.4 - - [05/Mar/2021:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0"'
     path = tmp_path / "access.log"
-    path.write_text("\n".join([good, "ab\\", "cd", good]) + "\n", encoding="utf-8")
+    path.write_text("\n".join([good, *broken, good]) + "\n", encoding="utf-8")
     before = pa.cpu_count()
     try:
         pa.set_cpu_count(threads)
-        with pytest.raises(FileRejected) as info:
-            readers.read_access_log(path)
+        frame = readers.read_access_log(path).frame
     finally:
         pa.set_cpu_count(before)
-    assert info.value.code == "unparseable"
+    bad = frame[frame[readers.REJECT].notna()]
+    assert sorted(frame[LINE]) == list(range(1, len(broken) + 3))
+    assert bad[LINE].tolist() == list(range(2, len(broken) + 2)) and set(bad[readers.REJECT]) == {"bad_log_line"}
 
 
 def test_spreadsheet_columns_read_as_text_exactly_as_cell_by_cell() -> None:

@@ -100,6 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     return commands[args.command](args, context)
 
 
+def _outputs_unwritable(folders: tuple[Path | None, ...] = (), files: tuple[Path | None, ...] = (),
+                        processed: tuple[Path | None, ...] = ()) -> bool:
+    """Print why an output location cannot be written (before any work starts); True when one cannot."""
+    from helpers.files import file_problem, folder_problem, processed_folder_problem
+
+    checks = [(folder_problem, folders), (file_problem, files), (processed_folder_problem, processed)]
+    problems = [problem for check, paths in checks for path in paths if path is not None
+                for problem in [check(path)] if problem]
+    for problem in problems:
+        print(f"错误：无法写入输出位置：{problem}", file=sys.stderr)
+    return bool(problems)
+
+
 def _sample_data(args: argparse.Namespace, context: Context) -> int:
     from helpers import sample_data
 
@@ -127,6 +140,8 @@ def _clean(args: argparse.Namespace, context: Context) -> int:
     from helpers.cleaning import RawDirError
     from helpers.pipeline import build
 
+    if _outputs_unwritable(processed=(args.out,)):
+        return 2
     try:  # this process runs nothing else: the cleaning pool may fork it
         result = build(args.raw_dir, args.out, context, workers=args.workers, fork=True, if_changed=args.if_changed)
     except RawDirError as problem:
@@ -138,9 +153,12 @@ def _clean(args: argparse.Namespace, context: Context) -> int:
 
 def _indicators(args: argparse.Namespace, context: Context) -> int:
     from helpers.cleaning import RawDirError
+    from helpers.files import atomic_write
     from helpers.indicators import EvaluationError, check_year, covered_years, latest_year
     from helpers.pipeline import Datasets, build
 
+    if _outputs_unwritable(files=(args.out,), processed=(args.processed_out,)):
+        return 2
     with tempfile.TemporaryDirectory(prefix="helpers-indicators-") as scratch:
         processed = args.processed_out or Path(scratch)
         try:
@@ -159,8 +177,7 @@ def _indicators(args: argparse.Namespace, context: Context) -> int:
         except (RawDirError, EvaluationError) as problem:
             print(f"错误：{problem}", file=sys.stderr)
             return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(args.out, index=False, encoding="utf-8")
+    atomic_write(args.out, frame.to_csv(index=False))
     print(f"wrote {len(frame)} rows to {args.out}")
     return 0
 
@@ -170,6 +187,8 @@ def _evaluate(args: argparse.Namespace, context: Context) -> int:
     from helpers.pipeline import DatasetError
     from helpers.report import city_table, evaluation_year, write_workbook
 
+    if _outputs_unwritable(folders=(args.reports,)):
+        return 2
     try:
         year, datasets = evaluation_year(args.processed, context, args.year)
         workbook = write_workbook(args.reports / str(year) / f"indicators_{year}.xlsx", datasets, year, context)
@@ -186,6 +205,8 @@ def _run(args: argparse.Namespace, context: Context) -> int:
     from helpers.indicators import EvaluationError, latest_year
     from helpers.pipeline import DatasetError, Datasets, open_datasets
 
+    if _outputs_unwritable(folders=(args.reports,)):
+        return 2
     try:
         context.words(args.lang)
         formats = batch.parse_formats(args.formats)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import gzip
 import io
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,12 +26,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from helpers.cleaning.inputs import FileRejected, RawInput
 from helpers.cleaning.parsing import empty_as_null, text_series
 from helpers.cleaning.rules import Rules
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
-TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
-LOG_SUFFIXES = {".log", ".gz"}
 LINE = "_line"
 OVERFLOW = "_overflow"  # cells beyond the header's width: the row is misaligned
 REJECT = "_reject"  # a reason code set by the reader for a row it could not split into fields
@@ -39,15 +38,6 @@ BLOCK_SIZE = 1 << 24  # Arrow CSV blocks: large enough that columns come in few 
 # Arrow text → pandas "str" without a copy: pandas keeps its text as large_string, so Arrow parses into that
 _TEXT = pa.large_string()
 _STR = {_TEXT: pd.StringDtype("pyarrow", na_value=np.nan)}
-
-
-class FileRejected(Exception):
-    """A whole file could not be read; `code` is a reason code, the message is for people."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass
@@ -59,14 +49,7 @@ class RawTable:
     headers: dict[str, str] = field(default_factory=dict)  # field name -> header as written
     encoding: str | None = None
     header_line: int | None = None  # 1-based line/row of the header
-    sheet: str | None = None
-
-
-def supported(path: Path) -> bool:
-    name = path.name.lower()
-    return not name.startswith((".", "~$")) and (
-        path.suffix.lower() in SPREADSHEET_SUFFIXES | TEXT_SUFFIXES | LOG_SUFFIXES or name.endswith(".log.gz")
-    )
+    notes: list[str] = field(default_factory=list)  # what a reader of the accounts should know (columns unused)
 
 
 # ----------------------------------------------------------------------------- header matching
@@ -100,19 +83,33 @@ class Header:
                 index.setdefault(self.rules.header_key(alias), (name, rank))
         return index
 
-    def match(self, cells: list[object]) -> dict[str, int]:
-        """Field name -> position for the cells of one candidate header row (first match wins)."""
+    def candidates(self, cells: list[object]) -> dict[str, list[int]]:
+        """Field name -> positions of every cell of a candidate header row naming it, the winner first: the
+        column whose alias comes first in the catalog, and of equal ones the leftmost."""
         key = self.rules.header_key
-        best: dict[str, tuple[int, int]] = {}
+        found: dict[str, list[tuple[int, int]]] = {}
         for pos, cell in enumerate(cells):
             if cell is None or str(cell).strip() == "":
                 continue
             hit = self.aliases.get(key(cell)) or self.aliases.get(key(_header_stem(cell)))
             if hit:
                 name, rank = hit
-                if name not in best or rank < best[name][0]:
-                    best[name] = (rank, pos)
-        return {name: pos for name, (_, pos) in best.items()}
+                found.setdefault(name, []).append((rank, pos))
+        return {name: [pos for _, pos in sorted(hits)] for name, hits in found.items()}
+
+    def match(self, cells: list[object]) -> dict[str, int]:
+        """Field name -> position of the column used for it (see `candidates`)."""
+        return {name: positions[0] for name, positions in self.candidates(cells).items()}
+
+    def doubles(self, cells: list[object]) -> list[str]:
+        """A note per field that several columns name: which one is used and which are not."""
+        notes = []
+        for name, positions in self.candidates(cells).items():
+            if len(positions) > 1:
+                used, *others = (f"第 {p + 1} 列「{cells[p]}」" for p in positions)
+                notes.append(f"{'、'.join([used, *others])}都是「{self.fields[name]['label']}」：使用{used}，"
+                             f"未使用{'、'.join(others)}")
+        return notes
 
     def find(self, rows: list[list[object]]) -> int:
         """Index of the first row that carries the source's required columns; FileRejected if none."""
@@ -177,6 +174,7 @@ def _table(frame: pd.DataFrame, cells: list[object], header: Header, **meta: Any
         frame=frame,
         columns={name: names[pos] for name, pos in found.items()},
         headers={name: str(cells[pos]) for name, pos in found.items()},
+        notes=header.doubles(cells),
         **meta,
     )
 
@@ -184,9 +182,33 @@ def _table(frame: pd.DataFrame, cells: list[object], header: Header, **meta: Any
 _LINE_END = re.compile(r"\r\n|\n|\r")
 
 
-def read_text_table(path: Path, header: Header) -> RawTable:
-    """A delimited text file (CSV/TSV), any of the contract's encodings, preamble lines allowed."""
-    data = path.read_bytes()
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def _dialect(head_lines: list[str], header: Header) -> tuple[str, list[list[str]], int]:
+    """The delimiter, the head's rows split by it and the header's index: of the delimiters that split some
+    head line into the source's header, the one that finds most of its fields (ties: the earlier one)."""
+    best: tuple[int, str, list[list[str]], int] | None = None
+    first_problem: FileRejected | None = None
+    for delimiter in DELIMITERS:
+        rows = list(csv.reader(head_lines, delimiter=delimiter))
+        try:
+            index = header.find(rows)
+        except FileRejected as problem:
+            first_problem = first_problem or problem
+            continue
+        found = len(header.match(rows[index]))
+        if best is None or found > best[0]:
+            best = (found, delimiter, rows, index)
+    if best is None:
+        raise first_problem  # type: ignore[misc]  # every delimiter failed, so one problem was kept
+    return best[1], best[2], best[3]
+
+
+def read_text_table(item: RawInput | Path, header: Header) -> RawTable:
+    """A delimited text file (comma, tab, semicolon or `|`), any of the contract's encodings, preamble lines
+    allowed."""
+    data = _raw(item).read_bytes()
     if _blank(data):
         raise FileRejected("empty", "文件为空")
     encoding = detect_encoding(data)
@@ -194,12 +216,14 @@ def read_text_table(path: Path, header: Header) -> RawTable:
     # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
     # inside a title line and so misplace the header.
     head_lines = _LINE_END.split(head_text)[: header.rules.header_scan_rows]
-    delimiter = "\t" if head_lines and head_lines[0].count("\t") > head_lines[0].count(",") else ","
-    rows = list(csv.reader(head_lines, delimiter=delimiter))
-    header_idx = header.find(rows)
+    delimiter, rows, header_idx = _dialect(head_lines, header)
     names = _unique_names(rows[header_idx])
     frame = _parse_text(data, encoding, delimiter, header_idx, names)
     return _table(frame, rows[header_idx], header, encoding=encoding, header_line=header_idx + 1)
+
+
+def _raw(item: RawInput | Path) -> RawInput:
+    return item if isinstance(item, RawInput) else RawInput(Path(item))
 
 
 def _arrow_csv(data: bytes | memoryview, read: pacsv.ReadOptions, convert: pacsv.ConvertOptions,
@@ -219,15 +243,18 @@ def _arrow_csv(data: bytes | memoryview, read: pacsv.ReadOptions, convert: pacsv
 def _parse_text(data: bytes, encoding: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
     """Fast path with pyarrow; exact line numbers via the csv module when rows are irregular."""
     body = memoryview(data)[3:] if encoding == "utf-8-sig" else data  # a view: no copy of the file
-    frame, invalid = _arrow_csv(
-        body,
-        pacsv.ReadOptions(skip_rows=header_idx + 1, column_names=names, block_size=BLOCK_SIZE,
-                          encoding="utf8" if encoding in {"utf-8", "utf-8-sig"} else encoding),
-        pacsv.ConvertOptions(column_types={n: _TEXT for n in names}, strings_can_be_null=True,
-                             quoted_strings_can_be_null=True),
-        delimiter=delimiter, newlines_in_values=True,
-    )
-    lines = _filled_line_numbers(body, header_idx + 1)
+    try:
+        frame, invalid = _arrow_csv(
+            body,
+            pacsv.ReadOptions(skip_rows=header_idx + 1, column_names=names, block_size=BLOCK_SIZE,
+                              encoding="utf8" if encoding in {"utf-8", "utf-8-sig"} else encoding),
+            pacsv.ConvertOptions(column_types={n: _TEXT for n in names}, strings_can_be_null=True,
+                                 quoted_strings_can_be_null=True),
+            delimiter=delimiter, newlines_in_values=True,
+        )
+        lines = _filled_line_numbers(body, header_idx + 1)
+    except pa.ArrowInvalid:  # e.g. a quote left open that runs past Arrow's block
+        frame, invalid, lines = pd.DataFrame(), ["?"], np.array([])
     if invalid or len(lines) != len(frame):  # irregular rows: exact numbering
         return _parse_text_slow(str(body, encoding.replace("utf-8-sig", "utf-8")), delimiter, header_idx, names)
     frame[LINE] = lines
@@ -242,24 +269,49 @@ def _filled_line_numbers(body: bytes | memoryview, skip: int) -> np.ndarray:
                     dtype=np.int64)
 
 
+MAX_RECORD_LINES = 20  # a quoted value may span lines; a "record" longer than this is an unclosed quote
+
+
 def _parse_text_slow(text: str, delimiter: str, header_idx: int, names: list[str]) -> pd.DataFrame:
-    """Row by row, keeping each record's first physical line; extra cells go to OVERFLOW."""
+    """Row by row, keeping each record's first physical line; extra cells go to OVERFLOW.
+
+    A line that cannot be split into fields (a quote left open, so that the record would run on over more than
+    MAX_RECORD_LINES lines or past the field size limit, or a record over several lines that comes out short of
+    the header's width or runs open to the end of the file) is rejected alone as `broken_line`, and reading goes
+    on at the next line."""
+    physical = io.StringIO(text, newline="").readlines()  # lines as the csv module ends them: \n, \r\n or \r
+    width = len(names)
     records: list[list[str | None]] = []
     lines: list[int] = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    width = len(names)
-    end = 0  # physical lines read so far: a record starts on the line after the previous one ended
-    for row in reader:
-        start, end = end + 1, reader.line_num
-        if start <= header_idx + 1 or not any(cell.strip() for cell in row):
-            continue
-        cells: list[str | None] = [c if c != "" else None for c in row[:width]]
-        cells += [None] * (width - len(cells))
-        cells.append(delimiter.join(row[width:]) if len(row) > width else None)
-        records.append(cells)
-        lines.append(start)
+    reasons: list[str | None] = []
+    start = header_idx + 1  # 0-based index of the line the reader starts on
+    while start < len(physical):
+        reader = csv.reader(itertools.islice(physical, start, None), delimiter=delimiter)
+        done = 0  # lines of the reader's that earlier records used
+        try:
+            for row in reader:
+                spanned = reader.line_num - done
+                if spanned > MAX_RECORD_LINES:
+                    raise csv.Error("a record spans too many lines")
+                if spanned > 1 and (len(row) < width or row[-1].endswith(("\n", "\r"))):
+                    raise csv.Error("a quote left open swallowed the lines after it")
+                if any(cell.strip() for cell in row):
+                    cells: list[str | None] = [c if c != "" else None for c in row[:width]]
+                    cells += [None] * (width - len(cells))
+                    cells.append(delimiter.join(row[width:]) if len(row) > width else None)
+                    records.append(cells)
+                    lines.append(start + done + 1)
+                    reasons.append("bad_row_shape" if len(row) > width else None)
+                done = reader.line_num
+            break
+        except csv.Error:
+            broken = start + done  # the line the broken record starts on
+            records.append([None] * width + [physical[broken].rstrip("\r\n")])
+            lines.append(broken + 1)
+            reasons.append("broken_line")
+            start = broken + 1
     frame = pd.DataFrame(records, columns=[*names, OVERFLOW], dtype="str")
-    frame[REJECT] = frame[OVERFLOW].notna().map({True: "bad_row_shape", False: None}).astype("str")
+    frame[REJECT] = pd.Series(reasons, dtype="str")
     frame[LINE] = lines
     return frame
 
@@ -314,44 +366,40 @@ def _mixed_column_text(cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def read_spreadsheet(path: Path, header: Header) -> RawTable:
-    """The first sheet of an xlsx/xls/ods workbook that carries the source's header."""
+def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
+    """One sheet of an xlsx/xls/ods workbook (the input's, else the first) that carries the source's header."""
     from python_calamine import CalamineWorkbook
 
-    if path.stat().st_size == 0:
+    item = _raw(item)
+    data = item.read_bytes() if item.member is not None else None
+    if (len(data) if data is not None else item.size()) == 0:
         raise FileRejected("empty", "文件为空")
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for every kind of damage
-        message = f"无法打开工作簿（文件损坏、被截断或不是 Excel 文件）：{exc}"
+        workbook = CalamineWorkbook.from_object(io.BytesIO(data) if data is not None else item.path)
+        sheet = item.sheet if item.sheet is not None else workbook.sheet_names[0]
+        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except IndexError:
+        raise FileRejected("empty", "工作簿中没有工作表") from None
+    except Exception as exc:  # noqa: BLE001 — calamine raises its own error types for every kind of damage
+        message = f"无法打开工作簿或工作表（文件损坏、被截断或不是 Excel 文件）：{exc}"
         raise FileRejected("unreadable_workbook", message) from None
-    problem: FileRejected | None = None
-    for sheet_name in workbook.sheet_names:
-        try:
-            rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            problem = FileRejected("unreadable_workbook", f"工作表 {sheet_name} 无法读取：{exc}")
-            continue
-        try:
-            header_idx = header.find(rows)
-        except FileRejected as exc:
-            problem = exc
-            continue
-        cells = rows[header_idx]
-        names = _unique_names(cells)
-        body = rows[header_idx + 1 :]
-        width = len(names)
-        if len({len(row) for row in body}) == 1 and len(body[0]) >= width:  # calamine's rows are rectangular
-            grid = np.array(body, dtype=object)[:, :width]
-        else:
-            grid = np.empty((len(body), width), dtype=object)
-            for i, row in enumerate(body):
-                grid[i, : min(width, len(row))] = row[:width]
-        frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
-        frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
-        frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
-        return _table(frame, cells, header, header_line=header_idx + 1, sheet=sheet_name)
-    raise problem or FileRejected("empty", "工作簿中没有工作表")
+    if not any(cell not in (None, "") for row in rows for cell in row):
+        raise FileRejected("empty_sheet", "工作表为空")
+    header_idx = header.find(rows)
+    cells = rows[header_idx]
+    names = _unique_names(cells)
+    body = rows[header_idx + 1 :]
+    width = len(names)
+    if len({len(row) for row in body}) == 1 and len(body[0]) >= width:  # calamine's rows are rectangular
+        grid = np.array(body, dtype=object)[:, :width]
+    else:
+        grid = np.empty((len(body), width), dtype=object)
+        for i, row in enumerate(body):
+            grid[i, : min(width, len(row))] = row[:width]
+    frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
+    frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
+    frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
+    return _table(frame, cells, header, header_line=header_idx + 1)
 
 
 # ----------------------------------------------------------------------------- access logs
@@ -380,49 +428,57 @@ def _log_lines(data: bytes, invalid: list[str]) -> tuple[np.ndarray, list[tuple[
     them. A line's text decides how it parses, so the refused texts (reported in any order by the parallel
     parser) are found by value.
     """
-    refused_texts = {text.encode() for text in invalid}
+    refused_texts = set(invalid)
     numbers, refused = [], []
-    for number, line in enumerate(data.splitlines(), 1):
-        if not line:
-            continue
+    for number, line in _numbered_lines(data):
         if line in refused_texts:
-            refused.append((number, line.decode()))
+            refused.append((number, line))
         else:
             numbers.append(number)
     return np.array(numbers, dtype=np.int64), refused
 
 
-def read_access_log(path: Path) -> RawTable:
+def read_access_log(item: RawInput | Path) -> RawTable:
     """An nginx/Apache combined log (plain or gzip), optionally with X-Forwarded-For appended.
 
     Parsed in Arrow's CSV reader (space-delimited, quoted); a line it refuses is tried once more by a
-    regular expression and otherwise kept with REJECT = bad_log_line and its text in `line`.
+    regular expression and otherwise kept with REJECT = bad_log_line and its text in `line`. When Arrow's rows
+    cannot be matched to the file's lines (a quote left open, a line ending in the escape character), every
+    line goes through the regular expression: a broken line costs itself, never the file.
     """
-    try:
-        data = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise FileRejected("unreadable_gzip", f"gzip 文件损坏或被截断：{exc}") from None
+    data = _raw(item).read_bytes()
     if _blank(data):
         raise FileRejected("empty", "文件为空")
     if b"\x00" in data[:8192]:
         raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是访问日志")
     width = _log_width(data)
     names = LOG_FIELDS[:width]
-    frame, invalid = _arrow_csv(
-        data,
-        pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
-        pacsv.ConvertOptions(column_types={n: _TEXT for n in names},
-                             include_columns=[n for n in LOG_KEPT if n in names]),
-        delimiter=" ", quote_char='"', escape_char="\\",
-    )
-    numbers, refused = _log_lines(data, invalid)
-    if len(numbers) != len(frame):  # e.g. a line ending in the escape character, joined to the next
-        raise FileRejected("unparseable", "访问日志的行与解析结果对不上（可能有以反斜杠结尾、与下一行连在一起的行）")
-    frame[LINE] = numbers
-    if refused:
-        frame = pd.concat([frame, _refused_lines(refused)], ignore_index=True)
+    try:
+        frame, invalid = _arrow_csv(
+            data,
+            pacsv.ReadOptions(column_names=names, block_size=BLOCK_SIZE),
+            pacsv.ConvertOptions(column_types={n: _TEXT for n in names},
+                                 include_columns=[n for n in LOG_KEPT if n in names]),
+            delimiter=" ", quote_char='"', escape_char="\\",
+        )
+        numbers, refused = _log_lines(data, invalid)
+    except pa.ArrowInvalid:  # e.g. text that is not UTF-8
+        frame, numbers, refused = pd.DataFrame(), np.array([]), [(0, "")]
+    if len(numbers) != len(frame):
+        frame = _refused_lines(list(_numbered_lines(data)))
+    else:
+        frame[LINE] = numbers
+        if refused:
+            frame = pd.concat([frame, _refused_lines(refused)], ignore_index=True)
     columns = {n: n for n in LOG_KEPT if n in frame}
     return RawTable(frame=frame.reset_index(drop=True), columns=columns, encoding="utf-8")
+
+
+def _numbered_lines(data: bytes) -> Iterator[tuple[int, str]]:
+    """(number, text) of the non-empty lines, as the log parser ends lines (\\n, \\r\\n or \\r)."""
+    for number, line in enumerate(data.splitlines(), 1):
+        if line:
+            yield number, line.decode("utf-8", errors="replace")
 
 
 def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:
@@ -438,15 +494,18 @@ def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def read_file(path: Path, header: Header, log: bool = False) -> RawTable:
-    """Dispatch on the file's kind; every failure is a FileRejected with a reason."""
+def read_file(item: RawInput | Path, header: Header, log: bool = False) -> RawTable:
+    """Dispatch on the input's kind; every failure is a FileRejected with a reason."""
+    item = _raw(item)
     try:
         if log:
-            return read_access_log(path)
-        if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-            return read_spreadsheet(path, header)
-        return read_text_table(path, header)
+            return read_access_log(item)
+        if item.is_spreadsheet:
+            return read_spreadsheet(item, header)
+        return read_text_table(item, header)
     except FileRejected:
         raise
     except (pa.ArrowInvalid, UnicodeDecodeError, csv.Error, LookupError) as exc:
         raise FileRejected("unparseable", f"无法按表格解析：{exc}") from None
+    except OSError as exc:  # a fault of the file met while reading it: it alone is rejected
+        raise FileRejected("unreadable", f"无法读取该文件：{exc.strerror or exc}") from None

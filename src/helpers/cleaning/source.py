@@ -26,8 +26,9 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from helpers.areas import Areas
-from helpers.cleaning import readers, schemas
+from helpers.cleaning import inputs, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
+from helpers.cleaning.inputs import FileRejected, RawInput
 from helpers.cleaning.places import OUT_OF_SCOPE
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 from helpers.cleaning.rules import Rules
@@ -61,6 +62,10 @@ class Source:
     @property
     def scheduled_dates(self) -> list[str]:
         return self.spec.get("scheduled_dates", [])
+
+    @property
+    def is_log(self) -> bool:
+        return self.spec.get("format") == "access_log"
 
     @property
     def fields(self) -> list[str]:
@@ -135,19 +140,10 @@ class FilePart:
         return table.filter(pc.invert(mask)), table.filter(mask)
 
 
-def source_files(raw_dir: Path, source: str) -> list[Path]:
-    """The source's readable files, in a stable order (later files win ties in deduplication)."""
-    folder = raw_dir / source
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and readers.supported(p))
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+def source_inputs(raw_dir: Path, source: Source) -> list[RawInput]:
+    """The source's inputs (files, archive members, sheets), in a stable order (later ones win ties in
+    deduplication)."""
+    return inputs.source_inputs(raw_dir / source.name, log=source.is_log)
 
 
 def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.DataFrame:
@@ -170,25 +166,29 @@ def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
     return [json.dumps({k: v for k, v in r.items() if isinstance(v, str)}, ensure_ascii=False) for r in records]
 
 
-def clean_file_spilled(source: Source, index: int, path: Path, root: Path, folder: Path) -> FilePart:
+def clean_file_spilled(source: Source, index: int, item: RawInput, root: Path, folder: Path) -> FilePart:
     """`clean_file` for a pool worker: the kept rows go to disk, the accounts come back."""
-    return clean_file(source, index, path, root).spill(folder)
+    return clean_file(source, index, item, root).spill(folder)
 
 
-def clean_file(source: Source, index: int, path: Path, root: Path) -> FilePart:
-    """Read, type, derive and place the rows of one file; duplicates are decided later, across files."""
+SKIPPED = {"empty_sheet"}  # inputs passed over rather than rejected: nothing in them was data
+
+
+def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePart:
+    """Read, type, derive and place the rows of one input; duplicates are decided later, across inputs."""
     started = time.perf_counter()
     spec = source.spec
-    entry = {"source": source.name, "file": _relative(path, root), "status": "ok", "reason": None, "message": None,
-             "encoding": None, "header_line": None, "sheet": None, "columns_matched": None}
+    entry = {"source": source.name, "file": item.name(root), "status": "ok", "reason": None, "message": None,
+             "encoding": None, "header_line": None, "sheet": item.sheet, "columns_matched": None}
     try:
-        table = readers.read_file(path, source.header, log=spec.get("format") == "access_log")
+        table = readers.read_file(item, source.header, log=source.is_log)
         if table.frame.empty:
-            raise readers.FileRejected("header_only", "只有表头，没有数据行")
-    except readers.FileRejected as problem:
-        entry.update(status="rejected", reason=problem.code, message=problem.message)
+            raise FileRejected("header_only", "只有表头，没有数据行")
+    except FileRejected as problem:
+        entry.update(status="skipped" if problem.code in SKIPPED else "rejected", reason=problem.code,
+                     message=problem.message)
         return FilePart(index, entry, pd.DataFrame(), pd.DataFrame(columns=QUARANTINE_COLUMNS), 0)
-    entry.update(encoding=table.encoding, header_line=table.header_line, sheet=table.sheet,
+    entry.update(encoding=table.encoding, header_line=table.header_line, message="；".join(table.notes) or None,
                  columns_matched=", ".join(f"{f}←{h}" for f, h in table.headers.items()))
     names = source.fields
     data = _field_frame(index, table, names)
@@ -363,7 +363,7 @@ def _statistics(schema: pa.Schema) -> list[str]:
     return [field.name for field in schema if not text(field.type)]
 
 
-def clean_source(source: Source, files: list[Path], root: Path, parts: list[FilePart] | None = None,
+def clean_source(source: Source, files: list[RawInput], root: Path, parts: list[FilePart] | None = None,
                  out: Path | None = None) -> SourceResult:
     """Deduplicate the cleaned files of one source (cleaning them here unless `parts` are given) and account.
 
@@ -371,7 +371,7 @@ def clean_source(source: Source, files: list[Path], root: Path, parts: list[File
     time; only the columns deduplication reads are gathered across files."""
     spec = source.spec
     if parts is None:
-        parts = [clean_file(source, index, path, root) for index, path in enumerate(files)]
+        parts = [clean_file(source, index, item, root) for index, item in enumerate(files)]
     files_report = pd.DataFrame([p.entry for p in parts])
     file_names = files_report["file"].astype("str")
     read = [part for part in parts if part.kept_rows is not None]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.cleaning.inputs import RawInput, hidden
 from helpers.cleaning.source import (
     REASON_COLUMNS,
     FilePart,
@@ -20,10 +21,11 @@ from helpers.cleaning.source import (
     SourceResult,
     clean_file_spilled,
     clean_source,
-    source_files,
+    source_inputs,
     sources_of,
 )
 from helpers.cleaning.workers import context as workers_context
+from helpers.cleaning.workers import dies_with_parent
 from helpers.context import Context
 from helpers.files import atomic_write, hash_files
 from helpers.safety import neutralise_frame
@@ -48,6 +50,7 @@ class CleanRun:
     results: dict[str, SourceResult] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     unknown_folders: list[str] = field(default_factory=list)
+    stray_files: list[str] = field(default_factory=list)  # files at the top of the raw folder, outside any source
     manifest: dict = field(default_factory=dict)
 
     def table(self, part: str) -> pd.DataFrame:
@@ -60,17 +63,27 @@ class CleanRun:
         return table if len(table) else pd.DataFrame(columns=REASON_COLUMNS)
 
 
-def check_raw_dir(raw_dir: Path, sources: list[str]) -> None:
+def check_raw_dir(raw_dir: Path, sources: list[Source]) -> None:
     if not raw_dir.is_dir():
         raise RawDirError(f"找不到原始数据目录：{raw_dir}（请创建它并按来源放入导出文件，或运行 make sample-data）")
-    if not any(source_files(raw_dir, source) for source in sources):
+    def data(item: RawInput) -> bool:  # an input a reader takes, whether it then reads or not
+        return item.problem is None or item.problem[0] != "unsupported_kind"
+
+    if not any(data(item) for source in sources for item in source_inputs(raw_dir, source)):
+        names = ", ".join(source.name for source in sources)
         raise RawDirError(
             f"原始数据目录为空：{raw_dir} 下没有任何来源文件夹中的数据文件"
-            f"（应为 {raw_dir}/<来源>/<文件>，来源：{', '.join(sources)}；可运行 make sample-data 生成示例数据）"
+            f"（应为 {raw_dir}/<来源>/<文件>，来源：{names}；可运行 make sample-data 生成示例数据）"
         )
 
 
-def _finish_source(source: Source, files: list[Path], raw_dir: Path, out_dir: Path | None,
+def stray_files(raw_dir: Path) -> list[str]:
+    """Files at the top of the raw folder, where no source reads them (the provenance record and hidden files
+    aside)."""
+    return sorted(p.name for p in raw_dir.iterdir() if not p.is_dir() and p.name != PROVENANCE and not hidden(p.name))
+
+
+def _finish_source(source: Source, files: list[RawInput], raw_dir: Path, out_dir: Path | None,
                    parts: list[FilePart] | None = None) -> SourceResult:
     """Deduplicate and (when out_dir is given) write one source, keeping only its accounts in memory."""
     started = time.perf_counter()
@@ -95,13 +108,14 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
     """
     raw_dir = Path(raw_dir)
     known = sources_of(context.sources, context.cleaning, context.areas)
-    check_raw_dir(raw_dir, list(known))
+    check_raw_dir(raw_dir, list(known.values()))
     out = Path(out_dir) if out_dir is not None else None
     run = CleanRun(out_dir=out or raw_dir)
     run.unknown_folders = sorted(p.name for p in raw_dir.iterdir() if p.is_dir() and p.name not in known)
+    run.stray_files = stray_files(raw_dir)
     todo = {}
     for source in sources or list(known):
-        files = source_files(raw_dir, source)
+        files = source_inputs(raw_dir, known[source])
         if files:
             todo[source] = files
         else:
@@ -117,22 +131,25 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
     return run
 
 
-def _one_thread_each() -> None:
-    """Workers already use every core between them: Arrow's own thread pool would only oversubscribe."""
+def _start_worker() -> None:
+    """A pool worker dies with the process that runs the pool; it uses one thread (the workers already use every
+    core between them: Arrow's own thread pool would only oversubscribe)."""
     import pyarrow
 
+    dies_with_parent()
     pyarrow.set_cpu_count(1)
 
 
-def _work(path: Path) -> int:
-    """A file's expected cleaning work, for scheduling: its size, weighted for compressed formats."""
-    return path.stat().st_size * {".gz": 10, ".xlsx": 8, ".xls": 4}.get(path.suffix.lower(), 1)
+def _work(item: RawInput) -> int:
+    """An input's expected cleaning work, for scheduling: its size as stored, weighted for compressed formats."""
+    packed = item.path.suffix.lower() in (".gz", ".zip")
+    return item.size() * (10 if packed else 1) * {".xlsx": 8, ".xls": 4}.get(item.suffix, 1)
 
 
 SMALL_SOURCE_WORK = 1 << 20  # a source with at most this much work (a ledger, a list) is one task
 
 
-def _in_parallel(todo: dict[Source, list[Path]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
+def _in_parallel(todo: dict[Source, list[RawInput]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
     """Files and then each source's deduplication and writing, all in a process pool.
 
     Sources go largest first, each source's files together and largest first: the long finishing tasks of
@@ -141,20 +158,20 @@ def _in_parallel(todo: dict[Source, list[Path]], raw_dir: Path, out: Path | None
     remaining files. A small source is one task, files and finish (per task, starting costs more than the
     work of a ledger's file).
     """
-    size = {path: _work(path) for paths in todo.values() for path in paths}
-    work = {source: sum(size[path] for path in paths) for source, paths in todo.items()}
+    size = {item: _work(item) for items in todo.values() for item in items}
+    work = {source: sum(size[item] for item in items) for source, items in todo.items()}
     small = {source for source, total in work.items() if total <= SMALL_SOURCE_WORK}
-    jobs = sorted([*((source, index, path) for source, paths in todo.items() if source not in small
-                     for index, path in enumerate(paths)), *((source, None, None) for source in small)],
+    jobs = sorted([*((source, index, item) for source, items in todo.items() if source not in small
+                     for index, item in enumerate(items)), *((source, None, None) for source in small)],
                   key=lambda job: (-work[job[0]], job[0].name, -size[job[2]] if job[2] is not None else 0))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SourceResult] = {}
-    waiting = {source: len(paths) for source, paths in todo.items() if source not in small}
+    waiting = {source: len(items) for source, items in todo.items() if source not in small}
     parts: dict[Source, list[FilePart]] = {source: [] for source in waiting}
     context = workers_context(fork)
     with (tempfile.TemporaryDirectory(prefix="clean-parts-", dir=out) as folder,
-          ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_one_thread_each) as pool):
+          ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker) as pool):
         finishing: list[str] = []
         running: dict = {}
 
@@ -164,11 +181,11 @@ def _in_parallel(todo: dict[Source, list[Path]], raw_dir: Path, out: Path | None
                 done = sorted(parts.pop(source), key=lambda part: part.index)
                 running[pool.submit(_finish_source, source, todo[source], raw_dir, out, done)] = ("finish", source)
             elif jobs:
-                source, index, path = jobs.pop(0)
-                if path is None:  # a small source: its files and its finish in one task, nothing spilled
+                source, index, item = jobs.pop(0)
+                if item is None:  # a small source: its files and its finish in one task, nothing spilled
                     running[pool.submit(_finish_source, source, todo[source], raw_dir, out)] = ("finish", source)
                 else:
-                    running[pool.submit(clean_file_spilled, source, index, path, raw_dir, Path(folder))] = \
+                    running[pool.submit(clean_file_spilled, source, index, item, raw_dir, Path(folder))] = \
                         ("file", source)
 
         for _ in range(workers):
@@ -192,7 +209,7 @@ def summarise(result: SourceResult, seconds: float) -> dict:
     """Files, clean rows, latest date and seconds of one source (summed over the processes), for the manifest."""
     return {
         "files": int((result.files["status"] == "ok").sum()),
-        "files_rejected": int((result.files["status"] != "ok").sum()),
+        "files_rejected": int((result.files["status"] == "rejected").sum()),
         "rows_clean": result.summary["rows_clean"],
         "latest_date": result.summary["latest_date"],
         "seconds": round(seconds, 3),
@@ -236,6 +253,7 @@ def _manifest(raw_dir: Path, run: CleanRun, context: Context) -> dict:
         "sources": sources,
         "missing_sources": run.missing,
         "unknown_folders": run.unknown_folders,
+        "stray_files": run.stray_files,
     }
 
 

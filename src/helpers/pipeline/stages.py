@@ -22,7 +22,7 @@ import pandas as pd
 from helpers.areas import Areas
 from helpers.cleaning import CleanRun, clean_all, raw_fingerprint
 from helpers.context import Context
-from helpers.files import hash_files
+from helpers.files import hash_files, staged_folder
 from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
 from helpers.pipeline.datasets import DatasetError, Datasets
 from helpers.pipeline.schemas import schemas
@@ -120,11 +120,32 @@ def stale_stages(datasets: Datasets, context: Context) -> list[str]:
     return stale
 
 
+def clean_outputs(datasets: Datasets, manifest: dict[str, Any]) -> list[Path]:
+    """The files the clean stage writes for the sources its manifest lists. A folder of per-source tables that
+    is absent as a whole is not asked for: the reports render from the datasets, so a folder published without
+    the clean tables is complete for them, while one with some of the tables but not all is not."""
+    paths = []
+    for name, spec in datasets.catalog.items():
+        if spec.get("stage") != "clean":
+            continue
+        if "{source}" not in spec["path"]:
+            paths.append(datasets.path(name))
+            continue
+        per_source = [datasets.path(name, source) for source in manifest.get("sources", {})]
+        paths += per_source if any(path.parent.is_dir() for path in per_source) else []
+    return paths
+
+
 def open_datasets(processed: Path, context: Context) -> Datasets:
     """The datasets of `processed`, checked complete and current; else a DatasetError saying to run clean."""
     datasets = Datasets(Path(processed), context.datasets)
     if not datasets.exists("manifest"):
         raise DatasetError(f"{processed} 中没有清洗结果（manifest.json）：请先运行 python -m helpers clean")
+    missing = [path for path in clean_outputs(datasets, datasets.read_json("manifest")) if not path.is_file()]
+    if missing:
+        names = "、".join(path.relative_to(datasets.folder).as_posix() for path in missing)
+        raise DatasetError(f"{processed} 中的清洗结果不完整（清单所列的 {names} 不存在）："
+                           "请重新运行 python -m helpers clean")
     stale = stale_stages(datasets, context)
     if stale:
         raise DatasetError(f"{processed} 中的数据集（{'、'.join(stale)}）缺失或早于其输入"
@@ -144,7 +165,18 @@ class Build:
 def build(raw_dir: Path, processed: Path, context: Context, *, workers: int = 1, fork: bool = False,
           if_changed: bool = False) -> Build:
     """Run the pipeline from `raw_dir` into `processed`; with `if_changed`, a stage whose inputs are unchanged
-    since it last ran is skipped. Raises cleaning's RawDirError for an unusable raw folder."""
+    since it last ran is skipped. Raises cleaning's RawDirError for an unusable raw folder.
+
+    The run works in a staging copy of `processed` that replaces it as one unit at the end: a failed or killed
+    run leaves the previous folder as it was (and its leftovers are swept by the next run)."""
+    with staged_folder(Path(processed)) as staging:
+        result = _build(Path(raw_dir), staging, context, workers=workers, fork=fork, if_changed=if_changed)
+    if result.clean is not None:
+        result.clean.out_dir = Path(processed)
+    return result
+
+
+def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fork: bool, if_changed: bool) -> Build:
     datasets = Datasets(Path(processed), context.datasets)
     result = Build()
     started = time.perf_counter()

@@ -95,7 +95,7 @@ def data_problems(data: ReportData) -> list[str]:
                                    share=percent(row["rejected"] / row["rows_in"], 1), reason=labels.get(top, top)))
     files = data.account("files")
     if not files.empty:
-        broken = files[files["status"] != "ok"]
+        broken = files[files["status"] == "rejected"]
         if len(broken):
             pairs = zip(broken["source"], broken["file"], strict=True)
             names = w.join([w("problems.broken_file", source=data.source_title(s), file=f.rsplit("/", 1)[-1])

@@ -180,7 +180,7 @@ class Report:
 
     def _data_sentence(self) -> str:
         files = self.data.account("files")
-        broken = int((files["status"] != "ok").sum()) if not files.empty else 0
+        broken = int((files["status"] == "rejected").sum()) if not files.empty else 0
         totals = self.data.rows_by_source().sum()
         text = self.w("summary.data", files=len(files), **{k: f"{totals[k]:,}" for k in ["rows_in", *OUTCOMES]})
         return text + (self.w("summary.data_broken", broken=broken) if broken else self.w["summary.data_ok"])
@@ -402,7 +402,7 @@ class Report:
                                                                   "text")]
              for r, row in by_reason.iterrows()], css="numbers") if len(by_reason) else None
         files = d.account("files")
-        broken = files[files["status"] != "ok"] if not files.empty else files
+        broken = files[files["status"] == "rejected"] if not files.empty else files
         broken_table = self._table(w["appendix.broken"], self._columns("appendix.broken_columns", [22, 38, 40]),
                                    [[d.source_title(r["source"]), r["file"], r["message"]]
                                     for _, r in broken.iterrows()]) if len(broken) else None
