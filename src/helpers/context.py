@@ -68,6 +68,11 @@ class Conf:
             return self.plan_dir / f"{name}.yaml"
         return self.root / "conf" / "base" / f"{name}.yaml"
 
+    def has(self, name: str) -> bool:
+        """Whether this run's plan has the file `name` (a plan folder without it has none: conf/base's belongs to
+        the base plan, not to it)."""
+        return (self.plan_dir / f"{name}.yaml").is_file() if self.plan_dir is not None else self.file(name).is_file()
+
     def files(self, names: tuple[str, ...] | None = None) -> list[Path]:
         """The configuration files this run reads (all, or those of `names`), for digests: a change to one makes
         what was computed from it stale."""
@@ -88,6 +93,8 @@ class Context:
 
     conf: Conf
     plan: Any  # helpers.indicators.catalog.Plan
+    plan_items: Any  # helpers.tasks.PlanItems: tasks, 专栏, safeguards and goals (empty for a plan without them)
+    assessment: dict[str, Any]  # grades, points, weights and thresholds of the plan-wide assessment
     areas: Any  # helpers.areas.Areas
     sources: dict[str, dict[str, Any]]
     cleaning: Any  # helpers.cleaning.rules.Rules
@@ -103,6 +110,7 @@ class Context:
         from helpers.areas import Areas
         from helpers.cleaning import Rules
         from helpers.indicators import Plan
+        from helpers.tasks import PlanItems
 
         root = Path(root).resolve() if root is not None else project_root()
         plan_dir = None
@@ -117,6 +125,8 @@ class Context:
             conf=conf,
             plan=Plan.from_conf(conf.read("indicators"), conf.read("evaluation"), conf.read("plan_wording"),
                                 conf.read("ipc_sei")),
+            plan_items=PlanItems.from_conf(conf.read("plan_items") if conf.has("plan_items") else {}),
+            assessment=conf.read("assessment"),
             areas=areas,
             sources=conf.read("sources"),
             cleaning=Rules.from_conf(conf.read("cleaning"), areas),

@@ -1,0 +1,6 @@
+"""The plan beyond its indicator table: tasks, 专栏, policies, safeguards and directional goals (the catalogue), their
+verification against ledgers, policies, evidence and data, and their scores (plan-assessment.md)."""
+
+from helpers.tasks.catalog import Commitment, Goal, Item, PlanItems, normalised, parse_number
+
+__all__ = ["Commitment", "Goal", "Item", "PlanItems", "normalised", "parse_number"]
