@@ -740,7 +740,8 @@ def _reason_literals(path: Path) -> set[str]:
 
 def test_every_reason_code_used_by_the_cleaner_is_listed():
     src = REPO / "src" / "helpers"
-    row_codes = set().union(*(_reason_literals(src / "cleaning" / f"{m}.py") for m in ("rows", "derive", "source")))
+    modules = ("rows", "derive", "source", "task_sources")
+    row_codes = set().union(*(_reason_literals(src / "cleaning" / f"{m}.py") for m in modules))
     file_codes = set().union(*(_reason_literals(src / "cleaning" / f"{m}.py") for m in ("readers", "inputs")))
     rules = CONTEXT.cleaning
     assert {"bad_log_line", "broken_line"} <= set(rules.reasons)  # set by the readers on a row they cannot split

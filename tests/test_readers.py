@@ -252,7 +252,8 @@ def test_inputs_of_a_folder_pass_over_system_files_and_name_the_unreadable(tmp_p
         (tmp_path / name).write_bytes(b"x")
     found = {item.name(tmp_path): item.problem and item.problem[0] for item in source_inputs(tmp_path)}
     assert found == {"a.csv": None, "b.csv.gz": None, "notes.docx": "unsupported_kind"}
-    assert {item.name(tmp_path) for item in source_inputs(tmp_path, log=True)} == {"a.csv", "b.csv.gz", "notes.docx"}
+    logs = source_inputs(tmp_path, form="access_log")
+    assert {item.name(tmp_path) for item in logs} == {"a.csv", "b.csv.gz", "notes.docx"}
 
 
 @pytest.mark.parametrize(("lines", "numbers", "refused"), [

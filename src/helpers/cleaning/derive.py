@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.cleaning import parsing, places
+from helpers.cleaning import parsing, places, task_sources
 from helpers.cleaning.rows import FILE, Rows
 
 GRANT_KINDS = ["B", "C", "U", "S", "Y"]
@@ -162,6 +162,9 @@ DERIVATIONS: dict[str, Callable[[Rows], None]] = {
     "population": population,
     "projects": projects,
     "web_logs": web_logs,
+    "task_ledger": task_sources.task_ledger,
+    "policies": task_sources.policies,
+    "evidence": task_sources.evidence,
 }
 
 

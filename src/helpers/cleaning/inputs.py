@@ -145,13 +145,18 @@ def _classified(item: RawInput, log: bool) -> RawInput:
                                                  "log、zip 或其 .gz 压缩）"))
 
 
-def source_inputs(folder: Path, log: bool = False) -> list[RawInput]:
+def source_inputs(folder: Path, form: str | None = None) -> list[RawInput]:
     """Every input of a source folder (sub-folders included), in a stable order; later ones win ties in
-    deduplication. `log`: the source is an access log, read whatever its files are called."""
+    deduplication. `form`: `access_log` (read every file as a log, whatever it is called) or `file_list` (the
+    folder itself is the one input: a table of its files)."""
     if not folder.is_dir():
         return []
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not hidden(p.name))
+    if form == "file_list":
+        return [RawInput(folder)] if files else []
+    log = form == "access_log"
     items: list[RawInput] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not hidden(p.name)):
+    for path in files:
         if table_suffix(path.name) in ARCHIVE_SUFFIXES and path.suffix.lower() != ".gz":
             found = _members(path, log)
         else:

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from helpers.cleaning.inputs import FileRejected, RawInput
+from helpers.cleaning.inputs import FileRejected, RawInput, hidden
 from helpers.cleaning.parsing import empty_as_null, text_series
 from helpers.cleaning.rules import Rules
 
@@ -50,6 +51,7 @@ class RawTable:
     encoding: str | None = None
     header_line: int | None = None  # 1-based line/row of the header
     notes: list[str] = field(default_factory=list)  # what a reader of the accounts should know (columns unused)
+    preamble: str = ""  # the text above the header (a title row naming the year or the department)
 
 
 # ----------------------------------------------------------------------------- header matching
@@ -167,14 +169,19 @@ def _unique_names(cells: list[object]) -> list[str]:
     return names
 
 
-def _table(frame: pd.DataFrame, cells: list[object], header: Header, **meta: Any) -> RawTable:
+def _table(frame: pd.DataFrame, rows: list[list[object]], header_idx: int, header: Header, **meta: Any) -> RawTable:
+    """The table of a file whose header is row `header_idx` of its first `rows`."""
+    cells = rows[header_idx]
     found = header.match(cells)
     names = list(frame.columns)
+    above = " ".join(str(cell).strip() for row in rows[:header_idx] for cell in row if cell not in (None, ""))
     return RawTable(
         frame=frame,
         columns={name: names[pos] for name, pos in found.items()},
         headers={name: str(cells[pos]) for name, pos in found.items()},
         notes=header.doubles(cells),
+        preamble=above,
+        header_line=header_idx + 1,
         **meta,
     )
 
@@ -219,7 +226,7 @@ def read_text_table(item: RawInput | Path, header: Header) -> RawTable:
     delimiter, rows, header_idx = _dialect(head_lines, header)
     names = _unique_names(rows[header_idx])
     frame = _parse_text(data, encoding, delimiter, header_idx, names)
-    return _table(frame, rows[header_idx], header, encoding=encoding, header_line=header_idx + 1)
+    return _table(frame, rows, header_idx, header, encoding=encoding)
 
 
 def _raw(item: RawInput | Path) -> RawInput:
@@ -399,7 +406,7 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
     frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
     frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
-    return _table(frame, cells, header, header_line=header_idx + 1)
+    return _table(frame, rows, header_idx, header)
 
 
 # ----------------------------------------------------------------------------- access logs
@@ -494,12 +501,33 @@ def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def read_file(item: RawInput | Path, header: Header, log: bool = False) -> RawTable:
-    """Dispatch on the input's kind; every failure is a FileRejected with a reason."""
+def read_file_list(item: RawInput) -> RawTable:
+    """A folder of files as a table: one row per file, its name and the names of the two folders above it (for
+    evidence/<department>/<year>/<file>: department, year, name). A file the process cannot read is a row rejected
+    as `unreadable_evidence`; a file outside that depth has its folders as written."""
+    folder = item.path
+    records = []
+    for number, path in enumerate(sorted(p for p in folder.rglob("*") if p.is_file() and not hidden(p.name)), 1):
+        parts = path.relative_to(folder).parts
+        department, year = (parts[0] if len(parts) > 1 else None), (parts[1] if len(parts) > 2 else None)
+        unreadable = None if os.access(path, os.R_OK) else "unreadable_evidence"
+        records.append({"部门文件夹": department, "年度文件夹": year, "文件名": path.name, REJECT: unreadable,
+                        LINE: number})
+    frame = pd.DataFrame(records, columns=["部门文件夹", "年度文件夹", "文件名", REJECT, LINE]).astype(
+        {"部门文件夹": "str", "年度文件夹": "str", "文件名": "str", REJECT: "str"})
+    return RawTable(frame=frame, columns={"department": "部门文件夹", "year": "年度文件夹", "name": "文件名"},
+                    headers={"department": "部门文件夹", "year": "年度文件夹", "name": "文件名"})
+
+
+def read_file(item: RawInput | Path, header: Header, form: str | None = None) -> RawTable:
+    """Dispatch on the source's form (`access_log`, `file_list`, else a table) and the input's kind; every failure
+    is a FileRejected with a reason."""
     item = _raw(item)
     try:
-        if log:
+        if form == "access_log":
             return read_access_log(item)
+        if form == "file_list":
+            return read_file_list(item)
         if item.is_spreadsheet:
             return read_spreadsheet(item, header)
         return read_text_table(item, header)

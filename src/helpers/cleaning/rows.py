@@ -10,6 +10,7 @@ import pandas as pd
 from helpers.areas import Areas
 from helpers.cleaning import parsing
 from helpers.cleaning.rules import Rules
+from helpers.tasks import PlanItems
 
 FILE = "_file"
 LINE = "_line"
@@ -29,6 +30,9 @@ class Rows:
     reason: pd.Series = field(init=False)
     reason_field: pd.Series = field(init=False)
     headers: dict[int, dict[str, str]] = field(default_factory=dict)  # file index -> field -> header as written
+    labels: dict[int, str] = field(default_factory=dict)  # file index -> its title rows, sheet and file name
+    items: PlanItems | None = None  # the plan's tasks (sources that report on them)
+    period: tuple[int, int] | None = None  # the plan's years of implementation
     warnings: list[tuple[pd.Series, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -64,6 +68,10 @@ class Rows:
         """Whether each row's file had a column for field `name`."""
         by_file = {index: name in found for index, found in self.headers.items()}
         return self.data[FILE].map(by_file).fillna(False).astype(bool)
+
+    def label(self) -> pd.Series:
+        """Per row, what names its file: the text above the header, the sheet and the file name."""
+        return self.data[FILE].map(self.labels).astype("str")
 
     def column(self, name: str) -> pd.Series:
         if name in self.data:

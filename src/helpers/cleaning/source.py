@@ -33,6 +33,7 @@ from helpers.cleaning.places import OUT_OF_SCOPE
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 from helpers.cleaning.rules import Rules
 from helpers.files import partial_path
+from helpers.tasks import PlanItems
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
 REASON_COLUMNS = ["source", "file", "outcome", "reason", "rows"]
@@ -50,6 +51,8 @@ class Source:
     spec: dict[str, Any]
     rules: Rules
     areas: Areas
+    items: PlanItems | None = None  # the plan's tasks, for the sources that report on them
+    period: tuple[int, int] | None = None  # the plan's first and last year of implementation
 
     @cached_property
     def header(self) -> readers.Header:
@@ -64,17 +67,19 @@ class Source:
         return self.spec.get("scheduled_dates", [])
 
     @property
-    def is_log(self) -> bool:
-        return self.spec.get("format") == "access_log"
+    def form(self) -> str | None:
+        """How the source's folder is read: `access_log`, `file_list`, or tables (None)."""
+        return self.spec.get("format")
 
     @property
     def fields(self) -> list[str]:
         return list(self.spec["fields"])
 
 
-def sources_of(catalog: dict[str, dict[str, Any]], rules: Rules, areas: Areas) -> dict[str, Source]:
+def sources_of(catalog: dict[str, dict[str, Any]], rules: Rules, areas: Areas, items: PlanItems | None = None,
+               period: tuple[int, int] | None = None) -> dict[str, Source]:
     """Every source of the catalog, in its order."""
-    return {name: Source(name, spec, rules, areas) for name, spec in catalog.items()}
+    return {name: Source(name, spec, rules, areas, items, period) for name, spec in catalog.items()}
 
 
 @dataclass
@@ -143,7 +148,7 @@ class FilePart:
 def source_inputs(raw_dir: Path, source: Source) -> list[RawInput]:
     """The source's inputs (files, archive members, sheets), in a stable order (later ones win ties in
     deduplication)."""
-    return inputs.source_inputs(raw_dir / source.name, log=source.is_log)
+    return inputs.source_inputs(raw_dir / source.name, form=source.form)
 
 
 def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.DataFrame:
@@ -181,7 +186,7 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     entry = {"source": source.name, "file": item.name(root), "status": "ok", "reason": None, "message": None,
              "encoding": None, "header_line": None, "sheet": item.sheet, "columns_matched": None}
     try:
-        table = readers.read_file(item, source.header, log=source.is_log)
+        table = readers.read_file(item, source.header, form=source.form)
         if table.frame.empty:
             raise FileRejected("header_only", "只有表头，没有数据行")
     except FileRejected as problem:
@@ -193,7 +198,9 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     names = source.fields
     data = _field_frame(index, table, names)
     rows = Rows(source.name, spec, data, source.rules, source.areas,
-                headers={index: {n: table.headers.get(n, table.columns[n]) for n in table.columns}})
+                headers={index: {n: table.headers.get(n, table.columns[n]) for n in table.columns}},
+                labels={index: " ".join(filter(None, [table.preamble, item.sheet, item.name(root)]))},
+                items=source.items, period=source.period)
     if readers.REJECT in data:
         for reason in data[readers.REJECT].dropna().unique():
             rows.reject(data[readers.REJECT] == reason, reason)

@@ -107,7 +107,9 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
     else (no library threads at work), so the workers may be forked from it (see helpers.workers).
     """
     raw_dir = Path(raw_dir)
-    known = sources_of(context.sources, context.cleaning, context.areas)
+    plan = context.plan
+    known = sources_of(context.sources, context.cleaning, context.areas, context.plan_items,
+                       (plan.base_year + 1, plan.target_year))
     check_raw_dir(raw_dir, list(known.values()))
     out = Path(out_dir) if out_dir is not None else None
     run = CleanRun(out_dir=out or raw_dir)
@@ -216,6 +218,9 @@ def summarise(result: SourceResult, seconds: float) -> dict:
     }
 
 
+CLEANING_CODE = ("cleaning", "tasks")  # the packages besides helpers' own modules whose code cleaning runs
+
+
 def raw_fingerprint(raw_dir: Path, context: Context) -> str:
     """Changes when a raw file (name, size, mtime), the cleaning code or the configuration changes."""
     raw_dir = Path(raw_dir)
@@ -224,7 +229,8 @@ def raw_fingerprint(raw_dir: Path, context: Context) -> str:
         stat = path.stat()
         digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     package = Path(__file__).resolve().parents[1]
-    code = [*sorted(package.glob("*.py")), *sorted((package / "cleaning").glob("*.py"))]
+    code = [*sorted(package.glob("*.py")),
+            *(path for part in CLEANING_CODE for path in sorted((package / part).glob("*.py")))]
     return hash_files(digest, [*code, *context.conf.files()]).hexdigest()[:16]
 
 

@@ -123,6 +123,19 @@ class PlanItems:
         key = _department_key(text)
         return self._department_keys.get(key) if key else None
 
+    def department_in(self, text: object) -> str | None:
+        """The department a longer text names (a title row, a sheet or file name): the longest of the names and
+        aliases it contains, else None."""
+        key = normalised(text)
+        found = [(len(written), name) for written, name in self._department_keys.items()
+                 if len(written) >= 2 and written in key]
+        return max(found)[1] if found else None
+
+    @cached_property
+    def county_of(self) -> dict[str, str]:
+        """A county government's name → its area code."""
+        return {name: code for code, name in self.county_departments.items()}
+
     @cached_property
     def _department_keys(self) -> dict[str, str]:
         keys: dict[str, str] = {}
