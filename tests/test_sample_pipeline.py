@@ -167,3 +167,31 @@ def test_only_the_command_line_forks_itself_for_the_pool() -> None:
     assert workers.context().get_start_method() in {"forkserver", "spawn"}
     if sys.platform == "linux":
         assert workers.context(fork=True).get_start_method() == "fork"
+
+
+# ----------------------------------------------------------------------------- the plan-wide assessment
+def test_the_verification_of_the_sample_equals_the_generators_truth(datasets: Datasets, provenance: dict) -> None:
+    """Every item and year the generator's oracle grades (专栏2 aside: its data grade is the indicator's) gets the
+    same verified grade from the pipeline."""
+    labels = {key: spec["label"] for key, spec in CONTEXT.assessment["grades"].items()}
+    items = datasets.read("task_items")
+    found = {(item, str(year)): labels[grade] for item, year, grade
+             in items[["item", "year", "verified_grade"]].itertuples(index=False)}
+    expected = {(item, year): grade for item, years in provenance["expected_task_grades"].items()
+                for year, grade in years.items()}
+    assert len(expected) >= 39 * 5 and {key: found[key] for key in expected} == expected
+
+
+def test_the_sample_holds_every_case_the_assessment_spec_lists(datasets: Datasets) -> None:
+    items = datasets.read("task_items").set_index(["item", "year"])
+    departments = datasets.read("task_departments")
+    assert departments[(departments["department"] == "市商务局") & (departments["year"] == 2022)].empty  # skipped
+    claims = items[(items["self_grade"] == "completed") & (items["verified_grade"] == "unverified")]
+    assert len(claims) >= 2  # 已完成 without evidence
+    assert items.loc[("Z8", 2023), "reason"].startswith("数据核定")  # a self-grade the data contradict
+    assert "政策未出台" in items.loc[("T1.1", 2023), "reason"]  # the late policy, a draft in 2023
+    commitments = datasets.read("task_commitments").set_index(["item", "year", "commitment"])["grade"]
+    assert commitments[("T1.1", 2024, 2)] == "completed"  # issued in March 2024
+    assert set(items.loc["T6.3", "verified_grade"]) == {"not_reported"}  # a task nobody reported
+    composite = datasets.read("composite")
+    assert set(composite.loc[composite["part"] == "composite", "grade"]) <= {"优秀", "良好", "一般", "较差"}

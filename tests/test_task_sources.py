@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import clean, file_status, recon_of, rejects, write_bytes, write_csv
-from helpers.cleaning.task_sources import evidence_key, evidence_list
+from helpers.cleaning.task_sources import evidence_list
+from helpers.tasks import evidence_key
 
 LEDGER = ["任务编号", "任务名称", "年度", "责任单位", "工作进展", "自评等级", "佐证材料", "量化成果", "填报日期"]
 
@@ -137,6 +138,7 @@ def test_the_evidence_folder_with_odd_names(raw):
     ("通知、《关于甲、乙的意见》、照片", ["通知", "《关于甲、乙的意见》", "照片"]),
     ("报告\n简报", ["报告", "简报"]),
     ("2023年1.5亿元贷款合同", ["2023年1.5亿元贷款合同"]),
+    ("1.2021年工作总结；2.2021年相关文件", ["2021年工作总结", "2021年相关文件"]),
 ])
 def test_evidence_lists_as_people_write_them(text, items):
     assert evidence_list(text) == items

@@ -4,12 +4,27 @@ once here (helpers.context.Context) and passed down; data problems print a messa
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from helpers.context import ConfError, Context, project_root
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from helpers.pipeline import Datasets
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date written YYYY-MM-DD") from None
 
 
 def _positive_int(text: str) -> int:
@@ -51,6 +66,16 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     indicators.add_argument("--year", type=int, help="evaluation year (with --evaluate; default: latest with data)")
     indicators.add_argument("--processed-out", type=Path,
                             help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
+
+    tasks = commands.add_parser("tasks", parents=[common],
+                                help="verify the plan's tasks, 专栏 and safeguards from a raw folder (CSV: item, year, "
+                                     "self_grade, verified_grade)")
+    tasks.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
+    tasks.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    tasks.add_argument("--as-of", type=_date, help="grade the years up to this date's year (YYYY-MM-DD; default: "
+                                                   "up to the data cut-off)")
+    tasks.add_argument("--processed-out", type=Path,
+                       help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
 
     evaluate = commands.add_parser("evaluate", parents=[common],
                                    help="print the city's evaluation and write the indicator workbook")
@@ -95,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     args = _parser(context).parse_args(argv)
-    commands = {"sample-data": _sample_data, "clean": _clean, "indicators": _indicators, "evaluate": _evaluate,
-                "run": _run}
+    commands = {"sample-data": _sample_data, "clean": _clean, "indicators": _indicators, "tasks": _tasks,
+                "evaluate": _evaluate, "run": _run}
     return commands[args.command](args, context)
 
 
@@ -151,10 +176,12 @@ def _clean(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-def _indicators(args: argparse.Namespace, context: Context) -> int:
+def _built(args: argparse.Namespace, context: Context, table: Callable[[Datasets], pd.DataFrame]) -> int:
+    """Build the pipeline from `--raw-dir` (into `--processed-out`, else a temporary folder), make the CSV table of
+    the datasets with `table`, and write it to `--out`; a data problem is a message and exit code 2."""
     from helpers.cleaning import RawDirError
     from helpers.files import atomic_write
-    from helpers.indicators import EvaluationError, check_year, covered_years, latest_year
+    from helpers.indicators import EvaluationError
     from helpers.pipeline import Datasets, build
 
     if _outputs_unwritable(files=(args.out,), processed=(args.processed_out,)):
@@ -163,23 +190,44 @@ def _indicators(args: argparse.Namespace, context: Context) -> int:
         processed = args.processed_out or Path(scratch)
         try:
             build(args.raw_dir, processed, context, workers=os.cpu_count() or 1, if_changed=True)
-            datasets = Datasets(processed, context.datasets)
-            values = datasets.read("values")
-            if args.evaluate:
-                evaluation = datasets.read("evaluation")
-                year = check_year(args.year, context.plan, values) if args.year else latest_year(values, context.plan)
-                frame = evaluation[evaluation["year"] == year].reset_index(drop=True)
-                labels = frame["status"].map(context.words("zh")["statuses"])
-                frame.insert(frame.columns.get_loc("status") + 1, "status_label", labels)  # readable in the CSV
-            else:
-                frame = values[values["year"].isin(covered_years(values))][["indicator", "area_code", "year", "value"]]
-                frame = frame.assign(value=frame["value"].round(4)).reset_index(drop=True)
+            frame = table(Datasets(processed, context.datasets))
         except (RawDirError, EvaluationError) as problem:
             print(f"错误：{problem}", file=sys.stderr)
             return 2
     atomic_write(args.out, frame.to_csv(index=False))
     print(f"wrote {len(frame)} rows to {args.out}")
     return 0
+
+
+def _indicators(args: argparse.Namespace, context: Context) -> int:
+    from helpers.indicators import check_year, covered_years, latest_year
+
+    def table(datasets: Datasets) -> pd.DataFrame:
+        values = datasets.read("values")
+        if args.evaluate:
+            evaluation = datasets.read("evaluation")
+            year = check_year(args.year, context.plan, values) if args.year else latest_year(values, context.plan)
+            frame = evaluation[evaluation["year"] == year].reset_index(drop=True)
+            labels = frame["status"].map(context.words("zh")["statuses"])
+            frame.insert(frame.columns.get_loc("status") + 1, "status_label", labels)  # readable in the CSV
+            return frame
+        frame = values[values["year"].isin(covered_years(values))][["indicator", "area_code", "year", "value"]]
+        return frame.assign(value=frame["value"].round(4)).reset_index(drop=True)
+
+    return _built(args, context, table)
+
+
+def _tasks(args: argparse.Namespace, context: Context) -> int:
+    labels = {key: spec["label"] for key, spec in context.assessment["grades"].items()}
+
+    def table(datasets: Datasets) -> pd.DataFrame:
+        items = datasets.read("task_items", columns=["item", "year", "self_grade", "verified_grade"])
+        if args.as_of is not None:
+            items = items[items["year"] <= args.as_of.year]
+        return items.assign(self_grade=items["self_grade"].map(labels),
+                            verified_grade=items["verified_grade"].map(labels)).reset_index(drop=True)
+
+    return _built(args, context, table)
 
 
 def _evaluate(args: argparse.Namespace, context: Context) -> int:

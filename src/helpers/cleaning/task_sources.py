@@ -10,20 +10,24 @@ import unicodedata
 import pandas as pd
 
 from helpers.cleaning.rows import Rows
-from helpers.tasks import PlanItems, normalised
+from helpers.tasks import PlanItems, evidence_key
 
 EMPTY = PlanItems({}, (), {}, {}, ())  # a plan without tasks: nothing matches
 
 _NUMBERING = r"[（(]\d{1,2}[)）]|(?<![\d.])\d{1,2}[.．、](?!\d)"  # 1. 2、 （3） before a listed item
 _SEPARATORS = re.compile(rf"[；;\n\r]+|{_NUMBERING}")
+_LEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.．、]|[（(]\d{1,2}[)）])")
 _YEAR_IN_TEXT = re.compile(r"(20\d\d)\s*年")
 
 
 def evidence_list(text: str) -> list[str]:
     """The evidence items a cell lists: split at ；, line breaks and numbering (`1.`, `（1）`), and at 、 outside
-    《》 brackets (a document's name may hold 、)."""
+    《》 brackets (a document's name may hold 、). In a numbered list (the cell starts with its first number), each
+    item's own number is removed even where a digit follows it (`1.2021年工作总结`)."""
+    text = unicodedata.normalize("NFKC", text)
+    numbered = _LEADING_NUMBER.match(text.strip()) is not None
     items = []
-    for part in _SEPARATORS.split(unicodedata.normalize("NFKC", text).replace("《", "\x01").replace("》", "\x02")):
+    for part in _SEPARATORS.split(text.replace("《", "\x01").replace("》", "\x02")):
         depth, current = 0, ""
         for ch in part:
             depth += {"\x01": 1, "\x02": -1}.get(ch, 0)
@@ -33,7 +37,9 @@ def evidence_list(text: str) -> list[str]:
             else:
                 current += ch
         items.append(current)
-    cleaned = (item.replace("\x01", "《").replace("\x02", "》").strip(" ,，。:：") for item in items)
+    cleaned = [item.replace("\x01", "《").replace("\x02", "》").strip(" ,，。:：") for item in items]
+    if numbered:
+        cleaned = [_LEADING_NUMBER.sub("", item, count=1).strip() for item in cleaned]
     return [item for item in cleaned if item]
 
 
@@ -111,9 +117,3 @@ def evidence(rows: Rows) -> None:
     rows.reject(written.notna() & department.isna(), "unknown_department", "department")
     d["department"] = department.astype("str")
     d["stem"] = _distinct(rows.column("name"), evidence_key).astype("str")
-
-
-def evidence_key(name: str) -> str:
-    """A file or listed item as compared: without its extension, NFKC, no spaces or punctuation."""
-    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", unicodedata.normalize("NFKC", name).strip())
-    return normalised(stem)

@@ -7,6 +7,9 @@ import pandera.pandas as pa
 
 from helpers.areas import Areas
 from helpers.indicators import Plan
+from helpers.tasks import GRADES, PlanItems
+from helpers.tasks.catalog import KINDS
+from helpers.tasks.scores import PARTS
 
 
 def _text(**kwargs: object) -> pa.Column:
@@ -21,7 +24,7 @@ def _count(**kwargs: object) -> pa.Column:
     return pa.Column("int64", pa.Check.ge(0), coerce=True, **kwargs)
 
 
-def schemas(plan: Plan, areas: Areas) -> dict[str, pa.DataFrameSchema]:
+def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None) -> dict[str, pa.DataFrameSchema]:
     """The schema of every derived dataset of the catalog (conf catalog.yaml `schema:`), for this plan."""
     area = _text(checks=pa.Check.isin(areas.codes))
     year = pa.Column("int64", pa.Check.isin(plan.years), coerce=True)
@@ -52,4 +55,42 @@ def schemas(plan: Plan, areas: Areas) -> dict[str, pa.DataFrameSchema]:
             "value": _number(), "target": _number(nullable=False), "reached": _number(), "tau": _number(),
             "status": status, "missing_sources": _text(),
         }, strict=True, ordered=True, name="flagship"),
+        **_task_schemas(plan, areas, items),
+    }
+
+
+def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str, pa.DataFrameSchema]:
+    item = _text(checks=pa.Check.isin(items.ids if items else []))
+    year = pa.Column("int64", pa.Check.isin(plan.evaluation_years), coerce=True)
+    grade = _text(checks=pa.Check.isin(GRADES))
+    own_grade = _text(checks=pa.Check.isin(GRADES), nullable=True)
+    return {
+        "task_items": pa.DataFrameSchema({
+            "item": item, "kind": _text(checks=pa.Check.isin(["task", "flagship", "safeguard"])), "group": _text(),
+            "year": year, "self_grade": own_grade, "verified_grade": grade, "departments": _text(),
+            "reported_by": _text(), "evidence_listed": _count(), "reason": _text(nullable=True),
+            "carried_forward": pa.Column("bool", coerce=True), "points": _number(nullable=False),
+        }, strict=True, ordered=True, name="task_items"),
+        "task_commitments": pa.DataFrameSchema({
+            "item": item, "year": year, "commitment": _count(), "kind": _text(checks=pa.Check.isin(list(KINDS))),
+            "text": _text(), "grade": own_grade, "basis": _text(),
+        }, strict=True, ordered=True, name="task_commitments"),
+        "task_departments": pa.DataFrameSchema({
+            "item": item, "year": year, "department": _text(), "area_code": _text(checks=pa.Check.isin(areas.codes)),
+            "rows": _count(), "self_grade": own_grade, "verified_grade": own_grade, "evidence_listed": _count(),
+            "evidence_missing": _text(nullable=True), "progress": _text(nullable=True),
+            "report_date": pa.Column("datetime64[ns]", nullable=True, coerce=True),
+        }, strict=True, ordered=True, name="task_departments"),
+        "task_groups": pa.DataFrameSchema({
+            "year": year, "group": _text(), "score": _number(nullable=False), "items": _count(),
+        }, strict=True, ordered=True, name="task_groups"),
+        "composite": pa.DataFrameSchema({
+            "year": year, "part": _text(checks=pa.Check.isin([*PARTS, "composite"])), "score": _number(),
+            "weight": _number(nullable=False), "grade": _text(nullable=True), "note": _text(nullable=True),
+        }, strict=True, ordered=True, name="composite"),
+        "goals": pa.DataFrameSchema({
+            "goal": _text(), "text": _text(), "rule": _text(), "outcome": _text(), "first_year": _count(),
+            "latest_year": _count(), "latest_value": _number(), "series": _text(nullable=True),
+            "reason": _text(nullable=True),
+        }, strict=True, ordered=True, name="goals"),
     }

@@ -26,6 +26,7 @@ from helpers.files import hash_files, staged_folder
 from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
 from helpers.pipeline.datasets import DatasetError, Datasets
 from helpers.pipeline.schemas import schemas
+from helpers.tasks.stage import assess_plan
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ STAGES = (
           "the plan's indicators per area and year"),
     Stage("evaluation", ("values",), ("evaluation",), "progress and status of every evaluated year"),
     Stage("flagship", ("clean", "values", "evaluation"), ("flagship",), "the 专栏 targets of every evaluated year"),
+    Stage("tasks", ("clean", "manifest", "evaluation", "flagship"),
+          ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals"),
+          "the plan's tasks, 专栏, policies, safeguards and goals, verified and scored"),
 )
 
 
@@ -79,8 +83,8 @@ def flagship_stage(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFram
 
 
 # ----------------------------------------------------------------------------- digests
-STAGE_CODE = ("indicators", "pipeline", "areas.py", "context.py", "files.py")  # what the derived stages run
-STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog")  # the configuration they read
+STAGE_CODE = ("indicators", "tasks", "pipeline", "areas.py", "context.py", "files.py")  # what the derived stages run
+STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog", "plan_items", "assessment")  # what they read
 
 
 def code_digest(context: Context) -> str:
@@ -191,7 +195,7 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
     result.steps.append(("clean", not fresh_clean, time.perf_counter() - started))
     manifest = datasets.read_json("manifest")
     code = code_digest(context)
-    checked = schemas(context.plan, context.areas)
+    checked = schemas(context.plan, context.areas, context.plan_items)
     loaded: dict[str, Any] = {}
 
     def load(name: str) -> Any:  # noqa: ANN401 — a table or the clean tables
@@ -204,6 +208,8 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
         "evaluation": lambda: evaluation_stage(load("values"), context.plan, context.areas),
         "flagship": lambda: flagship_stage(load("clean"), load("values"), load("evaluation"), context.plan,
                                            context.areas),
+        "tasks": lambda: assess_plan(load("clean"), load("evaluation"), load("flagship"), context.plan,
+                                     context.plan_items, context.assessment, context.areas),
     }
     for stage in STAGES[1:]:
         started = time.perf_counter()

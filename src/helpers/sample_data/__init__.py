@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.sample_data import dirt, ledgers, registries, weblogs, writers
+from helpers.sample_data import dirt, ledgers, registries, tasks, weblogs, writers
 from helpers.sample_data.context import Context
 from helpers.sample_data.expected import expectations
 from helpers.sample_data.render import OutFile, render_source
@@ -78,6 +78,22 @@ def _store(out_dir: Path, source: str, name: str, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _plan_tasks(ctx: Context, out_dir: Path) -> tuple[list[dict], list, dict]:
+    """The task ledgers, policy register and evidence folder, as provenance entries (with their rows' kinds)."""
+    for source in tasks.SOURCES:
+        for stale in (out_dir / source).rglob("*") if (out_dir / source).is_dir() else []:
+            if stale.is_file():
+                stale.unlink()
+    written, rows, state = tasks.plan_task_sample(ctx, out_dir)
+    entries = []
+    for item in written:
+        path = out_dir / item.path.split("!")[0]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        entries.append({"path": item.path, "source": item.source, "vendor": "department", "format": item.fmt,
+                        "encoding": item.encoding, "sha256": digest, **_tally(item.kinds), "_kinds": item.kinds})
+    return entries, rows, state
+
+
 def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
     """Write the synthetic sample of all sources into out_dir and return (and write) its provenance."""
     ctx = Context(np.random.default_rng(seed), scale)
@@ -85,7 +101,7 @@ def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
     truth = build_truth(ctx)
     serials = count(1)
     files, reconciliation = [], {}
-    for source in ctx.catalog:
+    for source in (s for s in ctx.catalog if s not in tasks.SOURCES):
         folder = out_dir / source
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(f"{ctx.cfg['file_prefix']}*"):
@@ -140,6 +156,16 @@ def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
             "files": sum(f["source"] == source for f in files),
             "broken_files": broken,
         }
+    plan_files, rows, written = _plan_tasks(ctx, out_dir)
+    files += plan_files
+    for source in tasks.SOURCES:
+        kinds = [kind for f in plan_files if f["source"] == source for kind in f.pop("_kinds")]
+        reconciliation[source] = {**_tally(kinds), "files": sum(f["source"] == source for f in plan_files),
+                                  "broken_files": []}
+    expected = expectations(ctx, truth, visitors)
+    per_year = expected["expected_city_per_year"]
+    expected["expected_task_grades"] = tasks.expected_grades(ctx, written["catalogue"], rows, written["present"],
+                                                             per_year, written["years"])
     provenance = {
         "synthetic": True,
         "generator": ctx.cfg["generator"],
@@ -148,7 +174,7 @@ def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
         "note": ctx.cfg["note"],
         "files": files,
         "reconciliation": reconciliation,
-        **expectations(ctx, truth, visitors),
+        **expected,
     }
     text = json.dumps(provenance, ensure_ascii=False, indent=2, default=str)
     (out_dir / "PROVENANCE.json").write_text(text + "\n", encoding="utf-8")

@@ -188,3 +188,10 @@ def parse_number(text: object) -> str | None:
         if match:
             return build(match)
     return None
+
+
+def evidence_key(name: str) -> str:
+    """An evidence file's name or a listed evidence item as compared: without a file extension, half-width, no
+    spaces or punctuation."""
+    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", unicodedata.normalize("NFKC", name).strip())
+    return normalised(stem)

@@ -1,0 +1,244 @@
+"""Third-party verification of the plan's items (plan-assessment.md §3): each department's self-grade, each
+commitment's grade from the data, the policy register or the ledger and its evidence, the item's verified grade
+(the lowest of its commitments), and the discrepancies between what departments claimed and what was verified.
+
+Pure functions of explicit tables: the clean ledger, policies and evidence, the flagship and evaluation datasets,
+the catalogue and the grading rules. Grades are keys (`completed` … `not_reported`, conf assessment.yaml), highest
+first; their Chinese labels are the wording's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.tasks.catalog import Commitment, Item, PlanItems, evidence_key, normalised
+
+GRADES = ("completed", "on_track", "lagging", "unverified", "not_started", "not_reported")  # highest first
+RANK = {grade: rank for rank, grade in enumerate(GRADES)}  # a larger rank is a lower grade
+
+ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "departments", "reported_by",
+                "evidence_listed", "reason", "carried_forward"]
+COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis"]
+DEPARTMENT_COLUMNS = ["item", "year", "department", "area_code", "rows", "self_grade", "verified_grade",
+                      "evidence_listed", "evidence_missing", "progress", "report_date"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How grades are read and given: the ledger's labels, the on-track ratio for quantified commitments."""
+
+    labels: dict[str, str]  # grade key → label (已完成 …)
+    on_track_ratio: float
+
+    @classmethod
+    def from_conf(cls, conf: dict[str, Any]) -> Rules:
+        return cls({key: spec["label"] for key, spec in conf["grades"].items()}, float(conf["on_track_ratio"]))
+
+    def key_of(self, label: object) -> str | None:
+        """The grade key of a ledger's (already normalised) label."""
+        return next((key for key, text in self.labels.items() if text == label), None)
+
+
+def lowest(grades: list[str | None]) -> str | None:
+    """The lowest of the grades given (None when none is)."""
+    given = [grade for grade in grades if grade is not None]
+    return max(given, key=RANK.__getitem__) if given else None
+
+
+def capped(grade: str, cap: str) -> str:
+    """`grade`, or `cap` when `grade` is higher."""
+    return grade if RANK[grade] >= RANK[cap] else cap
+
+
+@dataclass
+class Verification:
+    """Per item and year the self-grade and verified grade; per commitment its grade and basis; per department
+    its grade and evidence."""
+
+    items: pd.DataFrame
+    commitments: pd.DataFrame
+    departments: pd.DataFrame
+
+    def discrepancies(self) -> pd.DataFrame:
+        """Items whose self-grade is above their verified grade, with the reason."""
+        table = self.items.dropna(subset=["self_grade"])
+        above = table["self_grade"].map(RANK) < table["verified_grade"].map(RANK)
+        return table[above].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What the data say of quantified commitments: the flagship targets per year, and the city's evaluation of
+    the indicators some of them repeat (专栏2 is I02: judged from the indicator's base, as the indicator is)."""
+
+    flagship: pd.DataFrame
+    evaluation: pd.DataFrame
+    repeats: dict[str, str]  # flagship id → the indicator it repeats
+    city_code: str
+
+
+def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence: pd.DataFrame | None,
+           measures: Measures, catalogue: PlanItems, rules: Rules, years: list[int]) -> Verification:
+    """Verify every item of `catalogue` in every year of `years` (in order: a year's grade may carry an earlier
+    one forward)."""
+    reported = ledger is not None  # no ledger at all: only the data and the register can grade
+    ledger = _ledger(ledger, rules)
+    found = _evidence_found(evidence)
+    departments = _departments(ledger, found, years)
+    item_rows, commitment_rows = [], []
+    completed_before: set[str] = set()
+    for year in years:
+        for item in catalogue.items:
+            own = departments[(departments["item"] == item.id) & (departments["year"] == year)]
+            ledger_grade = lowest(own["verified_grade"].tolist())
+            carried = ledger_grade is None and item.id in completed_before
+            if ledger_grade is None:
+                ledger_grade = "completed" if carried else "not_reported"
+            graded = [(c, *_commitment_grade(c, item, year, ledger_grade if reported else None, policies, measures,
+                                             rules)) for c in item.commitments]
+            for number, (commitment, grade, basis) in enumerate(graded, 1):
+                commitment_rows.append({"item": item.id, "year": year, "commitment": number, "kind": commitment.kind,
+                                        "text": commitment.text, "grade": grade, "basis": basis})
+            verified = lowest([grade for _, grade, _ in graded]) or (ledger_grade if reported else "not_reported")
+            self_grade = lowest(own["self_grade"].tolist())
+            item_rows.append({
+                "item": item.id, "kind": item.kind, "group": item.group, "year": year, "self_grade": self_grade,
+                "verified_grade": verified, "departments": "、".join(item.departments),
+                "reported_by": "、".join(own["department"]), "evidence_listed": int(own["evidence_listed"].sum()),
+                "reason": _reason(self_grade, verified, graded, own), "carried_forward": carried,
+            })
+            if verified == "completed":
+                completed_before.add(item.id)
+    return Verification(pd.DataFrame(item_rows, columns=ITEM_COLUMNS),
+                        pd.DataFrame(commitment_rows, columns=COMMITMENT_COLUMNS), departments)
+
+
+def _ledger(ledger: pd.DataFrame | None, rules: Rules) -> pd.DataFrame:
+    columns = ["item", "year", "department", "area_code", "self_grade", "evidence_items", "evidence_count",
+               "progress", "report_date"]
+    if ledger is None or ledger.empty:
+        return pd.DataFrame(columns=columns)
+    table = ledger[[c for c in columns if c in ledger]].copy()
+    table["self_grade"] = table["self_grade"].map(rules.key_of)
+    table["year"] = table["year"].astype("int64")
+    return table
+
+
+def _evidence_found(evidence: pd.DataFrame | None) -> dict[tuple[str, int], set[str]]:
+    """(department, year) → the names (as compared) of the files in its evidence folder."""
+    if evidence is None or evidence.empty:
+        return {}
+    found: dict[tuple[str, int], set[str]] = {}
+    for (department, year), stems in evidence.groupby(["department", "year"])["stem"]:
+        found[(str(department), int(year))] = set(stems)
+    return found
+
+
+def _departments(ledger: pd.DataFrame, found: dict[tuple[str, int], set[str]], years: list[int]) -> pd.DataFrame:
+    """Per item, year and department: its rows, its own grade (the lowest of its rows), the evidence it listed,
+    the listed items its evidence folder lacks, and its verified ledger grade (待核实 where a 已完成 or 按计划推进
+    rests on no evidence, or on evidence its folder does not hold)."""
+    records = []
+    ledger = ledger[ledger["year"].isin(years)]
+    for (item, year, department), rows in ledger.groupby(["item", "year", "department"], sort=True):
+        listed = [entry for text in rows["evidence_items"].dropna() for entry in str(text).split("\n") if entry]
+        folder = found.get((department, int(year)))
+        missing = [entry for entry in listed if folder is not None and evidence_key(entry) not in folder]
+        own = lowest(rows["self_grade"].tolist())
+        unsupported = not listed or (folder is not None and len(missing) == len(listed))
+        verified = "unverified" if own in ("completed", "on_track") and unsupported else own
+        records.append({
+            "item": item, "year": int(year), "department": department, "area_code": rows["area_code"].iloc[0],
+            "rows": len(rows), "self_grade": own, "verified_grade": verified, "evidence_listed": len(listed),
+            "evidence_missing": "\n".join(missing) if listed else "（未列佐证材料）",
+            "progress": "\n\n".join(rows["progress"].dropna().astype(str)),
+            "report_date": rows["report_date"].max() if "report_date" in rows else pd.NaT,
+        })
+    return pd.DataFrame(records, columns=DEPARTMENT_COLUMNS)
+
+
+def _commitment_grade(commitment: Commitment, item: Item, year: int, ledger_grade: str | None,
+                      policies: pd.DataFrame | None, measures: Measures, rules: Rules) -> tuple[str | None, str]:
+    """A commitment's grade in `year` and what it rests on (None: not graded, its data or the ledger are missing)."""
+    if commitment.kind == "quantified":
+        return _quantified(commitment, year, measures, rules)
+    if commitment.kind == "policy":
+        issued = _issued(commitment, item, year, policies)
+        if issued is not None:
+            return "completed", issued
+        if ledger_grade is None:
+            return None, f"截至{year}年底未见印发；未提供任务台账"
+        return capped(ledger_grade, "lagging"), f"截至{year}年底未见印发（政策文件台账）"
+    if ledger_grade is None:
+        return None, "未提供任务落实情况台账，未按台账核定"
+    return ledger_grade, "部门自评与佐证材料"
+
+
+def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Rules) -> tuple[str | None, str]:
+    """Target reached → completed; else progress against 序时进度: r ≥ the on-track ratio → on_track, some
+    progress → lagging, none → not_started."""
+    flagship = measures.flagship
+    rows = flagship[(flagship["id"] == commitment.flagship) & (flagship["year"] == year)]
+    if rows.empty or rows["missing_sources"].iloc[0] or pd.isna(rows["value"].iloc[0]):
+        return None, "数据缺失，未按数据核定"
+    row = rows.iloc[0]
+    basis = f"{year}年数据：{_number(row['value'])}（目标 {_number(row['target'])}）"
+    if row["status"] == "met":
+        return "completed", basis
+    indicator = measures.repeats.get(str(commitment.flagship))
+    if indicator is not None:  # judged as the indicator it repeats: progress from its base
+        evaluation = measures.evaluation
+        judged = evaluation[(evaluation["indicator"] == indicator) & (evaluation["area_code"] == measures.city_code)
+                            & (evaluation["year"] == year)].iloc[0]
+        completion, ratio = judged["completion"], judged["ratio"]
+    else:
+        completion = row["reached"]
+        ratio = row["reached"] / row["tau"] if row["tau"] else np.nan
+    if pd.isna(completion) or completion <= 0:
+        return "not_started", basis
+    return ("on_track" if ratio >= rules.on_track_ratio else "lagging"), basis
+
+
+def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFrame | None) -> str | None:
+    """The register's document that fulfils a policy commitment by 31 Dec `year` (listed against the item, its
+    name holding every `match` word, not a draft; a later repeal does not undo it), described; else None."""
+    if policies is None or policies.empty:
+        return None
+    words = [normalised(word) for word in commitment.match]
+    for _, policy in policies.sort_values("issued_date").iterrows():
+        serves = item.id in str(policy.get("item_ids") or "").split(",")
+        named = all(word in normalised(policy["title"]) for word in words)
+        issued = pd.notna(policy["issued_date"]) and policy["issued_date"] <= pd.Timestamp(year, 12, 31)
+        if serves and named and issued and policy.get("status") != "征求意见稿":
+            number = f"（{policy['doc_no']}）" if pd.notna(policy.get("doc_no")) else ""
+            return f"《{str(policy['title']).strip('《》')}》{number}，{policy['issued_date']:%Y-%m-%d} 印发"
+    return None
+
+
+def _reason(self_grade: str | None, verified: str, graded: list[tuple[Commitment, str | None, str]],
+            own: pd.DataFrame) -> str | None:
+    """Why the verified grade is below the self-grade: the commitments that set it, by kind."""
+    if self_grade is None or RANK[self_grade] >= RANK[verified]:
+        return None
+    causes = []
+    for commitment, grade, basis in graded:
+        if grade is None or RANK[grade] <= RANK[self_grade]:
+            continue
+        if commitment.kind == "quantified":
+            causes.append(f"数据核定：{basis}")
+        elif commitment.kind == "policy":
+            causes.append(f"政策未出台：{commitment.document}（{basis}）")
+        elif grade == "unverified":
+            departments = own.loc[own["verified_grade"] == "unverified", "department"].tolist()
+            causes.append(f"缺少佐证材料：{'、'.join(departments)}")
+        else:
+            causes.append(f"{commitment.text[:20]}…")
+    return "；".join(dict.fromkeys(causes)) or None
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

@@ -1,0 +1,44 @@
+"""`python -m helpers tasks`: the plan's items verified from a raw folder, as the machine-readable contract of
+plan-assessment.md §6 (header, one row per item and year, grades in the vocabulary)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from conftest import CONTEXT, run_cli
+
+GRADES = {spec["label"] for spec in CONTEXT.assessment["grades"].values()}
+
+
+def test_the_tasks_table_of_the_sample(runs: dict[str, Path], sample_processed: Path, tmp_path: Path) -> None:
+    processed = tmp_path / "processed"
+    shutil.copytree(sample_processed, processed)  # built from the same raw folder: the run reuses it
+    out = tmp_path / "tasks.csv"
+    done = run_cli("tasks", "--raw-dir", str(runs["main"]), "--out", str(out), "--processed-out", str(processed),
+                   "--as-of", "2024-06-30")
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "item,year,self_grade,verified_grade"
+    table = pd.read_csv(out, dtype={"self_grade": "str"})
+    assert sorted(table["year"].unique()) == [2021, 2022, 2023, 2024]
+    assert len(table) == len(CONTEXT.plan_items.items) * 4
+    assert set(table["verified_grade"]) <= GRADES and set(table["self_grade"].dropna()) <= GRADES
+    assert table.loc[table["item"] == "T6.3", "self_grade"].isna().all()  # nobody reported it
+
+
+def test_data_grade_a_quantified_item_when_they_are_the_only_input(runs: dict[str, Path], tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(runs["main"] / "service_nodes", raw / "service_nodes")
+    out = tmp_path / "tasks.csv"
+    done = run_cli("tasks", "--raw-dir", str(raw), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out).set_index(["item", "year"])["verified_grade"]
+    assert table[("Z1", 2021)] == "按计划推进"  # two of six counties at τ = 0.2
+    assert table[("T2.1", 2021)] == "未报送"
+
+
+def test_an_unreadable_date_is_refused(tmp_path: Path) -> None:
+    done = run_cli("tasks", "--out", str(tmp_path / "t.csv"), "--as-of", "2023-13-01")
+    assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr and "Traceback" not in done.stderr
