@@ -77,6 +77,7 @@ def test_every_sheet_of_a_workbook_is_read_and_accounted(raw):
         "2021-2025": [["检索结果"], PATENT_HEADER, *patent_rows(10, 4)],
         "说明": [],
         "备注": [["这是备注", "没有表头"], ["第二行", "x"]],
+        "另表": [["甲", "乙", "丙", "丁"], *[[f"r{n}", "x", "y", "z"] for n in range(4)]],
     })
     run = clean(raw, ["patents"])
     files = files_of(run, "patents")
@@ -86,7 +87,9 @@ def test_every_sheet_of_a_workbook_is_read_and_accounted(raw):
     assert (files.loc["patents/p.xlsx!说明", "status"], files.loc["patents/p.xlsx!说明", "reason"]) == \
         ("skipped", "empty_sheet")
     assert (files.loc["patents/p.xlsx!备注", "status"], files.loc["patents/p.xlsx!备注", "reason"]) == \
-        ("rejected", "no_header")
+        ("skipped", "notes_sheet")  # a few cells and no header: a notes page
+    assert (files.loc["patents/p.xlsx!另表", "status"], files.loc["patents/p.xlsx!另表", "reason"]) == \
+        ("rejected", "no_header")  # a table whose header is not the source's
     assert files.loc["patents/p.xlsx!2021-2025", "sheet"] == "2021-2025"
 
 

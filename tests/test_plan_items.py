@@ -57,7 +57,7 @@ def test_each_flagship_project_is_attached_to_the_task_it_follows_in_the_plan(pl
 
 def test_the_catalogue_names_the_documents_the_plan_commits_to():
     documents = [c.document for item in CATALOGUE.items for c in item.commitments if c.kind == "policy"]
-    assert "关于强化知识产权保护的若干措施" in documents and len([d for d in documents if "特色产业" in d]) == 1
+    assert "《关于强化知识产权保护的若干措施》" in documents and len([d for d in documents if "特色产业" in d]) == 1
     quantified = {c.flagship for item in CATALOGUE.items for c in item.commitments if c.kind == "quantified"}
     assert quantified == {flagship.id for flagship in CONTEXT.plan.flagship}
 

@@ -90,7 +90,7 @@ def test_a_consolidated_workbook_names_each_department_by_its_sheet(raw):
     got = run.results["task_ledger"].clean.set_index("item")
     assert got.loc["T4.2", "department"] == "市科学技术局" and got.loc["S1", "department"] == "紫金县人民政府"
     assert got.loc["S1", "area_code"] == "441621" and got.loc["T4.2", "area_code"] == "441600"
-    assert file_status(run, "task_ledger", "2022年度汇总.xlsx!填表说明")["reason"] == "no_header"
+    assert file_status(run, "task_ledger", "2022年度汇总.xlsx!填表说明")["reason"] == "notes_sheet"
 
 
 def test_ledger_rows_outside_the_plan_or_its_departments_are_rejected(raw):

@@ -373,6 +373,9 @@ def _mixed_column_text(cells: np.ndarray) -> np.ndarray:
     return out
 
 
+NOTES_SHEET_CELLS = 10  # a sheet of a workbook with no header and at most this many filled cells is a notes page
+
+
 def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     """One sheet of an xlsx/xls/ods workbook (the input's, else the first) that carries the source's header."""
     from python_calamine import CalamineWorkbook
@@ -390,9 +393,16 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     except Exception as exc:  # noqa: BLE001 — calamine raises its own error types for every kind of damage
         message = f"无法打开工作簿或工作表（文件损坏、被截断或不是 Excel 文件）：{exc}"
         raise FileRejected("unreadable_workbook", message) from None
-    if not any(cell not in (None, "") for row in rows for cell in row):
+    filled = sum(cell not in (None, "") for row in rows for cell in row)
+    if not filled:
         raise FileRejected("empty_sheet", "工作表为空")
-    header_idx = header.find(rows)
+    try:
+        header_idx = header.find(rows)
+    except FileRejected:
+        if item.one_of_sheets and filled <= NOTES_SHEET_CELLS:  # a cover or notes page beside the data sheets
+            message = f"工作表没有表头，只有 {filled} 个非空单元格（说明页等），已跳过"
+            raise FileRejected("notes_sheet", message) from None
+        raise
     cells = rows[header_idx]
     names = _unique_names(cells)
     body = rows[header_idx + 1 :]

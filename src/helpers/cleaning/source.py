@@ -176,7 +176,7 @@ def clean_file_spilled(source: Source, index: int, item: RawInput, root: Path, f
     return clean_file(source, index, item, root).spill(folder)
 
 
-SKIPPED = {"empty_sheet"}  # inputs passed over rather than rejected: nothing in them was data
+SKIPPED = {"empty_sheet", "notes_sheet"}  # inputs passed over rather than rejected: nothing in them was data
 
 
 def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePart:

@@ -89,8 +89,8 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
             "weight": _number(nullable=False), "grade": _text(nullable=True), "note": _text(nullable=True),
         }, strict=True, ordered=True, name="composite"),
         "goals": pa.DataFrameSchema({
-            "goal": _text(), "text": _text(), "rule": _text(), "outcome": _text(), "first_year": _count(),
-            "latest_year": _count(), "latest_value": _number(), "series": _text(nullable=True),
+            "goal": _text(), "text": _text(), "rule": _text(), "year": year, "outcome": _text(),
+            "first_year": _count(), "latest_value": _number(), "series": _text(nullable=True),
             "reason": _text(nullable=True),
         }, strict=True, ordered=True, name="goals"),
     }

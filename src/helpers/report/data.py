@@ -16,6 +16,8 @@ from helpers.pipeline import DatasetError, Datasets, open_datasets
 from helpers.report.wording import Words
 
 ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
+TASK_SOURCES = ("task_ledger", "policies", "evidence")
+TASK_DATASETS = ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals")
 
 
 class ReportError(EvaluationError):
@@ -29,6 +31,8 @@ def sources_read(area_code: str, context: Context) -> list[str]:
     is_city = area_code == context.areas.city_code
     used = {s for i in plan.indicators if is_city or i.county != "city_only" for s in i.sources}
     used |= {s for f in plan.flagship for s in f.sources}
+    if context.plan_items.items:  # the plan-wide assessment reads the departments' ledgers, policies and evidence
+        used |= set(TASK_SOURCES)
     return [s for s in context.sources if s in used]
 
 
@@ -55,6 +59,7 @@ class ReportData:
     visits: pd.DataFrame
     manifest: dict
     accounts: dict[str, pd.DataFrame]
+    tasks: dict[str, pd.DataFrame]  # the plan-wide assessment's datasets (every year: the scorecard looks back)
 
     @property
     def plan(self) -> Plan:
@@ -118,6 +123,11 @@ class ReportData:
         frame = self.accounts[name]
         return frame[frame["source"].isin(self.sources)] if "source" in frame else frame
 
+    def task(self, name: str, every_year: bool = False) -> pd.DataFrame:
+        """A dataset of the plan-wide assessment, for this year (or every year)."""
+        frame = self.tasks[name]
+        return frame if every_year or "year" not in frame else frame[frame["year"] == self.year]
+
     def source_title(self, source: str) -> str:
         return self.context.sources.get(source, {}).get("title", source)
 
@@ -155,4 +165,5 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         evaluation=evaluation[evaluation["year"] == year].reset_index(drop=True), values=values,
         flagship=flagship[flagship["year"] == year].reset_index(drop=True), high_value=datasets.read("high_value"),
         visits=datasets.read("visits"), manifest=datasets.read_json("manifest"),
-        accounts={name: datasets.read(name) for name in ACCOUNTS})
+        accounts={name: datasets.read(name) for name in ACCOUNTS},
+        tasks={name: datasets.read(name) for name in TASK_DATASETS})

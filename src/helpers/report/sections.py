@@ -24,6 +24,7 @@ from helpers.report import findings
 from helpers.report.charts import Charts, Comparison, Figure, Trajectory
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
+from helpers.report.plan_sections import PlanSections
 from helpers.report.wording import Words, fill
 
 _ENV = Environment(loader=PackageLoader("helpers.report", "templates/sections"),
@@ -52,7 +53,7 @@ class Section:
     per_domain: bool = False
 
 
-class Report:
+class Report(PlanSections):
     """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order."""
 
     def __init__(self, data: report_data.ReportData) -> None:
@@ -83,6 +84,8 @@ class Report:
         """The sections in order, numbered (一、二、…) where report.yaml says so, with their headings."""
         out, numbered = [], 0
         for spec in self.data.context.report["sections"]:
+            if spec.get("city_only") and not self.data.is_city:
+                continue
             words = self.w.get(f"sections.{spec['id']}", {})
             title = words.get("toc", "")
             if spec.get("numbered"):
@@ -117,8 +120,9 @@ class Report:
     def _render(self, section: Section | str, **context: object) -> HTML:
         template = section.template if isinstance(section, Section) else section
         heading = section.heading if isinstance(section, Section) else ""
+        section_id = section.id if isinstance(section, Section) else template
         return HTML(_ENV.get_template(f"{template}.html.j2").render(**{"w": self.w.texts, "heading": heading,
-                                                                       **context}))
+                                                                       "section_id": section_id, **context}))
 
     def _table(self, caption: str, columns: dict[str, float], rows: list[list[Cell | str]], css: str = "") -> Markup:
         """A numbered table; `columns` maps each heading to its width in percent (fixed layout prints fast)."""
@@ -176,7 +180,11 @@ class Report:
         bar = [{**statuses[k], "label": w["statuses"][k], "count": n, "share": round(100 * n / total, 2)}
                for k, n in head.counts.items() if n]
         return self._render(section, headline=head.sentence, bar=bar, risks=risks, data_sentence=self._data_sentence(),
-                            flagship=self._flagship_sentence() if d.is_city else "")
+                            flagship=self._flagship_sentence() if d.is_city else "",
+                            composite=self._composite_sentence() if d.is_city else "",
+                            item_counts=self._counts_sentence() if d.is_city else "",
+                            discrepancies=self._discrepancies(limit=3) if d.is_city else [],
+                            discrepancies_intro=w["plan_items.discrepancies_intro"])
 
     def _data_sentence(self) -> str:
         files = self.data.account("files")
@@ -209,7 +217,8 @@ class Report:
         return self._render(
             section, plan_title=d.plan.title, base_year=d.plan.base_year, target_year=d.plan.target_year,
             area_name=d.area_name, year=d.year, indicator_count=len(d.plan.indicators),
-            flagship_count=len(d.plan.flagship), is_city=d.is_city, cutoff=d.cutoff, sources_table=table,
+            flagship_count=len(d.plan.flagship), item_count=len(d.context.plan_items.items), is_city=d.is_city,
+            item_method=self._item_method(), cutoff=d.cutoff, sources_table=table,
             table_label=w("table_label", number=self._tables), span=d.plan.target_year - d.plan.base_year,
             tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"])
 
@@ -360,6 +369,7 @@ class Report:
 
     def flagship(self, section: Section) -> HTML:
         d, w = self.data, self.w
+        items = self._flagship_items()  # first: the tables are numbered in the order they appear
         rows = []
         for _, r in d.flagship.iterrows():
             item = next(f for f in d.plan.flagship if f.id == r["id"])
@@ -370,7 +380,8 @@ class Report:
         columns = self._columns("flagship.columns", [8, 30, 10, 10, 10, 9, 9, 14], year=d.year)
         table = self._table(w("flagship.table", year=d.year), columns, rows, css="numbers")
         intro = w["flagship.intro_city"] if d.is_city else w("flagship.intro_county", area_name=d.area_name)
-        return self._render(section, intro=intro, table=table,
+        return self._render(section, intro=intro, table=table, items_table=items,
+                            items_intro=w("plan_items.flagship_intro", year=d.year) if items is not None else "",
                             sentences=[self._flagship_sentence()] if d.is_city else [])
 
     def problems(self, section: Section) -> HTML:
@@ -415,7 +426,8 @@ class Report:
             section, balance=w["appendix.balanced"] if balanced else w["appendix.unbalanced"],
             reconciliation_table=reconciliation, reasons_table=reasons_table, broken_table=broken_table,
             warnings_table=warnings_table, method_notes=self._method_notes(), criteria_table=self._criteria_table(),
-            area_name=d.area_name, year=d.year)
+            area_name=d.area_name, year=d.year, missing_table=self._missing_evidence_table(),
+            progress_table=self._progress_table(), has_items=bool(d.context.plan_items.items))
 
     def _criteria_table(self) -> Markup | None:
         d = self.data
@@ -446,7 +458,12 @@ SECTIONS: dict[str, Callable[[Report, Section], HTML]] = {
     "summary": Report.summary,
     "scope": Report.scope,
     "indicators": Report.indicators,
+    "tasks": Report.tasks,
     "flagship": Report.flagship,
+    "policies": Report.policies,
+    "safeguards": Report.safeguards,
+    "goals": Report.goals,
+    "departments": Report.departments,
     "problems": Report.problems,
     "recommendations": Report.recommendations,
     "appendix": Report.appendix,

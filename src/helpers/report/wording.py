@@ -38,7 +38,12 @@ class Words:
         return str(self[key]).format(**fields)
 
     def numeral(self, n: int) -> str:
-        return self["numerals"][n - 1]
+        """1 → 一 … 10 → 十, 11 → 十一, 21 → 二十一 (the wording's `numerals` are one to ten)."""
+        digits = self["numerals"]
+        if n <= len(digits):
+            return digits[n - 1]
+        tens, ones = divmod(n, 10)
+        return (digits[tens - 1] if tens > 1 else "") + digits[9] + (digits[ones - 1] if ones else "")
 
     def join(self, items: list[str]) -> str:
         return self["list_separator"].join(items)

@@ -164,8 +164,43 @@ def _write(path: Path, datasets: Datasets, year: int, context: Context, w: Words
     hv_headings = w["workbook.high_value_columns"]
     hv = breakdown.assign(area_name=breakdown["area_code"].map(names))
     book.table(sheets["high_value"], hv[hv["year"] <= year][list(hv_headings)].rename(columns=hv_headings))
+    _plan_items(book, datasets, context, w, year)
     _quality(book, datasets, context, w)
     book.close()
+
+
+def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year: int) -> None:
+    """The plan-wide assessment of `year`: items verified, commitments graded, the composite, and the evidence
+    the evaluator must follow up (佐证材料缺失清单)."""
+    catalogue = context.plan_items
+    if not catalogue.items:
+        return
+    sheets, grades = w["workbook.sheets"], w["grades"]
+    titles = {item.id: item.title for item in catalogue.items}
+
+    def of_year(name: str) -> pd.DataFrame:
+        frame = datasets.read(name)
+        return frame[frame["year"] == year].reset_index(drop=True)
+
+    items = of_year("task_items")
+    items = items.assign(title=items["item"].map(titles), self_label=items["self_grade"].map(grades),
+                         verified_label=items["verified_grade"].map(grades), kind=items["kind"].map(w["workbook.kinds"]),
+                         group=items["group"].map(catalogue.groups))
+    headings = w["workbook.item_columns"]
+    book.table(sheets["items"], items[list(headings)].rename(columns=headings))
+    commitments = of_year("task_commitments")
+    commitments = commitments.assign(grade_label=commitments["grade"].map(grades))
+    headings = w["workbook.commitment_columns"]
+    book.table(sheets["commitments"], commitments[list(headings)].rename(columns=headings))
+    composite = of_year("composite")
+    headings = w["workbook.composite_columns"]
+    book.table(sheets["composite"], composite.assign(part=composite["part"].map(w["workbook.parts"]))[
+        list(headings)].rename(columns=headings), formats={headings["score"]: book.decimals[1]})
+    departments = of_year("task_departments")
+    missing = departments[departments["verified_grade"] == "unverified"]
+    missing = missing.assign(title=missing["item"].map(titles), self_label=missing["self_grade"].map(grades))
+    headings = w["workbook.missing_columns"]
+    book.table(sheets["missing"], missing[list(headings)].rename(columns=headings))
 
 
 def _quality(book: Book, datasets: Datasets, context: Context, w: Words) -> None:

@@ -126,6 +126,9 @@ def _department_rows(ctx: Context, item: str, title: str, year: int, department:
 def _dirt_rows(ctx: Context, catalogue: PlanItems, rows: list[Row]) -> list[Row]:
     dirt, extra = ctx.cfg["plan_tasks"]["dirt"], []
     csv_department = ctx.cfg["plan_tasks"]["csv_department"]
+    hostile = ctx.cfg["hostile_text"]  # department text is data: escaped in HTML, neutralised in workbooks
+    for row, text in zip(rows[: len(hostile)], hostile, strict=True):
+        row.progress = f"{row.progress}\n{text}"
     for case in dirt["duplicate"]:
         original = next(r for r in rows if (r.department, r.year) == (case["department"], case["year"]))
         extra.append(Row(**{**original.__dict__, "kind": "duplicate", "merged_with_next": False,

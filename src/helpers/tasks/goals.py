@@ -11,7 +11,7 @@ import pandas as pd
 from helpers.indicators import Tables
 from helpers.tasks.catalog import Goal
 
-GOAL_COLUMNS = ["goal", "text", "rule", "outcome", "first_year", "latest_year", "latest_value", "series", "reason"]
+GOAL_COLUMNS = ["goal", "text", "rule", "year", "outcome", "first_year", "latest_value", "series", "reason"]
 
 
 def _by_year(dates: pd.Series, years: list[int]) -> pd.Series:
@@ -72,24 +72,26 @@ MEASURES: dict[str, tuple[Callable[[Tables, list[int]], pd.Series], str]] = {
 }
 
 
-def judge_goals(goals: tuple[Goal, ...], tables: Tables, base_year: int, latest_year: int,
+def judge_goals(goals: tuple[Goal, ...], tables: Tables, base_year: int, years: list[int],
                 outcomes: dict) -> pd.DataFrame:
-    """Each goal's outcome from the base year to the latest year with data."""
-    years = list(range(base_year, latest_year + 1))
+    """Each goal's outcome in each of `years`, judged on the values from the base year to that year."""
     rows = []
     for goal in goals:
-        row = {"goal": goal.id, "text": goal.text, "rule": goal.rule, "first_year": base_year,
-               "latest_year": latest_year, "latest_value": None, "series": None, "reason": goal.why}
         measure = MEASURES.get(goal.measure or "")
-        if measure is None or not tables.has(measure[1]):
-            reason = goal.why or f"数据源 {measure[1]} 缺失" if measure else goal.why
-            rows.append(row | {"outcome": outcomes["unassessable"], "reason": reason})
-            continue
-        values = measure[0](tables, years)
-        row["latest_value"] = float(values.iloc[-1])
-        row["series"] = "；".join(f"{year}年 {value:,.0f}{goal.unit}" for year, value in values.items())
-        row["outcome"], row["reason"] = judged(goal.rule, values, outcomes)
-        rows.append(row)
+        missing = measure is None or not tables.has(measure[1])
+        values = None if missing else measure[0](tables, list(range(base_year, max(years, default=base_year) + 1)))
+        for year in years:
+            row = {"goal": goal.id, "text": goal.text, "rule": goal.rule, "year": year, "first_year": base_year,
+                   "latest_value": None, "series": None, "reason": goal.why}
+            if values is None:
+                reason = goal.why or (f"数据源 {measure[1]} 缺失" if measure else None)
+                rows.append(row | {"outcome": outcomes["unassessable"], "reason": reason})
+                continue
+            upto = values.loc[:year]
+            row["latest_value"] = float(upto.iloc[-1])
+            row["series"] = "；".join(f"{y}年 {value:,.0f}{goal.unit}" for y, value in upto.items())
+            row["outcome"], row["reason"] = judged(goal.rule, upto, outcomes)
+            rows.append(row)
     return pd.DataFrame(rows, columns=GOAL_COLUMNS)
 
 

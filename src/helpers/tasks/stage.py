@@ -30,12 +30,11 @@ def assess_plan(tables: Tables, evaluation: pd.DataFrame, flagship: pd.DataFrame
                     Rules.from_conf(assessment), years)
     scoring = Scoring.from_conf(assessment, plan.target_year)
     scored = with_points(result.items, scoring)
-    latest = years[-1] if years else plan.base_year
     return {
         "task_items": scored,
         "task_commitments": result.commitments,
         "task_departments": result.departments,
         "task_groups": group_scores(scored),
         "composite": composite(scored, result.commitments, evaluation, areas.city_code, scoring),
-        "goals": judge_goals(items.goals, tables, plan.base_year, latest, assessment["goal_outcomes"]),
+        "goals": judge_goals(items.goals, tables, plan.base_year, years, assessment["goal_outcomes"]),
     }

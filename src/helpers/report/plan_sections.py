@@ -1,0 +1,313 @@
+"""The report's sections on the plan beyond its indicators (plan-assessment.md §4): 重点任务落实情况 per task group,
+重大工程（专栏） for all nine, 重大政策出台情况, 保障措施, 方向性目标, the departments' scorecard (city report), the
+county's own items (county reports), and their parts of the summary and the appendix. Rendered from the `tasks`
+stage's datasets; department text is data, escaped like all data."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from IPython.display import HTML
+from markupsafe import Markup
+
+from helpers.report.findings import number, percent
+from helpers.tasks import GRADES, Item
+
+if TYPE_CHECKING:
+    from helpers.report.sections import Cell, Section
+
+SHORT_PROGRESS = 60  # characters of a department's progress text shown in a table (the appendix has it all)
+
+
+def _text(value: object, missing: str = "") -> str:
+    """A dataset's text cell, or `missing` where it is empty."""
+    return missing if value is None or pd.isna(value) else str(value)
+
+
+def _seriousness(reason: str) -> int:
+    """How serious a discrepancy's reason is: the data contradict the claim (0), a promised policy is missing (1),
+    evidence is missing (2)."""
+    return 0 if reason.startswith("数据核定") else 1 if "政策未出台" in reason else 2
+
+
+class PlanSections:
+    """Mixed into helpers.report.sections.Report: the sections of the plan-wide assessment."""
+
+    # ------------------------------------------------------------------ building blocks
+    def _grade_cell(self, grade: object) -> Cell:
+        from helpers.report.sections import Cell
+
+        if not isinstance(grade, str) or grade not in GRADES:
+            return Cell(self.w["missing"])
+        return Cell(f"{self.w['grade_symbols'][grade]} {self.w['grades'][grade]}", f"grade grade-{grade}",
+                    self.w["grade_colors"][grade])
+
+    def _grade_label(self, grade: object) -> str:
+        return self.w["grades"][grade] if isinstance(grade, str) and grade in GRADES else self.w["missing"]
+
+    def _items(self, kind: str | None = None, group: str | None = None) -> list[Item]:
+        return [i for i in self.data.context.plan_items.items
+                if (kind is None or i.kind == kind) and (group is None or i.group == group)]
+
+    def _verified(self) -> pd.DataFrame:
+        return self.data.task("task_items").set_index("item")
+
+    def _progress_of(self, item: str) -> str:
+        """The item's progress texts of this year, shortened for a table."""
+        rows = self.data.task("task_departments")
+        text = "；".join(str(t).replace("\n", " ") for t in rows.loc[rows["item"] == item, "progress"].dropna())
+        return text if len(text) <= SHORT_PROGRESS else text[:SHORT_PROGRESS] + self.w["plan_items.more"]
+
+    def _item_rows(self, items: list[Item]) -> list[list[Cell | str]]:
+        from helpers.report.sections import Cell
+
+        w, verified = self.w, self._verified()
+        rows = []
+        for item in items:
+            row = verified.loc[item.id]
+            evidence = (w("plan_items.evidence", listed=int(row["evidence_listed"])) if row["evidence_listed"]
+                        else w["plan_items.evidence_none"])
+            carried = w["plan_items.carried"] if bool(row["carried_forward"]) else ""
+            rows.append([item.id, Cell(item.title, "text"), Cell(w.join(list(item.departments)), "text"),
+                         self._grade_cell(row["self_grade"]),
+                         Cell(self._grade_cell(row["verified_grade"]).text + carried,
+                              *self._grade_style(row["verified_grade"])),
+                         evidence, Cell(self._progress_of(item.id) or w["plan_items.not_reported"], "text")])
+        return rows
+
+    def _grade_style(self, grade: str) -> tuple[str, str]:
+        return f"grade grade-{grade}", self.w["grade_colors"][grade]
+
+    def _items_table(self, caption: str, items: list[Item]) -> Markup:
+        columns = self._columns("plan_items.columns", [6, 18, 16, 11, 12, 8, 29])
+        return self._table(caption, columns, self._item_rows(items))
+
+    # ------------------------------------------------------------------ summary and method
+    def _composite_sentence(self) -> str:
+        table = self.data.task("composite").set_index("part")
+        if "composite" not in table.index or pd.isna(table.loc["composite", "score"]):
+            return ""
+        w = self.w
+
+        def part(name: str) -> str:
+            score = table.loc[name, "score"] if name in table.index else float("nan")
+            return w("plan_items.composite_part", score=number(score, 1)) if pd.notna(score) else \
+                w["plan_items.composite_none"]
+
+        return w("plan_items.composite", score=number(table.loc["composite", "score"], 1),
+                 grade=table.loc["composite", "grade"], indicators=part("indicators"), tasks=part("tasks"),
+                 policies=part("policies"), safeguards=part("safeguards"))
+
+    def _counts_sentence(self) -> str:
+        items = self.data.task("task_items")
+        if items.empty:
+            return ""
+        counts = items["verified_grade"].value_counts()
+        parts = [self.w("plan_items.count_part", label=self.w["grades"][g], count=int(counts[g]))
+                 for g in GRADES if counts.get(g)]
+        return self.w("plan_items.counts", total=len(items), parts=self.w.join(parts))
+
+    def _discrepancies(self, limit: int | None = None) -> list[str]:
+        """Items whose self-grade is above their verified grade, worst first (the core of a third party's value)."""
+        items = self.data.task("task_items").dropna(subset=["self_grade"])
+        rank = {g: i for i, g in enumerate(GRADES)}
+        gap = items["verified_grade"].map(rank) - items["self_grade"].map(rank)
+        found = items[gap > 0].assign(gap=gap[gap > 0])
+        # what the data and the policy register contradict first, then missing evidence; larger gaps first
+        found = found.assign(weight=found["reason"].map(lambda reason: _seriousness(str(reason))))
+        found = found.sort_values(["weight", "gap", "item"], ascending=[True, False, True])
+        catalogue = self.data.context.plan_items
+        lines = [self.w("plan_items.discrepancy", id=r["item"], title=catalogue.item(r["item"]).title,
+                        claimed=self._grade_label(r["self_grade"]), verified=self._grade_label(r["verified_grade"]),
+                        reason=r["reason"]) for _, r in found.iterrows()]
+        return lines[:limit] if limit else lines
+
+    def _item_method(self) -> list[str]:
+        """How items are verified and scored (the scope's method), from the assessment's configuration."""
+        if not self.data.context.plan_items.items:
+            return []
+        conf, w = self.data.context.assessment, self.w
+        weights = w.join([f"{w['sections'][part]['toc'] if part in w['sections'] else part} {conf['weights'][part]}"
+                          for part in ("indicators", "tasks", "policies", "safeguards")])
+        points = conf["points"]
+        return [w("plan_items.method", on_track=conf["on_track_ratio"]),
+                w("plan_items.method_scores", completed=points["completed"], on_track=points["on_track"],
+                  on_track_final=conf.get("final_points", {}).get("on_track", points["on_track"]),
+                  lagging=points["lagging"], weights=weights)]
+
+    # ------------------------------------------------------------------ sections
+    def tasks(self, section: Section) -> HTML:
+        d, w = self.data, self.w
+        catalogue = d.context.plan_items
+        if not catalogue.items:
+            return self._render(section, empty=w["plan_items.empty"])
+        if not d.is_city:
+            return self._county_items(section)
+        groups = [(key, title) for key, title in catalogue.groups.items() if self._items("task", key)]
+        parts = [{"heading": w("plan_items.group_heading", numeral=w.numeral(n), title=title),
+                  "table": self._items_table(w("plan_items.table", group=title, year=d.year), self._items("task", key))}
+                 for n, (key, title) in enumerate(groups, 1)]
+        return self._render(section, intro=w("plan_items.intro", year=d.year), parts=parts,
+                            discrepancies=self._discrepancies(), no_discrepancies=w["plan_items.no_discrepancies"],
+                            discrepancies_intro=w["plan_items.discrepancies_intro"])
+
+    def _county_items(self, section: Section) -> HTML:
+        """A county report: the items the county government reported, its own grades beside the city's."""
+        from helpers.report.sections import Cell
+
+        d, w = self.data, self.w
+        government = d.context.plan_items.county_departments.get(d.area_code)
+        rows = d.task("task_departments")
+        own = rows[rows["department"] == government]
+        verified = self._verified()
+        table_rows = []
+        for _, r in own.iterrows():
+            item = d.context.plan_items.item(r["item"])
+            progress = _text(r["progress"]).replace("\n", " ")
+            if len(progress) > SHORT_PROGRESS:
+                progress = progress[:SHORT_PROGRESS] + w["plan_items.more"]
+            table_rows.append([item.id, Cell(item.title, "text"), self._grade_cell(r["self_grade"]),
+                               self._grade_cell(r["verified_grade"]),
+                               self._grade_cell(verified.loc[item.id, "verified_grade"]), Cell(progress, "text")])
+        table = self._table(w("plan_items.table", group=d.area_name, year=d.year),
+                            self._columns("plan_items.county_columns", [7, 22, 12, 12, 12, 35]),
+                            table_rows) if table_rows else None
+        return self._render(section, intro=w("plan_items.intro_county", area_name=d.area_name),
+                            parts=[{"heading": "", "table": table}] if table is not None else [],
+                            empty=None if table is not None else w("plan_items.none_county", area_name=d.area_name,
+                                                                   year=d.year))
+
+    def _flagship_items(self) -> Markup | None:
+        """All nine 专栏 with their verified grade and what the grade rests on."""
+        from helpers.report.sections import Cell
+
+        d, w = self.data, self.w
+        items = self._items("flagship")
+        if not items:
+            return None
+        verified, commitments = self._verified(), d.task("task_commitments")
+        rows = []
+        for item in items:
+            row = verified.loc[item.id]
+            basis = commitments[(commitments["item"] == item.id) & (commitments["kind"] == "quantified")]["basis"]
+            rows.append([w("flagship.column", column=item.column), Cell(item.title, "text"), item.task or "",
+                         self._grade_cell(row["self_grade"]), self._grade_cell(row["verified_grade"]),
+                         Cell(w.join(basis.tolist()) or self._progress_of(item.id) or w["plan_items.not_reported"],
+                              "text")])
+        return self._table(w("plan_items.flagship_table", year=d.year),
+                           self._columns("plan_items.flagship_columns", [8, 24, 9, 12, 13, 34]), rows)
+
+    def safeguards(self, section: Section) -> HTML:
+        d, w = self.data, self.w
+        items = self._items("safeguard")
+        if not items:
+            return self._render(section, empty=w["plan_items.empty"])
+        return self._render(section, intro=w("plan_items.safeguards_intro", year=d.year),
+                            parts=[{"heading": "", "table": self._items_table(
+                                w("plan_items.safeguards_table", year=d.year), items)}])
+
+    def policies(self, section: Section) -> HTML:
+        from helpers.report.sections import Cell
+
+        d, w = self.data, self.w
+        commitments = d.task("task_commitments")
+        policy = commitments[commitments["kind"] == "policy"]
+        if policy.empty:
+            return self._render(section, empty=w["plan_items.empty"])
+        catalogue = d.context.plan_items
+        rows = []
+        for _, r in policy.iterrows():
+            item = catalogue.item(r["item"])
+            document = item.commitments[int(r["commitment"]) - 1].document
+            issued = r["grade"] == "completed"
+            rows.append([f"{item.id} {item.title}", Cell(document or r["text"], "text"),
+                         Cell(w["plan_items.issued"] if issued else w["plan_items.not_issued"],
+                              *self._grade_style("completed" if issued else "lagging")), Cell(r["basis"], "text")])
+        issued = int((policy["grade"] == "completed").sum())
+        table = self._table(w("plan_items.policies_table", year=d.year),
+                            self._columns("plan_items.policies_columns", [22, 30, 10, 38]), rows)
+        intro = w("plan_items.policies_intro", count=len(policy), issued=issued, year=d.year)
+        return self._render(section, intro=intro, parts=[{"heading": "", "table": table}])
+
+    def goals(self, section: Section) -> HTML:
+        from helpers.report.sections import Cell
+
+        d, w = self.data, self.w
+        goals = d.task("goals")
+        if goals.empty:
+            return self._render(section, empty=w["plan_items.empty"])
+        rows = [[Cell(r["text"], "text"), r["outcome"], Cell(_text(r["series"], w["missing"]), "text"),
+                 Cell(_text(r["reason"]), "text")] for _, r in goals.iterrows()]
+        table = self._table(w["plan_items.goals_table"], self._columns("plan_items.goals_columns", [26, 14, 36, 24]),
+                            rows)
+        first = int(goals["first_year"].iloc[0])
+        return self._render(section, intro=w("plan_items.goals_intro", first_year=first, latest_year=d.year),
+                            parts=[{"heading": "", "table": table}])
+
+    def departments(self, section: Section) -> HTML:
+        """责任单位履职情况 (city report): items led, rows this year, years reported, evidence completeness, and
+        items whose self-grade is above the verified one."""
+        d, w = self.data, self.w
+        if not d.is_city or not d.context.plan_items.items:
+            return HTML("")
+        every = d.task("task_departments", every_year=True)
+        every = every[every["year"] <= d.year]
+        now = every[every["year"] == d.year]
+        rank = {g: i for i, g in enumerate(GRADES)}
+        first_year = d.plan.base_year + 1
+        rows = []
+        for department in d.context.plan_items.departments:
+            if department in d.context.plan_items.county_departments.values():
+                continue
+            led = sum(1 for item in self._items() if item.departments and item.departments[0] == department)
+            mine, history = now[now["department"] == department], every[every["department"] == department]
+            claims = mine[mine["self_grade"].isin(["completed", "on_track"])]
+            supported = claims[claims["verified_grade"] != "unverified"]
+            above = int((mine["verified_grade"].map(rank) > mine["self_grade"].map(rank)).sum())
+            if not led and history.empty:
+                continue
+            rows.append([department, str(led), str(len(mine)),
+                         w("plan_items.years_reported", reported=history["year"].nunique(),
+                           expected=d.year - first_year + 1),
+                         percent(len(supported) / len(claims)) if len(claims) else w["missing"], str(above)])
+        table = self._table(w("plan_items.departments_table", year=d.year),
+                            self._columns("plan_items.departments_columns", [34, 11, 11, 14, 15, 15]), rows,
+                            css="numbers")
+        return self._render(section, intro=w("plan_items.departments_intro", year=d.year),
+                            parts=[{"heading": "", "table": table}])
+
+    # ------------------------------------------------------------------ appendix
+    def _missing_evidence_table(self) -> Markup | None:
+        """佐证材料缺失清单: claims of this year without evidence, or whose evidence was not found."""
+        from helpers.report.sections import Cell
+
+        d, w = self.data, self.w
+        rows = d.task("task_departments")
+        if not d.is_city:
+            rows = rows[rows["area_code"] == d.area_code]
+        missing = rows[rows["verified_grade"] == "unverified"]
+        if missing.empty:
+            return None
+        catalogue = d.context.plan_items
+        table = [[r["department"], Cell(f"{r['item']} {catalogue.item(r['item']).title}", "text"),
+                  self._grade_label(r["self_grade"]), Cell(str(r["evidence_missing"]).replace("\n", "；"), "text")]
+                 for _, r in missing.sort_values(["department", "item"]).iterrows()]
+        return self._table(w("plan_items.missing_table", year=d.year),
+                           self._columns("plan_items.missing_columns", [24, 30, 12, 34]), table)
+
+    def _progress_table(self) -> Markup | None:
+        """The departments' progress texts of this year, in full."""
+        from helpers.report.sections import Cell
+
+        d, w = self.data, self.w
+        rows = d.task("task_departments")
+        if not d.is_city:
+            rows = rows[rows["area_code"] == d.area_code]
+        if rows.empty:
+            return None
+        ordered = rows.sort_values(["item", "department"])
+        table = [[r["item"], r["department"], self._grade_label(r["self_grade"]),
+                  Cell(_text(r["progress"]), "text")] for _, r in ordered.iterrows()]
+        return self._table(w("plan_items.progress_table", year=d.year),
+                           self._columns("plan_items.progress_columns", [8, 20, 10, 62]), table, css="progress")
