@@ -184,8 +184,8 @@ def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year
 
     items = of_year("task_items")
     items = items.assign(title=items["item"].map(titles), self_label=items["self_grade"].map(grades),
-                         verified_label=items["verified_grade"].map(grades), kind=items["kind"].map(w["workbook.kinds"]),
-                         group=items["group"].map(catalogue.groups))
+                         verified_label=items["verified_grade"].map(grades),
+                         kind=items["kind"].map(w["workbook.kinds"]), group=items["group"].map(catalogue.groups))
     headings = w["workbook.item_columns"]
     book.table(sheets["items"], items[list(headings)].rename(columns=headings))
     commitments = of_year("task_commitments")
