@@ -70,9 +70,17 @@ def test_every_indicator_and_section_appears_in_the_html(rendered: dict, area: s
     page = _html(rendered, area)
     for indicator in PLAN.indicators:
         assert indicator.name in page, indicator.name
-    for heading in ("摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、重点工程（专栏）进展",
-                    "五、存在的问题", "六、对策建议", "附录一　数据质量说明", "附录二　方法说明"):
+    headings = ["摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、重点任务落实情况",
+                "五、重大工程（专栏）实施情况", "六、重大政策出台情况", "七、保障措施落实情况",
+                "八、发展目标（方向性）实现情况", "附录一　数据质量说明", "附录二　方法说明",
+                "附录三　佐证材料缺失清单"]
+    if area == CITY:
+        headings += ["九、责任单位履职情况", "十、存在的问题", "十一、对策建议"]
+    else:
+        headings += ["九、存在的问题", "十、对策建议"]
+    for heading in headings:
         assert heading in page, heading
+    assert area == CITY or "责任单位履职情况" not in page  # the scorecard is the city's
     assert 'lang="zh-CN"' in page and WORDS["synthetic_banner"].format(city="河源市") in page
 
 
@@ -259,3 +267,39 @@ def test_a_floor_indicator_below_its_floor_is_worded_against_the_floor(city: rep
     sentence = next(p for p in findings.problems(dataclasses.replace(city, evaluation=evaluation))
                     if p.startswith(evaluation.loc[first, "name"]))
     assert "目标下限" in sentence and "的50%" in sentence and "序时进度" not in sentence
+
+
+# ----------------------------------------------------------------------------- the plan-wide assessment
+def test_the_city_report_assesses_every_task_flagship_policy_and_safeguard(rendered: dict, processed: Path) -> None:
+    page = _html(rendered, CITY)
+    for item in CONTEXT.plan_items.items:
+        assert f">{item.id}<" in page or f">专栏{item.column}<" in page, item.id
+        assert item.title.replace("“", "").replace("”", "")[:6] in page.replace("“", "").replace("”", ""), item.title
+    for document in ("《关于强化知识产权保护的若干措施》", "河源特色产业知识产权保护措施"):
+        assert document in page
+    assert "规划实施综合评价得分" in page and "部门自评高于核实结果的事项" in page
+
+
+def test_the_missing_evidence_list_names_every_claim_without_evidence(rendered: dict, processed: Path) -> None:
+    page = _html(rendered, CITY)
+    appendix = page[page.index('id="appendix-evidence"'):page.index('id="appendix-progress"')]
+    departments = pd.read_parquet(processed / "task_departments.parquet")
+    unverified = departments[(departments["year"] == YEAR) & (departments["verified_grade"] == "unverified")]
+    assert len(unverified) and appendix.count("<tr>") - 1 == len(unverified)  # the header row aside
+    for _, row in unverified.iterrows():
+        assert row["department"] in appendix and f"{row['item']} " in appendix
+
+
+def test_department_text_is_escaped_in_the_report(processed: Path) -> None:
+    report = Report.load(processed, 2021, CITY, context=CONTEXT)
+    html = "".join(section.data for section in report.sections(only=["appendix"]))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+
+
+def test_a_county_report_shows_the_items_its_government_reported(rendered: dict, processed: Path) -> None:
+    page = _html(rendered, COUNTY)
+    own = pd.read_parquet(processed / "task_departments.parquet")
+    own = own[(own["year"] == YEAR) & (own["department"] == "紫金县人民政府")]
+    assert len(own) and "紫金县人民政府报送" in page
+    for item in own["item"]:
+        assert f">{item}<" in page

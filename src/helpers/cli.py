@@ -92,6 +92,9 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                      help="reports rendered at once (default: the number of cores)")
     run.add_argument("--force", action="store_true", help="render every report, even those that are up to date")
+    run.add_argument("--final", action="store_true",
+                     help="the reports to hand over: refuse to render while an evaluator's text (assessor_dir) is "
+                          "missing, instead of showing a placeholder")
     run.add_argument("--executor", choices=["local", "dask"], default="local",
                      help="local worker processes (default) or a Dask distributed cluster (--scheduler)")
     run.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
@@ -147,7 +150,20 @@ def _sample_data(args: argparse.Namespace, context: Context) -> int:
     provenance = sample_data.generate(args.out, seed=args.seed, scale=args.scale)
     print(f"wrote synthetic sample data (seed {args.seed}, scale {args.scale}) to {args.out}: "
           f"{len(provenance.get('files', []))} files")
+    if Path(args.out).resolve() == context.path("raw_dir").resolve():
+        _example_assessor_texts(context)
     return 0
+
+
+def _example_assessor_texts(context: Context) -> None:
+    """The sample's example evaluators' texts (docs/examples/assessor), into an assessor folder that has none."""
+    import shutil
+
+    folder, examples = context.path("assessor_dir"), context.conf.root / "docs" / "examples" / "assessor"
+    if not examples.is_dir() or any(folder.rglob("*.md")):
+        return
+    shutil.copytree(examples, folder, dirs_exist_ok=True)
+    print(f"copied the sample's example evaluators' texts to {folder} (replace them with your own)")
 
 
 def _print_build(build, args: argparse.Namespace, context: Context) -> None:  # noqa: ANN001 — a pipeline Build
@@ -248,6 +264,21 @@ def _evaluate(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
+def _check_assessor_texts(jobs: list, context: Context) -> None:
+    """A final render needs every evaluator's text its reports show; else a RunError naming the missing files."""
+    from helpers import batch
+    from helpers.report import assessor
+
+    folder = context.path("assessor_dir")
+    missing = assessor.missing(folder, [(job.year, job.area_code) for job in jobs],
+                               assessor.Slot.all_of(context.report), context.plan.target_year)
+    if missing:
+        shown = "、".join(str(path.relative_to(folder)) for path in missing[:8])
+        more = f" 等 {len(missing)} 个" if len(missing) > 8 else ""
+        raise batch.RunError(f"终稿缺少评估组意见，请先在 {folder} 下补写：{shown}{more}"
+                             "（不加 --final 时生成草稿，缺失处显示占位）")
+
+
 def _run(args: argparse.Namespace, context: Context) -> int:
     from helpers import batch
     from helpers.indicators import EvaluationError, latest_year
@@ -272,6 +303,8 @@ def _run(args: argparse.Namespace, context: Context) -> int:
         datasets = open_datasets(args.processed, context)
         latest = latest_year(datasets.read("values"), context.plan) if args.years in (None, "", "latest") else None
         jobs = batch.plan_jobs(batch.parse_years(args.years, context.plan, latest), area_codes, context)
+        if args.final:
+            _check_assessor_texts(jobs, context)
         result = batch.run(jobs, datasets, args.reports, formats, context, lang=args.lang, workers=args.workers,
                            force=args.force, executor=args.executor, scheduler=args.scheduler,
                            timeout=args.timeout, notebook=args.notebook)

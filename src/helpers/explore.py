@@ -59,6 +59,49 @@ class Explorer:
                                                                                   values="label")
         return table.reindex([i.name for i in self.context.plan.indicators]).dropna(how="all")
 
+    # ------------------------------------------------------------------ the plan-wide assessment
+    def grades_by_group(self) -> pd.DataFrame:
+        """Verified grades counted per task group (rows) and year (columns, grade by grade)."""
+        items = self.read("task_items")
+        groups = self.context.plan_items.groups
+        labelled = items.assign(group=items["group"].map(groups),
+                                grade=items["verified_grade"].map(self.words["grades"]))
+        return labelled.pivot_table(index="group", columns=["year", "grade"], values="item", aggfunc="count",
+                                    fill_value=0)
+
+    def grade_history(self) -> pd.DataFrame:
+        """Every item's verified grade (rows) in every graded year (columns)."""
+        items = self.read("task_items")
+        table = items.assign(grade=items["verified_grade"].map(self.words["grades"])).pivot(
+            index="item", columns="year", values="grade")
+        return table.reindex(self.context.plan_items.ids)
+
+    def discrepancies(self, year: int | None = None) -> pd.DataFrame:
+        """Items whose department's self-grade is above the verified grade, with the reason (one year or all)."""
+        from helpers.tasks import GRADES
+
+        items = self.read("task_items").dropna(subset=["self_grade"])
+        rank = {grade: i for i, grade in enumerate(GRADES)}
+        above = items[items["self_grade"].map(rank) < items["verified_grade"].map(rank)]
+        if year is not None:
+            above = above[above["year"] == year]
+        grades = self.words["grades"]
+        return above.assign(self_grade=above["self_grade"].map(grades),
+                            verified_grade=above["verified_grade"].map(grades))[
+            ["year", "item", "self_grade", "verified_grade", "reason"]].reset_index(drop=True)
+
+    def scorecard(self) -> pd.DataFrame:
+        """Per department and year: items reported, claims supported by evidence, self-grades above verified."""
+        from helpers.tasks import GRADES
+
+        rows = self.read("task_departments")
+        rank = {grade: i for i, grade in enumerate(GRADES)}
+        claims = rows["self_grade"].isin(["completed", "on_track"])
+        return rows.assign(claim=claims, supported=claims & (rows["verified_grade"] != "unverified"),
+                           above=rows["verified_grade"].map(rank) > rows["self_grade"].map(rank)).groupby(
+            ["department", "year"]).agg(reported=("item", "size"), claims=("claim", "sum"),
+                                        supported=("supported", "sum"), above=("above", "sum"))
+
     def charts(self) -> Charts:
         """The report's charts (style, font, wording), for figures drawn here."""
         return Charts(self.context.report["charts"], fonts_of(self.context), self.words["charts"])

@@ -2,9 +2,10 @@
 
 A report's digest covers the notebook, the helper code and templates, the run's configuration files, the
 job's parameters, formats and language, and the digest of each source the report reads (as the clean stage
-recorded it in the manifest; helpers.report.sources_read) plus the year of the global data cut-off (which
-decides how far registers count as current). The derived datasets are functions of exactly these, so changing
-one source re-renders only the reports that read it; a re-run with nothing changed renders nothing.
+recorded it in the manifest; helpers.report.sources_read), the year of the global data cut-off (which
+decides how far registers count as current) and the evaluators' texts it shows (helpers.report.assessor). The
+derived datasets are functions of exactly these, so changing one source re-renders only the reports that read it;
+a re-run with nothing changed renders nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ def code_digest(notebook: Path, context: Context) -> str:
 def job_digests(jobs: list[Job], manifest: dict, formats: list[str], code: str, context: Context,
                 lang: str) -> dict[Job, str]:
     """One digest per job, from the source digests the manifest records (nothing is read again)."""
-    from helpers.report import sources_read
+    from helpers.report import assessor, sources_read
 
+    folder, slots = context.path("assessor_dir"), assessor.Slot.all_of(context.report)
     cutoff_year = str(manifest.get("data_cutoff") or "")[:4]
     recorded = manifest.get("sources", {})
     out = {}
@@ -36,5 +38,7 @@ def job_digests(jobs: list[Job], manifest: dict, formats: list[str], code: str, 
         parts = [code, str(job.year), job.area_code, ",".join(formats), lang, cutoff_year]
         parts += [f"{source}={recorded.get(source, {}).get('digest')}" for source in sources_read(job.area_code,
                                                                                                       context)]
+        parts += [f"{slot}={text}" for slot, text in assessor.texts(folder, job.year, job.area_code, slots,
+                                                                    context.plan.target_year).items()]
         out[job] = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return out

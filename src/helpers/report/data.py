@@ -13,6 +13,7 @@ from helpers.cleaning import OUTCOMES
 from helpers.context import Context
 from helpers.indicators import EvaluationError, Plan, check_year, latest_year
 from helpers.pipeline import DatasetError, Datasets, open_datasets
+from helpers.report import assessor
 from helpers.report.wording import Words
 
 ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
@@ -60,6 +61,7 @@ class ReportData:
     manifest: dict
     accounts: dict[str, pd.DataFrame]
     tasks: dict[str, pd.DataFrame]  # the plan-wide assessment's datasets (every year: the scorecard looks back)
+    assessor: dict[str, str | None]  # the evaluators' texts by slot (Markdown; None: not written yet)
 
     @property
     def plan(self) -> Plan:
@@ -166,4 +168,6 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         flagship=flagship[flagship["year"] == year].reset_index(drop=True), high_value=datasets.read("high_value"),
         visits=datasets.read("visits"), manifest=datasets.read_json("manifest"),
         accounts={name: datasets.read(name) for name in ACCOUNTS},
-        tasks={name: datasets.read(name) for name in TASK_DATASETS})
+        tasks={name: datasets.read(name) for name in TASK_DATASETS},
+        assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
+                                context.plan.target_year))

@@ -111,8 +111,10 @@ class PlanSections:
     def _discrepancies(self, limit: int | None = None) -> list[str]:
         """Items whose self-grade is above their verified grade, worst first (the core of a third party's value)."""
         items = self.data.task("task_items").dropna(subset=["self_grade"])
+        if items.empty:
+            return []
         rank = {g: i for i, g in enumerate(GRADES)}
-        gap = items["verified_grade"].map(rank) - items["self_grade"].map(rank)
+        gap = items["verified_grade"].map(rank).astype(int) - items["self_grade"].map(rank).astype(int)
         found = items[gap > 0].assign(gap=gap[gap > 0])
         # what the data and the policy register contradict first, then missing evidence; larger gaps first
         found = found.assign(weight=found["reason"].map(lambda reason: _seriousness(str(reason))))

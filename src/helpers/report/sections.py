@@ -19,8 +19,8 @@ from markupsafe import Markup
 from helpers.cleaning import OUTCOMES
 from helpers.context import Context
 from helpers.indicators import Indicator, Plan
+from helpers.report import assessor, findings
 from helpers.report import data as report_data
-from helpers.report import findings
 from helpers.report.charts import Charts, Comparison, Figure, Trajectory
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
@@ -121,8 +121,23 @@ class Report(PlanSections):
         template = section.template if isinstance(section, Section) else section
         heading = section.heading if isinstance(section, Section) else ""
         section_id = section.id if isinstance(section, Section) else template
-        return HTML(_ENV.get_template(f"{template}.html.j2").render(**{"w": self.w.texts, "heading": heading,
-                                                                       "section_id": section_id, **context}))
+        html = _ENV.get_template(f"{template}.html.j2").render(**{"w": self.w.texts, "heading": heading,
+                                                                 "section_id": section_id, **context})
+        return HTML(self._with_assessor_text(html, section_id))
+
+    def _with_assessor_text(self, html: str, section_id: str) -> str:
+        """The section with the evaluators' texts that close it (a visible placeholder where one is missing)."""
+        slots = [s for s in assessor.Slot.all_of(self.data.context.report) if s.section == section_id
+                 and s.id in self.data.assessor]
+        if not slots:
+            return html
+        w = self.w
+        parts = [{"id": s.id, "heading": w("assessor.heading", title=w["assessor.slots"][s.id]),
+                  "html": assessor.as_html(self.data.assessor[s.id]) if self.data.assessor[s.id] else None}
+                 for s in slots]
+        closing = _ENV.get_template("assessor.html.j2").render(w=self.w.texts, slots=parts)
+        at = html.rfind("</section>")
+        return html[:at] + closing + html[at:] if at >= 0 else html + closing
 
     def _table(self, caption: str, columns: dict[str, float], rows: list[list[Cell | str]], css: str = "") -> Markup:
         """A numbered table; `columns` maps each heading to its width in percent (fixed layout prints fast)."""
