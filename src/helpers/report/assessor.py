@@ -1,7 +1,8 @@
 """The evaluators' own judgement in a report (plan-assessment.md §4): what no data can say — 总体评价, 原因分析,
 典型经验, 规划调整建议 and, in the final evaluation, 十五五建议 — written as one Markdown file per slot, year and area,
 `<assessor_dir>/<year>/<area code>/<slot>.md`, and placed at the end of its section. Markdown is rendered with raw
-HTML and images disabled, so an evaluator's text can neither inject markup nor fetch anything."""
+HTML, images and links disabled, so an evaluator's text can neither inject markup nor point or fetch outside the
+report."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autolink"])
 
 
 @dataclass(frozen=True)
