@@ -49,10 +49,11 @@ def sample(scale: int, seed: int = 2020) -> Path:
     """The raw folder of a synthetic sample at `scale`, generated once and cached."""
     raw = ROOT / ".cache" / "bench" / f"scale-{scale}" / "raw"
     provenance = raw / "PROVENANCE.json"
+    generator = CONTEXT.conf.read("sample_data")["generator"]
     if provenance.is_file():
         meta = json.loads(provenance.read_text(encoding="utf-8"))
-        if meta.get("scale") == scale and meta.get("seed") == seed:
-            return raw
+        if (meta.get("scale"), meta.get("seed"), meta.get("generator")) == (scale, seed, generator):
+            return raw  # the same sample (a new version of the generator writes a new one)
     from helpers import sample_data
 
     print(f"generating the scale-{scale} sample (once; cached in {raw.parent}) …", flush=True)

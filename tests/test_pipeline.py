@@ -110,3 +110,26 @@ def test_the_pipeline_page_shows_the_stages_and_datasets_of_the_code_and_catalog
 
     page = (REPO / "docs" / "pipeline.md").read_text(encoding="utf-8")
     assert generated(CONTEXT) in page, "docs/pipeline.md is out of date: run `make docs`"
+
+
+def test_the_derived_stages_need_only_the_columns_the_catalog_lists(sample: Path) -> None:
+    """The stages load the clean tables projected to `stage_columns` (conf catalog.yaml); on whole tables they
+    give the same results, so no column they read is missing from the list."""
+    from helpers.indicators import Tables
+    from helpers.pipeline.stages import evaluation_stage, flagship_stage, values_stage
+    from helpers.tasks.stage import assess_plan
+
+    full = Tables.load(sample)
+    pruned = Tables.load(sample, CONTEXT.datasets["clean"]["stage_columns"])
+    assert pruned.get("patents").shape[1] < full.get("patents").shape[1]
+
+    def run(tables: Tables) -> dict[str, pd.DataFrame]:
+        out = values_stage(tables, CONTEXT.plan, CONTEXT.areas)
+        out |= evaluation_stage(out["values"], CONTEXT.plan, CONTEXT.areas)
+        out |= flagship_stage(tables, out["values"], out["evaluation"], CONTEXT.plan, CONTEXT.areas)
+        return out | assess_plan(tables, out["evaluation"], out["flagship"], CONTEXT.plan, CONTEXT.plan_items,
+                                 CONTEXT.assessment, CONTEXT.areas)
+
+    expected, found = run(full), run(pruned)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(found[name], frame, obj=name)

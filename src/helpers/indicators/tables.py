@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 
 @dataclass
@@ -37,13 +38,23 @@ class Tables:
         return int(str(cutoff)[:4]) if cutoff else None
 
     @classmethod
-    def load(cls, processed_dir: Path) -> Tables:
-        """Read data/processed (as written by `helpers clean`)."""
+    def load(cls, processed_dir: Path, columns: dict[str, list[str]] | None = None) -> Tables:
+        """Read data/processed (as written by `helpers clean`); of the sources `columns` names, only those columns
+        (those the table has)."""
         processed_dir = Path(processed_dir)
         clean_dir = processed_dir / "clean"
         if not clean_dir.is_dir():
             raise FileNotFoundError(f"没有清洗后的数据：{clean_dir}（请先运行 python -m helpers clean）")
-        clean = {p.stem: pd.read_parquet(p) for p in sorted(clean_dir.glob("*.parquet"))}
+        columns = columns or {}
+
+        def read(path: Path) -> pd.DataFrame:
+            wanted = columns.get(path.stem)
+            if wanted is None:
+                return pd.read_parquet(path)
+            present = set(pq.read_schema(path).names)
+            return pd.read_parquet(path, columns=[c for c in wanted if c in present])
+
+        clean = {p.stem: read(p) for p in sorted(clean_dir.glob("*.parquet"))}
         manifest_file = processed_dir / "manifest.json"
         manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
 

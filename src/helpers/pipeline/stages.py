@@ -200,7 +200,8 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
 
     def load(name: str) -> Any:  # noqa: ANN401 — a table or the clean tables
         if name not in loaded:
-            loaded[name] = Tables.load(processed) if name == "clean" else datasets.read(name)
+            loaded[name] = (Tables.load(processed, context.datasets["clean"].get("stage_columns"))
+                            if name == "clean" else datasets.read(name))
         return loaded[name]
 
     runs: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {
