@@ -172,7 +172,7 @@ def _commitment_grade(commitment: Commitment, item: Item, year: int, ledger_grad
             return "completed", issued
         if ledger_grade is None:
             return None, f"截至{year}年底未见印发；未提供任务台账"
-        return capped(ledger_grade, "lagging"), f"截至{year}年底未见印发（政策文件台账）"
+        return capped(ledger_grade, "lagging"), f"截至{year}年底政策文件台账中未见印发"
     if ledger_grade is None:
         return None, "未提供任务落实情况台账，未按台账核定"
     return ledger_grade, "部门自评与佐证材料"
