@@ -142,8 +142,9 @@ class PlanSections:
     def tasks(self, section: Section) -> HTML:
         d, w = self.data, self.w
         catalogue = d.context.plan_items
-        if not catalogue.items:
-            return self._render(section, empty=w["plan_items.empty"])
+        if not catalogue.items or d.task("task_items").empty:
+            return self._render(section, empty=w["plan_items.empty"] if not catalogue.items
+                                else w("plan_items.not_graded", year=d.year))
         if not d.is_city:
             return self._county_items(section)
         groups = [(key, title) for key, title in catalogue.groups.items() if self._items("task", key)]
@@ -186,7 +187,7 @@ class PlanSections:
 
         d, w = self.data, self.w
         items = self._items("flagship")
-        if not items:
+        if not items or d.task("task_items").empty:
             return None
         verified, commitments = self._verified(), d.task("task_commitments")
         rows = []
@@ -203,8 +204,9 @@ class PlanSections:
     def safeguards(self, section: Section) -> HTML:
         d, w = self.data, self.w
         items = self._items("safeguard")
-        if not items:
-            return self._render(section, empty=w["plan_items.empty"])
+        if not items or d.task("task_items").empty:
+            return self._render(section, empty=w["plan_items.empty"] if not items
+                                else w("plan_items.not_graded", year=d.year))
         return self._render(section, intro=w("plan_items.safeguards_intro", year=d.year),
                             parts=[{"heading": "", "table": self._items_table(
                                 w("plan_items.safeguards_table", year=d.year), items)}])
