@@ -11,6 +11,7 @@ from typing import Any
 
 KINDS = {"level", "stock", "flow", "growth", "floor"}
 COUNTY_MODES = {"rate", "count", "city_only"}
+MODES = ("annual", "midterm", "final")  # 年度监测, 中期评估, 终期评估
 
 
 class CatalogError(ValueError):
@@ -72,6 +73,7 @@ class Plan:
     wording: dict[str, dict[str, Any]] = field(default_factory=dict)  # language → the plan's own texts
     concordance: dict[str, str] = field(default_factory=dict)  # IPC prefix → strategic emerging industry
     domains: tuple[dict[str, Any], ...] = ()  # the report's 分领域 subsections: category and charts, in order
+    modes: dict[int, str] = field(default_factory=dict)  # evaluation year → report mode (evaluation.yaml `modes`)
 
     def indicator(self, indicator_id: str) -> Indicator:
         for indicator in self.indicators:
@@ -87,6 +89,11 @@ class Plan:
     def evaluation_years(self) -> list[int]:
         """The years a report can evaluate: after the base year, up to the target year."""
         return list(range(self.base_year + 1, self.target_year + 1))
+
+    def mode_of(self, year: int) -> str:
+        """The report mode of an evaluation year: as configured, else final in the target year and annual
+        monitoring before it."""
+        return self.modes.get(int(year), "final" if int(year) >= self.target_year else "annual")
 
     @property
     def high_value_indicator(self) -> Indicator | None:
@@ -113,7 +120,10 @@ class Plan:
         plan = catalog["plan"]
         settings = {k: v for k, v in catalog.items() if k not in {"plan", "indicators", "flagship", "domains"}}
         concordance = {key.replace(" ", "").upper(): value for key, value in (ipc_sei.get("categories") or {}).items()}
+        modes = {int(year): mode for year, mode in (evaluation.get("modes") or {}).items()}
+        if unknown := {m for m in modes.values() if m not in MODES}:
+            raise CatalogError(f"evaluation.yaml: modes 中的 {sorted(unknown)} 不是 {'、'.join(MODES)} 之一")
         return cls(plan["title"], plan["short_title"], plan["base_year"], plan["target_year"], plan["first_year"],
                    tuple(indicators), tuple(flagship), settings, dict(evaluation["thresholds"]),
                    dict(evaluation["statuses"]), dict(evaluation.get("county_targets") or {}), wording, concordance,
-                   tuple(catalog.get("domains") or ()))
+                   tuple(catalog.get("domains") or ()), modes)

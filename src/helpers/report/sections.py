@@ -493,9 +493,9 @@ CHARTS: dict[str, Callable[[Report, list[Indicator], str], Markup | None]] = {
 
 
 def report_title(year: int, plan: Plan, words: Words) -> str:
-    """'河源市知识产权“十四五”规划实施情况中期评估报告' (终期 in the target year)."""
-    stage = "final" if year >= plan.target_year else "midterm"
-    return plan.short_title + words[f"plan.title.{stage}"]
+    """'河源市知识产权“十四五”规划实施年度监测报告（2021年）', '…中期评估报告', '…终期评估（总结评估）报告': the
+    plan's short title and the title of the year's report mode."""
+    return plan.short_title + words(f"plan.title.{plan.mode_of(year)}", year=year)
 
 
 def _local_time(stamp: str, words: Words) -> str:
