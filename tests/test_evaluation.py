@@ -15,7 +15,7 @@ import pytest
 
 from conftest import CONTEXT, app_no, clean, run_cli, write_csv, write_log
 from helpers.indicators import Tables, evaluate, evaluate_flagship, time_progress
-from helpers.indicators.evaluation import status_of
+from helpers.indicators.evaluation import achievement_of, status_of
 from helpers.pipeline.stages import values_stage
 
 PLAN = CONTEXT.plan
@@ -38,9 +38,9 @@ def evaluated(values: pd.DataFrame, year: int, plan=PLAN) -> pd.DataFrame:
     return evaluate(values, year, plan, CONTEXT.areas)
 
 
-def flagship(tables: Tables, values: pd.DataFrame, year: int) -> pd.DataFrame:
+def flagship(tables: Tables, values: pd.DataFrame, year: int, plan=PLAN) -> pd.DataFrame:
     """The flagship targets of `year`, judged as the flagship stage judges them (after the evaluation)."""
-    return evaluate_flagship(tables, values, evaluated(values, year), PLAN, CONTEXT.areas)
+    return evaluate_flagship(tables, values, evaluated(values, year, plan), plan, CONTEXT.areas)
 
 
 def judged(values: pd.DataFrame, year: int, indicator: str, area: str = CITY) -> pd.Series:
@@ -70,6 +70,17 @@ def visitor_lines(year: int, n: int) -> list[str]:
 ])
 def test_status_bands(ratio, met, status):
     assert status_of(ratio, met, PLAN.thresholds) == status
+
+
+@pytest.mark.parametrize(("share", "met", "reverse", "status"), [
+    (1.2, True, False, "met"),
+    (0.95, False, False, "basic"),          # P ≥ 0.95 (floors: X ≥ 0.95·T) → 基本完成
+    (0.9499, False, False, "unmet"),
+    (-0.1, False, True, "reverse"),
+    (float("nan"), False, False, "missing"),
+])
+def test_achievement_bands_of_the_final_evaluation(share, met, reverse, status):
+    assert achievement_of(share, met, reverse, PLAN.thresholds) == status
 
 
 def test_time_progress_straight_and_compound():
@@ -172,19 +183,20 @@ def floor_values(tmp_path_factory):
     return computed(raw)[1]
 
 
-# I12 target 3000 visitors, judged by level: r = X/3000.  I07 target 5 cases: r = X/5.
-@pytest.mark.parametrize(("indicator", "year", "status"), [
-    ("I12", 2021, "on_track"),  # 2850/3000 = 0.95
-    ("I12", 2022, "lagging"),   # 2849/3000 < 0.95
-    ("I12", 2023, "lagging"),   # 1800/3000 = 0.60
-    ("I12", 2024, "serious"),   # 1799/3000 < 0.60
-    ("I12", 2025, "met"),       # 3000 ≥ 3000 in Y
-    ("I07", 2021, "lagging"),   # 3/5 = 0.60
-    ("I07", 2022, "serious"),   # 2/5 = 0.40
-    ("I07", 2023, "met"),       # 5 ≥ 5
+# I12 target 3000 visitors, I07 target 5 cases: a floor is judged by level, 已达标 / 未达标 in a progress year
+# (no 序时进度: 2850 of 3000 is not "on track"), 已完成 / 基本完成 / 未完成 in the final year; r = X/T is kept.
+@pytest.mark.parametrize(("indicator", "year", "status", "ratio"), [
+    ("I12", 2021, "not_reached", 0.95),     # 2850 < 3000
+    ("I12", 2022, "not_reached", 2849 / 3000),
+    ("I12", 2024, "not_reached", 1799 / 3000),
+    ("I12", 2025, "met", 1.0),              # 3000 ≥ 3000 in the final year
+    ("I07", 2021, "not_reached", 0.6),      # 3 < 5
+    ("I07", 2023, "reached", 1.0),          # 5 ≥ 5
 ])
-def test_floor_indicator_boundaries(floor_values, indicator, year, status):
-    assert judged(floor_values, year, indicator)["status"] == status
+def test_floor_indicator_boundaries(floor_values, indicator, year, status, ratio):
+    row = judged(floor_values, year, indicator)
+    assert row["status"] == status and row["ratio"] == pytest.approx(ratio)
+    assert math.isnan(row["completion"])
 
 
 def test_county_rules_for_count_and_city_level_indicators(floor_values):
@@ -195,7 +207,9 @@ def test_county_rules_for_count_and_city_level_indicators(floor_values):
     assert zijin["county_share"] == pytest.approx(2 / 3) and zijin["county_rank"] == 1  # 紫金 2 of 3
     assert table.loc[("I07", YUANCHENG), "county_share"] == pytest.approx(1 / 3)
     assert table.loc[("I07", YUANCHENG), "county_rank"] == 2
-    assert table.loc[("I07", LONGCHUAN), "county_rank"] == 3 and table.loc[("I07", HEPING), "county_rank"] == 3
+    # zero values are not ranked (evaluation-method.md, "Small numbers")
+    assert math.isnan(table.loc[("I07", LONGCHUAN), "county_rank"]) and math.isnan(table.loc[("I07", HEPING),
+                                                                                               "county_rank"])
     # I12 is one city website: counties say 市级指标
     for county in COUNTIES:
         assert table.loc[("I12", county), "status"] == "city_only"
@@ -208,8 +222,8 @@ def test_county_rules_for_count_and_city_level_indicators(floor_values):
 def test_configured_county_target_gives_a_county_status(floor_values):
     plan = dataclasses.replace(PLAN, county_targets={"I07": {ZIJIN: 2, YUANCHENG: 2}})
     table = evaluated(floor_values, 2021, plan).set_index(["indicator", "area_code"])
-    assert table.loc[("I07", ZIJIN), "status"] == "met"  # 2 ≥ 2
-    assert table.loc[("I07", YUANCHENG), "status"] == "serious"  # floor: r = 1/2 = 0.5 < 0.60
+    assert table.loc[("I07", ZIJIN), "status"] == "reached"  # floor: 2 ≥ 2
+    assert table.loc[("I07", YUANCHENG), "status"] == "not_reached"  # floor: 1 < 2, r = 1/2
     assert table.loc[("I07", YUANCHENG), "ratio"] == pytest.approx(0.5)
     assert table.loc[("I07", LONGCHUAN), "status"] == "no_target"  # no target configured for 龙川
 
@@ -269,13 +283,17 @@ def test_rate_indicator_county_compared_with_city_target(tmp_path):
         ["Q1", 2022, "紫金", 87.5], ["Q2", 2022, "源城", 70], ["Q3", 2022, "紫金", 87.5], ["Q4", 2022, "", 90]])
     _, values = computed(raw)
     table = evaluated(values, 2022).set_index(["indicator", "area_code"])
-    # city (87.5 + 70 + 87.5 + 90)/4 = 83.75 ≥ 83 → met;  紫金 87.5 → met;  源城 70/83 = 0.843 → 滞后
-    assert table.loc[("I14", CITY), "value"] == pytest.approx(83.75) and table.loc[("I14", CITY), "status"] == "met"
-    assert table.loc[("I14", ZIJIN), "status"] == "met" and table.loc[("I14", ZIJIN), "target"] == 83
+    # a floor: city (87.5 + 70 + 87.5 + 90)/4 = 83.75 ≥ 83 → 已达标;  紫金 87.5 → 已达标;  源城 70 < 83 → 未达标
+    assert table.loc[("I14", CITY), "value"] == pytest.approx(83.75)
+    assert table.loc[("I14", CITY), "status"] == "reached"
+    assert table.loc[("I14", ZIJIN), "status"] == "reached" and table.loc[("I14", ZIJIN), "target"] == 83
     assert table.loc[("I14", YUANCHENG), "ratio"] == pytest.approx(70 / 83)
-    assert table.loc[("I14", YUANCHENG), "status"] == "lagging"
+    assert table.loc[("I14", YUANCHENG), "status"] == "not_reached"
     assert table.loc[("I14", LONGCHUAN), "status"] == "missing"  # no answer: zero denominator → no data
-    assert table.loc[("I14", ZIJIN), "county_rank"] == 1 and table.loc[("I14", YUANCHENG), "county_rank"] == 2
+    # 2 and 1 responses: rates from fewer than 10 are small samples, not ranked
+    assert table.loc[("I14", ZIJIN), "small_sample"] and table.loc[("I14", YUANCHENG), "small_sample"]
+    assert math.isnan(table.loc[("I14", ZIJIN), "county_rank"])
+    assert table.loc[("I14", CITY), "small_sample"]  # 4 responses
     assert math.isnan(table.loc[("I14", ZIJIN), "county_share"])  # a share only for counts
 
 
@@ -335,11 +353,14 @@ def test_flagship_high_value_target_is_judged_as_i02(tmp_path):
     write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
               [[2020, "河源市", 100], [2023, "河源市", 100]])
     tables, values = computed(raw)
-    z2 = flagship(tables, values, 2023).set_index("id").loc["Z2"]
-    i02 = judged(values, 2023, "I02")
+    plan = dataclasses.replace(PLAN, settings={k: v for k, v in PLAN.settings.items() if k != "population_rebase"})
+    z2 = flagship(tables, values, 2023, plan).set_index("id").loc["Z2"]
+    i02 = evaluated(values, 2023, plan).set_index(["indicator", "area_code"]).loc[("I02", CITY)]
     # I02 2023 = 3/100 = 0.03; data base 2020 = 1/100; P = 0.02/0.99, τ = 0.6 → r = 0.0337 → 严重滞后
     assert z2["value"] == pytest.approx(0.03) and i02["ratio"] == pytest.approx(0.02 / 0.99 / 0.6)
     assert z2["status"] == i02["status"] == "serious"
+    # one number for one target: the 专栏's share reached is the indicator's completion P, not value ÷ target
+    assert z2["reached"] == pytest.approx(i02["completion"]) == pytest.approx(0.02 / 0.99)
 
 
 # ============================================================================= the indicators CLI
@@ -378,7 +399,7 @@ def test_cli_evaluate_one_row_per_indicator_and_area(cli_raw, tmp_path):
     assert len(frame) == 14 * 7 and not frame.duplicated(["indicator", "area_code"]).any()
     assert set(frame["year"]) == {2023}
     city = frame[frame["area_code"] == CITY].set_index("indicator")
-    assert city.loc["I07", "status"] == "serious" and city.loc["I07", "ratio"] == pytest.approx(0.2)  # 1/5
+    assert city.loc["I07", "status"] == "not_reached" and city.loc["I07", "ratio"] == pytest.approx(0.2)  # 1 < 5
     assert city.loc["I01", "status_label"] == "数据缺失"
 
 
@@ -408,3 +429,21 @@ def test_per_capita_base_is_also_shown_on_the_census_population_basis(tmp_path):
     city = evaluated(values, 2021).set_index(["indicator", "area_code"]).loc[("I01", "441600")]
     assert city["base_data"] == pytest.approx(4 / 300)
     assert city["base_rebased"] == pytest.approx(4 / 283.56)
+    # the census basis differs from the data's base-year basis by more than 1 %: progress is measured from the
+    # rebased base, so that the revision is not counted as progress (the plan's base is kept beside it)
+    assert city["base_kind"] == "rebased" and city["base_used"] == pytest.approx(4 / 283.56)
+    assert city["change"] == pytest.approx(5 / 300 - 4 / 283.56)
+    assert city["completion"] == pytest.approx((5 / 300 - 4 / 283.56) / (3.05 - 4 / 283.56))
+
+
+def test_per_capita_base_on_the_census_basis_is_used_as_it_is(tmp_path):
+    # a base-year population within 1 % of the census figure: the data's own base is the base
+    raw = tmp_path / "raw"
+    write_csv(raw, "patents", "p.csv", ["申请号", "专利类型", "申请日", "授权公告日", "申请人", "申请人地址"],
+              [[app_no("201810100001"), "发明", "2018-01-01", "2019-01-01", "甲公司", "河源市源城区"],
+               [app_no("201910100009"), "发明", "2019-01-01", "2021-06-01", "乙公司", "河源市源城区"]])
+    write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
+              [["2020", "河源市", "284"], ["2021", "河源市", "284"]])
+    values = values_stage(Tables.from_run(clean(raw)), PLAN, CONTEXT.areas)["values"]
+    city = evaluated(values, 2021).set_index(["indicator", "area_code"]).loc[("I01", "441600")]
+    assert city["base_kind"] == "data" and city["base_used"] == pytest.approx(1 / 284)

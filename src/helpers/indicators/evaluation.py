@@ -68,6 +68,19 @@ def status_of(ratio: float, met: bool, bands: dict[str, float]) -> str:
     return "serious" if reaches(ratio, 0) else "reverse"
 
 
+def achievement_of(share: float, met: bool, reverse: bool, bands: dict[str, float]) -> str:
+    """Status key of the final evaluation (evaluation-method.md, "Report modes"): 已完成 when the target is met,
+    逆向变化 when the indicator moved away from it, 基本完成 when `share` (P, X ÷ T for a floor, CAGR ÷ g for a
+    growth target) reaches the `basically_met` band, else 未完成."""
+    if met:
+        return "met"
+    if share is None or math.isnan(share):
+        return "missing"
+    if reverse:
+        return "reverse"
+    return "basic" if reaches(share, bands["basically_met"]) else "unmet"
+
+
 def _time_progress(indicator: Indicator, plan: Plan, year: int) -> float:
     """The indicator's τ: compound at the target rate for a growth target, else straight."""
     return time_progress(plan, year, indicator.target / 100 if indicator.kind == "growth" else None)
@@ -80,34 +93,48 @@ def _target_for(indicator: Indicator, area: str, plan: Plan, areas: Areas) -> fl
     return None if target is None else float(target)
 
 
-def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: float | None, target: float) -> dict:
-    """τ, P, r, met, projected target-year value and annual growth still required."""
+def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: float | None, target: float,
+              is_city: bool) -> dict:
+    """τ, P, r, status, projected target-year value and annual growth still required, by the year's report
+    mode: pace (序时进度) in annual monitoring and the mid-term evaluation, achievement in the final one."""
     span, elapsed = plan.target_year - plan.base_year, year - plan.base_year
     left = plan.target_year - year
-    out = {"tau": np.nan, "completion": np.nan, "ratio": np.nan, "projected": np.nan, "required_growth": np.nan}
+    final = plan.mode_of(year) == "final"
+    bands = plan.thresholds
+    out = {"tau": _time_progress(indicator, plan, year), "completion": np.nan, "ratio": np.nan,
+           "projected": np.nan, "required_growth": np.nan}
+    met = reaches(value, target)
     if indicator.kind == "growth":
-        g = target / 100
-        current = value / 100
-        out["tau"] = time_progress(plan, year, g)
+        g, current = target / 100, value / 100
         out["ratio"] = value / target
+        if final:
+            return {**out, "status": achievement_of(out["ratio"], met, value < 0, bands)}
         out["projected"] = value
         if left > 0:
-            needed = ((1 + g) ** span / (1 + current) ** elapsed) ** (1 / left) - 1
-            out["required_growth"] = needed * 100
-        out["met"] = year == plan.target_year and reaches(value, target)
-        return out
-    out["tau"] = time_progress(plan, year)
-    out["met"] = reaches(value, target)
-    if indicator.kind == "floor" or base is None or target == base:
-        out["ratio"] = value / target if target else np.nan
-        out["projected"] = value
-    else:
-        out["completion"] = (value - base) / (target - base)
-        out["ratio"] = out["completion"] / out["tau"]
-        out["projected"] = base + (value - base) * span / elapsed
-    if left > 0 and value > 0:
+            out["required_growth"] = (((1 + g) ** span / (1 + current) ** elapsed) ** (1 / left) - 1) * 100
+        return {**out, "status": status_of(out["ratio"], False, bands)}
+    if left > 0 and value > 0 and not final:
         out["required_growth"] = (max(target / value, 1.0) ** (1 / left) - 1) * 100
-    return out
+    if indicator.kind == "floor":  # "≥T" every year: judged by level (已达标 / 未达标), never by pace
+        out["ratio"] = value / target if target else np.nan
+        if final:
+            return {**out, "status": achievement_of(out["ratio"], met, False, bands)}
+        return {**out, "status": "reached" if met else "not_reached"}
+    if base is None or target == base:
+        out["ratio"] = value / target if target else np.nan
+        if final:
+            return {**out, "status": achievement_of(out["ratio"], met, False, bands)}
+        return {**out, "projected": value, "status": status_of(out["ratio"], met, bands)}
+    completion = (value - base) / (target - base)
+    if not is_city and (reaches(base, target) or completion > bands["max_completion"]):
+        # a county already at the city target in the base year: no completion to speak of
+        return {**out, "status": "met" if met else ("unmet" if final else "not_reached")}
+    out["completion"] = completion
+    out["ratio"] = completion / out["tau"]
+    if final:
+        return {**out, "status": achievement_of(completion, met, completion < 0, bands)}
+    out["projected"] = base + (value - base) * span / elapsed
+    return {**out, "status": status_of(out["ratio"], met, bands)}
 
 
 def _rebased_base(indicator: Indicator, plan: Plan, base_record: dict | None) -> float:
@@ -120,10 +147,54 @@ def _rebased_base(indicator: Indicator, plan: Plan, base_record: dict | None) ->
     return base_record["rows"] / rebase["population_wan"]
 
 
+def _base_used(indicator: Indicator, base_data: float, rebased: float, is_city: bool,
+               share: float) -> tuple[float | None, str]:
+    """The base progress is measured from, and where it comes from: `rebased` (the census basis, when it
+    differs from the base-year value by more than `share`), `data` (the data's base-year value), `plan` (the
+    plan's figure, when the data have none) or "" (no base)."""
+    if not math.isnan(rebased) and not math.isnan(base_data) and abs(rebased - base_data) > share * abs(base_data):
+        return rebased, "rebased"
+    if not math.isnan(base_data):
+        return base_data, "data"
+    if is_city and indicator.base is not None:
+        return float(indicator.base), "plan"
+    return None, ""
+
+
+def _period_change(indicator: Indicator, plan: Plan, year: int, value: float, base: float | None) -> dict:
+    """The change since the base year, its compound annual rate (%), and the trend reference for the next plan:
+    the value `span` years on at the same pace (compound, or straight from a zero base)."""
+    out = {"change": np.nan, "cagr": np.nan, "trend_next": np.nan}
+    if base is None or math.isnan(value) or indicator.kind == "growth":
+        return out
+    elapsed, span = year - plan.base_year, plan.target_year - plan.base_year
+    out["change"] = value - base
+    if base > 0 and value > 0:
+        out["cagr"] = ((value / base) ** (1 / elapsed) - 1) * 100
+        out["trend_next"] = value * (value / base) ** (span / elapsed)
+    elif base == 0:
+        out["trend_next"] = value + (value - base) * span / elapsed
+    return out
+
+
+def _small_sample(indicator: Indicator, plan: Plan, rows: int, value: float) -> bool:
+    """A rate from fewer cases or responses than the plan's `small_sample` threshold."""
+    rule = plan.settings.get("small_samples") or {}
+    return (indicator.compute in (rule.get("computations") or ()) and not math.isnan(value)
+            and rows < rule.get("min_cases", 0))
+
+
+def _county_ranks(values: pd.Series, eligible: pd.Series) -> pd.Series:
+    """Ranks among the counties (1 = highest, equal values share a rank); zero values, small samples and
+    missing values are not ranked."""
+    ranked = values[eligible & values.notna() & (values != 0)]
+    return ranked.rank(ascending=False, method="min").reindex(values.index)
+
+
 EVALUATION_COLUMNS = ["indicator", "category", "name", "unit", "area_code", "area_name", "year", "value", "base_plan",
-                      "base_data", "base_rebased", "target", "kind", "tau", "completion", "ratio", "status",
-                      "projected", "required_growth", "county_share", "county_rank", "rows", "complete", "sources",
-                      "missing_sources"]
+                      "base_data", "base_rebased", "base_used", "base_kind", "target", "kind", "mode", "tau",
+                      "completion", "ratio", "status", "projected", "required_growth", "change", "cagr", "trend_next",
+                      "county_share", "county_rank", "small_sample", "rows", "complete", "sources", "missing_sources"]
 
 
 def evaluate_years(values: pd.DataFrame, plan: Plan, areas: Areas) -> pd.DataFrame:
@@ -140,27 +211,30 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> p
     wanted = values[values["year"].isin([year, plan.base_year])]
     records = {(r["indicator"], r["area_code"], r["year"]): r for r in wanted.to_dict(orient="records")}
     rows = []
+    mode = plan.mode_of(year)
     for ind in plan.indicators:
         current = {area: records[(ind.id, area, year)] for area in area_info.codes}
-        county_values = pd.Series({a: current[a]["value"] for a in area_info.county_codes})
-        ranks = county_values.rank(ascending=False, method="min")
+        small = {a: _small_sample(ind, plan, int(current[a]["rows"]), current[a]["value"]) for a in area_info.codes}
+        county_values = pd.Series({a: current[a]["value"] for a in area_info.county_codes}, dtype="float64")
+        ranks = _county_ranks(county_values, ~pd.Series({a: small[a] for a in area_info.county_codes}))
         for area in area_info.codes:
             record = current[area]
             value = record["value"]
             base_data = records.get((ind.id, area, plan.base_year), {}).get("value", np.nan)
             is_city = area == area_info.city_code
-            base = base_data if not math.isnan(base_data) else (ind.base if is_city else None)
+            rebased = _rebased_base(ind, plan, records.get((ind.id, area, plan.base_year))) if is_city else np.nan
+            base, base_kind = _base_used(ind, base_data, rebased, is_city, plan.thresholds["rebase_share"])
             target = _target_for(ind, area, plan, area_info)
             row = {
                 "indicator": ind.id, "category": ind.category, "name": ind.name, "unit": ind.unit,
                 "area_code": area, "area_name": area_info.names[area], "year": year, "value": value,
-                "base_plan": ind.base if is_city else np.nan, "base_data": base_data,
-                "base_rebased": _rebased_base(ind, plan, records.get((ind.id, area, plan.base_year))) if is_city
-                else np.nan,
-                "target": target if target is not None else np.nan, "kind": ind.kind,
-                "rows": int(record["rows"]), "complete": bool(record["complete"]), "sources": record["sources"],
-                "missing_sources": record["missing_sources"],
+                "base_plan": ind.base if is_city and ind.base is not None else np.nan, "base_data": base_data,
+                "base_rebased": rebased, "base_used": np.nan if base is None else base, "base_kind": base_kind,
+                "target": target if target is not None else np.nan, "kind": ind.kind, "mode": mode,
+                "small_sample": small[area], "rows": int(record["rows"]), "complete": bool(record["complete"]),
+                "sources": record["sources"], "missing_sources": record["missing_sources"],
                 "county_share": np.nan, "county_rank": np.nan,
+                **_period_change(ind, plan, year, value, base),
             }
             if not is_city and not math.isnan(value):
                 row["county_rank"] = ranks.get(area, np.nan)
@@ -173,8 +247,6 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> p
             elif target is None:
                 row.update(status="no_target", tau=_time_progress(ind, plan, year))
             else:
-                progress = _progress(ind, plan, year, value, base, target)
-                met = progress.pop("met")
-                row.update(progress, status=status_of(progress["ratio"], met, plan.thresholds))
+                row.update(_progress(ind, plan, year, value, base, target, is_city))
             rows.append(row)
     return pd.DataFrame(rows).reindex(columns=EVALUATION_COLUMNS)

@@ -10,7 +10,7 @@ import pandas as pd
 from helpers.areas import Areas
 from helpers.indicators.catalog import Flagship, Plan
 from helpers.indicators.computations import Inputs, filtered, year_end
-from helpers.indicators.evaluation import reaches, status_of, time_progress
+from helpers.indicators.evaluation import achievement_of, reaches, status_of, time_progress
 from helpers.indicators.tables import Tables
 
 FLAGSHIP_COLUMNS = ["id", "column", "name", "unit", "year", "value", "target", "reached", "tau", "status",
@@ -64,24 +64,31 @@ FLAGSHIP_COMPUTATIONS: dict[str, Callable[..., float]] = {
 def evaluate_flagship(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFrame, plan: Plan,
                       areas: Areas) -> pd.DataFrame:
     """One row per flagship target and evaluated year (the years of `evaluation`): value in Y, target, share of
-    target reached, time progress and status; a target that repeats an indicator is judged as that indicator."""
+    target reached, time progress and status (achievement in the final evaluation); a target that repeats an
+    indicator is judged as that indicator, and its share reached is the indicator's completion (one number for one
+    target)."""
     inputs = Inputs(tables, plan, areas, plan.years)
-    judged = evaluation.set_index(["indicator", "area_code", "year"])["status"]
+    judged = evaluation.set_index(["indicator", "area_code", "year"])[["status", "completion"]]
     rows = [_one(inputs, values, judged, int(year), item)
             for year in sorted(evaluation["year"].unique()) for item in plan.flagship]
     return pd.DataFrame(rows, columns=FLAGSHIP_COLUMNS)
 
 
-def _one(inputs: Inputs, values: pd.DataFrame, judged: pd.Series, year: int, item: Flagship) -> dict:
+def _one(inputs: Inputs, values: pd.DataFrame, judged: pd.DataFrame, year: int, item: Flagship) -> dict:
+    plan = inputs.plan
     missing = [s for s in item.sources if not inputs.tables.has(s)]
     value = np.nan if missing else FLAGSHIP_COMPUTATIONS[item.compute](inputs, values, year, **item.params)
-    tau = time_progress(inputs.plan, year)
+    tau = time_progress(plan, year)
     reached = value / item.target if item.target else np.nan
+    met = reaches(value, item.target)
     if item.compute == "same_as":  # judged exactly as the indicator it repeats (with its base)
-        status = judged.loc[(item.params["indicator"], inputs.areas.city_code, year)]
+        status, reached = judged.loc[(item.params["indicator"], inputs.areas.city_code, year)]
+    elif np.isnan(value):
+        status = "missing"
+    elif plan.mode_of(year) == "final":
+        status = achievement_of(reached, met, False, plan.thresholds)
     else:
-        status = "missing" if np.isnan(value) else status_of(reached / tau, reaches(value, item.target),
-                                                             inputs.plan.thresholds)
+        status = status_of(reached / tau, met, plan.thresholds)
     return {"id": item.id, "column": item.column, "name": item.name, "unit": item.unit, "year": year,
             "value": value, "target": item.target, "reached": reached, "tau": tau, "status": status,
             "missing_sources": ",".join(missing)}

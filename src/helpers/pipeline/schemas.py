@@ -7,6 +7,7 @@ import pandera.pandas as pa
 
 from helpers.areas import Areas
 from helpers.indicators import Plan
+from helpers.indicators.catalog import MODES
 from helpers.tasks import GRADES, PlanItems
 from helpers.tasks.catalog import KINDS
 from helpers.tasks.scores import PARTS
@@ -45,9 +46,13 @@ def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None) -> dict[st
         "evaluation": pa.DataFrameSchema({
             "indicator": indicator, "category": _text(), "name": _text(), "unit": _text(), "area_code": area,
             "area_name": _text(), "year": year, "value": _number(), "base_plan": _number(), "base_data": _number(),
-            "base_rebased": _number(), "target": _number(), "kind": _text(), "tau": _number(), "completion": _number(),
-            "ratio": _number(), "status": status, "projected": _number(), "required_growth": _number(),
-            "county_share": _number(), "county_rank": _number(), "rows": _count(),
+            "base_rebased": _number(), "base_used": _number(),
+            "base_kind": _text(checks=pa.Check.isin(["rebased", "data", "plan", ""])), "target": _number(),
+            "kind": _text(), "mode": _text(checks=pa.Check.isin(list(MODES))), "tau": _number(),
+            "completion": _number(), "ratio": _number(), "status": status, "projected": _number(),
+            "required_growth": _number(), "change": _number(), "cagr": _number(), "trend_next": _number(),
+            "county_share": _number(), "county_rank": _number(), "small_sample": pa.Column("bool", coerce=True),
+            "rows": _count(),
             "complete": pa.Column("bool", coerce=True), "sources": _text(), "missing_sources": _text(),
         }, strict=True, ordered=True, name="evaluation"),
         "flagship": pa.DataFrameSchema({
