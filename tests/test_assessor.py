@@ -45,3 +45,4 @@ def test_a_final_render_is_refused_while_a_slot_is_missing(sample_processed: Pat
                    str(processed), "--reports", str(tmp_path / "reports"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "2024/441600/overall.md" in done.stderr and not (tmp_path / "reports" / "2024").exists()
+    assert "评估单位" in done.stderr  # the sample's configuration names no evaluating organisation

@@ -265,18 +265,23 @@ def _evaluate(args: argparse.Namespace, context: Context) -> int:
 
 
 def _check_assessor_texts(jobs: list, context: Context) -> None:
-    """A final render needs every evaluator's text its reports show; else a RunError naming the missing files."""
+    """A final render needs the evaluating organisation and every evaluator's text its reports show; else a
+    RunError naming what is missing."""
     from helpers import batch
     from helpers.report import assessor
 
+    problems = []
+    if not context.report.get("evaluator"):
+        problems.append("终稿须写明评估单位：请在 conf/local/report.yaml 中设置 evaluator（评估单位名称）")
     folder = context.path("assessor_dir")
     missing = assessor.missing(folder, [(job.year, job.area_code) for job in jobs],
                                assessor.Slot.all_of(context.report), context.plan.target_year)
     if missing:
         shown = "、".join(str(path.relative_to(folder)) for path in missing[:8])
         more = f" 等 {len(missing)} 个" if len(missing) > 8 else ""
-        raise batch.RunError(f"终稿缺少评估组意见，请先在 {folder} 下补写：{shown}{more}"
-                             "（不加 --final 时生成草稿，缺失处显示占位）")
+        problems.append(f"终稿缺少评估组意见，请先在 {folder} 下补写：{shown}{more}")
+    if problems:
+        raise batch.RunError("；".join(problems) + "（不加 --final 时生成草稿，缺失处显示占位）")
 
 
 def _run(args: argparse.Namespace, context: Context) -> int:

@@ -126,8 +126,9 @@ def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: f
             return {**out, "status": achievement_of(out["ratio"], met, False, bands)}
         return {**out, "projected": value, "status": status_of(out["ratio"], met, bands)}
     completion = (value - base) / (target - base)
-    if not is_city and (reaches(base, target) or completion > bands["max_completion"]):
-        # a county already at the city target in the base year: no completion to speak of
+    if not is_city and (reaches(base, target) or met or completion > bands["max_completion"]):
+        # a county measured against the city target that met it at base or meets it now: its completion
+        # (a base close to the target gives 600 %, 1200 %) says nothing the status does not
         return {**out, "status": "met" if met else ("unmet" if final else "not_reached")}
     out["completion"] = completion
     out["ratio"] = completion / out["tau"]

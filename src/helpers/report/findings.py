@@ -8,23 +8,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
 from helpers.report.data import ReportData
 
 
+def rounded(value: float, decimals: int = 2) -> Decimal:
+    """`value` rounded half up (四舍五入) at `decimals` places, from its shortest decimal form (so that 6.25 is
+    6.3, where binary rounding would print 6.2)."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def number(value: float, decimals: int = 2) -> str:
-    """A value as the report prints it: thousands separators, the indicator's decimals, — when empty."""
+    """A value as the report prints it: rounded half up, thousands separators, — when empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value:,.{decimals}f}"
+    return f"{rounded(value, decimals):,.{decimals}f}"
 
 
 def percent(value: float, decimals: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value * 100:.{decimals}f}%"
+    return f"{rounded(value * 100, decimals):.{decimals}f}%"
+
+
+def shown_difference(value: float, base: float, decimals: int) -> float:
+    """value − base between the two as printed, so that a sentence adds up (1.20 − 0.86 = 0.34, not 0.33)."""
+    return float(rounded(value, decimals) - rounded(base, decimals))
 
 
 def status_counts(data: ReportData) -> dict[str, int]:
@@ -46,8 +58,13 @@ def risks(data: ReportData) -> pd.DataFrame:
 
 
 def _base(row: pd.Series) -> float:
-    """The base progress is measured from: the data's base-year value, else the plan's."""
-    return row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
+    """The base progress is measured from (the evaluation's `base_used`: census-rebased, the data's or the plan's)."""
+    return row["base_used"]
+
+
+def in_text(unit: str, data: ReportData) -> str:
+    """The unit as a sentence says it: "件" for "件/年" (wording `sentence.units`)."""
+    return data.words["sentence.units"].get(unit, unit)
 
 
 def _fields(data: ReportData, row: pd.Series) -> dict[str, str]:
@@ -55,26 +72,41 @@ def _fields(data: ReportData, row: pd.Series) -> dict[str, str]:
     places = decimals(data, row["indicator"])
     left = data.plan.target_year - data.year
     required = row["required_growth"]
-    required_text = (w("problems.required", left=left, required=f"{required:.1f}") if left and not math.isnan(required)
-                     else w["problems.unreachable"])
+    required_text = (w("problems.required", left=left, required=f"{rounded(required, 1)}")
+                     if left and not math.isnan(required) else w["problems.unreachable"])
     missing = [data.source_title(s) for s in str(row["missing_sources"] or "").split(",") if s]
     return {
-        "name": row["name"], "year": str(data.year), "unit": row["unit"], "value": number(row["value"], places),
-        "base": number(_base(row), places), "target": number(row["target"], places),
-        "completion": percent(row["completion"]), "tau": percent(row["tau"]), "ratio": percent(row["ratio"]),
+        "name": row["name"], "year": str(data.year), "unit": in_text(row["unit"], data),
+        "gap_unit": w["sentence.gap_units"].get(row["unit"], in_text(row["unit"], data)),
+        "value": number(row["value"], places), "base": number(_base(row), places),
+        "target": number(row["target"], places), "completion": percent(row["completion"]), "tau": percent(row["tau"]),
+        "ratio": percent(row["ratio"]), "gap": gap(data, row), "base_year": str(data.plan.base_year),
         "missing": w.join(missing) or w["problems.no_records"], "required_text": required_text,
     }
 
 
+def gap(data: ReportData, row: pd.Series) -> str:
+    """How far the value (as shown) is from the target (as shown); 0 once it is reached."""
+    if math.isnan(row["value"]) or math.isnan(row["target"]):
+        return "—"
+    places = decimals(data, row["indicator"])
+    return number(max(shown_difference(row["target"], row["value"], places), 0.0), places)
+
+
 def problems(data: ReportData) -> list[str]:
-    """存在的问题: one sentence per indicator at risk, then the data problems."""
+    """存在的问题 of the plan's implementation: one sentence per indicator at risk (data-quality findings are in
+    the appendix, not here)."""
     sentences = []
+    final = data.plan.mode_of(data.year) == "final"
     for _, row in risks(data).iterrows():
         rule = row["status"]
-        if row["status"] in {"lagging", "serious"} and row["kind"] in {"growth", "floor"}:
-            rule = row["kind"]
-        sentences.append(data.words(f"problems.{rule}", **_fields(data, row)))
-    return sentences + data_problems(data)
+        fields = _fields(data, row)
+        if row["kind"] == "growth" and rule in {"lagging", "serious", "unmet"}:
+            rule = "growth_final" if final else "growth"
+        elif rule == "serious" and fields["value"] == fields["base"]:
+            rule = "serious_flat"
+        sentences.append(data.words(f"problems.{rule}", **fields))
+    return sentences
 
 
 def data_problems(data: ReportData) -> list[str]:
@@ -131,38 +163,91 @@ def headline(data: ReportData) -> Headline:
     w = data.words
     counts = status_counts(data)
     parts = w.join([w("summary.headline_part", label=w["statuses"][k], count=v) for k, v in counts.items() if v])
-    sentence = w("summary.headline", year=data.year, elapsed=data.year - data.plan.base_year, tau=percent(data.tau),
+    key = "summary.headline_final" if data.plan.mode_of(data.year) == "final" else "summary.headline"
+    sentence = w(key, year=data.year, elapsed=data.year - data.plan.base_year, tau=percent(data.tau),
                  area_name=data.area_name, count=len(data.own), parts=parts)
     return Headline(counts, sentence)
 
 
+def _rank_text(data: ReportData, row: pd.Series) -> str:
+    """", 在6个县（区）中居第3位" (并列 when another county shares the value), or "" when not ranked."""
+    if math.isnan(row["county_rank"]):
+        return ""
+    w, count = data.words, len(data.context.areas.county_codes)
+    key = "sentence.rank_tied" if tied(data, row) else "sentence.rank"
+    return w(key, count=count, rank=int(row["county_rank"]))
+
+
+def tied(data: ReportData, row: pd.Series) -> bool:
+    """Whether another county shares this county's rank."""
+    same = data.evaluation[(data.evaluation["indicator"] == row["indicator"])
+                           & (data.evaluation["county_rank"] == row["county_rank"])]
+    return len(same) > 1
+
+
+def _change_text(data: ReportData, row: pd.Series, places: int, unit: str) -> str:
+    """", 较2020年的0.86件增加0.34件" from the values as shown; ", 与2020年持平" when they print the same."""
+    w, base = data.words, _base(row)
+    if row["kind"] not in {"level", "stock", "flow"} or math.isnan(base):
+        return ""
+    change = shown_difference(row["value"], base, places)
+    if change == 0:
+        return w("sentence.unchanged", base_year=data.plan.base_year)
+    key = "sentence.change_rebased" if row["base_kind"] == "rebased" else "sentence.change"
+    return w(key, base_year=data.plan.base_year, base=number(base, places), unit=unit,
+             direction=w["sentence.up"] if change > 0 else w["sentence.down"], change=number(abs(change), places))
+
+
+def _outlook(data: ReportData, row: pd.Series, places: int, unit: str) -> str:
+    """"；按现有速度，2025年预计1.7件（目标2件）": shown with one more decimal where rounding would make a
+    projection that falls short look like the target."""
+    w, projected, target = data.words, row["projected"], row["target"]
+    shown = places
+    while shown < places + 2 and projected < target and rounded(projected, shown) >= rounded(target, places):
+        shown += 1
+    outlook = w["sentence.outlook_growth"] if row["kind"] == "growth" else w["sentence.outlook_level"]
+    return w("sentence.outlook", target_year=data.plan.target_year, outlook=outlook,
+             projected=number(projected, shown), unit=unit, target=number(target, places))
+
+
 def indicator_sentence(data: ReportData, row: pd.Series) -> str:
-    """One indicator's result in a sentence: value, change on the base, progress, status and outlook."""
+    """One indicator's result in a sentence: value, change on the base, progress (achievement in the final
+    evaluation), status and outlook."""
     w = data.words
     places = decimals(data, row["indicator"])
-    unit, name = row["unit"], row["name"]
+    unit, name = in_text(row["unit"], data), row["name"]
+    final = data.plan.mode_of(data.year) == "final"
     if row["status"] == "city_only":
         return w("sentence.city_only", name=name, area_name=data.area_name)
     if row["status"] == "missing":
         return w("sentence.missing", name=name, year=data.year)
     text = w("sentence.value", name=name, year=data.year, value=number(row["value"], places), unit=unit)
-    base = _base(row)
-    if row["kind"] in {"level", "stock", "flow"} and not math.isnan(base):
-        change = row["value"] - base
-        text += w("sentence.change", base_year=data.plan.base_year, base=number(base, places), unit=unit,
-                  direction=w["sentence.up"] if change >= 0 else w["sentence.down"],
-                  change=number(abs(change), places))
+    if row["small_sample"]:
+        text += w("sentence.small_sample", n=int(row["rows"]))
+    text += _change_text(data, row, places, unit)
     if not math.isnan(row["county_share"]):
         text += w("sentence.share", share=percent(row["county_share"], 1))
-    if not math.isnan(row["county_rank"]):
-        text += w("sentence.rank", count=len(data.context.areas.county_codes), rank=int(row["county_rank"]))
+    text += _rank_text(data, row)
     if row["status"] == "no_target":
         return text + w["sentence.no_target"]
-    if not math.isnan(row["completion"]):
-        text += w("sentence.completion", completion=percent(row["completion"]), tau=percent(row["tau"]))
+    target = number(row["target"], places)
+    if row["kind"] == "floor":
+        reached = row["status"] in {"met", "reached"}
+        text += w("sentence.floor_reached" if reached else "sentence.floor_not_reached", target=target, unit=unit)
+    elif final:
+        if not math.isnan(row["completion"]) and row["completion"] >= 0:
+            text += w("sentence.achieved", completion=percent(row["completion"]))
+        if not math.isnan(row["cagr"]):
+            key = "sentence.cagr" if row["cagr"] >= 0 else "sentence.cagr_down"
+            text += w(key, base_year=data.plan.base_year, year=data.year, cagr=percent(abs(row["cagr"]) / 100, 1))
+        if row["status"] != "met":
+            text += w("sentence.gap", gap=gap(data, row), unit=w["sentence.gap_units"].get(row["unit"], unit))
+    elif not math.isnan(row["completion"]) and shown_difference(row["value"], _base(row), places) != 0:
+        if row["completion"] < 0:
+            text += w["sentence.below_base"]
+        else:
+            text += w("sentence.completion", completion=percent(row["completion"]), tau=percent(row["tau"]))
     text += w("sentence.status", label=w["statuses"][row["status"]])
-    if row["status"] not in {"met"} and data.year < data.plan.target_year and not math.isnan(row["projected"]):
-        outlook = w["sentence.outlook_growth"] if row["kind"] == "growth" else w["sentence.outlook_level"]
-        text += w("sentence.outlook", target_year=data.plan.target_year, outlook=outlook,
-                  projected=number(row["projected"], places), unit=unit, target=number(row["target"], places))
+    if row["status"] not in {"met"} and not math.isnan(row["projected"]) and row["kind"] != "floor":
+        text += _outlook(data, row, places, unit)
     return text + w["sentence.end"]

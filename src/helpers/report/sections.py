@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,7 @@ _ENV = Environment(loader=PackageLoader("helpers.report", "templates/sections"),
                    autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
                    lstrip_blocks=True)
 _ENV.filters["fill"] = fill
+BEIJING = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -177,12 +179,17 @@ class Report(PlanSections):
     # ------------------------------------------------------------------ sections
     def cover(self, section: Section) -> HTML:
         d, w = self.data, self.w
+        final = d.plan.mode_of(d.year) == "final"
+        year_text = (w("cover.year_text_final", base_year1=d.plan.base_year + 1, year=d.year) if final else
+                     w("cover.year_text", year=d.year, elapsed=d.year - d.plan.base_year, tau=percent(d.tau)))
+        period_end = f"{d.year}-12-31"
+        cutoff = w("cover.cutoff_later", cutoff=d.cutoff) if str(d.cutoff) > period_end else d.cutoff
         return self._render(
             section, synthetic=d.synthetic, banner=w("synthetic_banner", city=d.context.areas.city_name),
-            plan_title=d.plan.title, title=self.title, area_name=d.area_name, area_code=d.area_code, year=d.year,
-            elapsed=d.year - d.plan.base_year, tau=percent(d.tau), cutoff=d.cutoff, version=d.version,
-            assessor=w["plan.assessor"], generated=_local_time(datetime.now().astimezone().isoformat(), w),
-            toc=self.toc())
+            plan_title=d.plan.title, title=self.title, area_name=d.area_name, area_code=d.area_code,
+            year_text=year_text, period=w("cover.period_text", start=f"{d.plan.base_year + 1}-01-01", end=period_end),
+            cutoff=cutoff, version=d.version, assessor=d.context.report.get("evaluator") or w["assessor.placeholder"],
+            generated=_local_time(datetime.now(UTC).isoformat(), w), toc=self.toc())
 
     def summary(self, section: Section) -> HTML:
         d, w = self.data, self.w
@@ -213,9 +220,10 @@ class Report(PlanSections):
         met = int((flagship["status"] == "met").sum())
         behind = flagship[flagship["status"].isin(self.data.context.report["risk_statuses"])]
         text = w("summary.flagship", count=len(flagship), met=met)
+        final = self.data.plan.mode_of(self.data.year) == "final"
         if len(behind):
-            text += w("summary.flagship_behind", names=w.join([w("summary.flagship_name", name=n)
-                                                               for n in behind["name"]]))
+            names = w["summary.quoted_separator"].join(w("summary.flagship_name", name=n) for n in behind["name"])
+            text += w("summary.flagship_behind_final" if final else "summary.flagship_behind", names=names)
         return text + w["sentence.end"]
 
     def scope(self, section: Section) -> HTML:
@@ -235,56 +243,139 @@ class Report(PlanSections):
             flagship_count=len(d.plan.flagship), item_count=len(d.context.plan_items.items), is_city=d.is_city,
             item_method=self._item_method(), cutoff=d.cutoff, sources_table=table,
             table_label=w("table_label", number=self._tables), span=d.plan.target_year - d.plan.base_year,
-            tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"])
+            tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"],
+            final=d.plan.mode_of(d.year) == "final", basic=percent(d.plan.thresholds["basically_met"]))
 
     def indicators(self, section: Section) -> HTML:
         d, w = self.data, self.w
         years = {"base_year": d.plan.base_year, "target_year": d.plan.target_year, "year": d.year}
-        if d.is_city:
-            columns = self._columns("indicators.city_columns", [5, 25, 7, 9, 10, 9, 8, 7, 7, 13], **years)
+        final = d.plan.mode_of(d.year) == "final"
+        if d.is_city and final:
+            columns = self._columns("indicators.city_columns_final", [5, 24, 7, 10, 10, 9, 8, 9, 8, 10], **years)
+        elif d.is_city:
+            columns = self._columns("indicators.city_columns", [5, 25, 7, 10, 10, 9, 8, 7, 7, 12], **years)
         else:
-            columns = self._columns("indicators.county_columns", [5, 25, 7, 9, 9, 10, 8, 7, 7, 13], **years)
+            columns = self._columns("indicators.county_columns", [5, 23, 7, 9, 12, 9, 8, 8, 7, 12], **years)
         rows = []
-        counties = len(d.context.areas.county_codes)
         for n, (_, r) in enumerate(d.own.iterrows(), start=1):
             places = findings.decimals(d, r["indicator"])
-            if d.is_city:
-                cells = [str(n), r["name"], r["unit"], self._base_text(r, places),
-                         self._target_text(r, places), number(r["value"], places), percent(r["completion"]),
-                         percent(r["tau"]), number(r["ratio"], 2), self._status_cell(r["status"])]
+            if d.is_city and final:
+                gap = findings.gap(d, r) if r["status"] not in {"met", "missing"} else "—"
+                cagr = "—" if math.isnan(r["cagr"]) else percent(r["cagr"] / 100, 1)
+                cells = [str(n), r["name"], r["unit"], self._base_text(r, places), self._target_text(r, places),
+                         number(r["value"], places), percent(r["completion"]), gap, cagr,
+                         self._status_cell(r["status"])]
+            elif d.is_city:
+                cells = [str(n), r["name"], r["unit"], self._base_text(r, places), self._target_text(r, places),
+                         self._value_text(r, places), percent(r["completion"]),
+                         "—" if r["kind"] == "floor" else percent(r["tau"]), number(r["ratio"], 2),
+                         self._status_cell(r["status"])]
             else:
-                rank = ("—" if math.isnan(r["county_rank"])
-                        else w("indicators.rank", rank=int(r["county_rank"]), count=counties))
                 city_row = self._row(r["indicator"], d.context.areas.city_code)
-                cells = [str(n), r["name"], r["unit"], number(r["base_data"], places),
-                         number(r["value"], places), self._target_text(city_row, places),
-                         percent(r["county_share"], 1), rank, number(r["ratio"], 2), self._status_cell(r["status"])]
+                cells = [str(n), r["name"], r["unit"], number(r["base_data"], places), self._value_text(r, places),
+                         self._target_text(city_row, places), percent(r["county_share"], 1), self._rank_text(r),
+                         number(r["ratio"], 2), self._status_cell(r["status"])]
             rows.append(cells)
         table = self._table(w("indicators.table", area_name=d.area_name, year=d.year), columns, rows,
                             css="indicators numbers")
-        return self._render(section, intro=findings.headline(d).sentence, table=table, notes=self._indicator_notes())
+        intro = findings.headline(d).sentence
+        trend = self._trend_table() if d.is_city and final else None
+        return self._render(section, intro=intro, table=table, notes=self._indicator_notes(),
+                            conclusion=self._conclusion() if final else "", trend_table=trend,
+                            trend_intro=w("indicators.trend_intro", year=d.year, base_year=d.plan.base_year,
+                                          next_year=self._next_year()) if trend else "")
+
+    def _next_year(self) -> int:
+        plan = self.data.plan
+        return plan.target_year + (plan.target_year - plan.base_year)
+
+    def _conclusion(self) -> str:
+        """The final evaluation's overall sentence on the indicators: how many met, basically met, not met."""
+        d, w = self.data, self.w
+        counts = findings.status_counts(d)
+        judged = sum(n for k, n in counts.items() if k not in {"missing", "no_target", "city_only"})
+        parts = w.join([w("summary.headline_part", label=w["statuses"][k], count=n) for k, n in counts.items() if n])
+        share = (counts.get("met", 0) + counts.get("basic", 0)) / judged if judged else math.nan
+        return w("indicators.conclusion", count=len(d.own), parts=parts, share=percent(share))
+
+    def _trend_table(self) -> Markup:
+        """The final evaluation's reference values for the next plan: the target-year value as the new base and
+        the value five years on at the whole period's pace (a trend, not a recommended target)."""
+        d, w = self.data, self.w
+        years = {"base_year": d.plan.base_year, "year": d.year, "next_year": self._next_year()}
+        rows = []
+        for _, r in d.own.iterrows():
+            places = findings.decimals(d, r["indicator"])
+            cagr = "—" if math.isnan(r["cagr"]) else percent(r["cagr"] / 100, 1)
+            rows.append([r["name"], r["unit"], number(r["value"], places), cagr, number(r["trend_next"], places)])
+        return self._table(w["indicators.trend_table"], self._columns("indicators.trend_columns", [40, 10, 16, 17, 17],
+                                                                      **years), rows, css="numbers")
+
+    def _value_text(self, row: pd.Series, places: int) -> str:
+        """The value, marked 样本量小（n=…） when it is a rate from few cases."""
+        value = number(row["value"], places)
+        return self.w("indicators.small_sample", value=value, n=int(row["rows"])) if row["small_sample"] else value
+
+    def _rank_text(self, row: pd.Series) -> str:
+        if math.isnan(row["county_rank"]):
+            return "—"
+        key = "indicators.rank_tied" if findings.tied(self.data, row) else "indicators.rank"
+        return self.w(key, rank=int(row["county_rank"]), count=len(self.data.context.areas.county_codes))
 
     def _indicator_notes(self) -> list[str]:
         d, w = self.data, self.w
+        own = d.own
         notes = [w["indicators.note"]]
+        if d.plan.mode_of(d.year) == "final":
+            notes.append(w("indicators.note_final", basic=percent(d.plan.thresholds["basically_met"]),
+                           base_year=d.plan.base_year, year=d.year))
+        elif (own["kind"] == "floor").any():
+            notes.append(w["indicators.note_floor"])
         if d.is_city:
-            rebased = d.own.dropna(subset=["base_rebased"])
             basis = d.plan.settings.get("population_rebase", {}).get("basis", "")
-            for _, r in rebased.iterrows():
+            for _, r in own[own["base_kind"] == "rebased"].iterrows():
                 places = findings.decimals(d, r["indicator"])
                 notes.append(w("indicators.note_rebased", name=r["name"], base_plan=number(r["base_plan"], places),
                                basis=basis, base_rebased=number(r["base_rebased"], places), unit=r["unit"]))
+            if (own["base_plan"].isna() & own["base_used"].notna()).any():
+                notes.append(w("indicators.note_data_base", base_year=d.plan.base_year))
+            if d.plan.mode_of(d.year) != "final":
+                growth = own[own["kind"] == "growth"]
+                notes += [w("indicators.note_growth", name=name) for name in growth["name"]]
         else:
             notes.append(w["indicators.note_county"])
+        if own["small_sample"].any() or own["county_rank"].notna().any():
+            rule = d.plan.settings.get("small_samples") or {}
+            notes.append(w("indicators.note_small", min_cases=rule.get("min_cases", 0)))
+        return notes + self._county_sum_notes()
+
+    def _county_sum_notes(self) -> list[str]:
+        """Count indicators whose counties do not add up to the city (city-level records), explained."""
+        d, w = self.data, self.w
+        county_codes = d.context.areas.county_codes
+        notes = []
+        for ind in d.plan.indicators:
+            if ind.county != "count":
+                continue
+            city = self._row(ind.id, d.context.areas.city_code)["value"]
+            counties = sum(self._row(ind.id, c)["value"] for c in county_codes)
+            if math.isnan(city) or math.isnan(counties) or findings.shown_difference(city, counties, ind.decimals) <= 0:
+                continue
+            notes.append(w("indicators.note_county_sum", name=ind.name, unit=findings.in_text(ind.unit, d),
+                           counties=number(counties, ind.decimals), city=number(city, ind.decimals),
+                           gap=number(findings.shown_difference(city, counties, ind.decimals), ind.decimals)))
         return notes
 
     def _base_text(self, row: pd.Series, places: int) -> str:
-        """The base the progress is computed from (the data's base-year value, else the plan's), and the plan's
-        own figure beside it where the two differ."""
-        used = row["base_data"] if not math.isnan(row["base_data"]) else row["base_plan"]
+        """The base progress is measured from, with the plan's own figure beside it where the two differ, and
+        marked * where the plan gives none (computed from the data)."""
+        used, plan = row["base_used"], row["base_plan"]
         text = number(used, places)
-        plan = row["base_plan"]
-        if not math.isnan(plan) and not math.isnan(used) and round(plan, places) != round(used, places):
+        if math.isnan(used):
+            return text
+        if math.isnan(plan):
+            return self.w("indicators.data_base", base=text)
+        if round(plan, places) != round(used, places):
             text += self.w("indicators.plan_base", base=number(plan, places))
         return text
 
@@ -385,23 +476,31 @@ class Report(PlanSections):
     def flagship(self, section: Section) -> HTML:
         d, w = self.data, self.w
         items = self._flagship_items()  # first: the tables are numbered in the order they appear
+        final = d.plan.mode_of(d.year) == "final"
         rows = []
         for _, r in d.flagship.iterrows():
             item = next(f for f in d.plan.flagship if f.id == r["id"])
             places = d.plan.indicator(item.params["indicator"]).decimals if item.compute == "same_as" else 0
+            progress = [] if final else [percent(r["tau"])]
             rows.append([w("flagship.column", column=r["column"]), r["name"], r["unit"], number(r["target"], places),
-                         number(r["value"], places), percent(r["reached"]), percent(r["tau"]),
+                         number(r["value"], places), percent(r["reached"]), *progress,
                          self._status_cell(r["status"])])
-        columns = self._columns("flagship.columns", [8, 30, 10, 10, 10, 9, 9, 14], year=d.year)
+        if final:
+            columns = self._columns("flagship.columns_final", [8, 36, 10, 11, 11, 10, 14], year=d.year)
+        else:
+            columns = self._columns("flagship.columns", [8, 30, 10, 10, 10, 9, 9, 14], year=d.year)
         table = self._table(w("flagship.table", year=d.year), columns, rows, css="numbers")
-        intro = w["flagship.intro_city"] if d.is_city else w("flagship.intro_county", area_name=d.area_name)
+        intro_key = "flagship.intro_city_final" if final else "flagship.intro_city"
+        intro = w[intro_key] if d.is_city else w("flagship.intro_county", area_name=d.area_name)
         return self._render(section, intro=intro, table=table, items_table=items,
                             items_intro=w("plan_items.flagship_intro", year=d.year) if items is not None else "",
                             sentences=[self._flagship_sentence()] if d.is_city else [])
 
     def problems(self, section: Section) -> HTML:
         """存在的问题, from the evaluation and the rules in report.yaml."""
-        return self._render(section, problems=findings.problems(self.data))
+        final = self.data.plan.mode_of(self.data.year) == "final"
+        return self._render(section, problems=findings.problems(self.data),
+                            none=self.w["problems.none_final" if final else "problems.none"])
 
     def recommendations(self, section: Section) -> HTML:
         """对策建议, from the statuses and the plan's recommendations (plan_wording.yaml)."""
@@ -430,7 +529,7 @@ class Report(PlanSections):
         files = d.account("files")
         broken = files[files["status"] == "rejected"] if not files.empty else files
         broken_table = self._table(w["appendix.broken"], self._columns("appendix.broken_columns", [22, 38, 40]),
-                                   [[d.source_title(r["source"]), r["file"], r["message"]]
+                                   [[d.source_title(r["source"]), r["file"], _plain(r["message"])]
                                     for _, r in broken.iterrows()]) if len(broken) else None
         warnings = d.account("warnings")
         warned = warnings.groupby(["source", "warning"], sort=False)["rows"].sum() if not warnings.empty else []
@@ -442,6 +541,7 @@ class Report(PlanSections):
             reconciliation_table=reconciliation, reasons_table=reasons_table, broken_table=broken_table,
             warnings_table=warnings_table, method_notes=self._method_notes(), criteria_table=self._criteria_table(),
             area_name=d.area_name, year=d.year, missing_table=self._missing_evidence_table(),
+            data_problems=findings.data_problems(d),
             progress_table=self._progress_table(), has_items=bool(d.context.plan_items.items))
 
     def _criteria_table(self) -> Markup | None:
@@ -498,8 +598,13 @@ def report_title(year: int, plan: Plan, words: Words) -> str:
     return plan.short_title + words(f"plan.title.{plan.mode_of(year)}", year=year)
 
 
+def _plain(message: str) -> str:
+    """A reader's message without the technical detail a library appended to it ('…（文件损坏）：invalid Zip
+    archive: …' → '…（文件损坏）')."""
+    return re.sub(r"[：:]\s*[^\u3000-\u9fff\uff00-\uffef]*$", "", str(message)) or str(message)
+
+
 def _local_time(stamp: str, words: Words) -> str:
-    """An ISO timestamp as local 'YYYY-MM-DD HH:MM (UTC±hh:mm)'."""
-    moment = datetime.fromisoformat(stamp).astimezone()
-    offset = moment.strftime("%z")
-    return words("local_time", time=f"{moment:%Y-%m-%d %H:%M}", offset=f"{offset[:3]}:{offset[3:]}")
+    """An ISO timestamp in Beijing time, 'YYYY-MM-DD HH:MM（北京时间）', whatever the machine's zone."""
+    moment = datetime.fromisoformat(stamp).astimezone(BEIJING)
+    return words("local_time", time=f"{moment:%Y-%m-%d %H:%M}")

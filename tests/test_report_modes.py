@@ -1,0 +1,147 @@
+"""Reports a city government can sign off (issue 16): the mode of each year's report (年度监测 / 中期评估 /
+终期评估), the method fixes and the 公文 wording, checked on the sections of the shipped sample's reports."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import CONTEXT
+from helpers.report import Report, findings, report_title
+
+CITY, YUANCHENG, ZIJIN = "441600", "441602", "441621"
+
+
+def _text(report: Report, only: list[str] | None = None) -> str:
+    """The report's sections as text (tags dropped), as a reader sees them."""
+    html = "".join(section.data for section in report.sections(only=only))
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.fixture(scope="module")
+def reports(sample_processed: Path) -> dict[tuple[int, str], Report]:
+    return {(year, area): Report.load(sample_processed, year, area, context=CONTEXT)
+            for year in (2022, 2023, 2025) for area in (CITY, YUANCHENG, ZIJIN)}
+
+
+def test_each_year_has_its_configured_mode_and_title(reports: dict) -> None:
+    words = reports[(2023, CITY)].w
+    assert report_title(2022, CONTEXT.plan, words).endswith("实施年度监测报告（2022年）")
+    assert report_title(2023, CONTEXT.plan, words).endswith("实施中期评估报告")
+    assert report_title(2025, CONTEXT.plan, words).endswith("实施终期评估（总结评估）报告")
+    assert set(reports[(2025, CITY)].data.own["mode"]) == {"final"}
+
+
+def test_the_final_evaluation_speaks_of_achievement_not_pace(reports: dict) -> None:
+    final = reports[(2025, CITY)]
+    text = _text(final, ["cover", "summary", "indicators", "domains", "flagship", "problems"])
+    for phrase in ("序时进度100%", "符合序时进度", "超序时进度", "在规划期末前完成目标", "按现有速度", "预计"):
+        assert phrase not in text, phrase
+    own = final.data.own.set_index("indicator")
+    # 17,800 of 18,000 万元: P = 8,795 / 8,995 = 97.8 % ≥ 95 % → 基本完成, 200 万元 short of the target
+    assert own.loc["I05", "status"] == "basic"
+    assert "基本完成" in text and "距目标尚差200万元" in text
+    assert "“十五五”时期趋势参考值" in text and "仅为趋势参考值" in text
+    assert "达到或基本达到目标的占" in text
+
+
+def test_per_capita_progress_uses_the_census_rebased_base(reports: dict) -> None:
+    report = reports[(2023, CITY)]
+    row = report.data.own.set_index("indicator").loc["I01"]
+    assert row["base_kind"] == "rebased" and round(row["base_used"], 2) == 2.02
+    assert row["completion"] == pytest.approx((row["value"] - row["base_used"]) / (3.05 - row["base_used"]))
+    text = _text(report, ["domains"])
+    assert "较2020年的2.02件（按普查人口口径折算）增加0.73件" in text  # 2.75 − 2.02, not 2.75 − 1.85
+    assert "较2020年的1.85件" not in text
+    assert "2.02（规划 1.85）" in _text(report, ["indicators"])
+
+
+def test_floors_are_reached_or_not_in_a_progress_year(reports: dict) -> None:
+    report = reports[(2023, CITY)]
+    floors = report.data.own[report.data.own["kind"] == "floor"]
+    assert set(floors["status"]) <= {"reached", "not_reached", "missing"}
+    i08 = floors.set_index("indicator", drop=False).loc["I08"]  # 68 against a floor of 70
+    assert i08["value"] == 68 and i08["status"] == "not_reached"
+    sentence = findings.indicator_sentence(report.data, i08)
+    assert "未达标" in sentence and "序时进度" not in sentence
+
+
+def test_a_county_at_the_city_target_in_the_base_year_has_no_completion(reports: dict) -> None:
+    for year in (2023, 2025):
+        own = reports[(year, YUANCHENG)].data.own.set_index("indicator")
+        for indicator in ("I01", "I02"):  # 源城区: 4.30 at base against 3.05; 0.83 → 2.84 against 1 (P 1203 %)
+            row = own.loc[indicator]
+            assert row["status"] == "met" and row["completion"] != row["completion"], (year, indicator)
+        text = _text(reports[(year, YUANCHENG)], ["summary", "indicators", "domains"])
+        assert not re.search(r"-\d+%|−\d+%", text) and "12.03" not in text and "-2.79" not in text
+
+
+def test_one_number_for_one_target(reports: dict) -> None:
+    report = reports[(2023, CITY)]
+    z2 = report.data.flagship.set_index("id").loc["Z2"]
+    i02 = report.data.own.set_index("indicator").loc["I02"]
+    assert z2["reached"] == pytest.approx(i02["completion"])
+
+
+def test_sentences_add_up_as_shown(reports: dict) -> None:
+    for (year, area), report in reports.items():
+        for sentence in map(lambda r: findings.indicator_sentence(report.data, r[1]), report.data.own.iterrows()):
+            found = re.search(r"为([\d,.]+)\D+?较2020年的([\d,.]+)\D+?(增加|减少)([\d,.]+)", sentence)
+            if not found:
+                continue
+            value, base, direction, change = found.groups()
+            value, base, change = (float(x.replace(",", "")) for x in (value, base, change))
+            assert (value - base if direction == "增加" else base - value) == pytest.approx(change, abs=1e-9), \
+                (year, area, sentence)
+            assert "增加0件" not in sentence and "增加0.00" not in sentence
+
+
+def test_projection_and_status_agree(reports: dict) -> None:
+    # I03 2023: 1 of 2 marks at τ = 60 % → 滞后, projected 1.67 — shown as 1.7, not as the target 2
+    sentence = findings.indicator_sentence(reports[(2023, CITY)].data,
+                                           reports[(2023, CITY)].data.own.set_index("indicator", drop=False).loc["I03"])
+    assert "滞后" in sentence and "预计1.7件（目标2件）" in sentence
+
+
+def test_small_samples_and_zeros_are_not_ranked_and_ties_are_shared(reports: dict) -> None:
+    report = reports[(2023, ZIJIN)]
+    i11 = report.data.own.set_index("indicator").loc["I11"]  # 2 first-instance cases
+    assert i11["small_sample"] and i11["county_rank"] != i11["county_rank"]
+    text = _text(report, ["indicators", "domains"])
+    assert "样本量小" in text and "n=2" in text
+    assert "并列" in text
+    zeros = report.data.evaluation[(report.data.evaluation["area_code"] != CITY)
+                                   & (report.data.evaluation["value"] == 0)]
+    assert zeros["county_rank"].isna().all()
+
+
+def test_rounding_is_half_up_and_one_separator_style() -> None:
+    assert findings.percent(1 / 16, 1) == "6.3%"  # binary rounding prints 6.2%
+    assert findings.number(0.125, 2) == "0.13" and findings.number(2837686, 0) == "2,837,686"
+    assert "2 837 686" not in str(CONTEXT.plan.settings["population_rebase"]["basis"])
+
+
+def test_the_body_speaks_chinese_without_paths_codes_or_utc(reports: dict) -> None:
+    for key in [(2023, CITY), (2025, CITY), (2023, ZIJIN)]:
+        body = _text(reports[key], [s.id for s in reports[key].outline() if s.id != "appendix"])
+        for bad in (".csv", ".xlsx", "invalid Zip", "UTC", "city_only_no_county", "official_stats",
+                    "数据不变则不变", "每一行都有去向", "第三方评估组", "仅为序时进度", "件/年，", "完成目标进度的-"):
+            assert bad not in body, (key, bad)
+        assert "北京时间" in body
+        problems = _text(reports[key], ["problems"])
+        assert "数据质量" not in problems and "无法读取" not in problems
+    appendix = _text(reports[(2023, CITY)], ["appendix"])
+    assert "数据方面存在的问题" in appendix and "invalid Zip" not in appendix and "data/processed" not in appendix
+
+
+def test_quoted_items_are_listed_without_a_pause_mark(reports: dict) -> None:
+    summary = _text(reports[(2025, CITY)], ["summary"])
+    assert "”、“" not in summary and "”“" in summary
+
+
+def test_the_cover_says_when_the_evaluation_period_ends(reports: dict) -> None:
+    cover = _text(reports[(2023, CITY)], ["cover"])
+    assert "2021-01-01至2023-12-31" in cover and "晚于评估期的数据不计入本报告" in cover
+    assert "【评估组待填写】" in cover  # no evaluating organisation configured for the sample
