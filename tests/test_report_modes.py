@@ -56,6 +56,14 @@ def test_per_capita_progress_uses_the_census_rebased_base(reports: dict) -> None
     assert "较2020年的2.02件（按普查人口口径折算）增加0.73件" in text  # 2.75 − 2.02, not 2.75 − 1.85
     assert "较2020年的1.85件" not in text
     assert "2.02（规划 1.85）" in _text(report, ["indicators"])
+    # a county's base on the census basis: its census share of the city's census population
+    county = reports[(2023, ZIJIN)]
+    zijin = county.data.own.set_index("indicator").loc["I01"]
+    assert zijin["base_kind"] == "rebased"
+    values = county.data.values
+    stock_2020 = values[(values["indicator"] == "I01") & (values["area_code"] == ZIJIN) & (values["year"] == 2020)]
+    assert zijin["base_used"] == pytest.approx(stock_2020["rows"].item() / (283.56 * 551095 / 2837686))
+    assert "较2020年的0.94件（按普查人口口径折算）增加0.26件" in _text(county, ["domains"])
 
 
 def test_floors_are_reached_or_not_in_a_progress_year(reports: dict) -> None:

@@ -138,14 +138,19 @@ def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: f
     return {**out, "status": status_of(out["ratio"], met, bands)}
 
 
-def _rebased_base(indicator: Indicator, plan: Plan, base_record: dict | None) -> float:
-    """A per-capita base on the census population basis (catalog `population_rebase`): the 2020 stock
-    (the value's counted rows) over the census figure, shown beside the plan's base so that a
-    denominator revision is not read as progress (evaluation-method.md, "Population basis")."""
+def _rebased_base(indicator: Indicator, plan: Plan, base_record: dict | None, area: str, city: str) -> float:
+    """A per-capita base on the census population basis (catalog `population_rebase`): the base-year stock (the
+    value's counted rows) over the area's census population — the city's figure, or its county's share of it by
+    census count —, shown beside the plan's base so that a denominator revision is not read as progress
+    (evaluation-method.md, "Population basis")."""
     rebase = plan.settings.get("population_rebase")
     if indicator.compute != "per_capita" or not rebase or not base_record or math.isnan(base_record["value"]):
         return np.nan
-    return base_record["rows"] / rebase["population_wan"]
+    persons = {str(k): v for k, v in (rebase.get("census_persons") or {}).items()}
+    if area != city and (area not in persons or city not in persons):
+        return np.nan
+    share = persons[area] / persons[city] if area != city else 1.0
+    return base_record["rows"] / (rebase["population_wan"] * share)
 
 
 def _base_used(indicator: Indicator, base_data: float, rebased: float, is_city: bool,
@@ -223,7 +228,8 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> p
             value = record["value"]
             base_data = records.get((ind.id, area, plan.base_year), {}).get("value", np.nan)
             is_city = area == area_info.city_code
-            rebased = _rebased_base(ind, plan, records.get((ind.id, area, plan.base_year))) if is_city else np.nan
+            rebased = _rebased_base(ind, plan, records.get((ind.id, area, plan.base_year)), area,
+                                    area_info.city_code)
             base, base_kind = _base_used(ind, base_data, rebased, is_city, plan.thresholds["rebase_share"])
             target = _target_for(ind, area, plan, area_info)
             row = {

@@ -272,7 +272,7 @@ class Report(PlanSections):
                          self._status_cell(r["status"])]
             else:
                 city_row = self._row(r["indicator"], d.context.areas.city_code)
-                cells = [str(n), r["name"], r["unit"], number(r["base_data"], places), self._value_text(r, places),
+                cells = [str(n), r["name"], r["unit"], number(r["base_used"], places), self._value_text(r, places),
                          self._target_text(city_row, places), percent(r["county_share"], 1), self._rank_text(r),
                          number(r["ratio"], 2), self._status_cell(r["status"])]
             rows.append(cells)
@@ -344,6 +344,9 @@ class Report(PlanSections):
                 notes += [w("indicators.note_growth", name=name) for name in growth["name"]]
         else:
             notes.append(w["indicators.note_county"])
+            if (own["base_kind"] == "rebased").any():
+                notes.append(w("indicators.note_rebased_county", base_year=d.plan.base_year,
+                               names=w.join(list(own.loc[own["base_kind"] == "rebased", "name"]))))
         if own["small_sample"].any() or own["county_rank"].notna().any():
             rule = d.plan.settings.get("small_samples") or {}
             notes.append(w("indicators.note_small", min_cases=rule.get("min_cases", 0)))
