@@ -168,7 +168,8 @@ def test_problems_and_recommendations_follow_the_configured_rules(city: report_d
     for _, row in risks.iterrows():
         assert any(p.startswith(row["name"]) for p in problems), row["name"]
         if row["status"] != "missing":
-            assert rules["indicators"][row["indicator"]] in recommendations
+            said = next(r for r in recommendations if r.startswith(rules["indicators"][row["indicator"]]))
+            assert "（责任单位：" in said  # the units of the plan's task for the indicator
     assert recommendations[-1] == rules["general"]
     # data quality is the appendix's business, not a problem of the plan's implementation
     assert not any("无法读取" in p for p in problems)

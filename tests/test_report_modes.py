@@ -153,3 +153,9 @@ def test_the_cover_says_when_the_evaluation_period_ends(reports: dict) -> None:
     cover = _text(reports[(2023, CITY)], ["cover"])
     assert "2021-01-01至2023-12-31" in cover and "晚于评估期的数据不计入本报告" in cover
     assert "【评估组待填写】" in cover  # no evaluating organisation configured for the sample
+
+
+def test_recommendations_name_the_responsible_units(reports: dict) -> None:
+    recommendations = findings.recommendations(reports[(2023, CITY)].data)
+    pledges = next(r for r in recommendations if r.startswith("扩大知识产权质押融资规模"))  # I05 严重滞后 in 2023
+    assert pledges.endswith("（责任单位：市市场监督管理局（市知识产权局）、市金融工作局、中国人民银行河源市分行）")

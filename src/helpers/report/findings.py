@@ -140,7 +140,7 @@ def recommendations(data: ReportData) -> list[str]:
     """对策建议: per indicator at risk, per category with a risk, data, then the general rule (plan_wording.yaml)."""
     rules = data.words["plan.recommendations"]
     at_risk = risks(data)
-    out = [rules["indicators"][i] for i in at_risk.loc[at_risk["status"] != "missing", "indicator"]
+    out = [rules["indicators"][i] + _lead(data, i) for i in at_risk.loc[at_risk["status"] != "missing", "indicator"]
            if i in rules["indicators"]]
     seen = list(dict.fromkeys(at_risk["category"]))
     out += [rules["categories"][c] for c in seen if c in rules["categories"]]
@@ -148,6 +148,13 @@ def recommendations(data: ReportData) -> list[str]:
         out.append(rules["data"])
     out.append(rules["general"])
     return out
+
+
+def _lead(data: ReportData, indicator: str) -> str:
+    """"（责任单位：…）" from the plan's task for the indicator (indicators.yaml `indicator_tasks`), or ""."""
+    task = (data.plan.settings.get("indicator_tasks") or {}).get(indicator)
+    item = next((i for i in data.context.plan_items.items if i.id == task), None)
+    return data.words("recommendations.lead", units=data.words.join(list(item.departments))) if item else ""
 
 
 @dataclass(frozen=True)
