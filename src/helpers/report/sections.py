@@ -255,7 +255,8 @@ class Report(PlanSections):
         elif d.is_city:
             columns = self._columns("indicators.city_columns", [5, 25, 7, 10, 10, 9, 8, 7, 7, 12], **years)
         else:
-            columns = self._columns("indicators.county_columns", [5, 23, 7, 9, 12, 9, 8, 8, 7, 12], **years)
+            key = "indicators.county_columns_final" if final else "indicators.county_columns"
+            columns = self._columns(key, [5, 23, 7, 9, 12, 9, 8, 8, 7, 12], **years)
         rows = []
         for n, (_, r) in enumerate(d.own.iterrows(), start=1):
             places = findings.decimals(d, r["indicator"])
@@ -274,7 +275,7 @@ class Report(PlanSections):
                 city_row = self._row(r["indicator"], d.context.areas.city_code)
                 cells = [str(n), r["name"], r["unit"], number(r["base_used"], places), self._value_text(r, places),
                          self._target_text(city_row, places), percent(r["county_share"], 1), self._rank_text(r),
-                         number(r["ratio"], 2), self._status_cell(r["status"])]
+                         self._county_progress(r), self._status_cell(r["status"])]
             rows.append(cells)
         table = self._table(w("indicators.table", area_name=d.area_name, year=d.year), columns, rows,
                             css="indicators numbers")
@@ -284,6 +285,13 @@ class Report(PlanSections):
                             conclusion=self._conclusion() if final else "", trend_table=trend,
                             trend_intro=w("indicators.trend_intro", year=d.year, base_year=d.plan.base_year,
                                           next_year=self._next_year()) if trend else "")
+
+    def _county_progress(self, row: pd.Series) -> str:
+        """A county's progress against the city target: r in a progress year; in the final evaluation the share
+        achieved (P, or X ÷ T for a floor and CAGR ÷ g for a growth target)."""
+        if self.data.plan.mode_of(self.data.year) != "final":
+            return number(row["ratio"], 2)
+        return percent(row["completion"] if not math.isnan(row["completion"]) else row["ratio"])
 
     def _next_year(self) -> int:
         plan = self.data.plan
