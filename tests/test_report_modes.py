@@ -45,6 +45,7 @@ def test_the_final_evaluation_speaks_of_achievement_not_pace(reports: dict) -> N
     assert "基本完成" in text and "距目标尚差200万元" in text
     assert "“十五五”时期趋势参考值" in text and "仅为趋势参考值" in text
     assert "达到或基本达到目标的占" in text
+    assert "达到或基本达到规划目标的指标占93%" in _text(final, ["summary"])  # 13 of 14
 
 
 def test_per_capita_progress_uses_the_census_rebased_base(reports: dict) -> None:

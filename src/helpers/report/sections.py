@@ -201,7 +201,10 @@ class Report(PlanSections):
         total = sum(head.counts.values()) or 1
         bar = [{**statuses[k], "label": w["statuses"][k], "count": n, "share": round(100 * n / total, 2)}
                for k, n in head.counts.items() if n]
+        final = d.plan.mode_of(d.year) == "final"
         return self._render(section, headline=head.sentence, bar=bar, risks=risks, data_sentence=self._data_sentence(),
+                            achieved=w("summary.achieved_share", share=self._achieved_share()) if final else "",
+                            no_risks=w["summary.no_risks_final" if final else "summary.no_risks"],
                             flagship=self._flagship_sentence() if d.is_city else "",
                             composite=self._composite_sentence() if d.is_city else "",
                             item_counts=self._counts_sentence() if d.is_city else "",
@@ -297,14 +300,18 @@ class Report(PlanSections):
         plan = self.data.plan
         return plan.target_year + (plan.target_year - plan.base_year)
 
+    def _achieved_share(self) -> str:
+        """The share of the judged indicators (data and a target) that are 已完成 or 基本完成."""
+        counts = findings.status_counts(self.data)
+        judged = sum(n for k, n in counts.items() if k not in {"missing", "no_target", "city_only"})
+        return percent((counts.get("met", 0) + counts.get("basic", 0)) / judged if judged else math.nan)
+
     def _conclusion(self) -> str:
         """The final evaluation's overall sentence on the indicators: how many met, basically met, not met."""
         d, w = self.data, self.w
         counts = findings.status_counts(d)
-        judged = sum(n for k, n in counts.items() if k not in {"missing", "no_target", "city_only"})
         parts = w.join([w("summary.headline_part", label=w["statuses"][k], count=n) for k, n in counts.items() if n])
-        share = (counts.get("met", 0) + counts.get("basic", 0)) / judged if judged else math.nan
-        return w("indicators.conclusion", count=len(d.own), parts=parts, share=percent(share))
+        return w("indicators.conclusion", count=len(d.own), parts=parts, share=self._achieved_share())
 
     def _trend_table(self) -> Markup:
         """The final evaluation's reference values for the next plan: the target-year value as the new base and
