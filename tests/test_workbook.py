@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -76,3 +77,23 @@ def test_csv_accounts_are_neutralised(built):
     assert not files.fillna("").apply(lambda c: c.str.startswith(("=", "+", "-", "@"))).any().any()
     frame = neutralise_frame(pd.DataFrame({"t": ["=cmd", "ok"], "n": [1, 2]}))
     assert frame["t"].tolist() == ["'=cmd", "ok"] and frame["n"].tolist() == [1, 2]
+
+
+def test_a_workbook_for_every_year_in_chinese_without_a_cross_join(sample_processed, tmp_path):
+    result = run_cli("evaluate", "--processed", str(sample_processed), "--reports", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for year in range(2021, 2026):
+        book = openpyxl.load_workbook(tmp_path / str(year) / f"indicators_{year}.xlsx", read_only=True)
+        for sheet in book.worksheets:
+            headers = [str(c.value) for c in next(sheet.iter_rows(max_row=1))] if sheet.title != "说明" else []
+            assert not [h for h in headers if re.search("[A-Za-z_]{3,}", h)], (year, sheet.title, headers)
+        about = " ".join(str(row[0].value) for row in book["说明"].iter_rows())
+        mode = CONTEXT.words("zh")["modes"][CONTEXT.plan.mode_of(year)]
+        assert f"报告类型：{mode}" in about
+        values = list(book["指标值"].iter_rows(values_only=True))
+        assert len(values) - 1 == len(CONTEXT.plan.indicators) * len(CONTEXT.areas.codes)  # 98, not 686
+        names = CONTEXT.areas.names
+        assert all(names[str(row[1])] == row[2] for row in values[1:])
+        rows = list(book["评估结果"].iter_rows(values_only=True))
+        at = rows[0].index("状态")
+        assert {row[at] for row in rows[1:]} <= set(CONTEXT.words("zh")["statuses"].values())

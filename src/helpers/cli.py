@@ -81,7 +81,8 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
                                    help="print the city's evaluation and write the indicator workbook")
     evaluate.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
     evaluate.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
-    evaluate.add_argument("--year", type=int, help="evaluation year (default: the latest year with data)")
+    evaluate.add_argument("--year", type=int, help="evaluation year (default: a workbook for every year with data; "
+                                                   "the table printed is the latest's)")
 
     run = commands.add_parser("run", parents=[common],
                               help="render the evaluation reports (notebook → HTML and PDF) per year and area")
@@ -255,12 +256,14 @@ def _evaluate(args: argparse.Namespace, context: Context) -> int:
         return 2
     try:
         year, datasets = evaluation_year(args.processed, context, args.year)
-        workbook = write_workbook(args.reports / str(year) / f"indicators_{year}.xlsx", datasets, year, context)
+        years = [year] if args.year else sorted(int(y) for y in datasets.read("evaluation")["year"].unique())
+        workbooks = [write_workbook(args.reports / str(y) / f"indicators_{y}.xlsx", datasets, y, context)
+                     for y in years]
     except (DatasetError, EvaluationError) as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     print(city_table(datasets.read("evaluation"), year, context))
-    print(f"\n工作簿：{workbook}")
+    print("\n工作簿：" + "、".join(str(path) for path in workbooks))
     return 0
 
 

@@ -24,7 +24,7 @@ from helpers.report.wording import Words
 from helpers.safety import neutralise
 
 PERCENT_COLUMNS = {"tau", "completion", "county_share"}
-VALUE_LIKE = {"value", "base_plan", "base_data", "base_rebased", "target", "projected"}
+VALUE_LIKE = {"value", "base_plan", "base_data", "base_rebased", "base_used", "target", "projected", "change"}
 
 
 class Book:
@@ -91,6 +91,7 @@ def _about(book: Book, words: Words, context: Context, year: int, manifest: dict
     lines = [
         (w("workbook.heading", plan_title=plan.title, year=year), book.title),
         (w("workbook.years", year=year, base_year=plan.base_year, target_year=plan.target_year), None),
+        (w("workbook.mode", mode=w["modes"][plan.mode_of(year)]), None),
         (w("workbook.cutoff", cutoff=manifest.get("data_cutoff") or w["unknown"],
            cleaned_at=manifest.get("cleaned_at", "")), None),
         (w("workbook.missing_sources", sources=w.join(manifest.get("missing_sources") or []) or w["workbook.none"]),
@@ -145,8 +146,8 @@ def _write(path: Path, datasets: Datasets, year: int, context: Context, w: Words
 
     values = datasets.read("values")
     value_headings = w["workbook.value_columns"]
-    wide = values.assign(area_name=values["area_code"].map(names)).pivot_table(
-        index=["indicator", "area_code", "area_name"], columns="year", values="value", dropna=False)
+    wide = values.assign(area_name=values["area_code"].map(names)).set_index(
+        ["indicator", "area_code", "area_name", "year"])["value"].unstack("year")  # one row per indicator × area
     year_columns = {value_headings["year"].format(year=c) for c in wide.columns}
     wide.columns = [value_headings["year"].format(year=c) for c in wide.columns]
     wide = wide.reset_index().rename(columns={k: v for k, v in value_headings.items() if k != "year"})
@@ -204,15 +205,23 @@ def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year
 
 
 def _quality(book: Book, datasets: Datasets, context: Context, w: Words) -> None:
-    sheets = w["workbook.sheets"]
-    book.table(sheets["reconciliation"], datasets.read("reconciliation").rename(
-        columns=w["workbook.reconciliation_columns"]))
-    reasons = datasets.read("reasons")
-    described = reasons.assign(**{w["workbook.reason_description"]: reasons.get(
-        "reason", pd.Series(dtype=str)).map(context.cleaning.reasons)})
-    book.table(sheets["reasons"], described)
-    book.table(sheets["files"], datasets.read("files"))
-    book.table(sheets["warnings"], datasets.read("warnings"))
+    """The cleaning accounts with Chinese headers and labels (sources, outcomes, reasons, warnings by name)."""
+    sheets, labels = w["workbook.sheets"], context.cleaning
+    titles = {key: spec.get("title", key) for key, spec in context.sources.items()}
+
+    def shown(name: str, columns: str, **maps: dict) -> pd.DataFrame:
+        frame = datasets.read(name)
+        maps = {"source": titles, **maps}
+        frame = frame.assign(**{c: frame[c].map(m).fillna(frame[c]) for c, m in maps.items() if c in frame})
+        headings = w[f"workbook.{columns}"]
+        return frame[[c for c in headings if c in frame]].rename(columns=headings)
+
+    statuses = w["workbook.file_statuses"]
+    book.table(sheets["reconciliation"], shown("reconciliation", "reconciliation_columns", status=statuses))
+    book.table(sheets["reasons"], shown("reasons", "reason_columns", outcome=w["workbook.outcomes"],
+                                        reason=labels.reasons))
+    book.table(sheets["files"], shown("files", "file_columns", status=statuses, reason=labels.file_reasons))
+    book.table(sheets["warnings"], shown("warnings", "warning_columns", warning=labels.warnings))
 
 
 def city_table(evaluation: pd.DataFrame, year: int, context: Context, lang: str = "zh") -> str:
