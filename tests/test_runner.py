@@ -3,6 +3,7 @@ leaves nothing half-written."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,26 @@ def test_published_notebook_names_a_folder_inside_the_project_relative_to_it(tmp
     root = REPO.resolve()
     assert _shown_path(root / "data" / "processed", root) == "data/processed"
     assert _shown_path(tmp_path / "processed", root) == str(tmp_path / "processed")
+
+
+def test_the_index_names_modes_links_workbooks_and_shows_the_latest_matrix(processed: Path, tmp_path: Path) -> None:
+    from helpers.report import write_workbook
+
+    reports = tmp_path / "reports"
+    datasets = open_datasets(processed, CONTEXT)
+    for year in (2023, 2025):
+        write_workbook(reports / str(year) / f"indicators_{year}.xlsx", datasets, year, CONTEXT)
+    render(plan_jobs([2021, 2023, 2025], ["441600", "441621"], CONTEXT), processed, reports, ["html"], workers=2,
+           notebook=_template(tmp_path / "t.ipynb"))
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for mode in ("年度监测", "中期评估", "终期评估"):
+        assert f"<small>{mode}</small>" in index, mode
+    assert 'href="2023/indicators_2023.xlsx"' in index and 'href="2025/indicators_2025.xlsx"' in index
+    assert "indicators_2021.xlsx" not in index  # none was written for 2021
+    assert "（北京时间）" in index and "UTC" not in index
+    research = re.findall(r'<div class="research">[^<]*<a href="([^"]+)"', index)
+    assert research and all(href.endswith(".ipynb") for href in research)
+    assert "2025年各地区主要指标（终期评估）" in index
+    matrix = index[index.index('class="matrix"'):]
+    assert matrix.count("<tr><th>I") == len(CONTEXT.plan.indicators)
+    assert 'title="市级指标">◇' in matrix and 'title="无分解目标">—' in matrix

@@ -4,7 +4,7 @@ run's date, the data cut-off and the failures — one self-contained page (no sc
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +20,7 @@ from helpers.report import Words, embed_fonts, fill, fonts_of
 _ENV = Environment(loader=PackageLoader("helpers.batch", "templates"), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True)
 _ENV.filters["fill"] = fill
+BEIJING = timezone(timedelta(hours=8))
 
 
 def _cell(reports: Path, job: Job, failures: dict[Job, Outcome], counts: dict[tuple, pd.Series],
@@ -28,7 +29,8 @@ def _cell(reports: Path, job: Job, failures: dict[Job, Outcome], counts: dict[tu
     cell: dict = {"record": record, "failed": job in failures, "links": [], "counts": []}
     if record:
         by_suffix = {Path(f).suffix[1:]: f for f in record["files"]}
-        cell["links"] = [{"href": by_suffix[k], "kind": k} for k in ("html", "pdf", "ipynb") if k in by_suffix]
+        cell["links"] = [{"href": by_suffix[k], "kind": k} for k in ("html", "pdf") if k in by_suffix]
+        cell["notebook"] = by_suffix.get("ipynb")  # for researchers, shown apart from the publisher's links
         mine = counts.get((job.year, job.area_code), pd.Series(dtype="int64"))
         cell["counts"] = [{"count": int(mine[k]), **legend[k]} for k in legend if mine.get(k)]
     return cell
@@ -46,12 +48,14 @@ def write_index(reports: Path, years: list[int], outcomes: list[Outcome], datase
     legend = {k: {**v, "label": words["statuses"][k]} for k, v in plan.statuses.items()}
     known_years = sorted({int(p.name) for p in reports.iterdir() if p.is_dir() and p.name.isdigit()} | set(years))
     failures = {o.job: o for o in outcomes if o.state == "failed"}
-    rows = [{"year": y, "cells": [_cell(reports, Job(y, code, info.names[code]), failures, counts, legend)
-                                  for code in info.codes]}
+    rows = [{"year": y, "mode": words["modes"][plan.mode_of(y)], "workbook": _workbook(reports, y),
+             "cells": [_cell(reports, Job(y, code, info.names[code]), failures, counts, legend)
+                       for code in info.codes]}
             for y in known_years]
     page = _ENV.get_template("index.html.j2").render(
         w=words.texts, title=words("index.title", plan_title=plan.title),
-        run_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+        run_at=words("index.run_at", time=datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M")),
+        matrix=_matrix(datasets, context, words, legend),
         cutoff=manifest.get("data_cutoff") or words["unknown"], synthetic=bool(manifest.get("synthetic")),
         banner=words("synthetic_banner", city=info.city_name),
         total=sum(1 for r in rows for c in r["cells"] if c["record"]),
@@ -65,6 +69,33 @@ def write_index(reports: Path, years: list[int], outcomes: list[Outcome], datase
                         for o in outcomes]}
     atomic_write(reports / "run.json", json.dumps(run, ensure_ascii=False, indent=1))
     return atomic_write(reports / "index.html", page)
+
+
+def _workbook(reports: Path, year: int) -> str | None:
+    """The year's indicator workbook, relative to the index, when it was written."""
+    path = reports / str(year) / f"indicators_{year}.xlsx"
+    return path.relative_to(reports).as_posix() if path.exists() else None
+
+
+def _matrix(datasets: Datasets, context: Context, words: Words, legend: dict[str, dict]) -> dict | None:
+    """The latest evaluated year as an indicator × area table: each cell the value (the indicator's decimals) and
+    its status mark; 无分解目标 and 市级指标 keep their own marks."""
+    evaluation = datasets.read("evaluation", columns=["indicator", "name", "unit", "area_code", "year", "value",
+                                                      "status"])
+    if evaluation.empty:
+        return None
+    year = int(evaluation["year"].max())
+    latest = evaluation[evaluation["year"] == year].set_index(["indicator", "area_code"])
+    rows = []
+    for indicator in context.plan.indicators:
+        cells = []
+        for code in context.areas.codes:
+            row = latest.loc[(indicator.id, code)]
+            value = "" if pd.isna(row["value"]) else f"{row['value']:,.{indicator.decimals}f}"
+            cells.append({"value": value, **legend[row["status"]]})
+        rows.append({"name": f"{indicator.id} {indicator.name}（{indicator.unit}）", "cells": cells})
+    return {"caption": words("index.matrix", year=year, mode=words["modes"][context.plan.mode_of(year)]),
+            "rows": rows}
 
 
 def _relative(reports: Path, path: str | None) -> str | None:
