@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import CONTEXT
@@ -160,3 +161,25 @@ def test_recommendations_name_the_responsible_units(reports: dict) -> None:
     recommendations = findings.recommendations(reports[(2023, CITY)].data)
     pledges = next(r for r in recommendations if r.startswith("扩大知识产权质押融资规模"))  # I05 严重滞后 in 2023
     assert pledges.endswith("（责任单位：市市场监督管理局（市知识产权局）、市金融工作局、中国人民银行河源市分行）")
+
+
+def test_trajectories_follow_the_mode_and_the_basis(reports: dict) -> None:
+    from helpers.report.charts import Trajectory
+
+    charts = reports[(2023, CITY)].charts
+    series = pd.Series({2020: 1.849998, 2021: 2.252807, 2022: 2.5161, 2023: 2.750159})
+
+    def drawn(**options: object) -> tuple[list, list[str]]:
+        fig = charts.trajectories([Trajectory("每万人发明专利拥有量", "件", series, 2020, 2025, 2.020736, 3.05,
+                                              "level", 2, **options)])
+        ax = fig.axes[0]
+        return ax.get_lines(), [t.get_text() for t in ax.texts]
+
+    lines, labels = drawn(plan_base=1.849998)
+    assert any(line.get_linestyle() == "--" for line in lines)  # the 序时进度 path
+    assert labels[0] == "2.02" and "1.85" not in labels  # the base year on the census basis, as the table prints it
+    assert labels == [findings.number(v, 2) for v in (2.020736, 2.252807, 2.5161, 2.750159)]
+    lines, _ = drawn(path=False)
+    assert not any(line.get_linestyle() == "--" for line in lines)  # the final evaluation draws no path
+    caption = "".join(s.data for s in reports[(2025, CITY)].sections(only=["domains"]))
+    assert "序时进度路径" not in caption and "2020—2025年走势与规划目标" in caption

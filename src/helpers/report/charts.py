@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
+from helpers.report.findings import number
 from helpers.report.fonts import Fonts
 
 CM = 1 / 2.54
@@ -41,6 +42,9 @@ class Trajectory:
     base: float | None = None
     target: float | None = None
     kind: str = "level"
+    decimals: int = 2  # as the report's tables print the indicator
+    path: bool = True  # draw the 序时进度 path (not in the final evaluation)
+    plan_base: float | None = None  # the plan's own base where progress is measured from another (rebased)
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,17 @@ class Comparison:
     highlight: str | None = None
     reference: float | None = None
     reference_label: str = ""
+    decimals: int = 2
 
 
 LEGEND_CM = 0.6  # a figure's shared legend, one line below its panels
 
 
-def _number(value: float) -> str:
+def _number(value: float, decimals: int | None = None) -> str:
+    """A chart label: as the tables print it (the indicator's decimals, rounded half up) when `decimals` is
+    given, else a compact form."""
+    if decimals is not None:
+        return number(value, decimals)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
@@ -102,12 +111,20 @@ class Charts:
         fig, axes = self.figure(len(panels), legend=True)
         for ax, panel in zip(axes, panels, strict=False):
             actual = panel.actual.dropna()
+            if panel.plan_base is not None and panel.base is not None and panel.base_year in actual.index:
+                actual = actual.copy()  # the base year on the basis progress is measured on, the plan's marked
+                actual[panel.base_year] = panel.base
+                ax.scatter([panel.base_year], [panel.plan_base], marker="o", facecolors="none",
+                           edgecolors=colors["path"], zorder=3, label=labels["plan_base"])
             ax.plot(actual.index, actual.to_numpy(), marker="o", color=colors["actual"], label=labels["actual"],
                     linewidth=1.8)
             for year, value in actual.items():
-                ax.annotate(_number(value), (year, value), textcoords="offset points", xytext=(0, 5), ha="center",
-                            fontsize=6.5, color=colors["actual"])
-            if panel.target is not None and panel.kind in {"level", "stock", "flow"} and panel.base is not None:
+                ax.annotate(_number(value, panel.decimals), (year, value), textcoords="offset points", xytext=(0, 5),
+                            ha="center", fontsize=6.5, color=colors["actual"])
+            if panel.decimals == 0:
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            if (panel.path and panel.target is not None and panel.kind in {"level", "stock", "flow"}
+                    and panel.base is not None):
                 ax.plot([panel.base_year, panel.target_year], [panel.base, panel.target], linestyle="--",
                         color=colors["path"], label=labels["path"])
             if panel.target is not None:
@@ -137,8 +154,8 @@ class Charts:
             shades = [colors["area"] if name == panel.highlight else colors["other"] for name in values.index]
             ax.barh(values.index, values.to_numpy(), color=shades)
             for y, value in enumerate(values.to_numpy()):
-                ax.annotate(_number(value), (value, y), textcoords="offset points", xytext=(3, 0), va="center",
-                            fontsize=6.5)
+                ax.annotate(_number(value, panel.decimals), (value, y), textcoords="offset points", xytext=(3, 0),
+                            va="center", fontsize=6.5)
             if panel.reference is not None:
                 ax.axvline(panel.reference, linestyle=":", color=colors["target"],
                            label=panel.reference_label or self.labels["city_target"])

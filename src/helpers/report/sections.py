@@ -426,14 +426,21 @@ class Report(PlanSections):
             history = d.history(ind.id)
             if row["status"] == "city_only" or history.dropna().empty:
                 continue
-            base = row["base_data"] if not math.isnan(row["base_data"]) else (ind.base if d.is_city else None)
+            base = None if math.isnan(row["base_used"]) else float(row["base_used"])
             target = None if math.isnan(row["target"]) else float(row["target"])
+            plan_base = row["base_data"] if row["base_kind"] == "rebased" else None
             panels.append(Trajectory(ind.name, ind.unit, history, d.plan.base_year, d.plan.target_year, base,
-                                     target, ind.kind))
+                                     target, ind.kind, ind.decimals, path=not self._final, plan_base=plan_base))
         if not panels:
             return None
+        key = "charts.trajectory_final" if self._final else "charts.trajectory"
         return self._figure(self.charts.trajectories(panels),
-                            self.w("charts.trajectory", area_name=d.area_name, heading=heading))
+                            self.w(key, area_name=d.area_name, heading=heading, base_year=d.plan.base_year,
+                                   year=d.year))
+
+    @property
+    def _final(self) -> bool:
+        return self.data.plan.mode_of(self.data.year) == "final"
 
     def _chart_counties(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
@@ -446,7 +453,8 @@ class Report(PlanSections):
             if values.dropna().empty:
                 continue
             reference = ind.target if ind.county == "rate" else None
-            panels.append(Comparison(ind.name, ind.unit, values, None if d.is_city else d.area_name, reference))
+            panels.append(Comparison(ind.name, ind.unit, values, None if d.is_city else d.area_name, reference,
+                                     decimals=ind.decimals))
         if not panels:
             return None
         return self._figure(self.charts.comparisons(panels), self.w("charts.counties", year=d.year, heading=heading))
