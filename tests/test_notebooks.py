@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
 
 from conftest import REPO
@@ -27,14 +25,3 @@ def test_report_notebook_is_the_runners_template() -> None:
     assert notebook_path(REPO) in NOTEBOOKS
 
 
-def test_explore_notebook_runs_top_to_bottom_on_the_sample(sample_processed: Path, tmp_path: Path) -> None:
-    processed = sample_processed
-    out = tmp_path / "explore.ipynb"
-    papermill.execute_notebook(str(next(p for p in NOTEBOOKS if p.name == "explore.ipynb")), str(out),
-                               parameters={"processed_dir": str(processed)}, kernel_name="python3",
-                               progress_bar=False)
-    executed = nbformat.read(out, as_version=4)
-    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    assert any("image/png" in o.get("data", {}) for o in outputs), "the county chart is drawn"
-    assert any("超序时进度" in o.get("data", {}).get("text/html", "") for o in outputs), "status history shown"
