@@ -137,7 +137,7 @@ def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> 
 
 def test_county_report_states_share_rank_and_missing_county_targets(rendered: dict) -> None:
     page = _html(rendered, COUNTY)
-    assert "无分解目标" in page and "占全市比重" in page and "县区排名" in page
+    assert "无分解目标" in page and "占全市\n比重" in page and "县区\n排名" in page
     assert "规划只设定全市目标" in page and "市级指标" in page
 
 
@@ -309,3 +309,11 @@ def test_a_county_report_shows_the_items_its_government_reported(rendered: dict,
     assert len(own) and "紫金县人民政府报送" in page
     for item in own["item"]:
         assert f">{item}<" in page
+
+
+def test_table_headers_break_between_words_in_print(rendered: dict) -> None:
+    text = "".join(page.extract_text() for page in PdfReader(rendered[CITY]["pdf"]).pages)
+    header = next(line for line in text.splitlines() if line.startswith("序号 指标"))
+    for broken in ("序 号", "序时进 度", "目标完 成度", "年实 际", "进度 比"):
+        assert broken not in header, header
+    assert "（规\n划" not in text  # the plan's base on its own line, not split inside the bracket

@@ -57,7 +57,7 @@ def test_per_capita_progress_uses_the_census_rebased_base(reports: dict) -> None
     text = _text(report, ["domains"])
     assert "较2020年的2.02件（按普查人口口径折算）增加0.73件" in text  # 2.75 − 2.02, not 2.75 − 1.85
     assert "较2020年的1.85件" not in text
-    assert "2.02（规划 1.85）" in _text(report, ["indicators"])
+    assert "2.02\n（规划1.85）" in _text(report, ["indicators"])
     # a county's base on the census basis: its census share of the city's census population
     county = reports[(2023, ZIJIN)]
     zijin = county.data.own.set_index("indicator").loc["I01"]
@@ -183,3 +183,4 @@ def test_trajectories_follow_the_mode_and_the_basis(reports: dict) -> None:
     assert not any(line.get_linestyle() == "--" for line in lines)  # the final evaluation draws no path
     caption = "".join(s.data for s in reports[(2025, CITY)].sections(only=["domains"]))
     assert "序时进度路径" not in caption and "2020—2025年走势与规划目标" in caption
+
