@@ -79,21 +79,75 @@ def test_csv_accounts_are_neutralised(built):
     assert frame["t"].tolist() == ["'=cmd", "ok"] and frame["n"].tolist() == [1, 2]
 
 
-def test_a_workbook_for_every_year_in_chinese_without_a_cross_join(sample_processed, tmp_path):
-    result = run_cli("evaluate", "--processed", str(sample_processed), "--reports", str(tmp_path))
+RAW_KEY = re.compile(r"[a-z]+(?:[_,][a-z]+)+|[a-z]+_[a-z_]+←")  # 'city_only', 'patents,population', 'application_no←'
+
+
+@pytest.fixture(scope="module")
+def books(sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    """`evaluate` without --year on the shipped sample: the workbook of every evaluated year."""
+    reports = tmp_path_factory.mktemp("books")
+    result = run_cli("evaluate", "--processed", str(sample_processed), "--reports", str(reports))
     assert result.returncode == 0, result.stderr
-    for year in range(2021, 2026):
-        book = openpyxl.load_workbook(tmp_path / str(year) / f"indicators_{year}.xlsx", read_only=True)
-        for sheet in book.worksheets:
-            headers = [str(c.value) for c in next(sheet.iter_rows(max_row=1))] if sheet.title != "说明" else []
-            assert not [h for h in headers if re.search("[A-Za-z_]{3,}", h)], (year, sheet.title, headers)
-        about = " ".join(str(row[0].value) for row in book["说明"].iter_rows())
-        mode = CONTEXT.words("zh")["modes"][CONTEXT.plan.mode_of(year)]
-        assert f"报告类型：{mode}" in about
-        values = list(book["指标值"].iter_rows(values_only=True))
-        assert len(values) - 1 == len(CONTEXT.plan.indicators) * len(CONTEXT.areas.codes)  # 98, not 686
-        names = CONTEXT.areas.names
-        assert all(names[str(row[1])] == row[2] for row in values[1:])
-        rows = list(book["评估结果"].iter_rows(values_only=True))
-        at = rows[0].index("状态")
-        assert {row[at] for row in rows[1:]} <= set(CONTEXT.words("zh")["statuses"].values())
+    return {year: reports / str(year) / f"indicators_{year}.xlsx" for year in range(2021, 2026)}
+
+
+def _rows(book: openpyxl.Workbook, sheet: str) -> tuple[list[str], list[tuple]]:
+    rows = list(book[sheet].iter_rows(values_only=True))
+    return [str(h) for h in rows[0]], rows[1:]
+
+
+def test_a_workbook_for_every_year_in_chinese_headers_and_labels(books):
+    words, plan = CONTEXT.words("zh"), CONTEXT.plan
+    labels = {f"{spec['symbol']} {words['statuses'][key]}" for key, spec in plan.statuses.items()}
+    shown = set()
+    for year, path in books.items():
+        book = openpyxl.load_workbook(path, read_only=True)
+        for sheet in book.sheetnames[1:]:
+            headers, rows = _rows(book, sheet)
+            assert not [h for h in headers if re.search("[A-Za-z_]{3,}", h)], (year, sheet, headers)
+            texts = [(h, v) for row in rows for h, v in zip(headers, row, strict=True) if isinstance(v, str)
+                     and h not in ("文件", "编码", "工作表")]
+            assert not [(h, v) for h, v in texts if RAW_KEY.search(v)], (year, sheet)
+        about = " ".join(str(row[0]) for row in book["说明"].iter_rows(values_only=True))
+        assert f"报告类型：{words['modes'][plan.mode_of(year)]}" in about
+        assert "（北京时间）" in about and "+00:00" not in about
+        headers, rows = _rows(book, "评估结果")
+        statuses = {row[headers.index("状态")] for row in rows}
+        assert statuses <= labels, statuses - labels  # symbol and word, never a key or a bare word
+        shown |= statuses
+        sources = {s for row in rows for s in (row[headers.index("数据来源")] or "").split("、") if s}
+        assert sources and sources <= {spec["title"] for spec in CONTEXT.sources.values()}, sources
+        headers, rows = _rows(book, "重点工程")
+        assert {row[headers.index("状态")] for row in rows} <= labels
+    assert {"— 无分解目标", "◇ 市级指标", "★ 已完成"} <= shown
+
+
+def test_the_values_sheet_holds_a_value_in_every_row_up_to_the_year(books, sample_processed):
+    values = open_datasets(sample_processed, CONTEXT).read("values")
+    names, units = ({i.id: getattr(i, a) for i in CONTEXT.plan.indicators} for a in ("name", "unit"))
+    for year, path in books.items():
+        headers, rows = _rows(openpyxl.load_workbook(path, read_only=True), "指标值")
+        years = [f"{y}年" for y in range(CONTEXT.plan.base_year, year + 1)]
+        assert headers == ["编号", "指标", "单位", "地区代码", "地区", *years], (year, headers)  # no later year
+        assert all(any(isinstance(v, float | int) for v in row[5:]) for row in rows), year  # no empty row
+        expected = values[(values["year"] <= year)].dropna(subset=["value"])
+        assert len(rows) == expected.groupby(["indicator", "area_code"]).ngroups  # 92 rows, not 686 or 98
+        for row in rows:
+            assert (row[1], row[2], row[4]) == (names[row[0]], units[row[0]], CONTEXT.areas.names[row[3]])
+        stored = expected.set_index(["indicator", "area_code", "year"])["value"]
+        cells = {(r[0], r[3], int(h[:-1])): v for r in rows for h, v in zip(years, r[5:], strict=True)
+                 if v is not None}
+        assert cells == pytest.approx(stored.to_dict())
+
+
+def test_the_final_workbook_judges_achievement_not_pace(books):
+    for year, pace in ((2023, True), (2025, False)):
+        book = openpyxl.load_workbook(books[year], read_only=True)
+        evaluation, _ = _rows(book, "评估结果")
+        flagship, _ = _rows(book, "重点工程")
+        assert ("序时进度" in evaluation) is pace and ("进度比r" in evaluation) is pace
+        assert ("序时进度" in flagship) is pace and ("按现速2025年预计" in evaluation) is pace
+        assert ("2030年趋势参考值（按2020—2025年增速）" in evaluation) is not pace
+    evaluation, rows = _rows(openpyxl.load_workbook(books[2025], read_only=True), "评估结果")
+    notes = {row[evaluation.index("备注")] for row in rows} - {None}
+    assert notes and all(re.fullmatch(r"样本量小（n=\d）.*", n) for n in notes)

@@ -1,16 +1,18 @@
 """The indicator workbook of an evaluation year (reports/<year>/indicators_<year>.xlsx) and the city's evaluation
 as a terminal table, both read from the pipeline's datasets.
 
-Sheets (named in wording.yaml `workbook.sheets`): about (scope, data cut-off, legend), evaluation (every
-indicator × area), values (by year), flagship targets, high-value criteria, data quality (reconciliation,
-rejects, files, warnings). Every text cell is written as text (never as a formula) and neutralised against
-formula injection.
+Sheets (named in wording.yaml `workbook.sheets`): about (scope, report mode, data cut-off, legend), evaluation
+(every indicator × area, the columns of the year's report mode), values (every indicator × area with a value, one
+column per year up to the evaluation year), flagship targets, high-value criteria, the plan's tasks, data quality
+(reconciliation, rejects, files, warnings). Headers and labels are Chinese (wording.yaml `workbook`), statuses are
+symbol and word. Every text cell is written as text (never as a formula) and neutralised against formula injection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,11 +22,15 @@ from helpers.context import Context
 from helpers.files import atomic_write
 from helpers.indicators import check_year, latest_year
 from helpers.pipeline import Datasets, open_datasets
+from helpers.report.findings import number
 from helpers.report.wording import Words
 from helpers.safety import neutralise
 
 PERCENT_COLUMNS = {"tau", "completion", "county_share"}
-VALUE_LIKE = {"value", "base_plan", "base_data", "base_rebased", "base_used", "target", "projected", "change"}
+VALUE_LIKE = {"value", "base_plan", "base_data", "base_rebased", "base_used", "target", "gap", "projected", "change",
+              "trend_next"}
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+MATCHED = re.compile(r",\s*(?=\w+←)")  # between the `field←header` pairs of the files account
 
 
 class Book:
@@ -85,6 +91,31 @@ def evaluation_year(processed: Path, context: Context, year: int | None = None) 
     return year, datasets
 
 
+def status_labels(context: Context, words: Words) -> dict[str, str]:
+    """Each status as the deliverables show it: its symbol and its word ('★ 已完成')."""
+    return {key: f"{spec['symbol']} {words['statuses'][key]}" for key, spec in context.plan.statuses.items()}
+
+
+def source_titles(context: Context) -> dict[str, str]:
+    """Each source's Chinese title (sources.yaml `title`) by its key."""
+    return {key: spec.get("title", key) for key, spec in context.sources.items()}
+
+
+def _titles(keys: str | list | None, titles: dict[str, str], words: Words) -> str:
+    """Source keys ('patents,population' or a list) as their titles joined by 、; empty when there are none."""
+    if not isinstance(keys, str | list) or not keys:
+        return ""
+    items = keys.split(",") if isinstance(keys, str) else keys
+    return words.join([titles.get(k.strip(), k.strip()) for k in items if k.strip()])
+
+
+def _beijing(stamp: str, words: Words) -> str:
+    """An ISO timestamp as 'YYYY-MM-DD HH:MM（北京时间）' whatever zone it was written in; empty stays empty."""
+    if not stamp:
+        return ""
+    return words("local_time", time=f"{dt.datetime.fromisoformat(stamp).astimezone(BEIJING):%Y-%m-%d %H:%M}")
+
+
 def _about(book: Book, words: Words, context: Context, year: int, manifest: dict) -> None:
     w, plan = words, context.plan
     sheet = book.workbook.add_worksheet(w["workbook.sheets.about"])
@@ -93,17 +124,17 @@ def _about(book: Book, words: Words, context: Context, year: int, manifest: dict
         (w("workbook.years", year=year, base_year=plan.base_year, target_year=plan.target_year), None),
         (w("workbook.mode", mode=w["modes"][plan.mode_of(year)]), None),
         (w("workbook.cutoff", cutoff=manifest.get("data_cutoff") or w["unknown"],
-           cleaned_at=manifest.get("cleaned_at", "")), None),
-        (w("workbook.missing_sources", sources=w.join(manifest.get("missing_sources") or []) or w["workbook.none"]),
-         None),
+           cleaned_at=_beijing(manifest.get("cleaned_at", ""), w)), None),
+        (w("workbook.missing_sources", sources=_titles(manifest.get("missing_sources"), source_titles(context), w)
+           or w["workbook.none"]), None),
     ]
     if manifest.get("synthetic"):
         lines.append((w("workbook.synthetic", city=context.areas.city_name), None))
     lines.append((w["workbook.legend"], None))
     for row, (text, fmt) in enumerate(lines):
         book.cell(sheet, row, 0, text, fmt)
-    for offset, (key, spec) in enumerate(plan.statuses.items(), start=len(lines)):
-        book.cell(sheet, offset, 0, f"{spec['symbol']} {w['statuses'][key]}", book.status[key])
+    for offset, (key, label) in enumerate(status_labels(context, w).items(), start=len(lines)):
+        book.cell(sheet, offset, 0, label, book.status[key])
     sheet.set_column(0, 0, 90)
 
 
@@ -114,22 +145,50 @@ def write_workbook(path: Path, datasets: Datasets, year: int, context: Context, 
 
 
 def _write(path: Path, datasets: Datasets, year: int, context: Context, w: Words) -> None:
-    plan, names = context.plan, context.areas.names
-    book = Book(path, w["workbook.title"], plan.statuses)
-    sheets = w["workbook.sheets"]
+    book = Book(path, w["workbook.title"], context.plan.statuses)
     _about(book, w, context, year, datasets.read_json("manifest"))
-    decimals = {i.id: i.decimals for i in plan.indicators}
-    years = {"target_year": plan.target_year}
+    _evaluation(book, datasets, context, w, year)
+    _values(book, datasets, context, w, year)
+    _flagship(book, datasets, context, w, year)
+    breakdown = datasets.read("high_value")
+    hv_headings = w["workbook.high_value_columns"]
+    hv = breakdown.assign(area_name=breakdown["area_code"].map(context.areas.names))
+    book.table(w["workbook.sheets.high_value"], hv[hv["year"] <= year][list(hv_headings)].rename(columns=hv_headings))
+    _plan_items(book, datasets, context, w, year)
+    _quality(book, datasets, context, w)
+    book.close()
 
+
+def _hidden(context: Context, w: Words, year: int) -> set[str]:
+    """The columns the report mode of `year` leaves out (wording.yaml `workbook.hidden_columns`)."""
+    return set(w["workbook.hidden_columns"].get(context.plan.mode_of(year), []))
+
+
+def _evaluation(book: Book, datasets: Datasets, context: Context, w: Words, year: int) -> None:
+    """Every indicator × area of `year`: the columns of the year's report mode that the dataset holds, statuses as
+    symbol and word, data sources by title, small samples noted."""
+    plan = context.plan
+    decimals = {i.id: i.decimals for i in plan.indicators}
+    years = {"base_year": plan.base_year, "target_year": plan.target_year,
+             "next_year": plan.target_year + (plan.target_year - plan.base_year)}
     evaluation = datasets.read("evaluation")
     evaluation = evaluation[evaluation["year"] == year].reset_index(drop=True)
-    headings = {k: v.format(**years) for k, v in w["workbook.evaluation_columns"].items()}
-    shown = evaluation.assign(status_label=evaluation["status"].map(w["statuses"]))[list(headings)]
-    shown = shown.rename(columns=headings)
+    titles = source_titles(context)
+    small = evaluation.get("small_sample", pd.Series(False, index=evaluation.index)).fillna(False).astype(bool)
+    shown = evaluation.assign(
+        status_label=evaluation["status"].map(status_labels(context, w)),
+        sources=evaluation["sources"].map(lambda keys: _titles(keys, titles, w)),
+        missing_sources=evaluation["missing_sources"].map(lambda keys: _titles(keys, titles, w)),
+        note=[w("workbook.small_sample", n=int(n)) if s else None for s, n in zip(small, evaluation["rows"],
+                                                                                   strict=True)])
+    hidden = _hidden(context, w, year)
+    headings = {k: v.format(**years) for k, v in w["workbook.evaluation_columns"].items()
+                if k in shown and k not in hidden}
+    shown = shown[list(headings)].rename(columns=headings)
     status_keys = evaluation["status"].tolist()
-    percent_columns = {headings[c] for c in PERCENT_COLUMNS}
-    value_columns = {headings[c] for c in VALUE_LIKE}
-    two_places = {headings["ratio"], headings["required_growth"]}
+    percent_columns = {headings[c] for c in PERCENT_COLUMNS if c in headings}
+    value_columns = {headings[c] for c in VALUE_LIKE if c in headings}
+    two_places = {headings[c] for c in ("ratio", "required_growth", "cagr") if c in headings}
 
     def evaluation_format(column, record):  # noqa: ANN001, ANN202
         if column == headings["status_label"]:
@@ -142,32 +201,45 @@ def _write(path: Path, datasets: Datasets, year: int, context: Context, w: Words
             return book.decimals[2]
         return None
 
-    book.table(sheets["evaluation"], shown, row_formats=evaluation_format)
+    book.table(w["workbook.sheets.evaluation"], shown, row_formats=evaluation_format)
 
+
+def _values(book: Book, datasets: Datasets, context: Context, w: Words, year: int) -> None:
+    """The values sheet: one row per indicator × area that has a value up to `year` (a city-level indicator's
+    counties and a source never supplied have none and no row), in the plan's order, one column per year from the
+    base year to `year` (an empty cell is 数据缺失 for that year)."""
+    plan, names = context.plan, context.areas.names
     values = datasets.read("values")
-    value_headings = w["workbook.value_columns"]
-    wide = values.assign(area_name=values["area_code"].map(names)).set_index(
-        ["indicator", "area_code", "area_name", "year"])["value"].unstack("year")  # one row per indicator × area
-    year_columns = {value_headings["year"].format(year=c) for c in wide.columns}
-    wide.columns = [value_headings["year"].format(year=c) for c in wide.columns]
-    wide = wide.reset_index().rename(columns={k: v for k, v in value_headings.items() if k != "year"})
-    book.table(sheets["values"], wide, row_formats=lambda col, rec: book.decimals[decimals[rec[value_headings[
-        "indicator"]]]] if col in year_columns else None)
+    values = values[values["year"] <= year]
+    wide = values.set_index(["indicator", "area_code", "year"])["value"].unstack("year").dropna(how="all")
+    order = [(i.id, code) for i in plan.indicators for code in context.areas.codes]
+    wide = wide.reindex([key for key in order if key in wide.index])
+    headings = w["workbook.value_columns"]
+    year_columns = [headings["year"].format(year=c) for c in wide.columns]
+    wide.columns = year_columns
+    indicators = {i.id: i for i in plan.indicators}
+    wide = wide.reset_index()
+    wide.insert(1, "name", wide["indicator"].map(lambda i: indicators[i].name))
+    wide.insert(2, "unit", wide["indicator"].map(lambda i: indicators[i].unit))
+    wide.insert(4, "area_name", wide["area_code"].map(names))
+    wide = wide.rename(columns={k: v for k, v in headings.items() if k != "year"})
+    book.table(w["workbook.sheets.values"], wide, row_formats=lambda col, rec: book.decimals[
+        indicators[rec[headings["indicator"]]].decimals] if col in year_columns else None)
 
+
+def _flagship(book: Book, datasets: Datasets, context: Context, w: Words, year: int) -> None:
+    """The flagship targets of `year`, statuses as symbol and word, without 序时进度 in the final evaluation."""
     flagship = datasets.read("flagship")
-    flagship = flagship[flagship["year"] == year]
-    flag_headings = w["workbook.flagship_columns"]
-    flag = flagship.assign(status_label=flagship["status"].map(w["statuses"]))[list(flag_headings)]
-    book.table(sheets["flagship"], flag.rename(columns=flag_headings),
-               formats={flag_headings["reached"]: book.percent, flag_headings["tau"]: book.percent,
-                        flag_headings["value"]: book.decimals[2]})
-    breakdown = datasets.read("high_value")
-    hv_headings = w["workbook.high_value_columns"]
-    hv = breakdown.assign(area_name=breakdown["area_code"].map(names))
-    book.table(sheets["high_value"], hv[hv["year"] <= year][list(hv_headings)].rename(columns=hv_headings))
-    _plan_items(book, datasets, context, w, year)
-    _quality(book, datasets, context, w)
-    book.close()
+    flagship = flagship[flagship["year"] == year].reset_index(drop=True)
+    hidden = _hidden(context, w, year)
+    headings = {k: v for k, v in w["workbook.flagship_columns"].items() if k not in hidden}
+    shown = flagship.assign(status_label=flagship["status"].map(status_labels(context, w)))[list(headings)]
+    status_keys = flagship["status"].tolist()
+    formats = {headings[c]: fmt for c, fmt in (("reached", book.percent), ("tau", book.percent),
+                                                ("value", book.decimals[2])) if c in headings}
+    book.table(w["workbook.sheets.flagship"], shown.rename(columns=headings), formats=formats,
+               row_formats=lambda col, rec: book.status[status_keys[rec.name]] if col == headings["status_label"]
+               else None)
 
 
 def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year: int) -> None:
@@ -190,7 +262,9 @@ def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year
     headings = w["workbook.item_columns"]
     book.table(sheets["items"], items[list(headings)].rename(columns=headings))
     commitments = of_year("task_commitments")
-    commitments = commitments.assign(grade_label=commitments["grade"].map(grades))
+    commitments = commitments.assign(grade_label=commitments["grade"].map(grades),
+                                     kind=commitments["kind"].map(w["workbook.commitment_kinds"]).fillna(
+                                         commitments["kind"]))
     headings = w["workbook.commitment_columns"]
     book.table(sheets["commitments"], commitments[list(headings)].rename(columns=headings))
     composite = of_year("composite")
@@ -205,12 +279,15 @@ def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year
 
 
 def _quality(book: Book, datasets: Datasets, context: Context, w: Words) -> None:
-    """The cleaning accounts with Chinese headers and labels (sources, outcomes, reasons, warnings by name)."""
-    sheets, labels = w["workbook.sheets"], context.cleaning
-    titles = {key: spec.get("title", key) for key, spec in context.sources.items()}
+    """The cleaning accounts with Chinese headers and labels (sources, outcomes, reasons, warnings by name; the
+    columns a file's headers were matched to by their Chinese labels)."""
+    sheets, labels, titles = w["workbook.sheets"], context.cleaning, source_titles(context)
 
     def shown(name: str, columns: str, **maps: dict) -> pd.DataFrame:
         frame = datasets.read(name)
+        if "columns_matched" in frame:
+            frame = frame.assign(columns_matched=[_matched_labels(text, context.sources.get(source, {}).get(
+                "fields", {})) for text, source in zip(frame["columns_matched"], frame["source"], strict=True)])
         maps = {"source": titles, **maps}
         frame = frame.assign(**{c: frame[c].map(m).fillna(frame[c]) for c, m in maps.items() if c in frame})
         headings = w[f"workbook.{columns}"]
@@ -224,24 +301,28 @@ def _quality(book: Book, datasets: Datasets, context: Context, w: Words) -> None
     book.table(sheets["warnings"], shown("warnings", "warning_columns", warning=labels.warnings))
 
 
+def _matched_labels(text: str | None, fields: dict[str, dict]) -> str | None:
+    """The files account's 'application_no←专利申请号, …' with each field by its Chinese label ('申请号←专利申请号')."""
+    if not isinstance(text, str) or not text:
+        return text
+    pairs = [pair.split("←", 1) for pair in MATCHED.split(text)]
+    return ", ".join(f"{fields.get(p[0], {}).get('label', p[0])}←{p[1]}" if len(p) == 2 else p[0] for p in pairs)
+
+
 def city_table(evaluation: pd.DataFrame, year: int, context: Context, lang: str = "zh") -> str:
     """The city's evaluation of `year` as an aligned text table for the terminal."""
-    w = Words.of(context, lang)
-    decimals = {i.id: i.decimals for i in context.plan.indicators}
+    w, plan = Words.of(context, lang), context.plan
+    decimals = {i.id: i.decimals for i in plan.indicators}
     city = evaluation[(evaluation["area_code"] == context.areas.city_code) & (evaluation["year"] == year)]
-    symbols = {k: v["symbol"] for k, v in context.plan.statuses.items()}
-
-    def number(value: float, places: int) -> str:
-        return "—" if pd.isna(value) else f"{value:,.{places}f}"
-
+    labels, hidden = status_labels(context, w), _hidden(context, w, year)
     first = city.iloc[0]
+    pace = "" if "tau" in hidden else w("workbook.city_table_pace", tau=f"{first['tau']:.0%}")
     lines = [w("workbook.city_table", area_name=first["area_name"], year=int(first["year"]),
-               tau=f"{first['tau']:.0%}"), ""]
+               mode=w["modes"][plan.mode_of(year)], pace=pace), ""]
     for _, row in city.iterrows():
         places = decimals[row["indicator"]]
-        ratio = "" if pd.isna(row["ratio"]) else f"r={row['ratio']:.2f}"
+        ratio = "" if "ratio" in hidden or pd.isna(row["ratio"]) else f"r={row['ratio']:.2f}"
         value, target = number(row["value"], places), number(row["target"], places)
-        status = f"{symbols[row['status']]} {w['statuses'][row['status']]}"
         lines.append(f"{row['indicator']} {row['name'][:22]:　<22} {value:>12} {row['unit']:<5} "
-                     f"{w['workbook.target_short']} {target:>8}  {ratio:<8} {status}")
+                     f"{w['workbook.target_short']} {target:>8}  {ratio:<8} {labels[row['status']]}")
     return "\n".join(lines)
