@@ -219,23 +219,36 @@ def test_published_notebook_names_a_folder_inside_the_project_relative_to_it(tmp
 
 
 def test_the_index_names_modes_links_workbooks_and_shows_the_latest_matrix(processed: Path, tmp_path: Path) -> None:
-    from helpers.report import write_workbook
+    from helpers.report.findings import number
 
     reports = tmp_path / "reports"
-    datasets = open_datasets(processed, CONTEXT)
-    for year in (2023, 2025):
-        write_workbook(reports / str(year) / f"indicators_{year}.xlsx", datasets, year, CONTEXT)
+    evaluate = run_cli("evaluate", "--processed", str(processed), "--reports", str(reports))
+    assert evaluate.returncode == 0, evaluate.stderr
+    (reports / "2022" / "indicators_2022.xlsx").unlink()  # a year without its workbook has no link
     render(plan_jobs([2021, 2023, 2025], ["441600", "441621"], CONTEXT), processed, reports, ["html"], workers=2,
            notebook=_template(tmp_path / "t.ipynb"))
     index = (reports / "index.html").read_text(encoding="utf-8")
     for mode in ("年度监测", "中期评估", "终期评估"):
         assert f"<small>{mode}</small>" in index, mode
-    assert 'href="2023/indicators_2023.xlsx"' in index and 'href="2025/indicators_2025.xlsx"' in index
-    assert "indicators_2021.xlsx" not in index  # none was written for 2021
-    assert "（北京时间）" in index and "UTC" not in index
-    research = re.findall(r'<div class="research">[^<]*<a href="([^"]+)"', index)
-    assert research and all(href.endswith(".ipynb") for href in research)
+    for year in (2021, 2023, 2024, 2025):
+        assert index.count(f'href="{year}/indicators_{year}.xlsx"') == 1, year
+    assert "indicators_2022.xlsx" not in index
+    assert "（北京时间）" in index and "UTC" not in index and "+00:00" not in index
+    assert "<script" not in index and not re.search(r'(src|href)="(https?:)?//|url\(["\']?(https?:)?//', index)
+    main, research = index.split('<details class="research">')
+    assert ".ipynb" not in main.split('class="matrix"')[0], "the publisher's table links no notebook"
+    notebooks = re.findall(r'<a href="([^"]+)"', research.split("</details>")[0])
+    assert len(notebooks) == 6 and all(href.endswith(".ipynb") for href in notebooks)
     assert "2025年各地区主要指标（终期评估）" in index
-    matrix = index[index.index('class="matrix"'):]
+    matrix = main[main.index('class="matrix"'):]
     assert matrix.count("<tr><th>I") == len(CONTEXT.plan.indicators)
     assert 'title="市级指标">◇' in matrix and 'title="无分解目标">—' in matrix
+    legend = matrix[matrix.index('class="legend matrix-legend"'):]
+    assert ">— 无分解目标</span>" in legend and ">◇ 市级指标</span>" in legend
+    assert "样本量小（n=1）" in matrix  # I11 of a county from one case
+    latest = open_datasets(processed, CONTEXT).read("evaluation").query("year == 2025 and area_code == '441600'")
+    decimals = {i.id: i.decimals for i in CONTEXT.plan.indicators}
+    for _, row in latest.dropna(subset=["value"]).iterrows():  # the city's column as the reports print it
+        shown = re.escape(number(row["value"], decimals[row["indicator"]]))
+        assert re.search(rf"<tr><th>{row['indicator']} [^<]*</th><td class=\"num\"><span[^>]*>[^<]*</span> "
+                         rf"{shown}</td>", matrix), row["indicator"]

@@ -1,5 +1,7 @@
-"""reports/index.html: every report by year and area with its status counts (from the evaluation dataset), the
-run's date, the data cut-off and the failures — one self-contained page (no scripts, the CJK font embedded)."""
+"""reports/index.html: every report by year and area with its status counts (from the evaluation dataset), each
+year's report mode and indicator workbook, the latest year's indicator × area matrix, the run's time (北京时间), the
+data cut-off and the failures; the executed notebooks in a block of their own for researchers — one self-contained
+page (no scripts, no external resources, the CJK font embedded, every text escaped)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from helpers.context import Context
 from helpers.files import atomic_write
 from helpers.pipeline import Datasets
 from helpers.report import Words, embed_fonts, fill, fonts_of
+from helpers.report.findings import number
 
 _ENV = Environment(loader=PackageLoader("helpers.batch", "templates"), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True)
@@ -30,7 +33,7 @@ def _cell(reports: Path, job: Job, failures: dict[Job, Outcome], counts: dict[tu
     if record:
         by_suffix = {Path(f).suffix[1:]: f for f in record["files"]}
         cell["links"] = [{"href": by_suffix[k], "kind": k} for k in ("html", "pdf") if k in by_suffix]
-        cell["notebook"] = by_suffix.get("ipynb")  # for researchers, shown apart from the publisher's links
+        cell["notebook"] = by_suffix.get("ipynb")  # for researchers: listed in their own block, not in the cell
         mine = counts.get((job.year, job.area_code), pd.Series(dtype="int64"))
         cell["counts"] = [{"count": int(mine[k]), **legend[k]} for k in legend if mine.get(k)]
     return cell
@@ -55,7 +58,8 @@ def write_index(reports: Path, years: list[int], outcomes: list[Outcome], datase
     page = _ENV.get_template("index.html.j2").render(
         w=words.texts, title=words("index.title", plan_title=plan.title),
         run_at=words("index.run_at", time=datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M")),
-        matrix=_matrix(datasets, context, words, legend),
+        matrix=_matrix(datasets, context, words, legend, known_years),
+        notebooks=any(c.get("notebook") for r in rows for c in r["cells"]),
         cutoff=manifest.get("data_cutoff") or words["unknown"], synthetic=bool(manifest.get("synthetic")),
         banner=words("synthetic_banner", city=info.city_name),
         total=sum(1 for r in rows for c in r["cells"] if c["record"]),
@@ -77,25 +81,35 @@ def _workbook(reports: Path, year: int) -> str | None:
     return path.relative_to(reports).as_posix() if path.exists() else None
 
 
-def _matrix(datasets: Datasets, context: Context, words: Words, legend: dict[str, dict]) -> dict | None:
-    """The latest evaluated year as an indicator × area table: each cell the value (the indicator's decimals) and
-    its status mark; 无分解目标 and 市级指标 keep their own marks."""
-    evaluation = datasets.read("evaluation", columns=["indicator", "name", "unit", "area_code", "year", "value",
-                                                      "status"])
+def _matrix(datasets: Datasets, context: Context, words: Words, legend: dict[str, dict],
+            years: list[int]) -> dict | None:
+    """The latest year of the index that has an evaluation (else the latest evaluated year) as an indicator × area
+    table: each cell the value as the reports print it (the indicator's decimals, 四舍五入; a rate from few cases
+    marked with its n) and its status mark; 无分解目标 and 市级指标 keep their own marks. The legend lists the
+    statuses the table uses."""
+    evaluation = datasets.read("evaluation")
     if evaluation.empty:
         return None
-    year = int(evaluation["year"].max())
+    evaluated = set(evaluation["year"].astype(int))
+    year = max(evaluated & set(years) or evaluated)
     latest = evaluation[evaluation["year"] == year].set_index(["indicator", "area_code"])
-    rows = []
+    small = latest["small_sample"].fillna(False).astype(bool) if "small_sample" in latest else None
+    rows, used = [], set()
     for indicator in context.plan.indicators:
         cells = []
         for code in context.areas.codes:
+            if (indicator.id, code) not in latest.index:
+                cells.append({"value": ""})
+                continue
             row = latest.loc[(indicator.id, code)]
-            value = "" if pd.isna(row["value"]) else f"{row['value']:,.{indicator.decimals}f}"
-            cells.append({"value": value, **legend[row["status"]]})
+            value = "" if pd.isna(row["value"]) else number(row["value"], indicator.decimals)
+            n = int(row["rows"]) if small is not None and small[(indicator.id, code)] else None
+            cells.append({"value": value, "small": words("index.matrix_small", n=n) if n is not None else None,
+                          **legend[row["status"]]})
+            used.add(row["status"])
         rows.append({"name": f"{indicator.id} {indicator.name}（{indicator.unit}）", "cells": cells})
     return {"caption": words("index.matrix", year=year, mode=words["modes"][context.plan.mode_of(year)]),
-            "rows": rows}
+            "rows": rows, "legend": [spec for key, spec in legend.items() if key in used]}
 
 
 def _relative(reports: Path, path: str | None) -> str | None:
