@@ -1,29 +1,59 @@
-"""Report charts: matplotlib/seaborn figures with the CJK font, the report's colours and its wording.
+"""Report charts: matplotlib figures with the CJK font, the report's colours and its wording.
 
 `Charts` is built from the report's chart style, fonts and the chart words of one language; its methods take
-plain series and return figures, so the exploration notebook can use them as the report does; `png()` renders
-a figure and refuses one that would show a missing-glyph box.
+plain series and return figures, so the exploration notebook can use them as the report does. `svg()` renders
+a figure for the report as a vector image with its text drawn as outlines (sharp in print and in the browser at
+any zoom, readable without any font), `png()` as a bitmap for notebooks; both refuse a figure that would show a
+missing-glyph box.
+
+Print rules every chart keeps (tests/test_charts.py measures them on the figures): a panel's unit sits in its
+title line (no axis label that could run into the next panel's title), a title too long for its panel wraps;
+legends sit below the panels, never over data; value labels stay inside their panel (the axis grows to hold
+them); counts get integer ticks; ticks and labels use the tables' number format (thousands separator, the
+indicator's decimals); series differ by marker, line style or hatch, not by colour alone.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
+from matplotlib.ticker import Formatter, MaxNLocator
 from PIL import Image
 
 from helpers.report.findings import number
 from helpers.report.fonts import Fonts
 
 CM = 1 / 2.54
+PT_PER_CM = 72 / 2.54
+TITLE_SIZE = 10  # pt, a panel's title
+UNIT_SIZE = 7.5  # pt, the unit at the right of the title line
+LABEL_SIZE = 6.5  # pt, value labels
+TITLE_LINE_CM = 0.5  # one line of a panel title
+TICKS_CM = 0.6  # the tick labels under a panel
+BOTTOM_CM = 1.1  # under the last row: tick labels and, in the notebook's figures, an axis label
+TALL_ROWS_CM = 1.0  # a panel's height given up in a figure of three rows or more
+LEGEND_CM = 0.5  # one line of a figure's shared legend
+LEGEND_PER_LINE = 4  # entries on one legend line (the report's width holds four)
+HEADROOM = 0.08  # above the highest value or target: markers and lines are not cut by the frame
+TARGET_LABELS = {"growth": "target_growth", "floor": "target_floor"}  # other kinds: "target"
+HATCHES = ["", "////", "....", "xxxx", "\\\\\\\\", "++++"]  # bar series in black-and-white print
+SVG_RC = {"svg.fonttype": "path", "svg.hashsalt": "heyuan-ip-eval"}  # outlines; stable ids for identical figures
+NO_BREAK_AFTER = set("（《“‘([")
+NO_BREAK_BEFORE = set("）》”’，、。：；！？%)]")
 
 
 class ChartError(Exception):
@@ -46,6 +76,12 @@ class Trajectory:
     path: bool = True  # draw the 序时进度 path (not in the final evaluation)
     plan_base: float | None = None  # the plan's own base where progress is measured from another (rebased)
 
+    @property
+    def draws_path(self) -> bool:
+        """Whether the panel shows the 序时进度 path (a caption may mention it only then)."""
+        return (self.path and self.target is not None and self.base is not None
+                and self.kind in {"level", "stock", "flow"})
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -60,7 +96,19 @@ class Comparison:
     decimals: int = 2
 
 
-LEGEND_CM = 0.6  # a figure's shared legend, one line below its panels
+class TableNumbers(Formatter):
+    """Tick labels in the tables' format: thousands separator, and as few decimals as tell the ticks apart
+    exactly (0, 0.5, 1.0 …; 2,500, 5,000 …)."""
+
+    places = 0
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        self.places = next((p for p in range(5) if all(abs(round(v, p) - v) < 1e-9 * max(1.0, abs(v))
+                                                        for v in locs)), 5)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return f"{0.0 if abs(x) < 1e-12 else x:,.{self.places}f}"
 
 
 def _number(value: float, decimals: int | None = None) -> str:
@@ -69,6 +117,50 @@ def _number(value: float, decimals: int | None = None) -> str:
     if decimals is not None:
         return number(value, decimals)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _breakable(before: str, after: str) -> bool:
+    """A title may break between these two characters: not inside a Latin word or a number, not after an
+    opening or before a closing bracket or punctuation mark."""
+    if before.isascii() and after.isascii() and (before.isalnum() or before in ".,") and after.isalnum():
+        return False
+    return before not in NO_BREAK_AFTER and after not in NO_BREAK_BEFORE
+
+
+def fit_title(text: str, width_pt: float, prop: FontProperties, smallest: float = 8.5) -> tuple[list[str], float]:
+    """A panel title in as few lines as fit `width_pt`: one line at the font `prop` or smaller down to
+    `smallest` points; else wrapped at `prop`'s size into lines of about equal length. Returns the lines and
+    the font size."""
+    measure = TextToPath()
+    full = measure.get_text_width_height_descent(text, prop, ismath=False)[0]
+    size = prop.get_size_in_points()
+    if full * smallest / size <= width_pt:
+        return [text], min(size, size * width_pt / full)
+    lines = wrap(text, width_pt, prop)
+    balanced = wrap(text, full / len(lines) * 1.05, prop)
+    return (balanced if len(balanced) == len(lines) else lines), size
+
+
+def wrap(text: str, width_pt: float, prop: FontProperties) -> list[str]:
+    """`text` in lines no wider than `width_pt` at the font `prop`, broken where _breakable allows."""
+    measure = TextToPath()
+
+    def fits(line: str) -> bool:
+        return measure.get_text_width_height_descent(line, prop, ismath=False)[0] <= width_pt
+
+    if fits(text):
+        return [text]
+    lines, start, last_break = [], 0, None
+    for i in range(1, len(text)):
+        if _breakable(text[i - 1], text[i]):
+            if not fits(text[start:i]) and last_break is not None:
+                lines.append(text[start:last_break])
+                start = last_break
+            last_break = i
+    if not fits(text[start:]) and last_break is not None and last_break > start:
+        lines.append(text[start:last_break])
+        start = last_break
+    return [*lines, text[start:]]
 
 
 class Charts:
@@ -80,35 +172,66 @@ class Charts:
         self.family = fonts.register_matplotlib()
         sns.set_theme(style="whitegrid", context="paper", font=self.family,
                       rc={"axes.unicode_minus": False, "font.sans-serif": [self.family],
-                          "axes.titleweight": "bold", "axes.titlesize": 10, "axes.titley": 1.0,
+                          "axes.titleweight": "bold", "axes.titlesize": TITLE_SIZE, "axes.titley": 1.0,
                           "axes.labelsize": 8.5, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 7.5,
-                          "figure.dpi": 100})
+                          "figure.dpi": 100, "hatch.linewidth": 0.6})
 
     def figure(self, count: int = 1, per_row: int = 2, height_cm: float = 5.6, *, left_cm: float = 1.5,
-               right_cm: float = 0.4, twin: bool = False, legend: bool = False) -> tuple[Figure, np.ndarray]:
-        """A report-width figure with `count` panels, `per_row` per row, outside pyplot (no global state);
-        `legend` keeps a line below the panels for one legend shared by all of them.
+               right_cm: float = 0.4, legend: int = 0, titles: Sequence[str] = (),
+               units: Sequence[str] = ()) -> tuple[Figure, np.ndarray]:
+        """A report-width figure with `count` panels, `per_row` per row, outside pyplot (no global state).
 
-        Margins are fixed in centimetres (room for a title above and tick labels below each panel) rather than
-        computed by constrained layout, which measured every label again and took most of a chart's time."""
+        `titles` and `units` (one each per panel) are set on the panels: the title left, the unit right on the
+        same line, the title wrapped to its panel's width; every row keeps room for its longest title, so no
+        title reaches into the panel above. `legend` keeps that many lines below the panels for one legend
+        shared by all of them. Margins are fixed in centimetres rather than computed by constrained layout,
+        which measured every label again and took most of a chart's time."""
         rows = max(1, -(-count // per_row))
         cols = min(per_row, max(count, 1))
-        below = LEGEND_CM if legend else 0
-        width, height = self.style["width_cm"], height_cm * rows + below
-        right = right_cm + (1.3 if twin else 0)
+        width = self.style["width_cm"]
+        between = left_cm + 0.5  # between panels side by side: the next panel's tick labels
+        panel_cm = (width - left_cm - right_cm - (cols - 1) * between) / cols
+        title_prop = FontProperties(family=self.family, weight="bold", size=TITLE_SIZE)
+        unit_prop = FontProperties(family=self.family, size=UNIT_SIZE)
+        measure = TextToPath()
+        wrapped = []
+        for i, title in enumerate(titles):
+            unit = self._unit(units[i]) if i < len(units) else ""
+            room = panel_cm * PT_PER_CM
+            if unit:
+                room -= measure.get_text_width_height_descent(unit, unit_prop, ismath=False)[0] + 6
+            wrapped.append(fit_title(title, room, title_prop))
+        lines = [max((len(w) for w, _ in wrapped[r * cols:(r + 1) * cols]), default=1) for r in range(rows)]
+        top = 0.25 + TITLE_LINE_CM * lines[0]
+        gap = TICKS_CM + 0.3 + TITLE_LINE_CM * max(lines[1:], default=1)  # tick labels, then the next title
+        bottom = BOTTOM_CM + LEGEND_CM * legend
+        # three rows and more are lower: the figure then fits on a page under a few lines of text
+        panel_height = height_cm - TICKS_CM - 0.3 - TITLE_LINE_CM - (TALL_ROWS_CM if rows >= 3 else 0)
+        height = top + rows * panel_height + (rows - 1) * gap + bottom
         fig = Figure(figsize=(width * CM, height * CM))
         FigureCanvasAgg(fig)
         axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw={
-            "left": left_cm / width, "right": 1 - right / width, "top": 1 - 0.75 / height,
-            "bottom": (1.1 + below) / height, "wspace": (left_cm + 0.5) / (width / cols), "hspace": 1.9 / height_cm})
+            "left": left_cm / width, "right": 1 - right_cm / width, "top": 1 - top / height,
+            "bottom": bottom / height, "wspace": between / panel_cm, "hspace": gap / panel_height})
+        for ax, (title_lines, size), unit in zip(axes.flat, wrapped, [*units, *[""] * len(wrapped)], strict=False):
+            ax.set_title("\n".join(title_lines), loc="left", fontsize=size)
+            ax.set_title(self._unit(unit), loc="right", fontsize=UNIT_SIZE, fontweight="normal")
         for ax in axes.flat[count:]:
             ax.set_visible(False)
         return fig, axes.flat
 
+    def _unit(self, unit: str) -> str:
+        return self.labels["unit"].format(unit=unit) if unit else ""
+
     def trajectories(self, panels: list[Trajectory]) -> Figure:
-        """Small multiples: actual values (solid) against the straight-line path to the target (dashed)."""
+        """Small multiples: actual values (solid, filled dots) against the straight-line path to the target
+        (dashed), the target (star) or the target growth or floor (dotted)."""
         colors, labels = self.palette, self.labels
-        fig, axes = self.figure(len(panels), legend=True)
+        entries = {"actual"} | {"plan_base" for p in panels if p.plan_base is not None} | \
+            {"path" for p in panels if p.draws_path} | {TARGET_LABELS.get(p.kind, "target") for p in panels
+                                                         if p.target is not None}
+        fig, axes = self.figure(len(panels), legend=-(-len(entries) // LEGEND_PER_LINE),
+                                titles=[p.title for p in panels], units=[p.unit for p in panels])
         for ax, panel in zip(axes, panels, strict=False):
             actual = panel.actual.dropna()
             if panel.plan_base is not None and panel.base is not None and panel.base_year in actual.index:
@@ -120,132 +243,177 @@ class Charts:
                     linewidth=1.8)
             for year, value in actual.items():
                 ax.annotate(_number(value, panel.decimals), (year, value), textcoords="offset points", xytext=(0, 5),
-                            ha="center", fontsize=6.5, color=colors["actual"])
-            if panel.decimals == 0:
-                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-            if (panel.path and panel.target is not None and panel.kind in {"level", "stock", "flow"}
-                    and panel.base is not None):
+                            ha="center", fontsize=LABEL_SIZE, color=colors["actual"])
+            if panel.draws_path:
                 ax.plot([panel.base_year, panel.target_year], [panel.base, panel.target], linestyle="--",
                         color=colors["path"], label=labels["path"])
             if panel.target is not None:
-                label = labels[{"growth": "target_growth", "floor": "target_floor"}.get(panel.kind, "target")]
+                label = labels[TARGET_LABELS.get(panel.kind, "target")]
                 if panel.kind in {"growth", "floor"}:
-                    ax.axhline(panel.target, linestyle=":", color=colors["target"], label=label)
+                    ax.axhline(panel.target, linestyle=":" if panel.kind == "growth" else "-.", color=colors["target"],
+                               label=label)
                 else:
                     ax.scatter([panel.target_year], [panel.target], marker="*", s=90, color=colors["target"],
                                zorder=3, label=label)
-            ax.set_title(panel.title, loc="left")
-            ax.set_ylabel(panel.unit)
             ax.set_xlim(panel.base_year - 0.4, panel.target_year + 0.4)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            _value_axis(ax.yaxis, integer=panel.decimals == 0)
             low, high = ax.get_ylim()
-            low = min(0, low)
             drawn = max([*actual.to_numpy(), panel.base or 0, panel.target or 0])
-            ax.set_ylim(low, high + 0.12 * (high - low) if drawn > 0 else 1)  # headroom for labels; zeros: 0–1
+            ax.set_ylim(min(0, low), high + HEADROOM * (high - low) if drawn > 0 else 1)  # from 0; all zeros: 0–1
+            _keep_inside(ax, "y")
         _shared_legend(fig, axes[: len(panels)])
         return fig
 
     def comparisons(self, panels: list[Comparison]) -> Figure:
-        """Small multiples of horizontal bars, one bar per county; the report's own county stands out."""
+        """Small multiples of horizontal bars, one bar per county; the report's own county stands out by colour
+        and hatching; a reference (the city target of a rate) is a dotted line named in the shared legend."""
         colors = self.palette
-        fig, axes = self.figure(len(panels), height_cm=5.0, left_cm=1.6)
+        named = any(p.reference is not None or p.highlight in p.values.dropna().index for p in panels)
+        fig, axes = self.figure(len(panels), height_cm=5.0, left_cm=1.6, titles=[p.title for p in panels],
+                                units=[p.unit for p in panels], legend=int(named))
         for ax, panel in zip(axes, panels, strict=False):
             values = panel.values.dropna().sort_values()  # no data is not 0: such a county has no bar
-            shades = [colors["area"] if name == panel.highlight else colors["other"] for name in values.index]
-            ax.barh(values.index, values.to_numpy(), color=shades)
+            bars = ax.barh(values.index, values.to_numpy(), color=colors["other"])
+            for bar, name in zip(bars, values.index, strict=True):
+                if name == panel.highlight:
+                    bar.set(color=colors["area"], hatch=HATCHES[1], edgecolor=colors["actual"], label=name)
             for y, value in enumerate(values.to_numpy()):
-                ax.annotate(_number(value, panel.decimals), (value, y), textcoords="offset points", xytext=(3, 0),
-                            va="center", fontsize=6.5)
+                ax.annotate(_number(value, panel.decimals), (value, y), textcoords="offset points",
+                            xytext=(-3 if value < 0 else 3, 0), ha="right" if value < 0 else "left", va="center",
+                            fontsize=LABEL_SIZE)
             if panel.reference is not None:
                 ax.axvline(panel.reference, linestyle=":", color=colors["target"],
                            label=panel.reference_label or self.labels["city_target"])
-                ax.legend(loc="lower right", frameon=False)
-            ax.set_title(panel.title, loc="left")
-            ax.set_xlabel(panel.unit)
-            ax.margins(x=0.18)
+            _value_axis(ax.xaxis, integer=panel.decimals == 0)
+            low, high = ax.get_xlim()
+            ax.set_xlim(min(0, low), high if max(values.max(), panel.reference or 0) > 0 else 1)
+            _keep_inside(ax, "x")
+        _shared_legend(fig, axes[: len(panels)])
         return fig
 
-    def bars_by_year(self, series: pd.Series, title: str, unit: str, *, cumulative_from: int | None = None,
-                     cumulative_target: float | None = None) -> Figure:
-        """Amounts per year as bars; optionally the running total from a year on against its target."""
+    def cumulative(self, series: pd.Series, since: int, target: float | None, title: str, unit: str) -> Figure:
+        """The running total of yearly amounts from `since` on, as bars, against its target (dotted)."""
         colors, labels = self.palette, self.labels
-        fig, axes = self.figure(1, per_row=1, height_cm=6.5, left_cm=2.0, twin=cumulative_from is not None)
+        running = series.dropna()
+        running = running[running.index >= since].cumsum()
+        fig, axes = self.figure(1, per_row=1, height_cm=6.0, left_cm=2.0, legend=1, titles=[title], units=[unit])
         ax = axes[0]
-        series = series.dropna()
-        ax.bar(series.index, series.to_numpy(), color=colors["actual"], label=labels["year_amount"].format(unit=unit))
-        for year, value in series.items():
+        ax.bar(running.index, running.to_numpy(), color=colors["actual"], label=labels["cumulative"])
+        for year, value in running.items():
             ax.annotate(_number(value), (year, value), textcoords="offset points", xytext=(0, 3), ha="center",
                         fontsize=7)
-        if cumulative_from is not None:
-            running = series[series.index >= cumulative_from].cumsum()
-            twin = ax.twinx()
-            cumulative = labels["cumulative"].format(unit=unit)
-            twin.plot(running.index, running.to_numpy(), marker="o", color=colors["area"], label=cumulative)
-            if cumulative_target is not None:
-                twin.axhline(cumulative_target, linestyle=":", color=colors["target"],
-                             label=labels["cumulative_target"].format(target=_number(cumulative_target)))
-            twin.set_ylabel(cumulative)
-            twin.grid(False)
-            twin.set_ylim(bottom=0)
-            handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-            ax.legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False)
-        ax.set_title(title, loc="left")
-        ax.set_ylabel(unit)
-        ax.margins(y=0.15)
+        if target is not None:
+            ax.axhline(target, linestyle=":", color=colors["target"],
+                       label=labels["cumulative_target"].format(target=_number(target)))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        _value_axis(ax.yaxis, integer=True)
+        ax.set_ylim(0, max(running.max(), target or 0) * (1 + HEADROOM))
+        _keep_inside(ax, "y")
+        _shared_legend(fig, [ax])
         return fig
 
     def criteria(self, table: pd.DataFrame, title: str) -> Figure:
-        """Patents meeting each high-value criterion by year (a patent may meet several): grouped bars."""
-        fig, axes = self.figure(1, per_row=1, height_cm=6.5)
+        """Patents meeting each high-value criterion by year (a patent may meet several): grouped bars, each
+        criterion with its own shade and hatching, named in a legend below the chart."""
+        counts = table.pivot_table(index="year", columns="label", values="count", aggfunc="sum", sort=False)
+        counts = counts.fillna(0)
+        fig, axes = self.figure(1, per_row=1, height_cm=6.5, legend=-(-len(counts.columns) // 3), titles=[title],
+                                units=[self.labels["pieces"]])
         ax = axes[0]
-        sns.barplot(table, x="year", y="count", hue="label", ax=ax, palette="crest")
-        ax.set_title(title, loc="left")
-        ax.set_xlabel(self.labels["year"])
-        ax.set_ylabel(self.labels["pieces"])
-        ax.legend(title=None, frameon=False, ncols=3, loc="upper left")
-        ax.margins(y=0.25)
+        shades = sns.color_palette("crest", len(counts.columns))
+        width = 0.8 / len(counts.columns)
+        x = np.arange(len(counts.index))
+        for i, label in enumerate(counts.columns):
+            ax.bar(x + (i - (len(counts.columns) - 1) / 2) * width, counts[label].to_numpy(), width, label=label,
+                   color=shades[i], hatch=HATCHES[i % len(HATCHES)], edgecolor="white", linewidth=0.4)
+        ax.set_xticks(x, [str(year) for year in counts.index])
+        ax.grid(axis="x", visible=False)
+        _value_axis(ax.yaxis, integer=True)
+        _shared_legend(fig, [ax], per_line=3)
         return fig
 
     def months(self, series: pd.Series, title: str, unit: str) -> Figure:
         """Counts by month 1–12 as bars."""
-        fig, axes = self.figure(1, per_row=1, height_cm=6.0)
+        fig, axes = self.figure(1, per_row=1, height_cm=6.0, left_cm=2.0, titles=[title], units=[unit])
         ax = axes[0]
         ax.bar([self.labels["month"].format(month=m) for m in series.index], series.to_numpy(),
                color=self.palette["actual"])
-        ax.set_title(title, loc="left")
-        ax.set_ylabel(unit)
+        _value_axis(ax.yaxis, integer=True)
         return fig
 
+    def svg(self, fig: Figure) -> bytes:
+        """The figure as SVG for the report: vector, its text as outlines of the chart font (sharp at any
+        size and self-contained). A glyph the font lacks is a ChartError, never a box in a report."""
+        buffer = io.BytesIO()
+        with _glyphs_checked(), matplotlib.rc_context(SVG_RC):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        return buffer.getvalue()
+
     def png(self, fig: Figure) -> bytes:
-        """The figure as an RGB PNG at the configured resolution (no alpha channel, which WeasyPrint would split
-        off and re-encode). A glyph the font lacks is a ChartError, never a box in a report."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        """The figure as an RGB PNG at the configured resolution, for notebooks (no alpha channel). A glyph the
+        font lacks is a ChartError, never a box."""
+        with _glyphs_checked():
             fig.set_dpi(self.style["dpi"])
             canvas = FigureCanvasAgg(fig)
             canvas.draw()
             pixels = np.asarray(canvas.buffer_rgba())[..., :3]
-        missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
-        if missing:
-            raise ChartError("图表中有字体缺少的字符：" + "；".join(missing))
         buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)  # speed; the PDF re-compresses anyway
+        Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
         return buffer.getvalue()
 
     def show(self, fig: Figure):  # noqa: ANN201 — IPython's Image
-        """Display a figure in a notebook exactly as the report draws it (PNG, glyph-checked)."""
+        """Display a figure in a notebook as the report draws it (glyph-checked)."""
         from IPython.display import Image as Picture
 
         return Picture(self.png(fig))
 
 
-def _shared_legend(fig: Figure, axes: list) -> None:
-    """One legend for every panel, each label once, on the line kept below the panels."""
+@contextmanager
+def _glyphs_checked() -> Iterator[None]:
+    """Collects matplotlib's warnings while a figure is drawn; a missing glyph raises ChartError."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    if missing:
+        raise ChartError("图表中有字体缺少的字符：" + "；".join(missing))
+
+
+def _value_axis(axis: Any, *, integer: bool) -> None:  # noqa: ANN401 — matplotlib's XAxis or YAxis
+    """A value axis in the tables' number format; whole ticks only for counts."""
+    axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=integer, min_n_ticks=2))
+    axis.set_major_formatter(TableNumbers())
+
+
+def _keep_inside(ax: Axes, direction: str, tries: int = 4) -> None:
+    """Widen the value axis (`direction` "x" or "y") until every value label lies inside the panel."""
+    renderer = ax.figure.canvas.get_renderer()
+    for _ in range(tries):
+        box = ax.get_window_extent(renderer)
+        extents = [t.get_window_extent(renderer) for t in ax.texts]
+        if direction == "y":
+            low, high = ax.get_ylim()
+            size, below, above = box.height, box.y0 - min((e.y0 for e in extents), default=box.y0), \
+                max((e.y1 for e in extents), default=box.y1) - box.y1
+        else:
+            low, high = ax.get_xlim()
+            size, below, above = box.width, box.x0 - min((e.x0 for e in extents), default=box.x0), \
+                max((e.x1 for e in extents), default=box.x1) - box.x1
+        if below <= 0 and above <= 0:
+            return
+        per_pixel = (high - low) / size
+        low -= (max(below, 0) + 3) * per_pixel if below > 0 else 0
+        high += (max(above, 0) + 3) * per_pixel if above > 0 else 0
+        (ax.set_ylim if direction == "y" else ax.set_xlim)(low, high)
+
+
+def _shared_legend(fig: Figure, axes: Sequence[Axes], per_line: int = LEGEND_PER_LINE) -> None:
+    """One legend for every panel, each label once, on the lines kept below the panels."""
     entries: dict[str, object] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             entries.setdefault(label, handle)
-    fig.legend(list(entries.values()), list(entries), loc="lower center", ncols=len(entries), frameon=False,
-               bbox_to_anchor=(0.5, 0.0))
+    if entries:
+        fig.legend(list(entries.values()), list(entries), loc="lower center", ncols=min(len(entries), per_line),
+                   frameon=False, bbox_to_anchor=(0.5, 0.0))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # nbformat and nbconvert load a JSON-schema stack: imported o
 
 TEMPLATES = Path(__file__).parent / "templates"
 FONT_MARKER = "/*FONT-FACES*/"
+FILE_NAME = re.compile(r"[\w./-]+\.(?:csv|tsv|txt|xlsx?|json|log|gz|zip|parquet|pdf|docx?|ipynb|html)\b", re.ASCII)
 
 
 class RenderError(Exception):
@@ -47,7 +48,7 @@ class Renderer:
                                                                          "report_css": self.stylesheet})
         if FONT_MARKER not in body:
             raise RenderError("报告模板缺少字体占位符")
-        return body
+        return break_file_names(body)
 
     def to_html(self, page: str) -> str:
         """The self-contained page: both font weights, cut to the page's characters, embedded as data URLs."""
@@ -57,6 +58,18 @@ class Renderer:
 def embed_fonts(page: str, fonts: Fonts) -> str:
     """A page with its font placeholder replaced by both weights, cut to the page's visible characters."""
     return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
+
+
+def break_file_names(page: str) -> str:
+    """The page with line-break opportunities (<wbr>) in the file names of its body text, after each / _ -
+    and before the extension, so that a narrow table cell breaks a name between its parts, never inside one."""
+    head, sep, body = page.partition("<body")
+
+    def names(text: re.Match[str]) -> str:
+        return FILE_NAME.sub(lambda m: re.sub(r"([/_-])", r"\1<wbr>", m[0][: m[0].rindex(".")])
+                             + "<wbr>" + m[0][m[0].rindex("."):], text[0])
+
+    return head + sep + re.sub(r"(?<=>)[^<]+", names, body) if sep else page
 
 
 def visible_text(page: str) -> str:

@@ -156,10 +156,11 @@ class Report(PlanSections):
         return dict(zip(headings, widths, strict=True))
 
     def _figure(self, figure: Figure, caption: str) -> Markup:
+        """A numbered chart: the figure as an embedded SVG (vector, text as outlines) with its caption."""
         self._figures += 1
-        png = base64.b64encode(self.charts.png(figure)).decode("ascii")
+        svg = base64.b64encode(self.charts.svg(figure)).decode("ascii")
         return Markup(_ENV.get_template("figure.html.j2").render(w=self.w.texts, number=self._figures,
-                                                                 caption=caption, png=png))
+                                                                 caption=caption, svg=svg))
 
     def _status_cell(self, key: str) -> Cell:
         style = self.data.plan.statuses[key]
@@ -433,7 +434,9 @@ class Report(PlanSections):
                                      target, ind.kind, ind.decimals, path=not self._final, plan_base=plan_base))
         if not panels:
             return None
-        key = "charts.trajectory_final" if self._final else "charts.trajectory"
+        # the caption names what is drawn: the 序时进度 path, else the targets, else the values alone
+        key = "charts.trajectory" if any(p.draws_path for p in panels) else \
+            "charts.trajectory_targets" if any(p.target is not None for p in panels) else "charts.trajectory_values"
         return self._figure(self.charts.trajectories(panels),
                             self.w(key, area_name=d.area_name, heading=heading, base_year=d.plan.base_year,
                                    year=d.year))
@@ -479,13 +482,13 @@ class Report(PlanSections):
             return None
         cumulative = next((f for f in d.plan.flagship if f.params.get("indicator") == pledge.id
                            and f.compute == "cumulative_since"), None)
-        since, target = (None, None)
-        if cumulative and d.is_city:
-            since, target = cumulative.params.get("since"), cumulative.target
-        caption = self.w("charts.pledges", area_name=d.area_name, name=pledge.name, unit=pledge.unit)
-        return self._figure(self.charts.bars_by_year(series, pledge.name, pledge.unit, cumulative_from=since,
-                                                     cumulative_target=target),
-                            caption + (self.w["charts.pledges_cumulative"] if since else ""))
+        if cumulative is None or not d.is_city:  # the yearly amounts alone are the trajectory's panel already
+            return None
+        since = cumulative.params["since"]
+        title = self.w("charts.cumulative_title", name=pledge.name, since=since)
+        return self._figure(self.charts.cumulative(series, since, cumulative.target, title, pledge.unit),
+                            self.w("charts.pledges", area_name=d.area_name, name=pledge.name, unit=pledge.unit,
+                                   since=since))
 
     def _chart_visitors(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data

@@ -1,0 +1,247 @@
+"""Charts measured on their own geometry, as they print: no text runs into another (a panel's unit into the next
+panel's title, ticks into each other), legends off the data, value labels inside their panel, integer ticks for
+counts, the tables' number format, series told apart without colour, vector output with text as outlines, and
+in a report: no series drawn twice, a caption naming a 序时进度 path only where one is drawn."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from markupsafe import Markup
+from matplotlib.collections import PathCollection
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Annotation, Text
+from matplotlib.transforms import Bbox
+
+from conftest import CONTEXT
+from helpers.report import Report, findings
+from helpers.report.charts import ChartError, Charts, Comparison, Trajectory
+from helpers.report.fonts import fonts_of
+
+CITY, ZIJIN = "441600", "441621"
+COUNTIES = ["源城区", "紫金县", "龙川县", "连平县", "和平县", "东源县"]
+
+
+@pytest.fixture(scope="module")
+def charts() -> Charts:
+    return Charts(CONTEXT.report["charts"], fonts_of(CONTEXT), CONTEXT.words("zh")["charts"])
+
+
+def _trajectories(charts: Charts) -> Figure:
+    years = [2020, 2021, 2022, 2023]
+    return charts.trajectories([
+        Trajectory("每万人发明专利拥有量", "件", pd.Series([1.85, 2.25, 2.52, 2.75], years), 2020, 2025, 2.02, 3.05,
+                   "level", 2, plan_base=1.85),
+        Trajectory("知识产权质押融资登记金额", "万元", pd.Series([9005, 10600, 12800, 11900], years), 2020, 2025,
+                   9005, 18000, "flow", 0),
+        Trajectory("著作权登记量年均增长率", "%", pd.Series([8.96, 7.5, 7.8, 6.27], years), 2020, 2025, None, 10,
+                   "growth", 1),
+        Trajectory("法院一审审结的知识产权民事诉讼案件服判息诉率", "%", pd.Series([86.7, 88.2, 81.6, 88.98], years),
+                   2020, 2025, None, 85, "floor", 1),
+        Trajectory("地理标志商标", "件", pd.Series([0, 0, 0, 1], years), 2020, 2025, 0, 2, "stock", 0),
+    ])
+
+
+def _comparisons(charts: Charts) -> Figure:
+    return charts.comparisons([
+        Comparison("每万人发明专利拥有量", "件", pd.Series([6.57, 1.2, 0.96, 0.91, 1.19, 2.87], COUNTIES), "紫金县",
+                   3.05),
+        Comparison("每万人口高价值发明专利拥有量", "件", pd.Series([1.88, 0.42, 0.32, 0.49, 0.48, 0.86], COUNTIES),
+                   "紫金县", 1.0),
+        Comparison("地理标志商标", "件", pd.Series([0, 0, 0, 0, 0, 1], COUNTIES), "紫金县", decimals=0),
+        Comparison("著作权登记量年均增长率", "%", pd.Series([6.8, 1.4, -0.5, 5.0, 10.6, 9.9], COUNTIES), "紫金县",
+                   10.0, decimals=1),
+        Comparison("知识产权质押融资登记金额", "万元", pd.Series([3189, 3148, 12_345_678, 1502, 922, 320], COUNTIES),
+                   "紫金县", decimals=0),
+    ])
+
+
+def _criteria(charts: Charts) -> Figure:
+    labels = ["中国专利奖/国家科技奖", "维持超过10年", "海外同族", "较高质押融资金额", "战略性新兴产业"]
+    counts = {2020: [0, 171, 11, 2, 42], 2021: [1, 105, 14, 2, 50], 2022: [1, 123, 19, 2, 54]}  # 2020 the highest
+    rows = [{"year": year, "label": label, "count": count}
+            for year, values in counts.items() for label, count in zip(labels, values, strict=True)]
+    return charts.criteria(pd.DataFrame(rows), "高价值发明专利认定条件")
+
+
+def _months(charts: Charts) -> Figure:
+    return charts.months(pd.Series([1200, 3400, 2800, 12000, 980, 15500, 0, 3, 7, 9, 11, 13], range(1, 13)),
+                         "2023年网站访问量（按月）", "人次")
+
+
+FIGURES = {"trajectories": _trajectories, "comparisons": _comparisons, "criteria": _criteria, "months": _months}
+
+
+def _drawn(fig: Figure) -> Figure:
+    fig.canvas.draw()
+    return fig
+
+
+def _texts(fig: Figure) -> list[tuple[Text, Bbox, object]]:
+    """Every visible, non-empty text of the figure with its box on the page and its owner (an axes or legend)."""
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        own = [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        own += [tick.label1 for axis in (ax.xaxis, ax.yaxis) for tick in axis._update_ticks()]  # the ticks drawn
+        found += [(t, t.get_window_extent(renderer), ax) for t in own if t.get_visible() and t.get_text().strip()]
+    for legend in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        found += [(t, t.get_window_extent(renderer), legend) for t in legend.get_texts()]
+    return found
+
+
+def _overlap(a: Bbox, b: Bbox, slack: float = 0.5) -> bool:
+    return a.x0 + slack < b.x1 and b.x0 + slack < a.x1 and a.y0 + slack < b.y1 and b.y0 + slack < a.y1
+
+
+@pytest.mark.parametrize("kind", FIGURES)
+def test_no_text_runs_into_another_or_off_the_figure(charts: Charts, kind: str) -> None:
+    fig = _drawn(FIGURES[kind](charts))
+    page = fig.bbox
+    texts = _texts(fig)
+    for text, box, _ in texts:
+        assert page.x0 - 0.5 <= box.x0 and box.x1 <= page.x1 + 0.5 and page.y0 - 0.5 <= box.y0 \
+            and box.y1 <= page.y1 + 0.5, f"off the figure: {text.get_text()!r}"
+    for i, (a, box_a, owner_a) in enumerate(texts):
+        for b, box_b, owner_b in texts[i + 1:]:
+            if isinstance(a, Annotation) and isinstance(b, Annotation) and owner_a is owner_b:
+                continue  # value labels of one series sit side by side
+            assert not _overlap(box_a, box_b), f"{a.get_text()!r} runs into {b.get_text()!r}"
+
+
+@pytest.mark.parametrize("kind", FIGURES)
+def test_legends_never_cover_the_data(charts: Charts, kind: str) -> None:
+    fig = _drawn(FIGURES[kind](charts))
+    renderer = fig.canvas.get_renderer()
+    legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    panels = [ax.get_window_extent(renderer) for ax in fig.axes if ax.get_visible()]
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        assert not any(_overlap(box, panel) for panel in panels), "a legend inside a panel, over its data"
+
+
+@pytest.mark.parametrize("kind", ["trajectories", "comparisons"])
+def test_value_labels_stay_inside_their_panel(charts: Charts, kind: str) -> None:
+    fig = _drawn(FIGURES[kind](charts))
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        panel = ax.get_window_extent(renderer)
+        for label in ax.texts:
+            box = label.get_window_extent(renderer)
+            assert panel.x0 - 0.5 <= box.x0 and box.x1 <= panel.x1 + 0.5 and panel.y0 - 0.5 <= box.y0 \
+                and box.y1 <= panel.y1 + 0.5, f"{label.get_text()!r} past the frame of {ax.get_title(loc='left')!r}"
+
+
+def test_counts_get_integer_ticks(charts: Charts) -> None:
+    trajectories, comparisons = _drawn(_trajectories(charts)), _drawn(_comparisons(charts))
+    axes = [(trajectories.axes[i].yaxis, trajectories.axes[i]) for i in (1, 4)]  # 质押金额, 地理标志商标 (decimals 0)
+    axes += [(comparisons.axes[i].xaxis, comparisons.axes[i]) for i in (2, 4)]
+    axes += [(_drawn(_criteria(charts)).axes[0].yaxis, None), (_drawn(_months(charts)).axes[0].yaxis, None)]
+    for axis, _ in axes:
+        low, high = axis.get_view_interval()
+        ticks = [t for t in axis.get_majorticklocs() if low - 1e-9 <= t <= high + 1e-9]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_one_number_format_as_the_tables_print_it(charts: Charts) -> None:
+    fig = _drawn(_trajectories(charts))
+    labels = {ax.get_title(loc="left").replace("\n", ""): [t.get_text() for t in ax.texts] for ax in fig.axes[:5]}
+    assert labels["著作权登记量年均增长率"] == ["9.0", "7.5", "7.8", "6.3"]  # the indicator's decimals, 四舍五入
+    assert labels["法院一审审结的知识产权民事诉讼案件服判息诉率"][-1] == "89.0"
+    assert labels["知识产权质押融资登记金额"] == ["9,005", "10,600", "12,800", "11,900"]
+    ticks = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
+    assert any("," in t for t in ticks) and all(re.fullmatch(r"-?\d{1,3}(,\d{3})*(\.\d+)?", t) for t in ticks), ticks
+    months = [t.get_text() for t in _drawn(_months(charts)).axes[0].get_yticklabels() if t.get_text()]
+    assert any("," in t for t in months), months
+    assert findings.number(6.27, 1) == "6.3"
+
+
+def test_series_differ_in_black_and_white(charts: Charts) -> None:
+    fig = _trajectories(charts)
+    signatures = []
+    for handle in fig.legends[0].legend_handles:
+        if isinstance(handle, Line2D):
+            signatures.append(("line", handle.get_linestyle(), handle.get_marker()))
+        elif isinstance(handle, PathCollection):
+            filled = handle.get_facecolor().size and handle.get_facecolor()[0][3] > 0
+            signatures.append(("marker", str(handle.get_paths()[0].vertices.shape), bool(filled)))
+    assert len(signatures) == len(set(signatures)), signatures
+    comparisons = _comparisons(charts)
+    for ax in comparisons.axes[:5]:
+        hatched = [bar.get_hatch() for bar in ax.patches if bar.get_hatch()]
+        assert len(hatched) == 1, "the report's own county is hatched, not only coloured"
+    bars = [c for c in _criteria(charts).axes[0].containers if isinstance(c, BarContainer)]
+    assert len({c.patches[0].get_hatch() for c in bars}) == len(bars), "each criterion its own hatching"
+
+
+def test_report_charts_are_vector_with_text_as_outlines(charts: Charts) -> None:
+    svg = charts.svg(_trajectories(charts))
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+    assert b"<image" not in svg, "no bitmap inside"
+    assert b"<text" not in svg, "text drawn as outlines: readable without any font"
+    with pytest.raises(ChartError, match="字体缺少"):
+        charts.svg(charts.months(pd.Series([1, 2], index=[1, 2]), "访问量 \U0001F600", "人次"))
+
+
+def test_long_titles_wrap_inside_their_panel(charts: Charts) -> None:
+    fig = _drawn(_trajectories(charts))
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes[:5]:
+        panel, title = ax.get_window_extent(renderer), ax.title.get_window_extent(renderer)
+        unit = ax._right_title.get_window_extent(renderer)
+        assert panel.x0 - 1 <= title.x0 and title.x1 <= unit.x0, ax.title.get_text()
+
+
+# ----------------------------------------------------------------------------- in a report
+@pytest.fixture(scope="module")
+def drawn(sample_processed: Path) -> dict[tuple[int, str], list[tuple[Figure, str]]]:
+    """The figures and captions of the 分领域评估 of three reports, recorded as the report makes them."""
+    out = {}
+    for year, area in ((2023, CITY), (2023, ZIJIN), (2025, CITY)):
+        report = Report.load(sample_processed, year, area, context=CONTEXT)
+        figures: list[tuple[Figure, str]] = []
+
+        def record(figure: Figure, caption: str, figures: list = figures) -> Markup:
+            figures.append((figure, caption))
+            return Markup("")
+
+        report._figure = record
+        report.sections(only=["domains"])
+        out[(year, area)] = figures
+    return out
+
+
+def _series(fig: Figure) -> list[tuple[float, ...]]:
+    """The series a figure draws: the y values of its lines of three points or more and its bar heights."""
+    found = []
+    for ax in fig.axes:
+        found += [tuple(round(float(v), 6) for v in line.get_ydata()) for line in ax.get_lines()
+                  if len(line.get_ydata()) >= 3]
+        found += [tuple(round(float(bar.get_height()), 6) for bar in c) for c in ax.containers
+                  if isinstance(c, BarContainer) and len(c) >= 3]
+    return found
+
+
+@pytest.mark.parametrize("key", [(2023, CITY), (2023, ZIJIN), (2025, CITY)])
+def test_no_series_is_drawn_twice(drawn: dict, key: tuple[int, str]) -> None:
+    seen: dict[tuple[float, ...], str] = {}
+    for fig, caption in drawn[key]:
+        for series in _series(fig):
+            assert series not in seen or seen[series] == caption, f"{series}: 「{seen.get(series)}」, 「{caption}」"
+            seen[series] = caption
+
+
+@pytest.mark.parametrize("key", [(2023, CITY), (2023, ZIJIN), (2025, CITY)])
+def test_a_caption_names_the_path_only_where_one_is_drawn(drawn: dict, key: tuple[int, str]) -> None:
+    for fig, caption in drawn[key]:
+        dashed = any(line.get_linestyle() == "--" for ax in fig.axes for line in ax.get_lines())
+        assert ("序时进度" in caption) == dashed, caption
+    if key[0] == 2025:
+        assert not any("序时进度" in caption for _, caption in drawn[key])

@@ -1,0 +1,135 @@
+"""The PDF as it prints, measured on its text boxes (pypdf): nothing past the right rule of the text and its
+tables, no nearly blank page, no heading or lead-in line left alone at a page bottom, file names broken only
+between their parts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject
+
+from conftest import CONTEXT, REPO
+from helpers.batch.jobs import Job, notebook_path
+from helpers.batch.worker import Settings, render_job
+
+CITY, YEAR = "441600", 2023
+MM = 72 / 25.4
+MARGIN = {"top": 22 * MM, "right": 18 * MM, "bottom": 20 * MM, "left": 18 * MM}  # report.css @page
+
+
+@pytest.fixture(scope="module")
+def pdf(sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    settings = Settings(REPO, None, sample_processed, tmp_path_factory.mktemp("print"), ["html", "pdf"],
+                        notebook_path(REPO), 600)
+    outcome = render_job(Job(YEAR, CITY, CONTEXT.areas.names[CITY]), settings)
+    assert outcome.error is None, outcome.error
+    return next(Path(p) for p in outcome.files if p.endswith(".pdf"))
+
+
+def _widths(font: dict) -> tuple[dict[int, float], float]:
+    """Glyph advances (1/1000 em) of a CID font by glyph id, and its default."""
+    descendant = font["/DescendantFonts"][0].get_object()
+    table, w, i = {}, descendant.get("/W", []), 0
+    while i < len(w):
+        if isinstance(w[i + 1], ArrayObject):
+            table.update({int(w[i]) + k: float(v) for k, v in enumerate(w[i + 1])})
+            i += 2
+        else:
+            table.update({c: float(w[i + 2]) for c in range(int(w[i]), int(w[i + 1]) + 1)})
+            i += 3
+    return table, float(descendant.get("/DW", 1000))
+
+
+def _runs(page: object) -> list[tuple[float, float, float]]:
+    """Each text run on the page as (x0, x1, y): start and end of its advance, baseline; from the TJ/Tj
+    operators and the fonts' glyph widths, so the right end is where the ink ends, not where a parser guesses."""
+    fonts = page["/Resources"]["/Font"]
+    cache: dict[str, tuple[dict[int, float], float]] = {}
+    state: dict[str, object] = {"font": None, "size": 0.0, "spacing": 0.0}
+    runs: list[tuple[float, float, float]] = []
+
+    def before(operator: bytes, args: list, cm: list, tm: list) -> None:
+        if operator == b"Tf":
+            state["font"], state["size"] = args[0], float(args[1])
+        elif operator == b"Tc":
+            state["spacing"] = float(args[0])
+        elif operator in (b"TJ", b"Tj"):
+            name = state["font"]
+            if name not in cache:
+                cache[name] = _widths(fonts[name].get_object())
+            table, default = cache[name]
+            advance = 0.0
+            for part in args[0] if operator == b"TJ" else [args[0]]:
+                if isinstance(part, (int, float)) or hasattr(part, "as_numeric"):
+                    advance -= float(part) / 1000 * state["size"]
+                    continue
+                raw = bytes(part)
+                for k in range(0, len(raw), 2):
+                    advance += table.get(int.from_bytes(raw[k:k + 2], "big"), default) / 1000 * state["size"]
+                    advance += state["spacing"]
+            x0 = tm[4] * cm[0] + cm[4]
+            runs.append((x0, x0 + advance * tm[0] * cm[0], tm[5] * cm[3] + cm[5]))
+
+    page.extract_text(visitor_operand_before=before)
+    return runs
+
+
+def _lines(page: object) -> list[tuple[float, str]]:
+    """The page's text lines in the body (between the running head and foot) as (baseline, text), top down."""
+    height = float(page.mediabox.height)
+    found: dict[float, list[tuple[float, str]]] = {}
+
+    def visit(text: str, cm: list, tm: list, font: object, size: float) -> None:
+        y = round(tm[5] * cm[3] + cm[5], 0)
+        if text.strip() and MARGIN["bottom"] < y < height - MARGIN["top"]:
+            found.setdefault(y, []).append((tm[4] * cm[0] + cm[4], text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return [(y, "".join(t for _, t in sorted(parts))) for y, parts in sorted(found.items(), reverse=True)]
+
+
+def test_no_text_past_the_right_rule(pdf: Path) -> None:
+    for number, page in enumerate(PdfReader(pdf).pages, 1):
+        right = float(page.mediabox.width) - MARGIN["right"]
+        for x0, x1, _ in _runs(page):
+            assert MARGIN["left"] - 0.5 <= x0 and x1 <= right + 0.5, f"page {number}: text from {x0:.1f} to {x1:.1f}"
+
+
+def test_no_nearly_blank_page(pdf: Path) -> None:
+    pages = PdfReader(pdf).pages
+    for number, page in enumerate(pages, 1):
+        if number <= 2 or number == len(pages):  # the cover, the contents and the end may be short
+            continue
+        height = float(page.mediabox.height)
+        body = height - MARGIN["top"] - MARGIN["bottom"]
+        lines = _lines(page)
+        used = (height - MARGIN["top"] - min(y for y, _ in lines)) / body if lines else 0
+        assert used >= 0.25, f"page {number} is {used:.0%} filled: {[t for _, t in lines][:3]}"
+
+
+def test_no_heading_or_lead_in_alone_at_a_page_bottom(pdf: Path) -> None:
+    html = pdf.with_suffix(".html").read_text(encoding="utf-8")
+    headings = {re.sub(r"<[^>]+>|\s", "", h) for h in re.findall(r"<h[2-4][^>]*>(.*?)</h[2-4]>", html, re.S)}
+    pages = PdfReader(pdf).pages
+    for number, page in enumerate(pages[:-1], 1):
+        lines = _lines(page)
+        if not lines:
+            continue
+        last = re.sub(r"\s", "", lines[-1][1])
+        assert last not in headings, f"page {number} ends with the heading 「{last}」"
+        assert not last.endswith("："), f"page {number} ends with a lead-in 「{last}」 whose table is overleaf"
+
+
+def test_file_names_break_only_between_their_parts(pdf: Path) -> None:
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    names = set(re.findall(r"synthetic_\w+\.[a-z]+", text.replace("\n", "")))
+    assert names, "the sample's unreadable files are listed in the appendix"
+    for name in names:
+        pattern = "\n?".join(re.escape(c) for c in name)
+        for found in re.finditer(pattern, text):
+            for at in (i for i, c in enumerate(found[0]) if c == "\n"):
+                before, after = found[0][at - 1], found[0][at + 1]
+                assert before in "/_-" or after == ".", f"{name} broken between 「{before}」 and 「{after}」"
