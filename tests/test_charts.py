@@ -213,7 +213,8 @@ def drawn(sample_processed: Path) -> dict[tuple[int, str], list[tuple[Figure, st
             return Markup("")
 
         report._figure = record
-        report.sections(only=["domains"])
+        list(report.sections(only=["domains"]))
+        assert figures, "the domains draw charts"
         out[(year, area)] = figures
     return out
 
@@ -224,7 +225,7 @@ def _series(fig: Figure) -> list[tuple[float, ...]]:
     for ax in fig.axes:
         found += [tuple(round(float(v), 6) for v in line.get_ydata()) for line in ax.get_lines()
                   if len(line.get_ydata()) >= 3]
-        found += [tuple(round(float(bar.get_height()), 6) for bar in c) for c in ax.containers
+        found += [tuple(round(float(v), 6) for v in c.datavalues) for c in ax.containers
                   if isinstance(c, BarContainer) and len(c) >= 3]
     return found
 
@@ -233,7 +234,7 @@ def _series(fig: Figure) -> list[tuple[float, ...]]:
 def test_no_series_is_drawn_twice(drawn: dict, key: tuple[int, str]) -> None:
     seen: dict[tuple[float, ...], str] = {}
     for fig, caption in drawn[key]:
-        for series in _series(fig):
+        for series in (s for s in _series(fig) if len(set(s)) > 1):  # a constant run may recur by chance
             assert series not in seen or seen[series] == caption, f"{series}: 「{seen.get(series)}」, 「{caption}」"
             seen[series] = caption
 
