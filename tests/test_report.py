@@ -93,8 +93,10 @@ def test_html_is_self_contained_and_shows_no_code(rendered: dict, area: str) -> 
     assert "<link" not in page.lower()
     for leftover in ("processed_dir", "Report.load", "jp-InputArea", "In&nbsp;[", "injected-parameters"):
         assert leftover not in page, leftover
-    images = re.findall(r'<img[^>]* src="data:image/png;base64,([^"]+)"', page)
-    assert images and all(base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n" for data in images)
+    images = [base64.b64decode(data) for data in
+              re.findall(r'<img[^>]* src="data:image/svg\+xml;base64,([^"]+)"', page)]  # vector charts
+    assert images and all(b"<svg" in svg[:400] for svg in images)
+    assert not any(re.search(rb"""(href|src)\s*=\s*["'](https?:)?//""", svg) for svg in images)
 
 
 def test_text_from_data_is_escaped(rendered: dict) -> None:
