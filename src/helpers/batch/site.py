@@ -6,7 +6,7 @@ page (no scripts, no external resources, the CJK font embedded, every text escap
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -19,11 +19,11 @@ from helpers.files import atomic_write
 from helpers.pipeline import Datasets
 from helpers.report import Words, embed_fonts, fill, fonts_of
 from helpers.report.findings import number
+from helpers.report.wording import BEIJING
 
 _ENV = Environment(loader=PackageLoader("helpers.batch", "templates"), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True)
 _ENV.filters["fill"] = fill
-BEIJING = timezone(timedelta(hours=8))
 
 
 def _cell(reports: Path, job: Job, failures: dict[Job, Outcome], counts: dict[tuple, pd.Series],

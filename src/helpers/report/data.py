@@ -81,6 +81,11 @@ class ReportData:
         return self.evaluation[self.evaluation["area_code"] == self.area_code].reset_index(drop=True)
 
     @property
+    def final(self) -> bool:
+        """Whether the year's report is the final evaluation (achievement, not pace: evaluation.yaml `modes`)."""
+        return self.plan.mode_of(self.year) == "final"
+
+    @property
     def synthetic(self) -> bool:
         return bool(self.manifest.get("synthetic"))
 

@@ -97,7 +97,7 @@ def problems(data: ReportData) -> list[str]:
     """存在的问题 of the plan's implementation: one sentence per indicator at risk (data-quality findings are in
     the appendix, not here)."""
     sentences = []
-    final = data.plan.mode_of(data.year) == "final"
+    final = data.final
     for _, row in risks(data).iterrows():
         rule = row["status"]
         fields = _fields(data, row)
@@ -170,7 +170,7 @@ def headline(data: ReportData) -> Headline:
     w = data.words
     counts = status_counts(data)
     parts = w.join([w("summary.headline_part", label=w["statuses"][k], count=v) for k, v in counts.items() if v])
-    key = "summary.headline_final" if data.plan.mode_of(data.year) == "final" else "summary.headline"
+    key = "summary.headline_final" if data.final else "summary.headline"
     sentence = w(key, year=data.year, elapsed=data.year - data.plan.base_year, tau=percent(data.tau),
                  area_name=data.area_name, count=len(data.own), parts=parts)
     return Headline(counts, sentence)
@@ -223,7 +223,7 @@ def indicator_sentence(data: ReportData, row: pd.Series) -> str:
     w = data.words
     places = decimals(data, row["indicator"])
     unit, name = in_text(row["unit"], data), row["name"]
-    final = data.plan.mode_of(data.year) == "final"
+    final = data.final
     if row["status"] == "city_only":
         return w("sentence.city_only", name=name, area_name=data.area_name)
     if row["status"] == "missing":

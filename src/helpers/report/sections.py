@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -26,13 +26,12 @@ from helpers.report.charts import Charts, Comparison, Figure, Trajectory
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
 from helpers.report.plan_sections import PlanSections
-from helpers.report.wording import Words, fill
+from helpers.report.wording import Words, fill, local_time
 
 _ENV = Environment(loader=PackageLoader("helpers.report", "templates/sections"),
                    autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
                    lstrip_blocks=True)
 _ENV.filters["fill"] = fill
-BEIJING = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,7 @@ class Report(PlanSections):
     # ------------------------------------------------------------------ sections
     def cover(self, section: Section) -> HTML:
         d, w = self.data, self.w
-        final = d.plan.mode_of(d.year) == "final"
+        final = d.final
         year_text = (w("cover.year_text_final", base_year1=d.plan.base_year + 1, year=d.year) if final else
                      w("cover.year_text", year=d.year, elapsed=d.year - d.plan.base_year, tau=percent(d.tau)))
         period_end = f"{d.year}-12-31"
@@ -190,7 +189,7 @@ class Report(PlanSections):
             plan_title=d.plan.title, title=self.title, area_name=d.area_name, area_code=d.area_code,
             year_text=year_text, period=w("cover.period_text", start=f"{d.plan.base_year + 1}-01-01", end=period_end),
             cutoff=cutoff, version=d.version, assessor=d.context.report.get("evaluator") or w["assessor.placeholder"],
-            generated=_local_time(datetime.now(UTC).isoformat(), w), toc=self.toc())
+            generated=local_time(datetime.now(UTC).isoformat(), w), toc=self.toc())
 
     def summary(self, section: Section) -> HTML:
         d, w = self.data, self.w
@@ -202,7 +201,7 @@ class Report(PlanSections):
         total = sum(head.counts.values()) or 1
         bar = [{**statuses[k], "label": w["statuses"][k], "count": n, "share": round(100 * n / total, 2)}
                for k, n in head.counts.items() if n]
-        final = d.plan.mode_of(d.year) == "final"
+        final = d.final
         return self._render(section, headline=head.sentence, bar=bar, risks=risks, data_sentence=self._data_sentence(),
                             achieved=w("summary.achieved_share", share=self._achieved_share()) if final else "",
                             no_risks=w["summary.no_risks_final" if final else "summary.no_risks"],
@@ -224,7 +223,7 @@ class Report(PlanSections):
         met = int((flagship["status"] == "met").sum())
         behind = flagship[flagship["status"].isin(self.data.context.report["risk_statuses"])]
         text = w("summary.flagship", count=len(flagship), met=met)
-        final = self.data.plan.mode_of(self.data.year) == "final"
+        final = self.data.final
         if len(behind):
             names = w["summary.quoted_separator"].join(w("summary.flagship_name", name=n) for n in behind["name"])
             text += w("summary.flagship_behind_final" if final else "summary.flagship_behind", names=names)
@@ -248,12 +247,12 @@ class Report(PlanSections):
             item_method=self._item_method(), cutoff=d.cutoff, sources_table=table,
             table_label=w("table_label", number=self._tables), span=d.plan.target_year - d.plan.base_year,
             tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"],
-            final=d.plan.mode_of(d.year) == "final", basic=percent(d.plan.thresholds["basically_met"]))
+            final=d.final, basic=percent(d.plan.thresholds["basically_met"]))
 
     def indicators(self, section: Section) -> HTML:
         d, w = self.data, self.w
         years = {"base_year": d.plan.base_year, "target_year": d.plan.target_year, "year": d.year}
-        final = d.plan.mode_of(d.year) == "final"
+        final = d.final
         if d.is_city and final:
             columns = self._columns("indicators.city_columns_final", [5, 24, 7, 10, 10, 9, 8, 9, 8, 10], **years)
         elif d.is_city:
@@ -293,7 +292,7 @@ class Report(PlanSections):
     def _county_progress(self, row: pd.Series) -> str:
         """A county's progress against the city target: r in a progress year; in the final evaluation the share
         achieved (P, or X ÷ T for a floor and CAGR ÷ g for a growth target)."""
-        if self.data.plan.mode_of(self.data.year) != "final":
+        if not self.data.final:
             return number(row["ratio"], 2)
         return percent(row["completion"] if not math.isnan(row["completion"]) else row["ratio"])
 
@@ -342,7 +341,7 @@ class Report(PlanSections):
         d, w = self.data, self.w
         own = d.own
         notes = [w["indicators.note"]]
-        if d.plan.mode_of(d.year) == "final":
+        if d.final:
             notes.append(w("indicators.note_final", basic=percent(d.plan.thresholds["basically_met"]),
                            base_year=d.plan.base_year, year=d.year))
         elif (own["kind"] == "floor").any():
@@ -355,7 +354,7 @@ class Report(PlanSections):
                                basis=basis, base_rebased=number(r["base_rebased"], places), unit=r["unit"]))
             if (own["base_plan"].isna() & own["base_used"].notna()).any():
                 notes.append(w("indicators.note_data_base", base_year=d.plan.base_year))
-            if d.plan.mode_of(d.year) != "final":
+            if not d.final:
                 growth = own[own["kind"] == "growth"]
                 notes += [w("indicators.note_growth", name=name) for name in growth["name"]]
         else:
@@ -378,11 +377,13 @@ class Report(PlanSections):
                 continue
             city = self._row(ind.id, d.context.areas.city_code)["value"]
             counties = sum(self._row(ind.id, c)["value"] for c in county_codes)
-            if math.isnan(city) or math.isnan(counties) or findings.shown_difference(city, counties, ind.decimals) <= 0:
+            if math.isnan(city) or math.isnan(counties):
                 continue
-            notes.append(w("indicators.note_county_sum", name=ind.name, unit=findings.in_text(ind.unit, d),
-                           counties=number(counties, ind.decimals), city=number(city, ind.decimals),
-                           gap=number(findings.shown_difference(city, counties, ind.decimals), ind.decimals)))
+            gap = findings.shown_difference(city, counties, ind.decimals)
+            if gap > 0:
+                notes.append(w("indicators.note_county_sum", name=ind.name, unit=findings.in_text(ind.unit, d),
+                               counties=number(counties, ind.decimals), city=number(city, ind.decimals),
+                               gap=number(gap, ind.decimals)))
         return notes
 
     def _base_text(self, row: pd.Series, places: int) -> str:
@@ -431,7 +432,7 @@ class Report(PlanSections):
             target = None if math.isnan(row["target"]) else float(row["target"])
             plan_base = row["base_data"] if row["base_kind"] == "rebased" else None
             panels.append(Trajectory(ind.name, ind.unit, history, d.plan.base_year, d.plan.target_year, base,
-                                     target, ind.kind, ind.decimals, path=not self._final, plan_base=plan_base))
+                                     target, ind.kind, ind.decimals, path=not self.data.final, plan_base=plan_base))
         if not panels:
             return None
         # the caption names what is drawn: the 序时进度 path, else the targets, else the values alone
@@ -441,9 +442,6 @@ class Report(PlanSections):
                             self.w(key, area_name=d.area_name, heading=heading, base_year=d.plan.base_year,
                                    year=d.year))
 
-    @property
-    def _final(self) -> bool:
-        return self.data.plan.mode_of(self.data.year) == "final"
 
     def _chart_counties(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
@@ -505,7 +503,7 @@ class Report(PlanSections):
     def flagship(self, section: Section) -> HTML:
         d, w = self.data, self.w
         items = self._flagship_items()  # first: the tables are numbered in the order they appear
-        final = d.plan.mode_of(d.year) == "final"
+        final = d.final
         rows = []
         for _, r in d.flagship.iterrows():
             item = next(f for f in d.plan.flagship if f.id == r["id"])
@@ -527,7 +525,7 @@ class Report(PlanSections):
 
     def problems(self, section: Section) -> HTML:
         """存在的问题, from the evaluation and the rules in report.yaml."""
-        final = self.data.plan.mode_of(self.data.year) == "final"
+        final = self.data.final
         return self._render(section, problems=findings.problems(self.data),
                             none=self.w["problems.none_final" if final else "problems.none"])
 
@@ -631,9 +629,3 @@ def _plain(message: str) -> str:
     """A reader's message without the technical detail a library appended to it ('…（文件损坏）：invalid Zip
     archive: …' → '…（文件损坏）')."""
     return re.sub(r"[：:]\s*[^\u3000-\u9fff\uff00-\uffef]*$", "", str(message)) or str(message)
-
-
-def _local_time(stamp: str, words: Words) -> str:
-    """An ISO timestamp in Beijing time, 'YYYY-MM-DD HH:MM（北京时间）', whatever the machine's zone."""
-    moment = datetime.fromisoformat(stamp).astimezone(BEIJING)
-    return words("local_time", time=f"{moment:%Y-%m-%d %H:%M}")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from helpers.context import ConfError
+
+BEIJING = timezone(timedelta(hours=8))  # the zone every time a report, workbook or index shows is given in
 
 
 class Words:
@@ -53,3 +56,11 @@ def fill(text: str, **fields: object) -> Markup:
     """Jinja filter: `text` (wording) with its placeholders filled, everything escaped except values that are
     already markup (a link, a table)."""
     return Markup(escape(text)).format(**fields)
+
+
+def local_time(stamp: str, words: Words) -> str:
+    """An ISO timestamp as 'YYYY-MM-DD HH:MM（北京时间）' (wording `local_time`), whatever zone it was written in or
+    the machine runs in; empty stays empty."""
+    if not stamp:
+        return ""
+    return words("local_time", time=f"{datetime.fromisoformat(stamp).astimezone(BEIJING):%Y-%m-%d %H:%M}")

@@ -23,13 +23,12 @@ from helpers.files import atomic_write
 from helpers.indicators import check_year, latest_year
 from helpers.pipeline import Datasets, open_datasets
 from helpers.report.findings import number
-from helpers.report.wording import Words
+from helpers.report.wording import Words, local_time
 from helpers.safety import neutralise
 
 PERCENT_COLUMNS = {"tau", "completion", "county_share"}
 VALUE_LIKE = {"value", "base_plan", "base_data", "base_rebased", "base_used", "target", "gap", "projected", "change",
               "trend_next"}
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 MATCHED = re.compile(r",\s*(?=\w+←)")  # between the `field←header` pairs of the files account
 
 
@@ -109,13 +108,6 @@ def _titles(keys: str | list | None, titles: dict[str, str], words: Words) -> st
     return words.join([titles.get(k.strip(), k.strip()) for k in items if k.strip()])
 
 
-def _beijing(stamp: str, words: Words) -> str:
-    """An ISO timestamp as 'YYYY-MM-DD HH:MM（北京时间）' whatever zone it was written in; empty stays empty."""
-    if not stamp:
-        return ""
-    return words("local_time", time=f"{dt.datetime.fromisoformat(stamp).astimezone(BEIJING):%Y-%m-%d %H:%M}")
-
-
 def _about(book: Book, words: Words, context: Context, year: int, manifest: dict) -> None:
     w, plan = words, context.plan
     sheet = book.workbook.add_worksheet(w["workbook.sheets.about"])
@@ -124,7 +116,7 @@ def _about(book: Book, words: Words, context: Context, year: int, manifest: dict
         (w("workbook.years", year=year, base_year=plan.base_year, target_year=plan.target_year), None),
         (w("workbook.mode", mode=w["modes"][plan.mode_of(year)]), None),
         (w("workbook.cutoff", cutoff=manifest.get("data_cutoff") or w["unknown"],
-           cleaned_at=_beijing(manifest.get("cleaned_at", ""), w)), None),
+           cleaned_at=local_time(manifest.get("cleaned_at", ""), w)), None),
         (w("workbook.missing_sources", sources=_titles(manifest.get("missing_sources"), source_titles(context), w)
            or w["workbook.none"]), None),
     ]
