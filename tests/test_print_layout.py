@@ -4,6 +4,7 @@ between their parts."""
 
 from __future__ import annotations
 
+import html as markup
 import re
 from pathlib import Path
 
@@ -15,16 +16,18 @@ from conftest import CONTEXT, REPO
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, render_job
 
-CITY, YEAR = "441600", 2023
+CITY, ZIJIN = "441600", "441621"
 MM = 72 / 25.4
 MARGIN = {"top": 22 * MM, "right": 18 * MM, "bottom": 20 * MM, "left": 18 * MM}  # report.css @page
 
 
-@pytest.fixture(scope="module")
-def pdf(sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=[(2023, CITY), (2025, CITY), (2025, ZIJIN)], ids=lambda p: f"{p[0]}-{p[1]}")
+def pdf(request: pytest.FixtureRequest, sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mid-term city report, a final city report (its trend table) and a final county report (its task table)."""
+    year, area = request.param
     settings = Settings(REPO, None, sample_processed, tmp_path_factory.mktemp("print"), ["html", "pdf"],
                         notebook_path(REPO), 600)
-    outcome = render_job(Job(YEAR, CITY, CONTEXT.areas.names[CITY]), settings)
+    outcome = render_job(Job(year, area, CONTEXT.areas.names[area]), settings)
     assert outcome.error is None, outcome.error
     return next(Path(p) for p in outcome.files if p.endswith(".pdf"))
 
@@ -133,3 +136,17 @@ def test_file_names_break_only_between_their_parts(pdf: Path) -> None:
             for at in (i for i, c in enumerate(found[0]) if c == "\n"):
                 before, after = found[0][at - 1], found[0][at + 1]
                 assert before in "/_-" or after == ".", f"{name} broken between 「{before}」 and 「{after}」"
+
+
+def test_table_headers_break_only_where_they_are_meant_to(pdf: Path) -> None:
+    """Every header cell breaks at its explicit line breaks only: no line of the PDF holds a piece of a header
+    word (「本县（区）核」 of 「本县（区）核实」, 「序时进」 of 「序时进度」)."""
+    page = pdf.with_suffix(".html").read_text(encoding="utf-8")
+    words = set()
+    for cell in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S):
+        words |= {w for w in re.split(r"\s", markup.unescape(re.sub(r"<[^>]+>", "", cell))) if len(w) >= 2}
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    pieces = {(token, word) for line in text.splitlines() for token in line.split() for word in words
+              if token not in words and len(token) >= 2 and re.search(r"[\u4e00-\u9fff]", token)
+              and word.startswith(token) and token != word}
+    assert not pieces, sorted(pieces)

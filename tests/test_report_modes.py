@@ -58,6 +58,10 @@ def test_per_capita_progress_uses_the_census_rebased_base(reports: dict) -> None
     assert "较2020年的2.02件（按普查人口口径折算）增加0.73件" in text  # 2.75 − 2.02, not 2.75 − 1.85
     assert "较2020年的1.85件" not in text
     assert "2.02\n（规划1.85）" in _text(report, ["indicators"])
+    assert "目标完成度、进度比均按折算后的基期值计算" in _text(report, ["indicators"])
+    # the final table has no 进度比: its note names what the final table measures from the rebased base
+    final_note = _text(reports[(2025, CITY)], ["indicators"])
+    assert "距目标差距、年均增速均按折算后的基期值计算" in final_note and "进度比均按" not in final_note
     # a county's base on the census basis: its census share of the city's census population
     county = reports[(2023, ZIJIN)]
     zijin = county.data.own.set_index("indicator").loc["I01"]

@@ -351,7 +351,8 @@ class Report(PlanSections):
             for _, r in own[own["base_kind"] == "rebased"].iterrows():
                 places = findings.decimals(d, r["indicator"])
                 notes.append(w("indicators.note_rebased", name=r["name"], base_plan=number(r["base_plan"], places),
-                               basis=basis, base_rebased=number(r["base_rebased"], places), unit=r["unit"]))
+                               basis=basis, base_rebased=number(r["base_rebased"], places), unit=r["unit"],
+                               measures=w[f"indicators.rebased_measures.{'final' if d.final else 'progress'}"]))
             if (own["base_plan"].isna() & own["base_used"].notna()).any():
                 notes.append(w("indicators.note_data_base", base_year=d.plan.base_year))
             if not d.final:
