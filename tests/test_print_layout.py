@@ -138,12 +138,14 @@ def test_file_names_break_only_between_their_parts(pdf: Path) -> None:
                 assert before in "/_-" or after == ".", f"{name} broken between 「{before}」 and 「{after}」"
 
 
-def test_table_headers_break_only_where_they_are_meant_to(pdf: Path) -> None:
-    """Every header cell breaks at its explicit line breaks only: no line of the PDF holds a piece of a header
-    word (「本县（区）核」 of 「本县（区）核实」, 「序时进」 of 「序时进度」)."""
+def test_table_headers_and_statuses_break_only_where_they_are_meant_to(pdf: Path) -> None:
+    """Every header cell breaks at its explicit line breaks only, and a status cell after its symbol only: no
+    line of the PDF holds a piece of a header or status word (「本县（区）核」 of 「本县（区）核实」, 「超序时进」 of
+    「▲ 超序时进度」)."""
     page = pdf.with_suffix(".html").read_text(encoding="utf-8")
     words = set()
-    for cell in re.findall(r"<th[^>]*>(.*?)</th>", page, re.S):
+    for cell in re.findall(r"<th[^>]*>(.*?)</th>|<td class=\"status[^>]*>(.*?)</td>", page, re.S):
+        cell = "".join(cell)
         words |= {w for w in re.split(r"\s", markup.unescape(re.sub(r"<[^>]+>", "", cell))) if len(w) >= 2}
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     pieces = {(token, word) for line in text.splitlines() for token in line.split() for word in words

@@ -254,12 +254,12 @@ class Report(PlanSections):
         years = {"base_year": d.plan.base_year, "target_year": d.plan.target_year, "year": d.year}
         final = d.final
         if d.is_city and final:
-            columns = self._columns("indicators.city_columns_final", [5, 24, 7, 10, 10, 9, 8, 9, 8, 10], **years)
+            columns = self._columns("indicators.city_columns_final", [5, 23, 7, 9, 10, 9, 8, 9, 8, 12], **years)
         elif d.is_city:
-            columns = self._columns("indicators.city_columns", [5, 25, 7, 10, 10, 9, 8, 7, 7, 12], **years)
+            columns = self._columns("indicators.city_columns", [5, 24, 7, 9, 10, 9, 8, 7, 7, 14], **years)
         else:
             key = "indicators.county_columns_final" if final else "indicators.county_columns"
-            columns = self._columns(key, [5, 23, 7, 9, 12, 9, 8, 8, 7, 12], **years)
+            columns = self._columns(key, [5, 22, 7, 9, 11, 9, 8, 8, 7, 14], **years)
         rows = []
         for n, (_, r) in enumerate(d.own.iterrows(), start=1):
             places = findings.decimals(d, r["indicator"])
