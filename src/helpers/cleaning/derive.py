@@ -13,8 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.cleaning import parsing, places, task_sources
+from helpers.cleaning import holders, parsing, places, task_sources
 from helpers.cleaning.rows import FILE, Rows
+from helpers.cleaning.rules import Rules
 
 GRANT_KINDS = ["B", "C", "U", "S", "Y"]
 LAPSED_WORDS = "失效|无效|终止|放弃|届满|未缴年费|撤回|驳回"
@@ -75,11 +76,52 @@ def pledges(rows: Rows) -> None:
     d["patent_no"] = parts["digits"].where(d["right_type"] == "专利")
 
 
+def copyright(rows: Rows) -> None:
+    """Software-copyright queries: 作品类别 = 计算机软件 for an SR registration number or a software title column;
+    the owner without its nationality suffix (著作权人（国籍）)."""
+    d, derived = rows.data, rows.rules.derived
+    owner = rows.column("owner")
+    for suffix in derived.owner_suffixes:
+        owner = owner.str.removesuffix(suffix).str.strip()
+    d["owner"] = owner
+    missing = rows.column("category").isna()
+    by_number = missing & rows.column("reg_no").str.contains(derived.software_reg_no, regex=True).fillna(False)
+    titled = {rows.rules.header_key(h) for h in derived.software_title_headers}
+    by_header = missing & ~by_number & rows.header("title").map(rows.rules.header_key).isin(titled)
+    d["category"] = rows.column("category").mask(by_number | by_header, derived.software_category)
+    rows.warn(by_number, "category_from_reg_no")
+    rows.warn(by_header, "category_from_software_header")
+
+
+def case_category(text: pd.Series, rules: Rules) -> pd.Series:
+    """案件类别 from the words of 违法行为类型 and 处罚依据: the first category of the configured list whose words
+    appear, else the configured `other` (missing where there is no text)."""
+    derived = rules.derived
+
+    def one(value: str) -> str:
+        return next((category for category, words in derived.case_category if any(w in value for w in words)),
+                    derived.case_category_other)
+
+    return parsing.on_distinct(text, lambda uniques: uniques.map(one)).astype("str")
+
+
 def enforcement_cases(rows: Rows) -> None:
-    """Natural key: 案件编号, else 行政处罚决定书文号."""
+    """Natural key: 案件编号, else 行政处罚决定书文号. Where a row gives no 案件类别 or 所在区县 (双公示 exports):
+    the category from 违法行为类型 / 处罚依据, the county from a county's 处罚机关 (a city bureau: the holder book)."""
     d = rows.data
     d["case_key"] = rows.column("case_no").fillna(rows.column("decision_no"))
     rows.reject(d["case_key"].isna(), "missing_required", "case_no")
+    stated = rows.column("violation_type").fillna("") + "；" + rows.column("legal_basis").fillna("")
+    guessed = case_category(stated.str.strip("；").replace("", pd.NA), rows.rules)
+    by_basis = rows.column("category").isna() & guessed.notna() & rows.ok
+    d["category"] = rows.column("category").mask(by_basis, guessed)
+    rows.reject(d["category"].isna(), "missing_required", "category")
+    rows.warn(by_basis, "category_from_basis")
+    authority = places.map_series(rows.column("authority"), "address", rows.areas)
+    by_authority = rows.column("county").isna() & authority.isin(rows.areas.county_codes)
+    d["county"] = rows.column("county").mask(by_authority, authority.map(rows.areas.names))
+    rows.warn(by_authority, "county_from_authority")
+
 
 
 def court_cases(rows: Rows) -> None:
@@ -155,6 +197,7 @@ def web_logs(rows: Rows) -> None:
 DERIVATIONS: dict[str, Callable[[Rows], None]] = {
     "patents": patents,
     "trademarks": trademarks,
+    "copyright": copyright,
     "pledges": pledges,
     "enforcement_cases": enforcement_cases,
     "court_cases": court_cases,
@@ -194,5 +237,9 @@ def assign_area(rows: Rows) -> pd.Series:
         decided &= ~city_cell | mapped.isin(rows.areas.county_codes)
         area = area.fillna(mapped.where(decided))
     area = area.fillna(pd.Series(city, index=d.index, dtype="str").where(city_cell))
+    if holders.book_spec(rows.spec).get("borrows"):  # no location cell at all: the city until the holder book
+        pending = holders.unplaced(rows)
+        d["area_from"] = pd.Series(pd.NA, index=d.index, dtype="str").mask(pending, holders.PENDING)
+        area = area.mask(pending, city)
     fallback = places.OUT_OF_SCOPE if rows.spec["scope"] == "registry" else city
     return area.fillna(fallback)

@@ -15,6 +15,34 @@ _SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
+class Derived:
+    """The words fields are derived from where real exports lack them (cleaning.yaml `derived`)."""
+
+    case_category: tuple[tuple[str, tuple[str, ...]], ...]  # (category, words), the first that appears wins
+    case_category_other: str
+    software_category: str
+    software_reg_no: str  # a regular expression
+    software_title_headers: tuple[str, ...]
+    owner_suffixes: tuple[str, ...]  # NFKC-normalised, as cleaned text is
+    holder_name_forms: dict[str, str]
+
+    @classmethod
+    def from_conf(cls, cfg: dict[str, Any]) -> Derived:
+        def nfkc(text: str) -> str:
+            return unicodedata.normalize("NFKC", text)
+
+        return cls(
+            case_category=tuple((entry["category"], tuple(entry["words"])) for entry in cfg["case_category"]),
+            case_category_other=cfg["case_category_other"],
+            software_category=cfg["software_category"],
+            software_reg_no=cfg["software_reg_no"],
+            software_title_headers=tuple(cfg["software_title_headers"]),
+            owner_suffixes=tuple(nfkc(suffix) for suffix in cfg["owner_suffixes"]),
+            holder_name_forms={nfkc(k): nfkc(v) for k, v in cfg["holder_name_forms"].items()},
+        )
+
+
+@dataclass(frozen=True)
 class Rules:
     """cleaning.yaml as the readers and parsers use it."""
 
@@ -34,6 +62,7 @@ class Rules:
     reasons: dict[str, str]  # reason code → its description, place names filled in
     warnings: dict[str, str]
     file_reasons: dict[str, str]
+    derived: Derived
 
     @classmethod
     def from_conf(cls, cfg: dict[str, Any], areas: Areas) -> Rules:
@@ -58,6 +87,7 @@ class Rules:
             reasons=described(cfg["reasons"]),
             warnings=described(cfg["warnings"]),
             file_reasons=described(cfg["file_reasons"]),
+            derived=Derived.from_conf(cfg["derived"]),
         )
 
     def header_key(self, name: object) -> str:

@@ -395,7 +395,7 @@ def clean_source(source: Source, files: list[RawInput], root: Path, parts: list[
                     "line": pc.cast(losers[LINE], pa.int64()).to_numpy(),
                     "outcome": "duplicate", "reason": "duplicate", "field": None, "original": _as_json(losers)}))
             counts[part.index] = (clean.num_rows, losers.num_rows)
-            flagged = [c for c in clean.column_names if c.startswith(WARN) or c in (FILE, "area_code")]
+            flagged = [c for c in clean.column_names if c.startswith(WARN) or c in (FILE, "area_code", "area_from")]
             warnings.append(_warnings(source, clean.select(flagged).to_pandas(), file_names))
             table.add(_finish(clean, file_names))
             del clean, losers
@@ -442,8 +442,9 @@ def _reconcile(source: str, parts: list[FilePart], counts: dict[int, tuple[int, 
 def _warnings(source: Source, clean: pd.DataFrame, file_names: pd.Series) -> pd.DataFrame:
     """Counts of clean rows carrying each data-quality flag, per file."""
     flags = {c[len(WARN):]: clean[c].fillna(False).astype(bool) for c in clean.columns if c.startswith(WARN)}
-    if source.spec["scope"] == "registry" and len(clean):
-        flags["city_only_no_county"] = clean["area_code"] == source.areas.city_code
+    if source.spec["scope"] == "registry" and len(clean):  # rows waiting for the holder book are counted there
+        waiting = clean["area_from"].notna() if "area_from" in clean else False
+        flags["city_only_no_county"] = (clean["area_code"] == source.areas.city_code) & ~waiting
     records = []
     for warning, mask in flags.items():
         hits = mask.groupby(clean[FILE]).sum()

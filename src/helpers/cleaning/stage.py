@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.cleaning import holders
 from helpers.cleaning.inputs import RawInput, hidden
 from helpers.cleaning.source import (
     REASON_COLUMNS,
@@ -127,10 +128,23 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
     else:
         results = {name: _finish_source(known[name], files, raw_dir, out) for name, files in todo.items()}
     run.results = {name: results[name] for name in todo}
+    _place_by_holders(run, known, context, out)
     run.manifest = _manifest(raw_dir, run, context)
     if out is not None:
         write(run, out)
     return run
+
+
+def _place_by_holders(run: CleanRun, known: dict[str, Source], context: Context, out: Path | None) -> None:
+    """Once every source is clean: the rows without a location of their own placed by the holder address book
+    (helpers.cleaning.holders), each placement counted in its source's warnings."""
+    tables = holders.CleanTables({name: result.clean for name, result in run.results.items()}, out)
+    placed = holders.place_by_holders({name: known[name].spec for name in run.results}, tables, context.cleaning,
+                                      context.areas)
+    for source, warnings in placed.items():
+        result = run.results[source]
+        result.warnings = pd.concat([result.warnings, warnings], ignore_index=True).sort_values(
+            "warning", kind="stable", ignore_index=True)
 
 
 def _start_worker() -> None:

@@ -128,7 +128,7 @@ def _field_for(reason: str, out: OutFile) -> str | None:
         "bad_date": lambda: first(lambda t: t["type"] == "date"),
         "bad_amount": lambda: first(lambda t: t["type"] == "amount"),
         "negative_amount": lambda: first(lambda t: t["type"] == "amount"),
-        "bad_category": lambda: first(lambda t: t["type"] == "category" and t.get("required")),
+        "bad_category": lambda: first(lambda t: t["type"] == "category"),  # a required one first
         "bad_year": lambda: first(lambda t: t["type"] == "year"),
         "score_out_of_range": lambda: first(lambda t: t["type"] == "number" and t.get("required")),
         "bad_check_char": lambda: first(lambda t: t["type"] == "patent_no"),
