@@ -173,8 +173,9 @@ def _with_fresh_keys(out: OutFile, row: pd.Series, truth: pd.DataFrame, serials:
 def _partial(ctx: Context, out: OutFile, row: pd.Series) -> pd.Series | None:
     """A less complete copy: one or two optional fields blanked (None when nothing can be blanked).
 
-    Keys, the preferred field, facts that must be shown and the fields locating the row are kept, so the copy
-    stays in scope and is dropped only by deduplication.
+    Keys, the preferred field, facts that must be shown, the fields locating the row and those of an either-or
+    group (案件类别 or what it is derived from) are kept, so the copy stays valid and in scope and is dropped only by
+    deduplication.
     """
     catalog = out.spec
     keep = (
@@ -182,6 +183,7 @@ def _partial(ctx: Context, out: OutFile, row: pd.Series) -> pd.Series | None:
         | {catalog.get("prefer")}
         | set(ctx.cfg.get("must_show", {}).get(out.source, []))
         | set(catalog["area"].values())
+        | {name for group in catalog.get("either", []) for name in group}
     )
     optional = [
         n for n in out.headers if n not in keep and not catalog["fields"][n].get("required") and row[n] is not None
