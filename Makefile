@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 RAW ?= data/raw
 PROCESSED ?= data/processed
 YEARS ?= 2021-2025
+AS_OF ?=
+export AS_OF  # read by the recipes as "$$AS_OF" (never pasted into the shell's command text); helpers checks it
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,11 +39,12 @@ install-system:
 sample-data: $(STAMP)
 	$(PY) -m helpers sample-data --out $(RAW) --if-empty
 
-## Run the whole pipeline on data/raw (sample data if empty): the stages, the workbook, every report 2021–2025, the index
+## Run the whole pipeline on data/raw (sample data if empty): the stages, the workbook, every report 2021–2025, the index (AS_OF=YYYY-MM-DD: the data cut-off)
 report: sample-data install-system
-	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED) --if-changed
-	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports
-	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf
+	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED) --if-changed $${AS_OF:+--as-of "$$AS_OF"}
+	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports $${AS_OF:+--as-of "$$AS_OF"}
+	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf \
+	  $${AS_OF:+--as-of "$$AS_OF"}
 
 ## Run the test suite
 test: $(STAMP) install-system

@@ -554,9 +554,10 @@ def test_a_register_covers_the_years_its_extracts_reach_not_scheduled_expiries(t
         ["1", "康禾茶", "东源县茶叶协会", ADDRESS[DONGYUAN], "地理标志证明商标", "2021-03-01",
          "2021年03月01日 至 2031年02月28日"]])
     write_csv(raw, "patents", "p.csv", PATENT_HEADER, [patent("202010000001", "2020-01-02", "2021-03-01", YUANCHENG)])
-    write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"], [[y, "河源市", 100] for y in YEARS])
+    # a year-only table reaches 31 Dec of its latest year (evaluation-method.md, "Data cut-off"): 2021 here
+    write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"], [[y, "河源市", 100] for y in (2020, 2021)])
     _, values = computed(raw)
-    # the latest event in any extract is 2021-03-01: nothing is known about 31 Dec 2022 or later. The mark's
+    # the latest observation in any extract is 31 Dec 2021: nothing is known about 31 Dec 2022 or later. The mark's
     # term end (2031) is a schedule, not an observation, and must not stretch either register to 2025.
     expect(series(values, "I03", CITY), {2020: 0, 2021: 1, 2022: NaN, 2023: NaN, 2024: NaN, 2025: NaN})
     expect(series(values, "I01", CITY), {2020: 0, 2021: 0.01, 2022: NaN, 2023: NaN, 2024: NaN, 2025: NaN})

@@ -4,7 +4,6 @@ once here (helpers.context.Context) and passed down; data problems print a messa
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import tempfile
@@ -20,18 +19,17 @@ if TYPE_CHECKING:
     from helpers.pipeline import Datasets
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("must be a date written YYYY-MM-DD") from None
-
-
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be a positive whole number")
     return value
+
+
+def _as_of_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """--as-of, kept as written: `main` checks it against the plan (a Chinese message, never argparse's)."""
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help=f"the data cut-off date: {what} (default: the latest "
+                        "截至/截止 date in a file's title lines, else the latest date observed in the data)")
 
 
 def _parser(context: Context | None) -> argparse.ArgumentParser:
@@ -58,6 +56,7 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
                        help="run only the stages whose inputs (raw files, code, configuration) changed")
     clean.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                        help="processes cleaning sources in parallel (default: the number of cores)")
+    _as_of_argument(clean, "rows not yet known on it are set aside as out of scope")
     indicators = commands.add_parser("indicators", parents=[common],
                                      help="compute the plan's indicators from a raw folder (CSV)")
     indicators.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
@@ -66,14 +65,14 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     indicators.add_argument("--year", type=int, help="evaluation year (with --evaluate; default: latest with data)")
     indicators.add_argument("--processed-out", type=Path,
                             help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
+    _as_of_argument(indicators, "rows not yet known on it are set aside as out of scope")
 
     tasks = commands.add_parser("tasks", parents=[common],
                                 help="verify the plan's tasks, 专栏 and safeguards from a raw folder (CSV: item, year, "
                                      "self_grade, verified_grade)")
     tasks.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     tasks.add_argument("--out", type=Path, required=True, help="CSV file to write")
-    tasks.add_argument("--as-of", type=_date, help="grade the years up to this date's year (YYYY-MM-DD; default: "
-                                                   "up to the data cut-off)")
+    _as_of_argument(tasks, "grade the years up to its year")
     tasks.add_argument("--processed-out", type=Path,
                        help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
 
@@ -83,6 +82,7 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     evaluate.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
     evaluate.add_argument("--year", type=int, help="evaluation year (default: a workbook for every year with data; "
                                                    "the table printed is the latest's)")
+    _as_of_argument(evaluate, "the processed folder must have been cleaned with it")
 
     run = commands.add_parser("run", parents=[common],
                               help="render the evaluation reports (notebook → HTML and PDF) per year and area")
@@ -103,6 +103,7 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     run.add_argument("--notebook", type=Path, help="another report template (default: notebooks/report.ipynb)")
     run.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
     run.add_argument("--reports", type=Path, default=Path(paths["reports_dir"]))
+    _as_of_argument(run, "the processed folder must have been cleaned with it")
     return parser
 
 
@@ -124,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     args = _parser(context).parse_args(argv)
+    if getattr(args, "as_of", None) is not None:  # checked before it reaches a path, notebook or shell
+        from helpers.cutoff import AsOfError, parse_as_of
+
+        try:
+            args.as_of = parse_as_of(args.as_of, context.plan.base_year)
+        except AsOfError as problem:
+            print(f"错误：{problem}", file=sys.stderr)
+            return 2
     commands = {"sample-data": _sample_data, "clean": _clean, "indicators": _indicators, "tasks": _tasks,
                 "evaluate": _evaluate, "run": _run}
     return commands[args.command](args, context)
@@ -185,7 +194,8 @@ def _clean(args: argparse.Namespace, context: Context) -> int:
     if _outputs_unwritable(processed=(args.out,)):
         return 2
     try:  # this process runs nothing else: the cleaning pool may fork it
-        result = build(args.raw_dir, args.out, context, workers=args.workers, fork=True, if_changed=args.if_changed)
+        result = build(args.raw_dir, args.out, context, workers=args.workers, fork=True, if_changed=args.if_changed,
+                       as_of=args.as_of)
     except RawDirError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
@@ -206,7 +216,7 @@ def _built(args: argparse.Namespace, context: Context, table: Callable[[Datasets
     with tempfile.TemporaryDirectory(prefix="helpers-indicators-") as scratch:
         processed = args.processed_out or Path(scratch)
         try:
-            build(args.raw_dir, processed, context, workers=os.cpu_count() or 1, if_changed=True)
+            build(args.raw_dir, processed, context, workers=os.cpu_count() or 1, if_changed=True, as_of=args.as_of)
             frame = table(Datasets(processed, context.datasets))
         except (RawDirError, EvaluationError) as problem:
             print(f"错误：{problem}", file=sys.stderr)
@@ -248,18 +258,22 @@ def _tasks(args: argparse.Namespace, context: Context) -> int:
 
 
 def _evaluate(args: argparse.Namespace, context: Context) -> int:
+    from helpers.cutoff import AsOfError, check_cleaned_as_of
     from helpers.indicators import EvaluationError
-    from helpers.pipeline import DatasetError
+    from helpers.pipeline import DatasetError, Datasets
     from helpers.report import city_table, evaluation_year, write_workbook
 
     if _outputs_unwritable(folders=(args.reports,)):
         return 2
     try:
+        if args.as_of is not None:
+            check_cleaned_as_of(Datasets(args.processed, context.datasets).read_json("manifest"), args.as_of,
+                                args.processed)
         year, datasets = evaluation_year(args.processed, context, args.year)
         years = [year] if args.year else sorted(int(y) for y in datasets.read("evaluation")["year"].unique())
         workbooks = [write_workbook(args.reports / str(y) / f"indicators_{y}.xlsx", datasets, y, context)
                      for y in years]
-    except (DatasetError, EvaluationError) as problem:
+    except (DatasetError, EvaluationError, AsOfError) as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     print(city_table(datasets.read("evaluation"), year, context))
@@ -289,6 +303,7 @@ def _check_assessor_texts(jobs: list, context: Context) -> None:
 
 def _run(args: argparse.Namespace, context: Context) -> int:
     from helpers import batch
+    from helpers.cutoff import AsOfError, check_cleaned_as_of
     from helpers.indicators import EvaluationError, latest_year
     from helpers.pipeline import DatasetError, Datasets, open_datasets
 
@@ -303,6 +318,7 @@ def _run(args: argparse.Namespace, context: Context) -> int:
         if args.notebook and not (args.notebook.is_file() and args.notebook.suffix == ".ipynb"):
             raise batch.RunError(f"找不到报告模板笔记本：{args.notebook}")
         manifest = Datasets(args.processed, context.datasets).read_json("manifest")
+        check_cleaned_as_of(manifest, args.as_of, args.processed)
         if args.years not in (None, "", "latest"):
             cutoff = str(manifest.get("data_cutoff") or "")
             beyond = sorted({y for y in batch.parse_years(args.years, context.plan) if cutoff and y > int(cutoff[:4])})
@@ -316,7 +332,7 @@ def _run(args: argparse.Namespace, context: Context) -> int:
         result = batch.run(jobs, datasets, args.reports, formats, context, lang=args.lang, workers=args.workers,
                            force=args.force, executor=args.executor, scheduler=args.scheduler,
                            timeout=args.timeout, notebook=args.notebook)
-    except (EvaluationError, DatasetError, ConfError) as problem:
+    except (EvaluationError, DatasetError, ConfError, AsOfError) as problem:
         print(f"错误：{problem}", file=sys.stderr)
         return 2
     print(batch.summary_table(result))

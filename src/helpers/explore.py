@@ -23,7 +23,9 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from helpers.cleaning.schemas import year_fields
 from helpers.context import Context
+from helpers.cutoff import known_on
 from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate, evaluate_years, latest_year
 from helpers.indicators.computations import population
 from helpers.indicators.engine import compute_indicator
@@ -54,37 +56,13 @@ def with_rebase_population(plan: Plan, population_wan: float | None) -> Plan:
     return replace(plan, settings=settings)
 
 
-def known_on(frame: pd.DataFrame, day: pd.Timestamp, scheduled: Sequence[str] = (),
-             year_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """The rows of a clean table as they stood on `day`: a row is known once one of its observed dates is on or
-    before `day` (a row without any date always is); an observed date after `day` had not happened yet and is
-    emptied (a patent granted later was not granted then, a pledge released later was still running).
-
-    Observed dates are the table's datetime columns except the `scheduled` ones (dates fixed in advance, such as a
-    trademark's term end); a year-only column (`year_columns`) is observed at the end of its year, as the data
-    cut-off counts it."""
-    dated = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c]) and c not in scheduled]
-    observed = frame[dated].copy()
-    for column in (c for c in year_columns if c in frame.columns):
-        observed[column] = pd.to_datetime(frame[column].astype("string") + "-12-31", errors="coerce")
-    keep = observed.le(day).any(axis=1) | observed.isna().all(axis=1)
-    known = frame[keep].copy()
-    for column in dated:
-        known[column] = known[column].where(known[column] <= day)
-    return known
-
-
 def as_of(tables: Tables, day: str | pd.Timestamp, sources: Mapping[str, Mapping[str, Any]]) -> Tables:
     """The clean tables as an evaluation on `day` would have had them (`known_on` with each source's scheduled
     dates and year fields from the source catalog), with `day` as the data cut-off (the user's as-of date of
     evaluation-method.md, "Data cut-off")."""
     day = pd.Timestamp(day)
-
-    def years_of(source: str) -> list[str]:
-        fields = (sources.get(source) or {}).get("fields") or {}
-        return [name for name, spec in fields.items() if spec.get("type") == "year"]
-
-    clean = {name: known_on(frame, day, (sources.get(name) or {}).get("scheduled_dates", []), years_of(name))
+    clean = {name: known_on(frame, day, (sources.get(name) or {}).get("scheduled_dates", []),
+                            year_fields(sources.get(name) or {}))
              for name, frame in tables.clean.items()}
     return replace(tables, clean=clean, manifest={**tables.manifest, "data_cutoff": day.date().isoformat()})
 

@@ -2,8 +2,9 @@
 
 A report's digest covers the notebook, the helper code and templates, the run's configuration files, the
 job's parameters, formats and language, and the digest of each source the report reads (as the clean stage
-recorded it in the manifest; helpers.report.sources_read), the year of the global data cut-off (which
-decides how far registers count as current) and the evaluators' texts it shows (helpers.report.assessor). The
+recorded it in the manifest; helpers.report.sources_read), the global data cut-off (its year, which decides how
+far registers count as current; the whole date and its rule when the user's as-of date or a file's title set it,
+as the report then shows them) and the evaluators' texts it shows (helpers.report.assessor). The
 derived datasets are functions of exactly these, so changing one source re-renders only the reports that read it;
 a re-run with nothing changed renders nothing.
 """
@@ -31,11 +32,13 @@ def job_digests(jobs: list[Job], manifest: dict, formats: list[str], code: str, 
     from helpers.report import assessor, sources_read
 
     folder, slots = context.path("assessor_dir"), assessor.Slot.all_of(context.report)
-    cutoff_year = str(manifest.get("data_cutoff") or "")[:4]
+    rule = manifest.get("data_cutoff_rule") or "observed"
+    cutoff = str(manifest.get("data_cutoff") or "")
+    cutoff = cutoff[:4] if rule == "observed" else f"{rule}:{cutoff}"  # an observed day is in a source's digest
     recorded = manifest.get("sources", {})
     out = {}
     for job in jobs:
-        parts = [code, str(job.year), job.area_code, ",".join(formats), lang, cutoff_year]
+        parts = [code, str(job.year), job.area_code, ",".join(formats), lang, cutoff]
         parts += [f"{source}={recorded.get(source, {}).get('digest')}" for source in sources_read(job.area_code,
                                                                                                       context)]
         parts += [f"{slot}={text}" for slot, text in assessor.texts(folder, job.year, job.area_code, slots,

@@ -60,6 +60,12 @@ def empty_frame(schema: pa.DataFrameSchema) -> pd.DataFrame:
                          for name, column in schema.columns.items()})
 
 
+def year_fields(spec: dict[str, Any]) -> list[str]:
+    """A source's year columns (catalog fields and derived columns of type `year`)."""
+    return [name for name, field in spec.get("fields", {}).items() if field.get("type") == "year"] + \
+        [name for name, kind in (spec.get("derived") or {}).items() if kind == "year"]
+
+
 def latest_observed(frame: pd.DataFrame, scheduled: list[str]) -> pd.Timestamp | None:
     """The latest observed date of a clean table: how far the extract reaches. A source's `scheduled_dates`
     (a trademark's term end, ten years ahead) are schedules, not observations, and are left out."""

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
+from helpers import cutoff
 from helpers.areas import Areas
 from helpers.cleaning import inputs, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
@@ -41,6 +42,7 @@ WARNING_COLUMNS = ["source", "file", "warning", "rows"]
 QUARANTINE_COLUMNS = ["source", "file", "line", "outcome", "reason", "field", "original"]
 WARN = "_warn:"  # prefix of per-row warning flags carried until deduplication
 COMPLETE = "_complete"  # catalog fields present in the raw row (deduplication keeps the most complete)
+AFTER_AS_OF = "after_as_of"  # the out-of-scope reason of a row not yet known on the user's as-of date
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +55,7 @@ class Source:
     areas: Areas
     items: PlanItems | None = None  # the plan's tasks, for the sources that report on them
     period: tuple[int, int] | None = None  # the plan's first and last year of implementation
+    as_of: dt.date | None = None  # the user's as-of date: rows not yet known on it are set aside
 
     @cached_property
     def header(self) -> readers.Header:
@@ -67,6 +70,10 @@ class Source:
         return self.spec.get("scheduled_dates", [])
 
     @property
+    def year_fields(self) -> list[str]:
+        return schemas.year_fields(self.spec)
+
+    @property
     def form(self) -> str | None:
         """How the source's folder is read: `access_log`, `file_list`, or tables (None)."""
         return self.spec.get("format")
@@ -77,9 +84,9 @@ class Source:
 
 
 def sources_of(catalog: dict[str, dict[str, Any]], rules: Rules, areas: Areas, items: PlanItems | None = None,
-               period: tuple[int, int] | None = None) -> dict[str, Source]:
+               period: tuple[int, int] | None = None, as_of: dt.date | None = None) -> dict[str, Source]:
     """Every source of the catalog, in its order."""
-    return {name: Source(name, spec, rules, areas, items, period) for name, spec in catalog.items()}
+    return {name: Source(name, spec, rules, areas, items, period, as_of=as_of) for name, spec in catalog.items()}
 
 
 @dataclass
@@ -184,7 +191,8 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     started = time.perf_counter()
     spec = source.spec
     entry = {"source": source.name, "file": item.name(root), "status": "ok", "reason": None, "message": None,
-             "encoding": None, "header_line": None, "sheet": item.sheet, "columns_matched": None}
+             "encoding": None, "header_line": None, "sheet": item.sheet, "columns_matched": None,
+             "stated_cutoff": None}
     try:
         table = readers.read_file(item, source.header, form=source.form)
         if table.frame.empty:
@@ -194,7 +202,8 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
                      message=problem.message)
         return FilePart(index, entry, pd.DataFrame(), pd.DataFrame(columns=QUARANTINE_COLUMNS), 0)
     entry.update(encoding=table.encoding, header_line=table.header_line, message="；".join(table.notes) or None,
-                 columns_matched=", ".join(f"{f}←{h}" for f, h in table.headers.items()))
+                 columns_matched=", ".join(f"{f}←{h}" for f, h in table.headers.items()),
+                 stated_cutoff=_iso(cutoff.stated_date(table.preamble)))
     names = source.fields
     data = _field_frame(index, table, names)
     rows = Rows(source.name, spec, data, source.rules, source.areas,
@@ -211,14 +220,15 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     data["area_code"] = assign_area(rows)
     rejected = ~rows.ok.to_numpy()
     outside = ~rejected & (data["area_code"] == OUT_OF_SCOPE).to_numpy()
-    aside = rejected | outside
+    late = ~rejected & ~outside & _after_as_of(source, rows)
+    aside = rejected | outside | late
     positions = data[POS].to_numpy()[aside]
     set_aside = pd.DataFrame({
         "source": source.name,
         "file": entry["file"],
         "line": data[LINE].to_numpy()[aside].astype("int64"),
         "outcome": np.where(rejected[aside], "rejected", "out_of_scope"),
-        "reason": rows.reason.to_numpy()[aside],
+        "reason": np.where(late[aside], AFTER_AS_OF, rows.reason.to_numpy()[aside]),
         "field": rows.reason_field.to_numpy()[aside],
         "original": _originals(table.frame, positions),
     })
@@ -229,6 +239,27 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     kept = kept.loc[~aside].reset_index(drop=True) if aside.any() else kept  # columns first: fewer to copy
     kept = _validated(source, kept, entry["file"])
     return FilePart(index, entry, kept, set_aside, len(data), time.perf_counter() - started)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _after_as_of(source: Source, rows: Rows) -> np.ndarray:
+    """With a user's as-of date: the rows not yet known on it (every observed date later, `cutoff.known_on`), to be
+    set aside as out of scope; in the others an observed date after it had not happened then and is emptied (a
+    patent granted later was pending, a pledge released later still running), counted as `date_after_as_of`."""
+    data = rows.data
+    if source.as_of is None:
+        return np.zeros(len(data), dtype=bool)
+    day = pd.Timestamp(source.as_of)
+    dated, observed = cutoff.observed_dates(data, source.scheduled_dates, source.year_fields)
+    known = cutoff.known_mask(observed, day).to_numpy(dtype=bool)
+    later = observed[dated].gt(day).to_numpy(dtype=bool) & known[:, None]
+    for position, column in enumerate(dated):
+        data[column] = data[column].mask(later[:, position])
+    rows.warn(pd.Series(later.any(axis=1), index=data.index), "date_after_as_of")
+    return ~known
 
 
 def _is_bookkeeping(column: str) -> bool:
@@ -309,6 +340,7 @@ class CleanTable:
         self.tables: list[pa.Table] = []
         self.rows = 0
         self.latest: pd.Timestamp | None = None
+        self.latest_year: int | None = None  # of the year columns (a table that carries only years)
         self.schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | None = None
         self._partial = partial_path(path) if path is not None else None
@@ -319,6 +351,8 @@ class CleanTable:
         latest = schemas.latest_observed(table.select(dates).to_pandas(), self.source.scheduled_dates)
         if latest is not None and (self.latest is None or latest > self.latest):
             self.latest = latest
+        years = [pc.max(table[c]).as_py() for c in self.source.year_fields if c in table.column_names]
+        self.latest_year = max(filter(None, [*years, self.latest_year]), default=None)
         if self.schema is None:
             # The pandas metadata of the file (dtypes such as Int64 or str for read_parquet) is rebuilt through an
             # empty frame: the spilled table's own metadata still lists the bookkeeping columns.
@@ -332,6 +366,14 @@ class CleanTable:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(self._partial, self.schema, write_statistics=_statistics(self.schema))
         self._writer.write_table(table)
+
+    @property
+    def reach(self) -> pd.Timestamp | None:
+        """How far the table reaches (evaluation-method.md, "Data cut-off"): its latest observed date; a table
+        without any observed date but with years, 31 Dec of its latest year."""
+        if self.latest is None and self.latest_year is not None:
+            return pd.Timestamp(year=int(self.latest_year), month=12, day=31)
+        return self.latest
 
     def close(self) -> pd.DataFrame:
         """Finish the file (a table with no rows keeps its columns); in memory, the whole table."""
@@ -410,8 +452,16 @@ def clean_source(source: Source, files: list[RawInput], root: Path, parts: list[
                 if warnings else pd.DataFrame(columns=WARNING_COLUMNS))
     result = SourceResult(source.name, result_clean, quarantine, reconciliation, files_report, warnings, reasons)
     result.summary.update(file_seconds=sum(p.seconds for p in parts), rows_clean=table.rows,
-                          latest_date=table.latest.date().isoformat() if table.latest is not None else None)
+                          latest_date=table.reach.date().isoformat() if table.reach is not None else None,
+                          **_stated(parts))
     return result
+
+
+def _stated(parts: list[FilePart]) -> dict[str, str | None]:
+    """The latest 截至/截止 date stated in the title lines of the source's files that were read, and its file."""
+    stated = max(((p.entry["stated_cutoff"], p.entry["file"]) for p in parts
+                  if p.entry["status"] == "ok" and p.entry.get("stated_cutoff")), default=(None, None))
+    return {"stated_cutoff": stated[0], "stated_in": stated[1]}
 
 
 def _finish(clean: pa.Table, file_names: pd.Series) -> pa.Table:

@@ -8,11 +8,12 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from helpers import cutoff
 from helpers.cleaning import holders
 from helpers.cleaning.inputs import RawInput, hidden
 from helpers.cleaning.source import (
@@ -99,18 +100,19 @@ def _finish_source(source: Source, files: list[RawInput], raw_dir: Path, out_dir
 
 
 def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sources: list[str] | None = None,
-              workers: int = 1, fork: bool = False) -> CleanRun:
+              workers: int = 1, fork: bool = False, as_of: date | None = None) -> CleanRun:
     """Clean every source of the context's catalog under raw_dir (or only `sources`); write to out_dir when
     given. Raises RawDirError for an unusable folder.
 
     With `workers` > 1, files (of every source, largest first) are cleaned in that many processes; each
     source is deduplicated and written as soon as its last file is done. `fork`: this process runs nothing
-    else (no library threads at work), so the workers may be forked from it (see helpers.workers).
+    else (no library threads at work), so the workers may be forked from it (see helpers.workers). `as_of`: the
+    user's as-of date (the data cut-off; rows not yet known on it are set aside as out of scope).
     """
     raw_dir = Path(raw_dir)
     plan = context.plan
     known = sources_of(context.sources, context.cleaning, context.areas, context.plan_items,
-                       (plan.base_year + 1, plan.target_year))
+                       (plan.base_year + 1, plan.target_year), as_of=as_of)
     check_raw_dir(raw_dir, list(known.values()))
     out = Path(out_dir) if out_dir is not None else None
     run = CleanRun(out_dir=out or raw_dir)
@@ -129,7 +131,7 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
         results = {name: _finish_source(known[name], files, raw_dir, out) for name, files in todo.items()}
     run.results = {name: results[name] for name in todo}
     _place_by_holders(run, known, context, out)
-    run.manifest = _manifest(raw_dir, run, context)
+    run.manifest = _manifest(raw_dir, run, context, as_of)
     if out is not None:
         write(run, out)
     return run
@@ -228,6 +230,8 @@ def summarise(result: SourceResult, seconds: float) -> dict:
         "files_rejected": int((result.files["status"] == "rejected").sum()),
         "rows_clean": result.summary["rows_clean"],
         "latest_date": result.summary["latest_date"],
+        "stated_cutoff": result.summary["stated_cutoff"],
+        "stated_in": result.summary["stated_in"],
         "seconds": round(seconds, 3),
     }
 
@@ -235,10 +239,11 @@ def summarise(result: SourceResult, seconds: float) -> dict:
 CLEANING_CODE = ("cleaning", "tasks")  # the packages besides helpers' own modules whose code cleaning runs
 
 
-def raw_fingerprint(raw_dir: Path, context: Context) -> str:
-    """Changes when a raw file (name, size, mtime), the cleaning code or the configuration changes."""
+def raw_fingerprint(raw_dir: Path, context: Context, as_of: date | None = None) -> str:
+    """Changes when a raw file (name, size, mtime), the cleaning code, the configuration or the as-of date
+    changes."""
     raw_dir = Path(raw_dir)
-    digest = hashlib.sha256(str(raw_dir.resolve()).encode())
+    digest = hashlib.sha256(f"{raw_dir.resolve()}|as_of={as_of}".encode())
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
         stat = path.stat()
         digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
@@ -248,28 +253,28 @@ def raw_fingerprint(raw_dir: Path, context: Context) -> str:
     return hash_files(digest, [*code, *context.conf.files()]).hexdigest()[:16]
 
 
-def unchanged(raw_dir: Path, out_dir: Path, context: Context) -> bool:
-    """The processed folder was cleaned from exactly this raw folder, code and configuration."""
+def unchanged(raw_dir: Path, out_dir: Path, context: Context, as_of: date | None = None) -> bool:
+    """The processed folder was cleaned from exactly this raw folder, code, configuration and as-of date."""
     manifest = Path(out_dir) / "manifest.json"
     try:
         recorded = json.loads(manifest.read_text(encoding="utf-8")).get("raw_fingerprint")
     except (OSError, ValueError):
         return False
-    return recorded == raw_fingerprint(raw_dir, context)
+    return recorded == raw_fingerprint(raw_dir, context, as_of)
 
 
-def _manifest(raw_dir: Path, run: CleanRun, context: Context) -> dict:
+def _manifest(raw_dir: Path, run: CleanRun, context: Context, as_of: date | None) -> dict:
     provenance_file = raw_dir / PROVENANCE
     provenance = json.loads(provenance_file.read_text(encoding="utf-8")) if provenance_file.is_file() else {}
     sources = {name: result.summary for name, result in run.results.items()}
-    latest = [s["latest_date"] for s in sources.values() if s["latest_date"]]
     return {
         "cleaned_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "raw_fingerprint": raw_fingerprint(raw_dir, context),
+        "raw_fingerprint": raw_fingerprint(raw_dir, context, as_of),
         "raw_dir": str(raw_dir),
         "synthetic": bool(provenance.get("synthetic", False)),
         "provenance": {k: provenance[k] for k in ("generator", "seed", "scale", "note") if k in provenance},
-        "data_cutoff": max(latest) if latest else None,
+        **cutoff.decide(as_of, [(s["stated_cutoff"], s["stated_in"]) for s in sources.values() if s["stated_cutoff"]],
+                        [(s["latest_date"], name) for name, s in sources.items() if s["latest_date"]]),
         "sources": sources,
         "missing_sources": run.missing,
         "unknown_folders": run.unknown_folders,

@@ -33,7 +33,8 @@ class Tables:
 
     @property
     def cutoff_year(self) -> int | None:
-        """The year of the data cut-off (the latest observed date of any source, from the manifest)."""
+        """The year of the data cut-off the manifest records (the user's as-of date, else a date stated in a file's
+        title lines, else the latest observed date: helpers.cutoff)."""
         cutoff = self.manifest.get("data_cutoff")
         return int(str(cutoff)[:4]) if cutoff else None
 

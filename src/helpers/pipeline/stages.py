@@ -13,7 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ def _input_digest(stage: str, code: str, record: dict[str, Any], manifest: dict[
     reads = next(s for s in STAGES if s.name == stage).reads
     if "clean" in reads:
         parts += [f"{s}={v.get('digest')}" for s, v in sorted(manifest.get("sources", {}).items())]
-        parts.append(str(manifest.get("data_cutoff")))
+        parts.append(f"{manifest.get('data_cutoff')}|{manifest.get('data_cutoff_rule')}")
     for name in reads:
         writer = next((s.name for s in STAGES if name in s.writes), None)
         if writer and writer != "clean":
@@ -167,29 +167,32 @@ class Build:
 
 
 def build(raw_dir: Path, processed: Path, context: Context, *, workers: int = 1, fork: bool = False,
-          if_changed: bool = False) -> Build:
+          if_changed: bool = False, as_of: date | None = None) -> Build:
     """Run the pipeline from `raw_dir` into `processed`; with `if_changed`, a stage whose inputs are unchanged
-    since it last ran is skipped. Raises cleaning's RawDirError for an unusable raw folder.
+    since it last ran is skipped. `as_of`: the user's as-of date (the data cut-off; part of the clean stage's
+    input). Raises cleaning's RawDirError for an unusable raw folder.
 
     The run works in a staging copy of `processed` that replaces it as one unit at the end: a failed or killed
     run leaves the previous folder as it was (and its leftovers are swept by the next run)."""
     with staged_folder(Path(processed)) as staging:
-        result = _build(Path(raw_dir), staging, context, workers=workers, fork=fork, if_changed=if_changed)
+        result = _build(Path(raw_dir), staging, context, workers=workers, fork=fork, if_changed=if_changed,
+                        as_of=as_of)
     if result.clean is not None:
         result.clean.out_dir = Path(processed)
     return result
 
 
-def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fork: bool, if_changed: bool) -> Build:
+def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fork: bool, if_changed: bool,
+           as_of: date | None) -> Build:
     datasets = Datasets(Path(processed), context.datasets)
     result = Build()
     started = time.perf_counter()
-    fingerprint = raw_fingerprint(raw_dir, context)
+    fingerprint = raw_fingerprint(raw_dir, context, as_of)
     record = datasets.record()
     fresh_clean = if_changed and datasets.exists("manifest") and \
         datasets.read_json("manifest").get("raw_fingerprint") == fingerprint
     if not fresh_clean:
-        result.clean = clean_all(raw_dir, context, processed, workers=workers, fork=fork)
+        result.clean = clean_all(raw_dir, context, processed, workers=workers, fork=fork, as_of=as_of)
         record = {"clean": {"input": fingerprint, "at": _now()}}
         datasets.write_record(record)
     result.steps.append(("clean", not fresh_clean, time.perf_counter() - started))

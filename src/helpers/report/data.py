@@ -95,8 +95,17 @@ class ReportData:
         return sources_read(self.area_code, self.context)
 
     @property
+    def cutoff_rule(self) -> str:
+        """Which rule set the data cut-off (helpers.cutoff.RULES; a folder cleaned before the rules were recorded:
+        `observed`)."""
+        return self.manifest.get("data_cutoff_rule") or "observed"
+
+    @property
     def cutoff(self) -> str:
-        """The latest observed date in the sources this report reads (from the manifest)."""
+        """The data cut-off: the user's as-of date or a date stated in a file's title lines, as the manifest records
+        it; else the latest observed date in the sources this report reads."""
+        if self.cutoff_rule != "observed":
+            return str(self.manifest["data_cutoff"])
         dates = [self.manifest["sources"][s]["latest_date"] for s in self.sources if s in self.manifest["sources"]]
         dates = [d for d in dates if d]
         return max(dates) if dates else self.words["unknown"]

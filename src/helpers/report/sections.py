@@ -183,7 +183,8 @@ class Report(PlanSections):
         year_text = (w("cover.year_text_final", base_year1=d.plan.base_year + 1, year=d.year) if final else
                      w("cover.year_text", year=d.year, elapsed=d.year - d.plan.base_year, tau=percent(d.tau)))
         period_end = f"{d.year}-12-31"
-        cutoff = w("cover.cutoff_later", cutoff=d.cutoff) if str(d.cutoff) > period_end else d.cutoff
+        cutoff = w("cover.cutoff_later" if str(d.cutoff) > period_end else "cover.cutoff_text", cutoff=d.cutoff,
+                   rule=w[f"cutoff_rules.{d.cutoff_rule}"])
         return self._render(
             section, synthetic=d.synthetic, banner=w("synthetic_banner", city=d.context.areas.city_name),
             plan_title=d.plan.title, title=self.title, area_name=d.area_name, area_code=d.area_code,
@@ -585,7 +586,10 @@ class Report(PlanSections):
         """附录二: how the cut-off and missing data are treated, then the notes of the plan's indicators that have
         one (plan_wording.yaml `method_notes`), and the synthetic-data banner where it applies."""
         d, w = self.data, self.w
-        notes = [w("appendix.method_cutoff", cutoff=d.cutoff), w["appendix.method_missing"]]
+        stated_in = (d.manifest.get("data_cutoff_basis") or {}).get("stated_in")
+        how = w(f"appendix.method_cutoff_how.{d.cutoff_rule}", file=stated_in)
+        notes = [w("appendix.method_cutoff", cutoff=d.cutoff, rule=w[f"cutoff_rules.{d.cutoff_rule}"], how=how),
+                 w["appendix.method_missing"]]
         high_value = d.plan.settings.get("high_value") or {}
         facts = {"criteria": w.join(list((high_value.get("criteria") or {}).values())),
                  "pledge_threshold_wan": high_value.get("pledge_threshold_wan")}

@@ -116,6 +116,7 @@ def _about(book: Book, words: Words, context: Context, year: int, manifest: dict
         (w("workbook.years", year=year, base_year=plan.base_year, target_year=plan.target_year), None),
         (w("workbook.mode", mode=w["modes"][plan.mode_of(year)]), None),
         (w("workbook.cutoff", cutoff=manifest.get("data_cutoff") or w["unknown"],
+           rule=w[f"cutoff_rules.{manifest.get('data_cutoff_rule') or 'observed'}"],
            cleaned_at=local_time(manifest.get("cleaned_at", ""), w)), None),
         (w("workbook.missing_sources", sources=_titles(manifest.get("missing_sources"), source_titles(context), w)
            or w["workbook.none"]), None),
