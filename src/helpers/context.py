@@ -102,6 +102,7 @@ class Context:
     wording: dict[str, dict[str, Any]]  # language → texts
     datasets: dict[str, dict[str, Any]]
     paths: dict[str, str]
+    official: Any = None  # helpers.official.OfficialStats: the vocabulary and rules of official figures
 
     @classmethod
     def load(cls, root: Path | None = None, plan: Path | str | None = None) -> Context:
@@ -110,6 +111,7 @@ class Context:
         from helpers.areas import Areas
         from helpers.cleaning import Rules
         from helpers.indicators import Plan
+        from helpers.official.catalog import OfficialStats
         from helpers.tasks import PlanItems
 
         root = Path(root).resolve() if root is not None else project_root()
@@ -121,10 +123,11 @@ class Context:
         conf = Conf(root, plan_dir.resolve() if plan_dir else None)
         areas = Areas.from_conf(conf.read("areas"))
         wording = conf.read("wording")
+        plan_of = Plan.from_conf(conf.read("indicators"), conf.read("evaluation"), conf.read("plan_wording"),
+                                 conf.read("ipc_sei"))
         return cls(
             conf=conf,
-            plan=Plan.from_conf(conf.read("indicators"), conf.read("evaluation"), conf.read("plan_wording"),
-                                conf.read("ipc_sei")),
+            plan=plan_of,
             plan_items=PlanItems.from_conf(conf.read("plan_items") if conf.has("plan_items") else {}),
             assessment=conf.read("assessment"),
             areas=areas,
@@ -134,6 +137,7 @@ class Context:
             wording=wording,
             datasets=conf.read("catalog")["datasets"],
             paths=conf.read("paths"),
+            official=OfficialStats.from_conf(conf.read("official_stats"), plan_of, areas),
         )
 
     def path(self, key: str) -> Path:

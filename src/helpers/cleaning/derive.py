@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.cleaning import holders, parsing, places, task_sources
+from helpers.cleaning import holders, official, parsing, places, task_sources
 from helpers.cleaning.rows import FILE, Rows
 from helpers.cleaning.rules import Rules
 
@@ -208,6 +208,7 @@ DERIVATIONS: dict[str, Callable[[Rows], None]] = {
     "task_ledger": task_sources.task_ledger,
     "policies": task_sources.policies,
     "evidence": task_sources.evidence,
+    "official_stats": official.official_stats,
 }
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from helpers.areas import Areas
 from helpers.cleaning import parsing
 from helpers.cleaning.rules import Rules
+from helpers.official.catalog import OfficialStats
 from helpers.tasks import PlanItems
 
 FILE = "_file"
@@ -34,6 +35,7 @@ class Rows:
     items: PlanItems | None = None  # the plan's tasks (sources that report on them)
     period: tuple[int, int] | None = None  # the plan's years of implementation
     warnings: list[tuple[pd.Series, str]] = field(default_factory=list)
+    official: OfficialStats | None = None  # what official figures may name (official_stats)
 
     def __post_init__(self) -> None:
         # numpy-backed object columns: assigning through a mask is in place (Arrow arrays would be rebuilt)

@@ -34,6 +34,7 @@ from helpers.cleaning.places import OUT_OF_SCOPE
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 from helpers.cleaning.rules import Rules
 from helpers.files import partial_path
+from helpers.official.catalog import OfficialStats
 from helpers.tasks import PlanItems
 
 OUTCOMES = ["clean", "duplicate", "rejected", "out_of_scope"]
@@ -55,6 +56,7 @@ class Source:
     areas: Areas
     items: PlanItems | None = None  # the plan's tasks, for the sources that report on them
     period: tuple[int, int] | None = None  # the plan's first and last year of implementation
+    official: OfficialStats | None = None  # what official figures may name (official_stats)
     as_of: dt.date | None = None  # the user's as-of date: rows not yet known on it are set aside
 
     @cached_property
@@ -84,9 +86,10 @@ class Source:
 
 
 def sources_of(catalog: dict[str, dict[str, Any]], rules: Rules, areas: Areas, items: PlanItems | None = None,
-               period: tuple[int, int] | None = None, as_of: dt.date | None = None) -> dict[str, Source]:
+               period: tuple[int, int] | None = None, official: OfficialStats | None = None,
+               as_of: dt.date | None = None) -> dict[str, Source]:
     """Every source of the catalog, in its order."""
-    return {name: Source(name, spec, rules, areas, items, period, as_of=as_of) for name, spec in catalog.items()}
+    return {name: Source(name, spec, rules, areas, items, period, official, as_of) for name, spec in catalog.items()}
 
 
 @dataclass
@@ -209,7 +212,7 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     rows = Rows(source.name, spec, data, source.rules, source.areas,
                 headers={index: {n: table.headers.get(n, table.columns[n]) for n in table.columns}},
                 labels={index: " ".join(filter(None, [table.preamble, item.sheet, item.name(root)]))},
-                items=source.items, period=source.period)
+                items=source.items, period=source.period, official=source.official)
     if readers.REJECT in data:
         for reason in data[readers.REJECT].dropna().unique():
             rows.reject(data[readers.REJECT] == reason, reason)

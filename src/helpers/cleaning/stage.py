@@ -112,7 +112,7 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
     raw_dir = Path(raw_dir)
     plan = context.plan
     known = sources_of(context.sources, context.cleaning, context.areas, context.plan_items,
-                       (plan.base_year + 1, plan.target_year), as_of=as_of)
+                       (plan.base_year + 1, plan.target_year), context.official, as_of)
     check_raw_dir(raw_dir, list(known.values()))
     out = Path(out_dir) if out_dir is not None else None
     run = CleanRun(out_dir=out or raw_dir)

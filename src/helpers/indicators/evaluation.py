@@ -197,10 +197,11 @@ def _county_ranks(values: pd.Series, eligible: pd.Series) -> pd.Series:
     return ranked.rank(ascending=False, method="min").reindex(values.index)
 
 
-EVALUATION_COLUMNS = ["indicator", "category", "name", "unit", "area_code", "area_name", "year", "value", "base_plan",
-                      "base_data", "base_rebased", "base_used", "base_kind", "target", "kind", "mode", "tau",
-                      "completion", "ratio", "status", "projected", "required_growth", "change", "cagr", "trend_next",
-                      "county_share", "county_rank", "small_sample", "rows", "complete", "sources", "missing_sources"]
+EVALUATION_COLUMNS = ["indicator", "category", "name", "unit", "area_code", "area_name", "year", "value",
+                      "value_source", "base_plan", "base_data", "base_rebased", "base_used", "base_kind", "target",
+                      "kind", "mode", "tau", "completion", "ratio", "status", "projected", "required_growth", "change",
+                      "cagr", "trend_next", "county_share", "county_rank", "small_sample", "rows", "complete",
+                      "sources", "missing_sources"]
 
 
 def evaluate_years(values: pd.DataFrame, plan: Plan, areas: Areas) -> pd.DataFrame:
@@ -235,6 +236,7 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> p
             row = {
                 "indicator": ind.id, "category": ind.category, "name": ind.name, "unit": ind.unit,
                 "area_code": area, "area_name": area_info.names[area], "year": year, "value": value,
+                "value_source": record.get("value_source", "computed"),
                 "base_plan": ind.base if is_city and ind.base is not None else np.nan, "base_data": base_data,
                 "base_rebased": rebased, "base_used": np.nan if base is None else base, "base_kind": base_kind,
                 "target": target if target is not None else np.nan, "kind": ind.kind, "mode": mode,

@@ -45,7 +45,9 @@ def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None) -> dict[st
         }, strict=True, ordered=True, name="visits"),
         "evaluation": pa.DataFrameSchema({
             "indicator": indicator, "category": _text(), "name": _text(), "unit": _text(), "area_code": area,
-            "area_name": _text(), "year": year, "value": _number(), "base_plan": _number(), "base_data": _number(),
+            "area_name": _text(), "year": year, "value": _number(),
+            "value_source": _text(checks=pa.Check.isin(["computed", "official"])), "base_plan": _number(),
+            "base_data": _number(),
             "base_rebased": _number(), "base_used": _number(),
             "base_kind": _text(checks=pa.Check.isin(["rebased", "data", "plan", ""])), "target": _number(),
             "kind": _text(), "mode": _text(checks=pa.Check.isin(list(MODES))), "tau": _number(),
@@ -61,6 +63,35 @@ def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None) -> dict[st
             "status": status, "missing_sources": _text(),
         }, strict=True, ordered=True, name="flagship"),
         **_task_schemas(plan, areas, items),
+        **_official_schemas(plan, areas),
+    }
+
+
+def _official_schemas(plan: Plan, areas: Areas) -> dict[str, pa.DataFrameSchema]:
+    year = pa.Column("int64", pa.Check.isin(plan.years), coerce=True)
+    flag = pa.Column("bool", coerce=True)
+    return {
+        "official": pa.DataFrameSchema({
+            "measure": _text(), "name": _text(), "unit": _text(), "region_code": _text(), "region_name": _text(),
+            "year": year, "value": _number(), "document": _text(), "note": _text(nullable=True),
+            "status": _text(checks=pa.Check.isin(["ok", "conflict", "percent_two_ways", "percent_as_ratio"])),
+            "values": _text(nullable=True),
+        }, strict=True, ordered=True, name="official"),
+        "crosscheck": pa.DataFrameSchema({
+            "measure": _text(), "name": _text(), "unit": _text(), "area_code": _text(checks=pa.Check.isin(areas.codes)),
+            "year": year, "computed": _number(), "official": _number(), "document": _text(), "gap": _number(),
+            "tolerance": _number(nullable=False), "beyond": flag,
+            "prefer": _text(checks=pa.Check.isin(["computed", "official"])),
+            "used": _text(checks=pa.Check.isin(["computed", "official"])),
+        }, strict=True, ordered=True, name="crosscheck"),
+        "benchmark": pa.DataFrameSchema({
+            "measure": _text(), "name": _text(), "unit": _text(), "intensive": flag, "year": year,
+            "value": _number(), "basis": _text(checks=pa.Check.isin(["computed", "official"])), "rank": _number(),
+            "ranked": _number(), "tied": flag, "counted": flag, "leading_rank": _number(), "leading": flag,
+            "province": _number(), "province_document": _text(nullable=True), "nation": _number(),
+            "nation_document": _text(nullable=True), "gap_province": _number(), "share_province": _number(),
+            "gap_nation": _number(), "share_nation": _number(),
+        }, strict=True, ordered=True, name="benchmark"),
     }
 
 

@@ -1,5 +1,5 @@
-"""The pipeline: clean → values → evaluation → flagship, each stage a pure function of explicit inputs that
-writes datasets of the catalog, and the runner that runs a stage only when its inputs changed.
+"""The pipeline: clean → values → official → evaluation → flagship → tasks, each stage a pure function of explicit
+inputs that writes datasets of the catalog, and the runner that runs a stage only when its inputs changed.
 
 A stage's input digest covers the code and configuration it runs with and the digests of the datasets it
 reads (as their writers recorded them in `stages.json` and the manifest, so nothing is read twice to tell).
@@ -24,6 +24,7 @@ from helpers.cleaning import CleanRun, clean_all, raw_fingerprint
 from helpers.context import Context
 from helpers.files import hash_files, staged_folder
 from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
+from helpers.official.stage import official_stage, values_used
 from helpers.pipeline.datasets import DatasetError, Datasets
 from helpers.pipeline.schemas import schemas
 from helpers.tasks.stage import assess_plan
@@ -44,9 +45,11 @@ STAGES = (
           "every source cleaned, typed, placed and deduplicated; every row accounted for"),
     Stage("values", ("clean", "manifest"), ("values", "high_value", "visits"),
           "the plan's indicators per area and year"),
-    Stage("evaluation", ("values",), ("evaluation",), "progress and status of every evaluated year"),
+    Stage("official", ("clean", "manifest", "values"), ("official", "crosscheck", "benchmark"),
+          "official figures: their status, the cross-check with the computed values, the peer benchmarking"),
+    Stage("evaluation", ("values", "crosscheck"), ("evaluation",), "progress and status of every evaluated year"),
     Stage("flagship", ("clean", "values", "evaluation"), ("flagship",), "the 专栏 targets of every evaluated year"),
-    Stage("tasks", ("clean", "manifest", "evaluation", "flagship"),
+    Stage("tasks", ("clean", "manifest", "evaluation", "flagship", "benchmark"),
           ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals"),
           "the plan's tasks, 专栏, policies, safeguards and goals, verified and scored"),
 )
@@ -73,8 +76,12 @@ def monthly_visits(inputs: Inputs) -> pd.DataFrame:
     return counts.reindex(full, fill_value=0).rename("visitors").reset_index()
 
 
-def evaluation_stage(values: pd.DataFrame, plan: Plan, areas: Areas) -> dict[str, pd.DataFrame]:
-    return {"evaluation": evaluate_years(values, plan, areas)}
+def evaluation_stage(values: pd.DataFrame, plan: Plan, areas: Areas,
+                     crosscheck: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Progress and status on the values the evaluation uses: the computed ones, or the official figures where the
+    cross-check says so (helpers.official.stage.values_used)."""
+    used = values_used(values, crosscheck) if crosscheck is not None else values.assign(value_source="computed")
+    return {"evaluation": evaluate_years(used, plan, areas)}
 
 
 def flagship_stage(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFrame, plan: Plan,
@@ -83,8 +90,10 @@ def flagship_stage(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFram
 
 
 # ----------------------------------------------------------------------------- digests
-STAGE_CODE = ("indicators", "tasks", "pipeline", "areas.py", "context.py", "files.py")  # what the derived stages run
-STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog", "plan_items", "assessment")  # what they read
+# what the derived stages run
+STAGE_CODE = ("indicators", "tasks", "official", "pipeline", "areas.py", "context.py", "files.py")
+STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog", "plan_items", "assessment",
+              "official_stats")  # what they read
 
 
 def code_digest(context: Context) -> str:
@@ -209,11 +218,14 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
 
     runs: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {
         "values": lambda: values_stage(load("clean"), context.plan, context.areas),
-        "evaluation": lambda: evaluation_stage(load("values"), context.plan, context.areas),
+        "official": lambda: official_stage(load("clean"), load("values"), context.plan, context.areas,
+                                           context.official),
+        "evaluation": lambda: evaluation_stage(load("values"), context.plan, context.areas, load("crosscheck")),
         "flagship": lambda: flagship_stage(load("clean"), load("values"), load("evaluation"), context.plan,
                                            context.areas),
         "tasks": lambda: assess_plan(load("clean"), load("evaluation"), load("flagship"), context.plan,
-                                     context.plan_items, context.assessment, context.areas),
+                                     context.plan_items, context.assessment, context.areas, load("benchmark"),
+                                     context.official.leading.get("majority", 0.5)),
     }
     for stage in STAGES[1:]:
         started = time.perf_counter()

@@ -19,6 +19,8 @@ from helpers.report.wording import Words
 ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
 TASK_SOURCES = ("task_ledger", "policies", "evidence")
 TASK_DATASETS = ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals")
+OFFICIAL_DATASETS = ("official", "crosscheck", "benchmark")
+OFFICIAL_SOURCE = "official_stats"  # the source of official figures (conf sources.yaml)
 
 
 class ReportError(EvaluationError):
@@ -34,6 +36,7 @@ def sources_read(area_code: str, context: Context) -> list[str]:
     used |= {s for f in plan.flagship for s in f.sources}
     if context.plan_items.items:  # the plan-wide assessment reads the departments' ledgers, policies and evidence
         used |= set(TASK_SOURCES)
+    used.add(OFFICIAL_SOURCE)  # official figures: the cross-check and the 对标分析 (helpers.report.official)
     return [s for s in context.sources if s in used]
 
 
@@ -62,6 +65,7 @@ class ReportData:
     accounts: dict[str, pd.DataFrame]
     tasks: dict[str, pd.DataFrame]  # the plan-wide assessment's datasets (every year: the scorecard looks back)
     assessor: dict[str, str | None]  # the evaluators' texts by slot (Markdown; None: not written yet)
+    official: dict[str, pd.DataFrame]  # the official stage's datasets (every area and year)
 
     @property
     def plan(self) -> Plan:
@@ -183,5 +187,6 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         visits=datasets.read("visits"), manifest=datasets.read_json("manifest"),
         accounts={name: datasets.read(name) for name in ACCOUNTS},
         tasks={name: datasets.read(name) for name in TASK_DATASETS},
+        official={name: datasets.read(name) for name in OFFICIAL_DATASETS},
         assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
                                 context.plan.target_year))

@@ -25,6 +25,7 @@ from helpers.report import data as report_data
 from helpers.report.charts import Charts, Comparison, Figure, Trajectory
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
+from helpers.report.official import OFFICIAL_SOURCE, OfficialSections
 from helpers.report.plan_sections import PlanSections
 from helpers.report.wording import Words, fill, local_time
 
@@ -54,7 +55,7 @@ class Section:
     per_domain: bool = False
 
 
-class Report(PlanSections):
+class Report(PlanSections, OfficialSections):
     """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order."""
 
     def __init__(self, data: report_data.ReportData) -> None:
@@ -236,7 +237,7 @@ class Report(PlanSections):
         files = d.account("files").groupby("source").size()
         used = {s: w.join([i.id for i in d.plan.indicators if s in i.sources]) for s in per_source.index}
         rows = [[d.source_title(s), str(files.get(s, 0)), f"{r['rows_in']:,}", f"{r['clean']:,}",
-                 f"{r['rejected']:,}", used[s] or w["scope.used_by_flagship"]] for s, r in per_source.iterrows()]
+                 f"{r['rejected']:,}", used[s] or w[self._used_by(s)]] for s, r in per_source.iterrows()]
         missing = [s for s in d.manifest.get("missing_sources") or [] if s in d.sources]
         rows += [[d.source_title(s), "0", "—", "—", "—", w["scope.not_supplied"]] for s in missing]
         table = self._table(w["scope.table"], self._columns("scope.columns", [30, 9, 13, 13, 11, 24]), rows,
@@ -249,6 +250,10 @@ class Report(PlanSections):
             table_label=w("table_label", number=self._tables), span=d.plan.target_year - d.plan.base_year,
             tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"],
             final=d.final, basic=percent(d.plan.thresholds["basically_met"]))
+
+    def _used_by(self, source: str) -> str:
+        """What a source that feeds no indicator is read for: official figures, else the 专栏 targets."""
+        return "scope.used_by_official" if source == OFFICIAL_SOURCE else "scope.used_by_flagship"
 
     def indicators(self, section: Section) -> HTML:
         d, w = self.data, self.w
@@ -268,7 +273,8 @@ class Report(PlanSections):
                 gap = findings.gap(d, r) if r["status"] not in {"met", "missing"} else "—"
                 cagr = "—" if math.isnan(r["cagr"]) else percent(r["cagr"] / 100, 1)
                 cells = [str(n), r["name"], r["unit"], self._base_text(r, places), self._target_text(r, places),
-                         number(r["value"], places), percent(r["completion"]), gap, cagr,
+                         number(r["value"], places) + self._official_line(r["indicator"], places),
+                         percent(r["completion"]), gap, cagr,
                          self._status_cell(r["status"])]
             elif d.is_city:
                 cells = [str(n), r["name"], r["unit"], self._base_text(r, places), self._target_text(r, places),
@@ -330,7 +336,8 @@ class Report(PlanSections):
     def _value_text(self, row: pd.Series, places: int) -> str:
         """The value, marked 样本量小（n=…） when it is a rate from few cases."""
         value = number(row["value"], places)
-        return self.w("indicators.small_sample", value=value, n=int(row["rows"])) if row["small_sample"] else value
+        value = self.w("indicators.small_sample", value=value, n=int(row["rows"])) if row["small_sample"] else value
+        return value + self._official_line(row["indicator"], places)
 
     def _rank_text(self, row: pd.Series) -> str:
         if math.isnan(row["county_rank"]):
@@ -367,7 +374,7 @@ class Report(PlanSections):
         if own["small_sample"].any() or own["county_rank"].notna().any():
             rule = d.plan.settings.get("small_samples") or {}
             notes.append(w("indicators.note_small", min_cases=rule.get("min_cases", 0)))
-        return notes + self._county_sum_notes()
+        return notes + self._county_sum_notes() + self._official_notes()
 
     def _county_sum_notes(self) -> list[str]:
         """Count indicators whose counties do not add up to the city (city-level records), explained."""
@@ -570,7 +577,7 @@ class Report(PlanSections):
             reconciliation_table=reconciliation, reasons_table=reasons_table, broken_table=broken_table,
             warnings_table=warnings_table, method_notes=self._method_notes(), criteria_table=self._criteria_table(),
             area_name=d.area_name, year=d.year, missing_table=self._missing_evidence_table(),
-            data_problems=findings.data_problems(d),
+            data_problems=findings.data_problems(d) + self._official_problems(),
             progress_table=self._progress_table(), has_items=bool(d.context.plan_items.items))
 
     def _criteria_table(self) -> Markup | None:
@@ -611,6 +618,7 @@ SECTIONS: dict[str, Callable[[Report, Section], HTML]] = {
     "safeguards": Report.safeguards,
     "goals": Report.goals,
     "departments": Report.departments,
+    "benchmark": Report.benchmark,
     "problems": Report.problems,
     "recommendations": Report.recommendations,
     "appendix": Report.appendix,

@@ -22,6 +22,7 @@ from helpers.context import Context
 from helpers.files import atomic_write
 from helpers.indicators import check_year, latest_year
 from helpers.pipeline import Datasets, open_datasets
+from helpers.report import official
 from helpers.report.findings import number
 from helpers.report.wording import Words, local_time
 from helpers.safety import neutralise
@@ -148,6 +149,7 @@ def _write(path: Path, datasets: Datasets, year: int, context: Context, w: Words
     hv = breakdown.assign(area_name=breakdown["area_code"].map(context.areas.names))
     book.table(w["workbook.sheets.high_value"], hv[hv["year"] <= year][list(hv_headings)].rename(columns=hv_headings))
     _plan_items(book, datasets, context, w, year)
+    official.workbook_sheets(book, datasets, context, w, year)
     _quality(book, datasets, context, w)
     book.close()
 
@@ -170,6 +172,7 @@ def _evaluation(book: Book, datasets: Datasets, context: Context, w: Words, year
     small = evaluation.get("small_sample", pd.Series(False, index=evaluation.index)).fillna(False).astype(bool)
     shown = evaluation.assign(
         status_label=evaluation["status"].map(status_labels(context, w)),
+        value_source=evaluation["value_source"].map(w["official.sources"]),
         sources=evaluation["sources"].map(lambda keys: _titles(keys, titles, w)),
         missing_sources=evaluation["missing_sources"].map(lambda keys: _titles(keys, titles, w)),
         note=[w("workbook.small_sample", n=int(n)) if s else None for s, n in zip(small, evaluation["rows"],

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.sample_data import dirt, ledgers, registries, tasks, weblogs, writers
+from helpers.sample_data import dirt, ledgers, official, registries, tasks, weblogs, writers
 from helpers.sample_data.context import Context
 from helpers.sample_data.expected import expectations
 from helpers.sample_data.render import OutFile, render_source
@@ -94,6 +94,19 @@ def _plan_tasks(ctx: Context, out_dir: Path) -> tuple[list[dict], list, dict]:
     return entries, rows, state
 
 
+def _official(ctx: Context, out_dir: Path, per_year: dict) -> tuple[dict, dict]:
+    """The official statistics file, as a provenance entry (with its rows' kinds), and what it should give."""
+    cfg = ctx.cfg[official.SOURCE]
+    folder = out_dir / official.SOURCE
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(f"{ctx.cfg['file_prefix']}*"):
+        stale.unlink()
+    rows, kinds, expected = official.official_rows(ctx, per_year)
+    digest = _store(out_dir, official.SOURCE, cfg["file"], writers.csv_bytes(official.HEADER, rows, cfg["encoding"]))
+    return {"path": f"{official.SOURCE}/{cfg['file']}", "source": official.SOURCE, "vendor": "bulletin",
+            "format": "csv", "encoding": cfg["encoding"], "sha256": digest, **_tally(kinds), "_kinds": kinds}, expected
+
+
 def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
     """Write the synthetic sample of all sources into out_dir and return (and write) its provenance."""
     ctx = Context(np.random.default_rng(seed), scale)
@@ -101,7 +114,7 @@ def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
     truth = build_truth(ctx)
     serials = count(1)
     files, reconciliation = [], {}
-    for source in (s for s in ctx.catalog if s not in tasks.SOURCES):
+    for source in (s for s in ctx.catalog if s not in (*tasks.SOURCES, official.SOURCE)):
         folder = out_dir / source
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(f"{ctx.cfg['file_prefix']}*"):
@@ -166,6 +179,9 @@ def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
     per_year = expected["expected_city_per_year"]
     expected["expected_task_grades"] = tasks.expected_grades(ctx, written["catalogue"], rows, written["present"],
                                                              per_year, written["years"])
+    entry, expected["expected_official"] = _official(ctx, out_dir, per_year)
+    files.append(entry)
+    reconciliation[official.SOURCE] = {**_tally(entry.pop("_kinds")), "files": 1, "broken_files": []}
     provenance = {
         "synthetic": True,
         "generator": ctx.cfg["generator"],

@@ -73,10 +73,14 @@ MEASURES: dict[str, tuple[Callable[[Tables, list[int]], pd.Series], str]] = {
 
 
 def judge_goals(goals: tuple[Goal, ...], tables: Tables, base_year: int, years: list[int],
-                outcomes: dict) -> pd.DataFrame:
-    """Each goal's outcome in each of `years`, judged on the values from the base year to that year."""
+                outcomes: dict, benchmark: pd.DataFrame | None = None, majority: float = 0.5) -> pd.DataFrame:
+    """Each goal's outcome in each of `years`, judged on the values from the base year to that year; a ranking
+    goal on the benchmarking against the peer cities (helpers.official), when there is one."""
     rows = []
     for goal in goals:
+        if goal.rule == "ranking" and benchmark is not None:
+            rows += [ranked_goal(goal, year, base_year, benchmark, outcomes, majority) for year in years]
+            continue
         measure = MEASURES.get(goal.measure or "")
         missing = measure is None or not tables.has(measure[1])
         values = None if missing else measure[0](tables, list(range(base_year, max(years, default=base_year) + 1)))
@@ -93,6 +97,32 @@ def judge_goals(goals: tuple[Goal, ...], tables: Tables, base_year: int, years: 
             row["outcome"], row["reason"] = judged(goal.rule, upto, outcomes)
             rows.append(row)
     return pd.DataFrame(rows, columns=GOAL_COLUMNS)
+
+
+def ranking(benchmark: pd.DataFrame, year: int, majority: float) -> tuple[str, int, int]:
+    """(met | not_met | unassessable, measures on which the city is 靠前, measures that count) in `year`."""
+    rows = benchmark[(benchmark["year"] == year) & benchmark["counted"].astype(bool)]
+    if rows.empty:
+        return "unassessable", 0, 0
+    leading = int(rows["leading"].astype(bool).sum())
+    return ("met" if leading > majority * len(rows) else "not_met"), leading, len(rows)
+
+
+def ranked_goal(goal: Goal, year: int, base_year: int, benchmark: pd.DataFrame, outcomes: dict,
+                majority: float) -> dict:
+    """「排名靠前」 in `year`: met when the city is 靠前 on more than `majority` of the measures with enough peer
+    figures (helpers.official.stage.ranking); without any, 无法评估 with the goal's reason."""
+    key, leading, counted = ranking(benchmark, year, majority)
+    row = {"goal": goal.id, "text": goal.text, "rule": goal.rule, "year": year, "first_year": base_year,
+           "latest_value": None, "series": None, "reason": goal.why}
+    if key == "unassessable":
+        return row | {"outcome": outcomes["unassessable"]}
+    words = outcomes["ranking"]
+    rows = benchmark[(benchmark["year"] == year) & benchmark["counted"].astype(bool)]
+    series = "；".join(words["rank"].format(name=r["name"], rank=int(r["rank"]), ranked=int(r["ranked"]),
+                                           tied=words["tied"] if r["tied"] else "") for _, r in rows.iterrows())
+    return row | {"outcome": words[key], "latest_value": float(leading), "series": series,
+                  "reason": words["reason"].format(counted=counted, leading=leading)}
 
 
 def judged(rule: str, values: pd.Series, outcomes: dict) -> tuple[str, str | None]:

@@ -21,8 +21,10 @@ def graded_years(plan: Plan, cutoff_year: int | None) -> list[int]:
 
 
 def assess_plan(tables: Tables, evaluation: pd.DataFrame, flagship: pd.DataFrame, plan: Plan, items: PlanItems,
-                assessment: dict[str, Any], areas: Areas) -> dict[str, pd.DataFrame]:
-    """Every dataset of the plan-wide assessment (see conf catalog.yaml, the `tasks` stage)."""
+                assessment: dict[str, Any], areas: Areas, benchmark: pd.DataFrame | None = None,
+                majority: float = 0.5) -> dict[str, pd.DataFrame]:
+    """Every dataset of the plan-wide assessment (see conf catalog.yaml, the `tasks` stage); the ranking goal is
+    judged on `benchmark` (the official stage's) when given."""
     years = graded_years(plan, tables.cutoff_year)
     repeats = {f.id: f.params["indicator"] for f in plan.flagship if f.compute == "same_as"}
     measures = Measures(flagship, evaluation, repeats, areas.city_code)
@@ -36,5 +38,6 @@ def assess_plan(tables: Tables, evaluation: pd.DataFrame, flagship: pd.DataFrame
         "task_departments": result.departments,
         "task_groups": group_scores(scored),
         "composite": composite(scored, result.commitments, evaluation, areas.city_code, scoring),
-        "goals": judge_goals(items.goals, tables, plan.base_year, years, assessment["goal_outcomes"]),
+        "goals": judge_goals(items.goals, tables, plan.base_year, years, assessment["goal_outcomes"], benchmark,
+                             majority),
     }
