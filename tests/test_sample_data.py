@@ -31,6 +31,9 @@ REASONS = {
     "item_conflict",
     "year_outside_plan",
     "unknown_department",
+    "unknown_indicator",
+    "unknown_area",
+    "percent_for_count",
 }
 
 
