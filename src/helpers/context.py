@@ -132,7 +132,7 @@ class Context:
             assessment=conf.read("assessment"),
             areas=areas,
             sources=conf.read("sources"),
-            cleaning=Rules.from_conf(conf.read("cleaning"), areas),
+            cleaning=Rules.from_conf(conf.read("cleaning"), areas, conf.read("court_cases")),
             report=conf.read("report"),
             wording=wording,
             datasets=conf.read("catalog")["datasets"],

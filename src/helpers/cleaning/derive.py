@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helpers.cleaning import holders, official, parsing, places, task_sources
+from helpers.cleaning import courts, holders, official, parsing, places, task_sources
 from helpers.cleaning.rows import FILE, Rows
 from helpers.cleaning.rules import Rules
 
@@ -124,13 +124,6 @@ def enforcement_cases(rows: Rows) -> None:
 
 
 
-def court_cases(rows: Rows) -> None:
-    """Case numbers compared without spaces (NFKC already unified the brackets)."""
-    d = rows.data
-    for name in ("case_no", "original_case_no"):
-        d[name] = rows.column(name).str.replace(r"\s+", "", regex=True)
-
-
 def survey(rows: Rows) -> None:
     """Likert 1–5 files rescaled to 0–100 by (x−1)/4×100; out-of-range scores rejected."""
     d = rows.data
@@ -200,7 +193,7 @@ DERIVATIONS: dict[str, Callable[[Rows], None]] = {
     "copyright": copyright,
     "pledges": pledges,
     "enforcement_cases": enforcement_cases,
-    "court_cases": court_cases,
+    "court_cases": courts.court_cases,
     "survey": survey,
     "population": population,
     "projects": projects,

@@ -30,6 +30,7 @@ class Rows:
     areas: Areas
     reason: pd.Series = field(init=False)
     reason_field: pd.Series = field(init=False)
+    outside: pd.Series = field(init=False)  # per row, why it is out of scope (a reason code), whatever else it has
     headers: dict[int, dict[str, str]] = field(default_factory=dict)  # file index -> field -> header as written
     labels: dict[int, str] = field(default_factory=dict)  # file index -> its title rows, sheet and file name
     items: PlanItems | None = None  # the plan's tasks (sources that report on them)
@@ -41,6 +42,7 @@ class Rows:
         # numpy-backed object columns: assigning through a mask is in place (Arrow arrays would be rebuilt)
         self.reason = pd.Series(None, index=self.data.index, dtype=object)
         self.reason_field = pd.Series(None, index=self.data.index, dtype=object)
+        self.outside = pd.Series(None, index=self.data.index, dtype=object)
 
     @property
     def fields(self) -> dict[str, dict[str, Any]]:
@@ -56,6 +58,12 @@ class Rows:
         self.reason[mask] = reason
         if field_name:
             self.reason_field[mask] = field_name
+
+    def exclude(self, mask: pd.Series, reason: str) -> None:
+        """Put the rows in `mask` out of scope with `reason` (the first reason wins): rows that are no case of the
+        source at all (a 执行 document among court cases) are out of scope even where a value is unreadable."""
+        mask = mask.reindex(self.data.index).fillna(False).astype(bool) & self.outside.isna()
+        self.outside[mask] = reason
 
     def warn(self, mask: pd.Series, warning: str) -> None:
         """Count a data-quality warning on rows that are kept (a flag, not a reject)."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from helpers.areas import Areas
+
+if TYPE_CHECKING:
+    from helpers.cleaning.courts import CourtRules
 
 _SPACE = re.compile(r"\s+")
 
@@ -63,10 +66,14 @@ class Rules:
     warnings: dict[str, str]
     file_reasons: dict[str, str]
     derived: Derived
+    courts: CourtRules  # court_cases.yaml: the I11 scope and 裁判文书 documents
 
     @classmethod
-    def from_conf(cls, cfg: dict[str, Any], areas: Areas) -> Rules:
-        """The rules from the contents of cleaning.yaml; `{city}` in a description is the plan's city."""
+    def from_conf(cls, cfg: dict[str, Any], areas: Areas, courts: dict[str, Any]) -> Rules:
+        """The rules from the contents of cleaning.yaml (and court_cases.yaml); `{city}` in a description is the plan's
+        city."""
+        from helpers.cleaning.courts import CourtRules  # here: that module's parsers import this one
+
         def described(texts: dict[str, str]) -> dict[str, str]:
             return {code: text.format(city=areas.city_name, province=areas.province) for code, text in texts.items()}
 
@@ -88,6 +95,7 @@ class Rules:
             warnings=described(cfg["warnings"]),
             file_reasons=described(cfg["file_reasons"]),
             derived=Derived.from_conf(cfg["derived"]),
+            courts=CourtRules.from_conf(courts),
         )
 
     def header_key(self, name: object) -> str:

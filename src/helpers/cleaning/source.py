@@ -221,8 +221,9 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     if source.name in DERIVATIONS:
         DERIVATIONS[source.name](rows)
     data["area_code"] = assign_area(rows)
-    rejected = ~rows.ok.to_numpy()
-    outside = ~rejected & (data["area_code"] == OUT_OF_SCOPE).to_numpy()
+    excluded = rows.outside.notna().to_numpy()  # out of scope with a reason of its own, whatever else the row has
+    rejected = ~rows.ok.to_numpy() & ~excluded
+    outside = ~rejected & ((data["area_code"] == OUT_OF_SCOPE).to_numpy() | excluded)
     late = ~rejected & ~outside & _after_as_of(source, rows)
     aside = rejected | outside | late
     positions = data[POS].to_numpy()[aside]
@@ -231,8 +232,9 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
         "file": entry["file"],
         "line": data[LINE].to_numpy()[aside].astype("int64"),
         "outcome": np.where(rejected[aside], "rejected", "out_of_scope"),
-        "reason": np.where(late[aside], AFTER_AS_OF, rows.reason.to_numpy()[aside]),
-        "field": rows.reason_field.to_numpy()[aside],
+        "reason": np.where(late, AFTER_AS_OF,
+                           np.where(excluded, rows.outside.to_numpy(), rows.reason.to_numpy()))[aside],
+        "field": np.where(excluded, None, rows.reason_field.to_numpy())[aside],
         "original": _originals(table.frame, positions),
     })
     set_aside["reason"] = set_aside["reason"].fillna("out_of_scope")

@@ -202,13 +202,13 @@ def cagr(inputs: Inputs, table: str, date: str, base_span: int) -> Computed:
     return Computed(pd.DataFrame(rows))
 
 
-def settle_rate(inputs: Inputs, table: str, cause_words: list[str]) -> Computed:
-    """服判息诉率 (%): 1 − appealed ÷ first-instance IP civil cases concluded in Y, by the court's area; a case
-    is an IP civil case when its cause names one of `cause_words`."""
+def settle_rate(inputs: Inputs, table: str) -> Computed:
+    """服判息诉率 (%): 1 − appealed ÷ first-instance IP civil cases concluded in Y, by the court's area (the city:
+    every court in it). The clean table holds IP civil cases only (cleaning: the 案由 catalogue of court_cases.yaml);
+    a case is appealed when 是否上诉 says so or a 二审 row anywhere names it as 原审案号."""
     cases = inputs.tables.get(table)
-    words = "|".join(cause_words)
     appealed_numbers = set(cases.loc[cases["procedure"] == "二审", "original_case_no"].dropna())
-    first = cases[(cases["procedure"] == "一审") & cases["cause"].str.contains(words, regex=True, na=False)]
+    first = cases[cases["procedure"] == "一审"]
     appealed = first["appealed"].fillna(False).astype(bool) | first["case_no"].isin(appealed_numbers)
     covered = _years_present(cases, "closed_date")
     year = _event_years(first, "closed_date")

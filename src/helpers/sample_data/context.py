@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.cleaning.courts import catalogue_names
 from helpers.context import Conf, project_root
 
 CITY = "441600"
@@ -40,6 +41,11 @@ class Context:
     def concordance(self) -> dict[str, str]:
         """IPC prefix → strategic emerging industry (ipc_sei.yaml)."""
         return self.conf.read("ipc_sei")["categories"]
+
+    @cached_property
+    def ip_causes(self) -> frozenset[str]:
+        """Every cause name of the I11 catalogue (court_cases.yaml: 《民事案件案由规定》 Part 5)."""
+        return frozenset(catalogue_names(self.conf.read("court_cases")["ip_causes"]))
 
     @cached_property
     def area_names(self) -> dict[str, str]:

@@ -56,9 +56,11 @@ def _satisfaction(survey: pd.DataFrame) -> dict[int, float]:
     return out
 
 
-def _first_instance_kept(courts: pd.DataFrame, causes: list[str], year: int) -> tuple[int, int]:
+def _first_instance_kept(courts: pd.DataFrame, causes: frozenset[str], year: int) -> tuple[int, int]:
+    """First-instance IP civil cases concluded in `year` (their 案由 a cause of the I11 catalogue), and of them
+    those appealed (是否上诉, or named by a 二审 row)."""
     first = courts[(courts["procedure"] == "一审") & (courts["closed_date"].dt.year == year)]
-    ip = first[first["cause"].str.contains("|".join(causes))]
+    ip = first[first["cause"].isin(causes)]
     appealed = (ip["appealed"] == "是") | ip["case_no"].isin(courts["original_case_no"].dropna())
     return len(ip), int(appealed.sum())
 
@@ -97,19 +99,7 @@ def expectations(ctx: Context, truth: dict[str, pd.DataFrame], visitors: dict[in
     enforcement = truth["enforcement_cases"]
     admin = enforcement[enforcement["category"].isin(["专利", "商标"])]
     copyright_cases = enforcement[enforcement["category"] == "版权"]
-    causes = [
-        "专利",
-        "商标",
-        "著作权",
-        "计算机软件",
-        "地理标志",
-        "不正当竞争",
-        "商业秘密",
-        "植物新品种",
-        "集成电路布图设计",
-        "知识产权",
-    ]
-    court = {y: _first_instance_kept(truth["court_cases"], causes, y) for y in years}
+    court = {y: _first_instance_kept(truth["court_cases"], ctx.ip_causes, y) for y in years}
     nodes = truth["service_nodes"]
 
     def active(y: int, types: list[str]) -> pd.DataFrame:

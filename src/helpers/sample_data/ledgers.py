@@ -130,7 +130,7 @@ def build_enforcement_cases(ctx: Context) -> pd.DataFrame:
 
 
 def build_court_cases(ctx: Context) -> pd.DataFrame:
-    """First-instance IP civil cases per year (some appealed), their 二审 rows, and non-IP rows to be ignored."""
+    """First-instance IP civil cases per year (some appealed), their 二审 rows, and non-IP rows (out of scope)."""
     cfg = ctx.cfg["court_cases"]
     courts, weights = list(cfg["court_weights"]), list(cfg["court_weights"].values())
     rows = []
@@ -181,6 +181,7 @@ def build_court_cases(ctx: Context) -> pd.DataFrame:
     frame = pd.concat([first, second], ignore_index=True)
     frame["court"] = frame["court_code"].map({**cfg["courts"], cfg["appeal_court"]: "广东省高级人民法院"})
     frame["_area"] = frame["court_code"].map(lambda c: {f"粤{a[2:]}": a for a in ctx.cfg["areas"]}.get(c, CITY))
+    frame["_outcome"] = np.where(frame["cause"].isin(ctx.ip_causes), "clean", "out_of_scope")  # 案由 outside Part 5
     return frame.drop(columns=["court_code"])
 
 

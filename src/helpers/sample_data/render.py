@@ -170,7 +170,7 @@ def _publications(truth: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def render_source(ctx: Context, source: str, truth: pd.DataFrame) -> list[OutFile]:
-    """All files of one source, clean rows only (every row kind `clean`, A publications `duplicate`)."""
+    """All files of one source, true rows only (kind `clean`, A publications `duplicate`, a builder's `_outcome`)."""
     prefix = ctx.cfg["file_prefix"]
     entries = ctx.cfg["files"][source]
     target = route(ctx, source, truth)
@@ -182,6 +182,8 @@ def render_source(ctx: Context, source: str, truth: pd.DataFrame) -> list[OutFil
             fmt = "xlsx" if part in entry.get("xlsx_parts", []) else entry["format"]
             if profile.get("per_publication"):
                 rows, kinds = _publications(rows)
+            elif "_outcome" in rows:  # true rows the cleaner must set aside (court cases whose 案由 is not IP)
+                kinds = rows["_outcome"].reset_index(drop=True)
             else:
                 kinds = pd.Series("clean", index=range(len(rows)), dtype=object)
             cells = format_cells(ctx, source, vendor, rows, fmt).reset_index(drop=True)
