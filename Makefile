@@ -24,11 +24,12 @@ help:
 ## Create .venv and install the project with its dependencies (done by every target that needs it)
 install: $(STAMP)
 
-## Install the Debian packages reports and tests need, when missing: fonts-noto-cjk (CJK font), chromium (browser test)
+## Install the Debian packages reports and tests need, when missing: fonts-noto-cjk (CJK font), chromium (browser test), libreoffice-writer-nogui (the Word edition's test)
 install-system:
 	@missing=""; \
 	[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-writer-nogui"; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 	  echo "installing Debian packages:$$missing"; \
@@ -43,7 +44,7 @@ sample-data: $(STAMP)
 report: sample-data install-system
 	$(PY) -m helpers clean --raw-dir $(RAW) --out $(PROCESSED) --if-changed $${AS_OF:+--as-of "$$AS_OF"}
 	$(PY) -m helpers evaluate --processed $(PROCESSED) --reports reports $${AS_OF:+--as-of "$$AS_OF"}
-	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf \
+	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf,docx \
 	  $${AS_OF:+--as-of "$$AS_OF"}
 
 ## Run the test suite

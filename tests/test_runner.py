@@ -45,8 +45,9 @@ def test_hostile_or_unknown_areas_are_refused(text: str) -> None:
 
 def test_formats() -> None:
     assert parse_formats(None) == ["html", "pdf"] and parse_formats("PDF") == ["pdf"]
+    assert parse_formats("docx, html,pdf") == ["html", "pdf", "docx"]
     with pytest.raises(RunError):
-        parse_formats("html,docx")
+        parse_formats("html,odt")
 
 
 def test_cli_refuses_a_hostile_area_with_a_message_and_writes_nothing(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from helpers.areas import Areas
 from helpers.context import Context
 from helpers.indicators import EvaluationError, Plan, check_year
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "docx")
+DEFAULT_FORMATS = ("html", "pdf")
 
 
 class RunError(EvaluationError):
@@ -71,8 +72,8 @@ def parse_areas(text: str | None, info: Areas) -> list[str]:
 
 
 def parse_formats(text: str | None) -> list[str]:
-    """'html,pdf' (default) or a subset; the executed notebook is always kept."""
-    wanted = [part.strip().lower() for part in (text or ",".join(FORMATS)).split(",") if part.strip()]
+    """'html,pdf' (default), 'html,pdf,docx' or a subset; the executed notebook is always kept."""
+    wanted = [part.strip().lower() for part in (text or ",".join(DEFAULT_FORMATS)).split(",") if part.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise RunError(f"未知的输出格式 {unknown or '（空）'}：可用 {', '.join(FORMATS)}")

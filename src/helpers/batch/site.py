@@ -32,7 +32,7 @@ def _cell(reports: Path, job: Job, failures: dict[Job, Outcome], counts: dict[tu
     cell: dict = {"record": record, "failed": job in failures, "links": [], "counts": []}
     if record:
         by_suffix = {Path(f).suffix[1:]: f for f in record["files"]}
-        cell["links"] = [{"href": by_suffix[k], "kind": k} for k in ("html", "pdf") if k in by_suffix]
+        cell["links"] = [{"href": by_suffix[k], "kind": k} for k in ("html", "pdf", "docx") if k in by_suffix]
         cell["notebook"] = by_suffix.get("ipynb")  # for researchers: listed in their own block, not in the cell
         mine = counts.get((job.year, job.area_code), pd.Series(dtype="int64"))
         cell["counts"] = [{"count": int(mine[k]), **legend[k]} for k in legend if mine.get(k)]

@@ -23,9 +23,13 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from helpers.batch.jobs import Job
 from helpers.files import PARTIAL_PREFIX, atomic_write
+
+if TYPE_CHECKING:
+    from helpers.context import Context
 
 SCRATCH_PREFIX = PARTIAL_PREFIX
 KERNEL_START_ERRORS = ("Kernel died before replying", "Kernel didn't respond", "kernel_info")
@@ -186,8 +190,8 @@ def _is_kernel_start_problem(problem: BaseException) -> bool:
 
 
 def render_job(job: Job, settings: Settings, digest: str = "") -> Outcome:
-    """Execute the notebook for `job` and write .ipynb, .html, .pdf and the record, each atomically. A kernel
-    started for another checkout, plan or code (`settings.code`) is replaced first."""
+    """Execute the notebook for `job` and write .ipynb, .html, .pdf, .docx and the record, each atomically. A
+    kernel started for another checkout, plan or code (`settings.code`) is replaced first."""
     with _ONE_AT_A_TIME:
         _HOST.prepare(settings)
         return _render(job, settings, digest)
@@ -229,6 +233,10 @@ def _render(job: Job, settings: Settings, digest: str) -> Outcome:
             started = time.perf_counter()
             staged.append(to_pdf(html, scratch / f"{job.stem}.pdf"))
             outcome.seconds["pdf"] = time.perf_counter() - started
+        if "docx" in formats:
+            started = time.perf_counter()
+            staged.append(_docx(job, settings, context, scratch / f"{job.stem}.docx"))
+            outcome.seconds["docx"] = time.perf_counter() - started
         for path in staged:
             os.replace(path, folder / path.name)
         outcome.files = [str(folder / p.name) for p in staged]
@@ -238,6 +246,15 @@ def _render(job: Job, settings: Settings, digest: str) -> Outcome:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return outcome
+
+
+def _docx(job: Job, settings: Settings, context: Context, out: Path) -> Path:
+    """The Word edition: the report's sections built again in this process from the same datasets, wording and
+    code as the notebook's, with PNG charts (python-docx cannot embed SVG portably)."""
+    from helpers.report import load
+    from helpers.report.word import write_docx
+
+    return write_docx(load(settings.processed, context, job.year, job.area_code, settings.lang), out)
 
 
 def _fail(outcome: Outcome, problem: BaseException, executed: Path, reports: Path) -> None:

@@ -351,15 +351,17 @@ class Charts:
         return buffer.getvalue()
 
     def png(self, fig: Figure) -> bytes:
-        """The figure as an RGB PNG at the configured resolution, for notebooks (no alpha channel). A glyph the
-        font lacks is a ChartError, never a box."""
+        """The figure as an RGB PNG at the configured resolution, which it records (a word processor sizes it
+        from that), for notebooks and the Word edition (no alpha channel). A glyph the font lacks is a ChartError,
+        never a box."""
+        dpi = self.style["dpi"]
         with _glyphs_checked():
-            fig.set_dpi(self.style["dpi"])
+            fig.set_dpi(dpi)
             canvas = FigureCanvasAgg(fig)
             canvas.draw()
             pixels = np.asarray(canvas.buffer_rgba())[..., :3]
         buffer = io.BytesIO()
-        Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
+        Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1, dpi=(dpi, dpi))
         return buffer.getvalue()
 
     def show(self, fig: Figure):  # noqa: ANN201 — IPython's Image

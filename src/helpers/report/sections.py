@@ -33,6 +33,7 @@ _ENV = Environment(loader=PackageLoader("helpers.report", "templates/sections"),
                    autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
                    lstrip_blocks=True)
 _ENV.filters["fill"] = fill
+IMAGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}  # how charts are embedded (Report `images`)
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,12 @@ class Section:
 
 
 class Report(PlanSections, OfficialSections):
-    """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order."""
+    """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order. Charts are
+    embedded as vector SVG, or as PNG at the charts' print resolution with `images="png"` (the Word edition)."""
 
-    def __init__(self, data: report_data.ReportData) -> None:
+    def __init__(self, data: report_data.ReportData, images: str = "svg") -> None:
         self.data = data
+        self.images = images
         self.w: Words = data.words
         self._rows = data.evaluation.set_index(["indicator", "area_code"], drop=False)
         self._tables = 0
@@ -156,11 +159,12 @@ class Report(PlanSections, OfficialSections):
         return dict(zip(headings, widths, strict=True))
 
     def _figure(self, figure: Figure, caption: str) -> Markup:
-        """A numbered chart: the figure as an embedded SVG (vector, text as outlines) with its caption."""
+        """A numbered chart: the figure as an embedded SVG (vector, text as outlines) or PNG, with its caption."""
         self._figures += 1
-        svg = base64.b64encode(self.charts.svg(figure)).decode("ascii")
+        image = base64.b64encode(getattr(self.charts, self.images)(figure)).decode("ascii")
         return Markup(_ENV.get_template("figure.html.j2").render(w=self.w.texts, number=self._figures,
-                                                                 caption=caption, svg=svg))
+                                                                 caption=caption, image=image,
+                                                                 mime=IMAGE_TYPES[self.images]))
 
     def _status_cell(self, key: str) -> Cell:
         style = self.data.plan.statuses[key]

@@ -1,0 +1,343 @@
+"""The Word edition, read back as an editor's office suite would: the city's and 紫金县's 2023 reports rendered
+through the runner beside their HTML page, then opened with python-docx (headings, tables, numbers, pictures, fields)
+and converted by headless LibreOffice (title, headings, a CJK font in the PDF)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html as html_lib
+import io
+import json
+import re
+import shutil
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from PIL import Image
+from pypdf import PdfReader
+
+from conftest import CONTEXT, REPO
+from helpers.batch import fingerprint
+from helpers.batch.jobs import Job, notebook_path
+from helpers.batch.worker import Settings, read_record, render_job
+from helpers.pipeline import build
+from helpers.report import RenderError, findings
+from helpers.report import data as report_data
+from helpers.report.word import Edition, parse, reference_template, write_docx
+
+CITY, COUNTY = "441600", "441621"
+YEAR = 2023
+HOSTILE = "<script>alert(1)"
+WORDS = CONTEXT.words("zh")
+SETTINGS = CONTEXT.report["word"]
+
+
+@pytest.fixture(scope="module")
+def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample extracts plus a broken file named like a script tag, cleaned."""
+    raw = tmp_path_factory.mktemp("raw_hostile_docx")
+    shutil.copytree(runs["main"], raw, dirs_exist_ok=True)
+    (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
+    out = tmp_path_factory.mktemp("processed_docx")
+    build(raw, out, CONTEXT, workers=2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rendered(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """The 2023 city and county reports as HTML and Word, through the runner (records written)."""
+    reports = tmp_path_factory.mktemp("reports_docx")
+    out = {}
+    settings = Settings(REPO, None, processed, reports, ["html", "docx"], notebook_path(REPO), 600)
+    for area in (CITY, COUNTY):
+        outcome = render_job(Job(YEAR, area, CONTEXT.areas.names[area]), settings, "digest")
+        assert outcome.error is None, outcome.error
+        out[area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
+        out[area]["reports"] = reports
+    return out
+
+
+def _page(rendered: dict, area: str) -> str:
+    return rendered[area]["html"].read_text(encoding="utf-8")
+
+
+def _doc(rendered: dict, area: str):  # noqa: ANN202 — a python-docx Document
+    return Document(str(rendered[area]["docx"]))
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _headings(doc) -> list[tuple[int, str]]:  # noqa: ANN001
+    return [(int(p.style.name[-1]), p.text) for p in doc.paragraphs if p.style.name.startswith("Heading ")]
+
+
+def _html_headings(page: str) -> list[tuple[int, str]]:
+    """The page's h2–h6 outside the table of contents, as Word levels (h2 → 1, h3 → 2, deeper → 3)."""
+    body = re.sub(r"<nav.*?</nav>", "", page, flags=re.S)
+    return [(min(int(level) - 1, 3), html_lib.unescape(re.sub(r"<[^>]+>", "", text)).strip())
+            for level, text in re.findall(r"<h([2-6])[^>]*>(.*?)</h\1>", body, flags=re.S)]
+
+
+def _html_tables(page: str) -> list[tuple[list[str], int]]:
+    """Each table of the page: its header cells and number of body rows."""
+    out = []
+    for table in re.findall(r"<table.*?</table>", page, flags=re.S):
+        head = re.search(r"<thead>(.*?)</thead>", table, flags=re.S)
+        header = [_squeeze(html_lib.unescape(re.sub(r"<[^>]+>", "", c)))
+                  for c in re.findall(r"<th[^>]*>(.*?)</th>", head[1], flags=re.S)] if head else []
+        body = table[head.end():] if head else table
+        out.append((header, len(re.findall(r"<tr[\s>]", body))))
+    return out
+
+
+def _header_rows(table) -> int:  # noqa: ANN001
+    return sum(row._tr.trPr is not None and row._tr.trPr.find(qn("w:tblHeader")) is not None for row in table.rows)
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_the_word_edition_is_written_beside_the_page_and_recorded(rendered: dict, area: str) -> None:
+    name = CONTEXT.areas.names[area]
+    assert rendered[area]["docx"].name == f"{area}_{name}.docx"
+    record = read_record(rendered[area]["reports"], Job(YEAR, area, name))
+    assert f"{YEAR}/{area}_{name}.docx" in record["files"] and record["seconds"]["docx"] > 0
+    with zipfile.ZipFile(rendered[area]["docx"]) as package:
+        assert "word/vbaProject.bin" not in package.namelist()  # no macros
+        assert "macroEnabled" not in package.read("[Content_Types].xml").decode()
+
+
+def test_asking_for_the_word_edition_changes_the_reports_digest(processed: Path) -> None:
+    """An incremental run re-renders a report once .docx is asked for (the record lists it, the digest names it)."""
+    job = Job(YEAR, CITY, CONTEXT.areas.names[CITY])
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    digests = [fingerprint.job_digests([job], manifest, formats, "code", CONTEXT, "zh")[job]
+               for formats in (["html", "pdf"], ["html", "pdf", "docx"])]
+    assert digests[0] != digests[1]
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_headings_are_the_pages_in_order_as_word_heading_styles(rendered: dict, area: str) -> None:
+    doc, page = _doc(rendered, area), _page(rendered, area)
+    assert _headings(doc) == _html_headings(page)
+    assert {level for level, _ in _headings(doc)} >= {1, 2}
+    title = next(p for p in doc.paragraphs if p.style.name == "Title")
+    assert title.text == html_lib.unescape(re.search(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)[1])
+    for level in (1, 2):  # real heading styles: outline levels for the navigation pane and the TOC
+        assert doc.styles[f"Heading {level}"].element.pPr.outlineLvl.val == level - 1
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_the_toc_is_a_field_over_the_headings(rendered: dict, area: str) -> None:
+    doc = _doc(rendered, area)
+    xml = doc.element.xml
+    assert re.search(r'<w:instrText[^>]*> TOC \\o "1-2" \\h \\z \\u </w:instrText>', xml)
+    entries = [p.text.split("\t")[0] for p in doc.paragraphs if p.style.name in ("toc 1", "toc 2")]
+    assert entries == [text for level, text in _headings(doc) if level <= 2]
+    assert doc.settings.element.find(qn("w:updateFields")) is not None  # Word fills the page numbers on opening
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_every_indicator_name_is_in_the_document(rendered: dict, area: str) -> None:
+    text = "\n".join(p.text for p in _doc(rendered, area).paragraphs) + "".join(
+        c.text for t in _doc(rendered, area).tables for r in t.rows for c in r.cells)
+    for indicator in CONTEXT.plan.indicators:
+        assert indicator.name in text, indicator.name
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_every_table_has_the_pages_header_and_rows(rendered: dict, area: str) -> None:
+    doc, page = _doc(rendered, area), _page(rendered, area)
+    word = []
+    for table in doc.tables:
+        heads = _header_rows(table)
+        header = [_squeeze(c.text) for c in table.rows[0].cells] if heads else []
+        word.append((header, len(table.rows) - heads))
+    assert word == _html_tables(page)
+    assert len(word) > 5
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_header_rows_repeat_and_numbers_are_right_aligned(rendered: dict, area: str) -> None:
+    doc = _doc(rendered, area)
+    data_tables = [t for t in doc.tables if _header_rows(t)]
+    assert data_tables and all(_header_rows(t) == 1 for t in data_tables)
+    numeric = re.compile(r"-?[\d,]+(\.\d+)?%?")
+    cells = [c for t in data_tables for row in t.rows[1:] for c in row.cells if numeric.fullmatch(c.text.strip())]
+    assert len(cells) > 50
+    assert all(c.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT for c in cells)
+    # statuses and grades keep their symbol and word (black-and-white print), bold by their run style
+    statuses = [c.text for t in data_tables for row in t.rows[1:] for c in row.cells
+                if any(r.style.name == "状态" for r in c.paragraphs[0].runs)]
+    page = _page(rendered, area)
+    assert statuses == [html_lib.unescape(text) for text in
+                        re.findall(r'<td class="(?:status|grade)\b[^"]*"[^>]*>(.*?)</td>', page)]
+    symbols = {s["symbol"] for s in CONTEXT.plan.statuses.values()}
+    assert sum(text.split(" ")[0] in symbols for text in statuses) >= len(CONTEXT.plan.indicators)
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_the_indicator_tables_numbers_are_the_evaluations(rendered: dict, processed: Path, area: str) -> None:
+    doc = _doc(rendered, area)
+    key = "indicators.city_columns" if area == CITY else "indicators.county_columns"
+    columns = list(CONTEXT.words("zh")["indicators"][key.split(".")[1]])
+    years = {"base_year": CONTEXT.plan.base_year, "target_year": CONTEXT.plan.target_year, "year": YEAR}
+    header = [_squeeze(str(h).format(**years)) for h in WORDS["indicators"][key.split(".")[1]].values()]
+    table = next(t for t in doc.tables if [_squeeze(c.text) for c in t.rows[0].cells] == header)
+    evaluation = pd.read_parquet(processed / "evaluation.parquet")
+    own = evaluation[(evaluation["year"] == YEAR) & (evaluation["area_code"] == area)].set_index("name")
+    rows = {row.cells[columns.index("name")].text: row for row in table.rows[1:]}
+    assert set(rows) == set(own.index) and len(rows) == len(CONTEXT.plan.indicators)
+    for name, row in rows.items():
+        expected = own.loc[name]
+        places = CONTEXT.plan.indicator(expected["indicator"]).decimals
+        value = row.cells[columns.index("value")].text
+        assert value.split("（")[0] == findings.number(expected["value"], places), name
+        if value != "—":  # the printed figure is the dataset's, rounded half up to the indicator's places
+            assert abs(float(value.split("（")[0].replace(",", "")) - expected["value"]) <= 0.5 * 10 ** -places + 1e-9
+        assert row.cells[columns.index("ratio")].text == findings.number(expected["ratio"], 2), name
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_charts_are_print_resolution_pictures_with_their_captions(rendered: dict, area: str) -> None:
+    doc, page = _doc(rendered, area), _page(rendered, area)
+    charts = len(re.findall(r'<figure class="chart"', page))
+    pictures = doc.inline_shapes
+    assert charts and len(pictures) == charts
+    width = doc.sections[-1].page_width - doc.sections[-1].left_margin - doc.sections[-1].right_margin
+    for shape in pictures:
+        blob = doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+        image = Image.open(io.BytesIO(blob))
+        assert image.format == "PNG" and image.info["dpi"][0] >= 299
+        assert image.width / (shape.width / 914400) >= 299  # pixels per inch as placed
+        assert shape.width <= width
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption" and p.text.startswith("图")]
+    assert len(captions) == charts
+    pictured = [n for n, p in enumerate(doc.paragraphs) if p._p.xpath(".//pic:pic")]
+    assert all(doc.paragraphs[n + 1].text.startswith("图") for n in pictured)
+
+
+def test_text_from_data_stays_text(rendered: dict) -> None:
+    doc = _doc(rendered, CITY)
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for r in t.rows for c in r.cells)
+    page = _page(rendered, CITY)
+    hostile = {html_lib.unescape(t).strip() for t in re.findall(r">([^<>]*&lt;[^<>]*)<", page)}
+    assert any(HOSTILE in h for h in hostile)
+    for shown in hostile:
+        assert _squeeze(shown) in _squeeze(text)
+    xml = doc.element.xml
+    instructions = re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", xml)
+    assert {i.split()[0] for i in instructions} == {"TOC", "PAGEREF"} and "fldSimple" not in xml
+    assert "<script" not in xml
+
+
+def test_a_missing_assessor_slot_is_a_highlighted_placeholder(processed: Path, tmp_path: Path) -> None:
+    data = report_data.load(processed, CONTEXT, YEAR, CITY)
+    data = dataclasses.replace(data, assessor={**data.assessor, "overall": None})
+    doc = Document(str(write_docx(data, tmp_path / "draft.docx")))
+    placeholder = WORDS["assessor"]["placeholder"]
+    heading = next(n for n, p in enumerate(doc.paragraphs)
+                   if p.text == WORDS["assessor"]["heading"].format(title=WORDS["assessor"]["slots"]["overall"]))
+    slot = doc.paragraphs[heading + 1]
+    assert slot.text == placeholder and slot.style.name == "评估组待填写"
+    assert all(run.font.highlight_color == WD_COLOR_INDEX.YELLOW for run in slot.runs)
+    written = [p for p in doc.paragraphs if p.style.name == "Body Text"]
+    assert written and all(r.font.highlight_color is None for p in written for r in p.runs)
+
+
+def test_the_converter_follows_the_html_not_a_list_of_sections(tmp_path: Path) -> None:
+    """A section and a column the converter has never seen (a benchmark section) come out like the others."""
+    edition = Edition(SETTINGS)
+    edition.add('<section id="benchmark"><h2>十二、对标分析</h2><p>与<b>同类城市</b>比较。</p>'
+                '<figure class="table-figure"><figcaption>表9　对标</figcaption><table class="numbers">'
+                '<colgroup><col style="width: 40%"><col style="width: 30%"><col style="width: 30%"></colgroup>'
+                '<thead><tr><th>城市</th><th>每万人\n发明专利</th><th>新列</th></tr></thead><tbody>'
+                '<tr><td>河源市</td><td>2.75</td><td class="status">▼ 滞后</td></tr>'
+                '<tr><td>{ MERGEFIELD x }\x01</td><td>1,234.5</td><td>—</td></tr></tbody></table></figure>'
+                '</section>')
+    doc = Document(str(edition.save(tmp_path / "x.docx")))
+    assert [(p.style.name, p.text) for p in doc.paragraphs] == [
+        ("Heading 1", "十二、对标分析"), ("Body Text", "与同类城市比较。"), ("Caption", "表9　对标")]
+    assert doc.paragraphs[1].runs[1].bold and doc.paragraphs[2].paragraph_format.keep_with_next
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["城市", "每万人\n发明专利", "新列"]
+    assert [c.text for c in table.rows[2].cells] == ["{ MERGEFIELD x }", "1,234.5", "—"]
+    assert table.rows[1].cells[2].paragraphs[0].runs[0].style.name == "状态"
+    assert [c.paragraphs[0].alignment for c in table.rows[2].cells][1] == WD_ALIGN_PARAGRAPH.RIGHT
+    widths = [c.width for c in table.rows[1].cells]
+    assert widths[0] / sum(widths) == pytest.approx(0.4, abs=0.01)
+    assert "instrText" not in doc.element.xml
+
+
+def test_a_reference_template_restyles_by_its_own_styles(tmp_path: Path) -> None:
+    """A bureau's template keeps its 仿宋_GB2312 body and 方正小标宋 title; the report's other styles are added."""
+    bureau = Document()
+    bureau.styles["Normal"].font.name = "仿宋_GB2312"
+    bureau.styles["Title"].font.name = "方正小标宋简体"
+    bureau.styles["Title"].font.size = Pt(24)
+    bureau.add_paragraph("红头示例文字")
+    template = tmp_path / "bureau.docx"
+    bureau.save(str(template))
+    edition = Edition(SETTINGS, template)
+    edition.add("<section><h1>报告标题</h1><p>正文。</p></section>")
+    doc = Document(str(edition.save(tmp_path / "out.docx")))
+    assert [p.text for p in doc.paragraphs] == ["报告标题", "正文。"]  # the template's own text is not kept
+    assert doc.styles["Title"].font.name == "方正小标宋简体" and doc.styles["Title"].font.size == Pt(24)
+    assert doc.styles["Normal"].font.name == "仿宋_GB2312"
+    assert doc.styles["表格文字"].font.size.pt == SETTINGS["styles"]["表格文字"]["size"]
+
+
+def test_a_reference_template_must_be_a_docx_in_the_project(tmp_path: Path) -> None:
+    def context(name: str) -> SimpleNamespace:
+        return SimpleNamespace(report={"word": {"template": name}}, conf=SimpleNamespace(root=tmp_path))
+
+    (tmp_path / "t.docx").write_bytes(b"")
+    assert reference_template(context("")) is None and reference_template(context("t.docx")) == tmp_path / "t.docx"
+    (tmp_path.parent / "outside.docx").write_bytes(b"")
+    for wrong in ("missing.docx", "../etc/passwd", "t.dotm", "../outside.docx"):
+        with pytest.raises(RenderError, match="word.template"):
+            reference_template(context(wrong))
+
+
+def test_parse_keeps_text_and_structure() -> None:
+    root = parse('<p class="a b">x &lt;y&gt;<br>z<img src="data:," alt="q"></p>')
+    paragraph = root.children[0]
+    assert paragraph.classes == ["a", "b"] and paragraph.text() == "x <y>z"
+    assert [c.tag for c in paragraph.children if not isinstance(c, str)] == ["br", "img"]
+
+
+@pytest.mark.slow
+def test_libreoffice_opens_both_documents_with_title_headings_and_a_cjk_font(rendered: dict,
+                                                                              tmp_path: Path) -> None:
+    """Headless LibreOffice converts each .docx to PDF; the PDF's text has the title and every heading, its fonts
+    are the CJK faces (no missing-glyph boxes: the headings read back as the characters written)."""
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is missing: make install-system installs libreoffice-writer-nogui"
+    for area in (CITY, COUNTY):
+        source = rendered[area]["docx"]
+        started = time.perf_counter()
+        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
+                        "pdf", "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
+        pdf = tmp_path / f"{source.stem}.pdf"
+        reader = PdfReader(pdf)
+        text = _squeeze("".join(page.extract_text() for page in reader.pages))
+        doc = Document(str(source))
+        title = next(p.text for p in doc.paragraphs if p.style.name == "Title")
+        assert _squeeze(title) in text
+        for _, heading in _headings(doc):
+            assert _squeeze(heading) in text, heading
+        fonts = {str(font.get_object().get("/BaseFont")) for page in reader.pages
+                 for font in (page["/Resources"].get("/Font") or {}).values()}
+        assert any("NotoSerifCJK" in f for f in fonts) and any("NotoSansCJK" in f for f in fonts), fonts
+        assert len(reader.pages) > 10
+        print(f"{source.name}: {time.perf_counter() - started:.1f} s, {len(reader.pages)} pages")
