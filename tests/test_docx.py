@@ -29,9 +29,10 @@ from conftest import CONTEXT, REPO
 from helpers.batch import fingerprint
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, read_record, render_job
+from helpers.context import ConfError
 from helpers.pipeline import build
-from helpers.report import RenderError, findings
 from helpers.report import data as report_data
+from helpers.report import findings
 from helpers.report.word import Edition, parse, reference_template, write_docx
 
 CITY, COUNTY = "441600", "441621"
@@ -305,7 +306,7 @@ def test_a_reference_template_must_be_a_docx_in_the_project(tmp_path: Path) -> N
     assert reference_template(context("")) is None and reference_template(context("t.docx")) == tmp_path / "t.docx"
     (tmp_path.parent / "outside.docx").write_bytes(b"")
     for wrong in ("missing.docx", "../etc/passwd", "t.dotm", "../outside.docx"):
-        with pytest.raises(RenderError, match="word.template"):
+        with pytest.raises(ConfError, match="word.template"):
             reference_template(context(wrong))
 
 

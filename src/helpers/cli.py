@@ -88,7 +88,8 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
                               help="render the evaluation reports (notebook → HTML and PDF) per year and area")
     run.add_argument("--years", help="2023, 2021-2025 or 2021,2023 (default: the latest year with data)")
     run.add_argument("--areas", help="all (default) or comma-separated area codes, e.g. 441600,441621")
-    run.add_argument("--formats", help="html,pdf (default) or one of them; the executed notebook is always kept")
+    run.add_argument("--formats", help="html,pdf (default), docx (the Word edition) or any of them; the executed "
+                     "notebook is always kept")
     run.add_argument("--lang", default="zh", help="language of the reports' wording (default: zh)")
     run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                      help="reports rendered at once (default: the number of cores)")

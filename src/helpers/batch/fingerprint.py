@@ -20,10 +20,15 @@ from helpers.files import hash_files
 
 
 def code_digest(notebook: Path, context: Context) -> str:
-    """Notebook, package code and templates, and the configuration files of the run."""
+    """Notebook, package code and templates, the configuration files of the run and the Word edition's reference
+    template (report.yaml word.template) when one is named."""
+    from helpers.report.word import reference_template
+
     package = Path(__file__).resolve().parents[1]
     code = sorted(p for p in package.rglob("*") if p.suffix in {".py", ".j2", ".css", ".json"})
-    return hash_files(hashlib.sha256(), [notebook, *code, *context.conf.files()]).hexdigest()
+    template = reference_template(context)
+    return hash_files(hashlib.sha256(), [notebook, *code, *context.conf.files(),
+                                         *([template] if template else [])]).hexdigest()
 
 
 def job_digests(jobs: list[Job], manifest: dict, formats: list[str], code: str, context: Context,

@@ -38,7 +38,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from helpers.context import Context
+from helpers.context import ConfError, Context
 from helpers.report.data import ReportData
 from helpers.report.render import RenderError
 from helpers.report.sections import Report
@@ -636,7 +636,7 @@ def reference_template(context: Context) -> Path | None:
     root = Path(context.conf.root).resolve()
     path = (root / name).resolve()
     if path.suffix.lower() != ".docx" or not path.is_file() or not path.is_relative_to(root):
-        raise RenderError(f"report.yaml word.template 应为项目内已有的 .docx 文件，收到：{name}")
+        raise ConfError(f"report.yaml word.template 应为项目内已有的 .docx 文件，收到：{name}")
     return path
 
 
