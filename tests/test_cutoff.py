@@ -201,3 +201,15 @@ def test_a_changed_as_of_reruns_cleaning_and_the_stages_an_unchanged_one_does_no
     assert (manifest["data_cutoff"], manifest["data_cutoff_rule"]) == ("2023-12-31", "as_of")
     assert not any(ran(dt.date(2023, 12, 31)).values())
     assert ran(None)["clean"]  # dropping the as-of is a change too
+
+
+def test_official_figures_about_a_year_do_not_set_the_cut_off(raw: Path) -> None:
+    """A compilation of published figures carries only years, but it dates no register: a 2025 figure must not make
+    registers whose last event is in 2023 cover 2024 and 2025."""
+    write_csv(raw, "patents", "p.csv", PATENT_HEADER, [
+        [app_no("202210000001"), "", "2022-03-01", "2023-06-30", "甲公司", "广东省河源市源城区新风路1号", "有效"]])
+    write_csv(raw, "official_stats", "o.csv", ["指标", "地区", "年度", "数值", "单位", "出处"],
+              [["I01", "河源市", 2025, "3.1", "件", "2025年河源市统计公报（2026年3月）"]])
+    run = cleaned(raw)
+    assert run.manifest["data_cutoff"] == "2023-06-30"  # the patent's grant date, not 2025-12-31
+    assert run.manifest["data_cutoff_basis"]["observed_in"] == "patents"

@@ -274,7 +274,8 @@ def _manifest(raw_dir: Path, run: CleanRun, context: Context, as_of: date | None
         "synthetic": bool(provenance.get("synthetic", False)),
         "provenance": {k: provenance[k] for k in ("generator", "seed", "scale", "note") if k in provenance},
         **cutoff.decide(as_of, [(s["stated_cutoff"], s["stated_in"]) for s in sources.values() if s["stated_cutoff"]],
-                        [(s["latest_date"], name) for name, s in sources.items() if s["latest_date"]]),
+                        [(s["latest_date"], name) for name, s in sources.items()
+                         if s["latest_date"] and context.sources[name].get("dates_the_data", True)]),
         "sources": sources,
         "missing_sources": run.missing,
         "unknown_folders": run.unknown_folders,
