@@ -18,29 +18,73 @@ from helpers.cleaning.rows import FILE, Rows
 from helpers.cleaning.rules import Rules
 
 GRANT_KINDS = ["B", "C", "U", "S", "Y"]
-LAPSED_WORDS = "失效|无效|终止|放弃|届满|未缴年费|撤回|驳回"
+# The status columns, read in this order: the first that says something about a row decides (cleaning.yaml
+# `patent_status`).
+STATUS_COLUMNS = ("validity", "current_status", "legal_status")
 
 
 def patents(rows: Rows) -> None:
-    """Grant date from B/C/U/S publications, type from the number, holder, lapse and family flags."""
+    """Grant date from B/C/U/S publications (or a vendor type such as PatSnap's 授权发明), type from the number,
+    holder, lapse and family flags."""
     d = rows.data
+    vocabulary = rows.rules.patents
     kind = parsing.text_series(
         pc.struct_field(
             pc.extract_regex(parsing.arrow(rows.column("publication_no")), r"(?P<kind>[A-Za-z])\d?\s*$"), "kind"
         ),
         d.index,
     ).str.upper()
-    d["grant_date"] = rows.column("grant_date").fillna(
-        rows.column("publication_date").where(kind.isin(GRANT_KINDS))
-    ).astype("datetime64[s]")
+    written = rows.as_written("patent_type")
+    type_granted = written.isin(vocabulary.type_granted).fillna(False).astype(bool)
+    type_application = written.isin(vocabulary.type_not_granted).fillna(False).astype(bool)
+    published = rows.column("publication_date")
+    d["grant_date"] = (rows.column("grant_date")
+                       .fillna(published.where(kind.isin(GRANT_KINDS)))
+                       .fillna(published.where(type_granted & (kind != "A")))  # 授权发明: its publication is the grant
+                       .astype("datetime64[s]"))
+    rows.warn(type_granted | type_application, "patent_type_from_vendor")
     d["patent_type"] = rows.column("patent_type").fillna(parsing.patent_type_from_number(d["application_no"]))
     d["holder"] = rows.column("current_holder").fillna(rows.column("applicant"))
-    status = rows.column("legal_status")
-    d["lapse_data_supplied"] = rows.file_has("legal_status") | rows.file_has("lapse_date")
-    d["lapsed"] = (status.str.contains(LAPSED_WORDS, regex=True) | rows.column("lapse_date").notna()).fillna(False)
-    d["lapse_unknown"] = (d["lapsed"] & rows.column("lapse_date").isna()).astype(bool)
+    d["lapse_data_supplied"] = np.logical_or.reduce([rows.file_has(name) for name in (*STATUS_COLUMNS, "lapse_date")])
+    said_lapsed, said_granted = patent_status(rows)
+    d["lapsed"] = (said_lapsed | rows.column("lapse_date").notna()).astype(bool)
+    # a lapse counts against a granted patent; an application refused or withdrawn was never in any stock
+    d["lapse_unknown"] = (d["lapsed"] & rows.column("lapse_date").isna() & d["grant_date"].notna()).astype(bool)
     rows.warn(d["lapse_unknown"], "lapse_date_unknown")
+    rows.warn(said_granted & ~d["lapsed"] & d["grant_date"].isna(), "grant_date_unknown")
     d["overseas_family"] = overseas_family(rows.column("family"), rows.rules.domestic_family_offices)
+
+
+def _says(cells: pd.Series, words: str, taken_out: str = "") -> pd.Series:
+    """Per row, whether its cell holds one of `words` (a regular-expression alternation) once the phrases of
+    `taken_out` are removed from it; judged once per distinct cell (statuses repeat)."""
+    def judge(text: pa.Array) -> pa.Array:
+        if taken_out:
+            text = pc.replace_substring_regex(text, taken_out, "")
+        return pc.match_substring_regex(text, words)
+
+    hits = parsing.arrow_distinct(parsing.arrow(cells), judge)
+    return pd.Series(pc.fill_null(hits, False).to_numpy(zero_copy_only=False), index=cells.index)
+
+
+def patent_status(rows: Rows) -> tuple[pd.Series, pd.Series]:
+    """(lapsed, granted and in force) as the status columns say, the first column that says something about a row
+    deciding for it: 专利有效性 / 简单法律状态, then 当前法律状态 / 法律状态/事件, then 法律状态 (cleaning.yaml
+    `patent_status`). A cell that says nothing the vocabulary knows leaves the row to the next column."""
+    vocabulary = rows.rules.patents
+    index = rows.data.index
+    lapsed, granted, decided = (pd.Series(False, index=index) for _ in range(3))
+    for name in STATUS_COLUMNS:
+        cells = rows.column(name)
+        if cells.isna().all():
+            continue
+        says_lapsed = _says(cells, vocabulary.lapsed, f"{vocabulary.unrelated}|{vocabulary.in_force}")
+        says_granted = _says(cells, vocabulary.granted, vocabulary.unrelated) & ~says_lapsed
+        says = says_lapsed | says_granted | _says(cells, vocabulary.pending, vocabulary.unrelated)
+        lapsed |= says_lapsed & ~decided
+        granted |= says_granted & ~decided
+        decided |= says
+    return lapsed, granted
 
 
 def overseas_family(family: pd.Series, domestic_offices: tuple[str, ...]) -> pd.Series:
@@ -161,9 +205,16 @@ def _status_code(text: pa.Array) -> pa.Array:
     return pc.if_else(numeric, pc.cast(pc.if_else(numeric, text, "0"), pa.int64()), None)
 
 
+NO_ADDRESS = ["", "-", "unknown"]  # an X-Forwarded-For entry that names no client
+
+
 def _first_address(forwarded: pa.Array) -> pa.Array:
-    """The client's own address: the first of an X-Forwarded-For list."""
-    return pc.utf8_trim_whitespace(pc.list_element(pc.split_pattern(forwarded, ",", max_splits=1), 0))
+    """The client's own address: the first of an X-Forwarded-For chain (`client, proxy1, proxy2`), without a port
+    (`203.0.113.7:51234`, `[2001:db8::7]:443`); "" when the header names no client (`-`, empty, `unknown`)."""
+    first = pc.utf8_trim_whitespace(pc.list_element(pc.split_pattern(forwarded, ",", max_splits=1), 0))
+    first = pc.replace_substring_regex(first, r"^\[([^\]]*)\](?::\d+)?$", r"\1")
+    first = pc.replace_substring_regex(first, r"^(\d{1,3}(?:\.\d{1,3}){3}):\d+$", r"\1")
+    return pc.if_else(pc.is_in(pc.utf8_lower(first), value_set=pa.array(NO_ADDRESS)), "", first)
 
 
 def web_logs(rows: Rows) -> None:
@@ -177,7 +228,10 @@ def web_logs(rows: Rows) -> None:
     status = parsing.arrow_distinct(parsing.arrow(rows.column("status")), _status_code)
     forwarded = parsing.arrow_distinct(pc.fill_null(parsing.arrow(rows.column("forwarded_for")), ""), _first_address)
     remote = parsing.arrow(rows.column("remote"))
-    client = pc.if_else(pc.is_in(forwarded, value_set=pa.array(["", "-"])), remote, forwarded)
+    proxied = pc.not_equal(forwarded, "")
+    client = pc.if_else(proxied, forwarded, remote)
+    rows.warn(pd.Series(pc.fill_null(proxied, False).to_numpy(zero_copy_only=False), index=d.index),
+              "client_from_forwarded_for")
     d["date"] = _arrow_series(day, d.index).astype("datetime64[s]")
     d["time"] = parsing.text_series(pc.utf8_slice_codeunits(stamp, 13, 21), d.index)
     d["method"], d["path"] = request["method"], request["path"]
@@ -205,12 +259,24 @@ DERIVATIONS: dict[str, Callable[[Rows], None]] = {
 }
 
 
+def _warn_area_rules(rows: Rows, decided_by: pd.Series) -> None:
+    """The source's `area_warnings`: rows that a rule placed although a later rule's field had a value too (a
+    vendor's county column that won over the address)."""
+    rules = list(rows.spec.get("area", {}).items())
+    order = [how for how, _ in rules]
+    for how, warning in (rows.spec.get("area_warnings") or {}).items():
+        later = [name for _, name in rules[order.index(how) + 1:] if name in rows.data]
+        if later:
+            rows.warn((decided_by == how) & rows.data[later].notna().any(axis=1), warning)
+
+
 def assign_area(rows: Rows) -> pd.Series:
     """area_code per row, or places.OUT_OF_SCOPE, following the source's `area` rules in order."""
     d = rows.data
     city = rows.areas.city_code
     area = pd.Series(pd.NA, index=d.index, dtype="str")
     city_cell = pd.Series(False, index=d.index)  # a registry's county cell or code naming only the city
+    decided_by = pd.Series(None, index=d.index, dtype=object)  # the rule that placed each row
     for how, name in rows.spec.get("area", {}).items():
         if name not in d:
             continue
@@ -229,7 +295,9 @@ def assign_area(rows: Rows) -> pd.Series:
             decided |= mapped.notna()
         # the city is in scope, but a later rule (the address) may still name the county
         decided &= ~city_cell | mapped.isin(rows.areas.county_codes)
+        decided_by = decided_by.mask(area.isna() & decided, how)
         area = area.fillna(mapped.where(decided))
+    _warn_area_rules(rows, decided_by)
     area = area.fillna(pd.Series(city, index=d.index, dtype="str").where(city_cell))
     if holders.book_spec(rows.spec).get("borrows"):  # no location cell at all: the city until the holder book
         pending = holders.unplaced(rows)

@@ -58,7 +58,9 @@ def _addresses_to_area(uniques: pd.Series, areas: Areas) -> pd.Series:
 
 
 def county_to_area(text: str, areas: Areas) -> str:
-    """A county cell or code (`紫金`, `紫金县`, `441621`, `河源市`, `市本级`) → code, or OUT_OF_SCOPE."""
+    """A county cell or code (`紫金`, `紫金县`, `441621`, `河源市`, `市本级`) → code, or OUT_OF_SCOPE. A county's
+    name has no spaces: a yearbook's padding (`源 城 区`, `全　　市`) is dropped first."""
+    text = re.sub(r"\s+", "", text)
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 6 and digits[:6] in areas.names:
         return digits[:6]

@@ -15,6 +15,7 @@ import io
 import itertools
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from helpers.cleaning.inputs import FileRejected, RawInput, hidden
-from helpers.cleaning.parsing import empty_as_null, text_series
+from helpers.cleaning.parsing import empty_as_null, text_series, unit_in_header
 from helpers.cleaning.rules import Rules
 
 LINE = "_line"
@@ -52,6 +53,7 @@ class RawTable:
     header_line: int | None = None  # 1-based line/row of the header
     notes: list[str] = field(default_factory=list)  # what a reader of the accounts should know (columns unused)
     preamble: str = ""  # the text above the header (a title row naming the year or the department)
+    reshaped: bool = False  # read from a wide statistical table (one row per region and year column)
 
 
 # ----------------------------------------------------------------------------- header matching
@@ -69,11 +71,14 @@ class Header:
     fields: dict[str, dict[str, Any]]
     either: list[list[str]]
     rules: Rules
+    wide: dict[str, Any] | None = None  # the source's wide statistical form (sources.yaml `wide`), if it has one
+    footnotes: tuple[str, ...] = ()  # words that open a table's note line (数据来源：…), NFKC-normalised
 
     @classmethod
     def of(cls, spec: dict[str, Any], rules: Rules) -> Header:
         """The header of a source of the catalog (sources.yaml)."""
-        return cls(spec["fields"], spec.get("either", []), rules)
+        notes = tuple(unicodedata.normalize("NFKC", word) for word in spec.get("footnotes", []))
+        return cls(spec["fields"], spec.get("either", []), rules, spec.get("wide"), notes)
 
     @cached_property
     def aliases(self) -> dict[str, tuple[str, int]]:
@@ -113,6 +118,37 @@ class Header:
                              f"未使用{'、'.join(others)}")
         return notes
 
+    def year_columns(self, cells: list[object]) -> dict[int, str]:
+        """Position -> year (`2023`) of the cells of a row that are year headers (`2023年`, `2023`, `2023年末`)."""
+        years = {}
+        for pos, cell in enumerate(cells):
+            match = _YEAR_HEADER.fullmatch(self.rules.header_key(cell)) if cell is not None else None
+            if match:
+                years[pos] = match.group(1)
+        return years
+
+    def find_wide(self, rows: list[list[object]]) -> int | None:
+        """Index of the first row that is the header of the source's wide form: its `id` column, then year columns
+        (`地区,2023年,2022年,…`); None when the source has no wide form or no such row."""
+        if not self.wide:
+            return None
+        for i, row in enumerate(rows[: self.rules.header_scan_rows]):
+            found = self.match(row)
+            years = self.year_columns(row)
+            if self.wide["id"] in found and years and found[self.wide["id"]] < min(years):
+                return i
+        return None
+
+    def locate(self, rows: list[list[object]]) -> tuple[int, bool]:
+        """(index of the header row, whether it is the wide form's): the source's own header first."""
+        try:
+            return self.find(rows), False
+        except FileRejected:
+            index = self.find_wide(rows)
+            if index is None:
+                raise
+            return index, True
+
     def find(self, rows: list[list[object]]) -> int:
         """Index of the first row that carries the source's required columns; FileRejected if none."""
         groups = [[name] for name, spec in self.fields.items() if spec.get("required")] + self.either
@@ -125,6 +161,9 @@ class Header:
                 return i
         labels = " / ".join("或".join(self.fields[n]["label"] for n in g) for g in groups)
         raise FileRejected("no_header", f"找不到表头行：前 {scan} 行中没有包含必需列（{labels}）的一行")
+
+
+_YEAR_HEADER = re.compile(r"((?:19|20)\d{2})(?:\.0)?(?:年|年度)?(?:末|底)?")  # a numeric cell reads 2023.0
 
 
 # ----------------------------------------------------------------------------- encodings
@@ -169,20 +208,127 @@ def _unique_names(cells: list[object]) -> list[str]:
     return names
 
 
+def _footnotes(frame: pd.DataFrame, words: tuple[str, ...]) -> pd.Series:
+    """Rows that are a table's notes, not data: a single filled cell that starts with one of `words` (数据来源：…,
+    注：…); a row the reader refused is never one."""
+    found = pd.Series(False, index=frame.index)
+    if not words or frame.empty:  # only sources that declare `footnotes` (small statistical tables) pay for this
+        return found
+    cells = frame.drop(columns=[c for c in (LINE, OVERFLOW, REJECT) if c in frame])
+    filled = cells.notna() & cells.apply(lambda column: column.str.strip() != "")
+    single = (filled.sum(axis=1) == 1) & (frame[REJECT].isna() if REJECT in frame else True)
+    first = _first_filled(cells[single], filled[single])
+    found[single] = first.map(lambda text: unicodedata.normalize("NFKC", text).strip().startswith(words))
+    return found
+
+
+def _first_filled(cells: pd.DataFrame, filled: pd.DataFrame) -> pd.Series:
+    """Per row, the text of its first filled cell."""
+    return pd.Series([row[mask][0] if mask.any() else "" for row, mask in zip(cells.to_numpy(dtype=object),
+                                                                            filled.to_numpy(), strict=True)],
+                     index=cells.index, dtype=object)
+
+
+def _footnote_notes(frame: pd.DataFrame, footnote: pd.Series) -> list[str]:
+    """The accounts' note for each note line set apart."""
+    if not footnote.any():
+        return []
+    rows = frame[footnote]
+    cells = rows.drop(columns=[c for c in (LINE, OVERFLOW, REJECT) if c in rows])
+    texts = _first_filled(cells, cells.notna())
+    return [f"第 {line} 行「{str(text).strip()}」是表尾说明，不是数据行"
+            for line, text in zip(rows[LINE], texts, strict=True)]
+
+
 def _table(frame: pd.DataFrame, rows: list[list[object]], header_idx: int, header: Header, **meta: Any) -> RawTable:
-    """The table of a file whose header is row `header_idx` of its first `rows`."""
+    """The table of a file whose header is row `header_idx` of its first `rows` (its note lines set apart)."""
     cells = rows[header_idx]
     found = header.match(cells)
     names = list(frame.columns)
     above = " ".join(str(cell).strip() for row in rows[:header_idx] for cell in row if cell not in (None, ""))
+    footnote = _footnotes(frame, header.footnotes)
+    notes = _footnote_notes(frame, footnote)
+    if notes:
+        frame = frame[~footnote]
     return RawTable(
         frame=frame,
         columns={name: names[pos] for name, pos in found.items()},
         headers={name: str(cells[pos]) for name, pos in found.items()},
-        notes=header.doubles(cells),
+        notes=header.doubles(cells) + notes,
         preamble=above,
         header_line=header_idx + 1,
         **meta,
+    )
+
+
+def _preamble_value(rows: list[list[object]], header_idx: int, word: str) -> str | None:
+    """The text after `word：` on the first line above the header that starts with it (`指标：年末常住人口(万人)` →
+    `年末常住人口(万人)`), NFKC-normalised; None if there is no such line."""
+    pattern = re.compile(rf"^{re.escape(word)}\s*[:：]\s*(.*)$")
+    for row in rows[:header_idx]:
+        filled = [unicodedata.normalize("NFKC", str(cell)).strip() for cell in row if cell not in (None, "")]
+        match = pattern.match(filled[0]) if filled else None
+        if match:
+            return ",".join([match.group(1), *filled[1:]]).strip(", ") or None
+    return None
+
+
+def _long_table(frame: pd.DataFrame, rows: list[list[object]], header_idx: int, header: Header,
+                **meta: Any) -> RawTable:
+    """A statistical table in wide form (`地区,2023年,2022年,…`) as the source's rows: one per region and year column
+    with a value (sources.yaml `wide`). The value's header is the 指标 line of the preamble (its unit read from it),
+    which must name the value field; note lines (数据来源：…, `_footnotes`) and empty cells are not rows, and the
+    file's notes say how many there were. A row the reader already refused stays one refused row."""
+    wide, rules = header.wide, header.rules
+    cells = rows[header_idx]
+    names = _unique_names(cells)
+    id_name = names[header.match(cells)[wide["id"]]]
+    years = {names[pos]: year for pos, year in header.year_columns(cells).items()}
+    value_field, year_field = header.fields[wide["value"]], header.fields[wide["columns"]]
+    indicator = _preamble_value(rows, header_idx, wide["indicator"])
+    if indicator is not None:
+        hit = header.aliases.get(rules.header_key(indicator)) or header.aliases.get(
+            rules.header_key(_header_stem(indicator)))
+        if not hit or hit[0] != wide["value"]:
+            raise FileRejected("wide_indicator_mismatch",
+                               f"统计表（宽表）的指标是「{indicator}」，不是本数据源的「{value_field['label']}」")
+    unit = _preamble_value(rows, header_idx, wide["unit"])
+    if indicator is not None and unit_in_header(indicator, rules):
+        value_name = indicator
+    elif unit is not None:
+        value_name = f"{indicator or value_field['label']}（{unit}）"
+    else:
+        value_name = indicator or value_field["label"]
+    year_name = year_field["label"] if year_field["label"] not in (id_name, value_name) else f"{year_field['label']}_"
+
+    refused = frame[REJECT].notna() if REJECT in frame else pd.Series(False, index=frame.index)
+    values = frame[list(years)]
+    empty = values.isna() | values.apply(lambda column: column.str.strip().isin(rules.missing_markers))
+    footnote = _footnotes(frame, header.footnotes)
+    body = frame[~refused & ~footnote]
+    parts = [pd.DataFrame({id_name: body[id_name], year_name: year, value_name: body[column], LINE: body[LINE]})
+             [~empty.loc[body.index, column]] for column, year in years.items()]
+    if refused.any():  # kept once, as the reader refused it, with the text it could not place
+        bad = frame[refused]
+        kept = {id_name: bad[id_name], year_name: None, value_name: None, LINE: bad[LINE], REJECT: bad[REJECT]}
+        if OVERFLOW in bad:
+            kept[OVERFLOW] = bad[OVERFLOW]
+        parts.append(pd.DataFrame(kept))
+    long = pd.concat(parts, ignore_index=True).sort_values(LINE, kind="stable", ignore_index=True)
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    long = long.astype({c: text for c in long.columns if c != LINE}).astype({LINE: "int64"})
+    shown = [cells[pos] for pos in header.year_columns(cells)]
+    made, blank = len(long) - int(refused.sum()), int(empty.loc[body.index].to_numpy().sum())
+    notes = [f"宽表（{id_name} × {len(years)} 个年度列 {shown[0]}…{shown[-1]}）：{len(body)} 行按年度转为 {made} 行"
+             + (f"；{blank} 个空单元格不是数据行" if blank else "")]
+    notes += _footnote_notes(frame, footnote)
+    above = " ".join(str(cell).strip() for row in rows[:header_idx] for cell in row if cell not in (None, ""))
+    return RawTable(
+        frame=long,
+        columns={wide["id"]: id_name, wide["columns"]: year_name, wide["value"]: value_name},
+        headers={wide["id"]: str(cells[header.match(cells)[wide["id"]]]),
+                 wide["columns"]: f"{year_field['label']}（宽表的年度列）", wide["value"]: value_name},
+        notes=notes, preamble=above, header_line=header_idx + 1, reshaped=True, **meta,
     )
 
 
@@ -192,24 +338,25 @@ _LINE_END = re.compile(r"\r\n|\n|\r")
 DELIMITERS = (",", "\t", ";", "|")
 
 
-def _dialect(head_lines: list[str], header: Header) -> tuple[str, list[list[str]], int]:
-    """The delimiter, the head's rows split by it and the header's index: of the delimiters that split some
-    head line into the source's header, the one that finds most of its fields (ties: the earlier one)."""
-    best: tuple[int, str, list[list[str]], int] | None = None
+def _dialect(head_lines: list[str], header: Header) -> tuple[str, list[list[str]], int, bool]:
+    """The delimiter, the head's rows split by it, the header's index and whether it is the wide form's: of the
+    delimiters that split some head line into the source's header, the one that finds most of its fields (ties:
+    the earlier one)."""
+    best: tuple[int, str, list[list[str]], int, bool] | None = None
     first_problem: FileRejected | None = None
     for delimiter in DELIMITERS:
         rows = list(csv.reader(head_lines, delimiter=delimiter))
         try:
-            index = header.find(rows)
+            index, wide = header.locate(rows)
         except FileRejected as problem:
             first_problem = first_problem or problem
             continue
-        found = len(header.match(rows[index]))
+        found = len(header.match(rows[index])) + (len(header.year_columns(rows[index])) if wide else 0)
         if best is None or found > best[0]:
-            best = (found, delimiter, rows, index)
+            best = (found, delimiter, rows, index, wide)
     if best is None:
         raise first_problem  # type: ignore[misc]  # every delimiter failed, so one problem was kept
-    return best[1], best[2], best[3]
+    return best[1], best[2], best[3], best[4]
 
 
 def read_text_table(item: RawInput | Path, header: Header) -> RawTable:
@@ -223,9 +370,11 @@ def read_text_table(item: RawInput | Path, header: Header) -> RawTable:
     # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
     # inside a title line and so misplace the header.
     head_lines = _LINE_END.split(head_text)[: header.rules.header_scan_rows]
-    delimiter, rows, header_idx = _dialect(head_lines, header)
+    delimiter, rows, header_idx, wide = _dialect(head_lines, header)
     names = _unique_names(rows[header_idx])
     frame = _parse_text(data, encoding, delimiter, header_idx, names)
+    if wide:
+        return _long_table(frame, rows, header_idx, header, encoding=encoding)
     return _table(frame, rows, header_idx, header, encoding=encoding)
 
 
@@ -397,7 +546,7 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     if not filled:
         raise FileRejected("empty_sheet", "工作表为空")
     try:
-        header_idx = header.find(rows)
+        header_idx, wide = header.locate(rows)
     except FileRejected:
         if item.one_of_sheets and filled <= NOTES_SHEET_CELLS:  # a cover or notes page beside the data sheets
             message = f"工作表没有表头，只有 {filled} 个非空单元格（说明页等），已跳过"
@@ -416,6 +565,8 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
     frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
     frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
+    if wide:
+        return _long_table(frame, rows, header_idx, header)
     return _table(frame, rows, header_idx, header)
 
 

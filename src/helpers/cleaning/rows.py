@@ -36,6 +36,9 @@ class Rows:
     items: PlanItems | None = None  # the plan's tasks (sources that report on them)
     period: tuple[int, int] | None = None  # the plan's years of implementation
     warnings: list[tuple[pd.Series, str]] = field(default_factory=list)
+    # category fields as written (cleaned text) before their values were normalised: a vendor vocabulary such as
+    # PatSnap's 授权发明 says more than the category it holds (发明)
+    written: dict[str, parsing.Distinct] = field(default_factory=dict)
     official: OfficialStats | None = None  # what official figures may name (official_stats)
 
     def __post_init__(self) -> None:
@@ -82,6 +85,12 @@ class Rows:
     def label(self) -> pd.Series:
         """Per row, what names its file: the text above the header, the sheet and the file name."""
         return self.data[FILE].map(self.labels).astype("str")
+
+    def as_written(self, name: str) -> pd.Series:
+        """A category field's cleaned text as the file wrote it (missing where the file had no such column)."""
+        if name in self.written:
+            return self.written[name].text()
+        return pd.Series(pd.NA, index=self.data.index, dtype="str")
 
     def column(self, name: str) -> pd.Series:
         if name in self.data:
@@ -144,6 +153,7 @@ def type_fields(rows: Rows) -> None:
             data[name], bad = parsing.parse_bools(text, rows.rules)
             rows.reject(bad, "bad_category", name)
         elif kind == "category":
+            rows.written[name] = parsing.Distinct.of(text)
             data[name] = _normalise_category(text, spec["values"], rows.rules)
             rows.reject(parsing.present(text) & data[name].isna(), "bad_category", name)
         elif kind == "patent_no":

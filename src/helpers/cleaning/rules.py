@@ -46,6 +46,33 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class PatentVocabulary:
+    """How the patent vendors write legal status and type (cleaning.yaml `patent_status`, `patent_type_grant`): the
+    status words as regular expressions (alternations of the NFKC-normalised words), the type cells as sets."""
+
+    lapsed: str
+    in_force: str  # phrases taken out of a cell before `lapsed` is looked for (部分无效)
+    granted: str
+    pending: str
+    unrelated: str  # phrases taken out of a cell before anything is looked for (a PCT phase)
+    type_granted: frozenset[str]
+    type_not_granted: frozenset[str]
+
+    @classmethod
+    def from_conf(cls, status: dict[str, list[str]], types: dict[str, list[str]]) -> PatentVocabulary:
+        def words(names: list[str]) -> str:
+            return "|".join(re.escape(unicodedata.normalize("NFKC", w)) for w in names)
+
+        def cells(names: list[str]) -> frozenset[str]:
+            return frozenset(unicodedata.normalize("NFKC", w) for w in names)
+
+        return cls(lapsed=words(status["lapsed"]), in_force=words(status["in_force"]),
+                   granted=words(status["granted"]), pending=words(status["pending"]),
+                   unrelated=words(status["unrelated"]),
+                   type_granted=cells(types["granted"]), type_not_granted=cells(types["not_granted"]))
+
+
+@dataclass(frozen=True)
 class Rules:
     """cleaning.yaml as the readers and parsers use it."""
 
@@ -66,6 +93,7 @@ class Rules:
     warnings: dict[str, str]
     file_reasons: dict[str, str]
     derived: Derived
+    patents: PatentVocabulary
     courts: CourtRules  # court_cases.yaml: the I11 scope and 裁判文书 documents
 
     @classmethod
@@ -95,6 +123,7 @@ class Rules:
             warnings=described(cfg["warnings"]),
             file_reasons=described(cfg["file_reasons"]),
             derived=Derived.from_conf(cfg["derived"]),
+            patents=PatentVocabulary.from_conf(cfg["patent_status"], cfg["patent_type_grant"]),
             courts=CourtRules.from_conf(courts),
         )
 

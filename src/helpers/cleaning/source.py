@@ -216,8 +216,12 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     if readers.REJECT in data:
         for reason in data[readers.REJECT].dropna().unique():
             rows.reject(data[readers.REJECT] == reason, reason)
-    data[COMPLETE] = data[names].notna().sum(axis=1).astype("int16")  # before typing: cells the row supplied
+    if table.reshaped:  # a wide statistical table read as one row per region and year
+        rows.warn(pd.Series(True, index=data.index), "wide_table_reshaped")
     type_fields(rows)
+    # the cells the row supplied, counted once typed (before derivations fill any): a vendor's placeholder for an
+    # empty cell (PatSnap's `-`, 不详) is no value, so it does not make a duplicate look more complete
+    data[COMPLETE] = data[names].notna().sum(axis=1).astype("int16")
     if source.name in DERIVATIONS:
         DERIVATIONS[source.name](rows)
     data["area_code"] = assign_area(rows)

@@ -119,6 +119,12 @@ def format_cells(ctx: Context, source: str, vendor: str, truth: pd.DataFrame, fm
     address = ctx.catalog[source]["area"].get("address")
     if profile.get("address") == "postcode" and address in cells:
         cells[address] = places.with_postcode(cells[address], truth["_area"].to_numpy(), ctx)
+    granted = truth["grant_date"].notna().to_numpy() if "grant_date" in truth else np.zeros(len(truth), dtype=bool)
+    for name, words in profile.get("type_words", {}).items():  # PatSnap: 发明 as 授权发明 (granted) / 发明申请
+        for value, (when_granted, otherwise) in words.items():
+            hit = (cells[name] == value).to_numpy()
+            cells.loc[hit & granted, name] = when_granted
+            cells.loc[hit & ~granted, name] = otherwise
     cells["_row"] = truth.index
     return cells
 
