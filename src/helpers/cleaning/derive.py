@@ -167,7 +167,6 @@ def enforcement_cases(rows: Rows) -> None:
     rows.warn(by_authority, "county_from_authority")
 
 
-
 def survey(rows: Rows) -> None:
     """Likert 1–5 files rescaled to 0–100 by (x−1)/4×100; out-of-range scores rejected."""
     d = rows.data

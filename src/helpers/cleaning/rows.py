@@ -35,11 +35,11 @@ class Rows:
     labels: dict[int, str] = field(default_factory=dict)  # file index -> its title rows, sheet and file name
     items: PlanItems | None = None  # the plan's tasks (sources that report on them)
     period: tuple[int, int] | None = None  # the plan's years of implementation
+    official: OfficialStats | None = None  # what official figures may name (official_stats)
     warnings: list[tuple[pd.Series, str]] = field(default_factory=list)
     # category fields as written (cleaned text) before their values were normalised: a vendor vocabulary such as
     # PatSnap's 授权发明 says more than the category it holds (发明)
     written: dict[str, parsing.Distinct] = field(default_factory=dict)
-    official: OfficialStats | None = None  # what official figures may name (official_stats)
 
     def __post_init__(self) -> None:
         # numpy-backed object columns: assigning through a mask is in place (Arrow arrays would be rebuilt)
