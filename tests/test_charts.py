@@ -61,6 +61,26 @@ def _comparisons(charts: Charts) -> Figure:
     ])
 
 
+PEERS = ["汕头市", "汕尾市", "潮州市", "揭阳市", "湛江市", "茂名市",
+         "阳江市", "韶关市", "河源市", "梅州市", "清远市", "云浮市"]
+
+
+def _peers(charts: Charts) -> Figure:
+    """The 对标分析 chart: twelve cities a panel, five panels (three rows)."""
+    def panel(title: str, unit: str, values: list[float], decimals: int) -> Comparison:
+        return Comparison(title, unit, pd.Series(values, PEERS), "河源市", None, decimals=decimals)
+
+    return charts.comparisons([
+        panel("每万人发明专利拥有量", "件", [4.8, 1.3, 3.7, 2.3, 3.0, 2.1, 1.4, 4.3, 2.75, 1.8, 1.9, 1.35], 2),
+        panel("每万人口高价值发明专利拥有量", "件", [1.4, .4, .7, .6, .6, .5, .4, .8, .85, .6, .6, .4], 2),
+        panel("知识产权质押融资登记金额", "万元", [22435, 6361, 16439, 10374, 14480, 8327, 7677, 22235, 12852, 22016,
+                                      14543, 6987], 0),
+        panel("版权案件查办量", "件/年", [13, 7, 13, 22, 10, 10, 10, 13, 16, 19, 8, 10], 0),
+        panel("法院一审审结的知识产权民事诉讼案件服判息诉率", "%", [79.4, 85.6, 87.6, 92.5, 82.4, 84.9, 82.4, 79.5,
+                                                87.8, 85.3, 85.6, 87.6], 1),
+    ])
+
+
 def _criteria(charts: Charts) -> Figure:
     labels = ["中国专利奖/国家科技奖", "维持超过10年", "海外同族", "较高质押融资金额", "战略性新兴产业"]
     counts = {2020: [0, 171, 11, 2, 42], 2021: [1, 105, 14, 2, 50], 2022: [1, 123, 19, 2, 54]}  # 2020 the highest
@@ -74,7 +94,8 @@ def _months(charts: Charts) -> Figure:
                          "2023年网站访问量（按月）", "人次")
 
 
-FIGURES = {"trajectories": _trajectories, "comparisons": _comparisons, "criteria": _criteria, "months": _months}
+FIGURES = {"trajectories": _trajectories, "comparisons": _comparisons, "peers": _peers, "criteria": _criteria,
+           "months": _months}
 
 
 def _drawn(fig: Figure) -> Figure:

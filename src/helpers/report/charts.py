@@ -46,6 +46,7 @@ TITLE_LINE_CM = 0.5  # one line of a panel title
 TICKS_CM = 0.6  # the tick labels under a panel
 BOTTOM_CM = 1.1  # under the last row: tick labels and, in the notebook's figures, an axis label
 TALL_ROWS_CM = 1.0  # a panel's height given up in a figure of three rows or more
+BAR_CM = 0.33  # one horizontal bar with its name: the six counties fit the usual panel, twelve cities need more
 LEGEND_CM = 0.5  # one line of a figure's shared legend
 LEGEND_PER_LINE = 4  # entries on one legend line (the report's width holds four)
 HEADROOM = 0.08  # above the highest value or target: markers and lines are not cut by the frame
@@ -270,7 +271,10 @@ class Charts:
         and hatching; a reference (the city target of a rate) is a dotted line named in the shared legend."""
         colors = self.palette
         named = any(p.reference is not None or p.highlight in p.values.dropna().index for p in panels)
-        fig, axes = self.figure(len(panels), height_cm=5.0, left_cm=1.6, titles=[p.title for p in panels],
+        bars = max((p.values.notna().sum() for p in panels), default=0)
+        rows = -(-len(panels) // 2)
+        height = max(5.0, bars * BAR_CM + TICKS_CM + 0.3 + TITLE_LINE_CM + (TALL_ROWS_CM if rows >= 3 else 0))
+        fig, axes = self.figure(len(panels), height_cm=height, left_cm=1.6, titles=[p.title for p in panels],
                                 units=[p.unit for p in panels], legend=int(named))
         for ax, panel in zip(axes, panels, strict=False):
             values = panel.values.dropna().sort_values()  # no data is not 0: such a county has no bar
