@@ -21,6 +21,8 @@ import pytest
 
 from helpers.cleaning import CleanRun, clean_all
 from helpers.context import Context
+from helpers.indicators import Tables
+from helpers.pipeline.stages import values_stage
 
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = Context.load(REPO)  # the plan of conf/base, read once for every test (nothing in it is mutable state)
@@ -185,6 +187,21 @@ def clean(raw: Path, sources: list[str] | None = None) -> CleanRun:
     return run
 
 
+YEARS = [2020, 2021, 2022, 2023, 2024, 2025]
+
+
+def computed(raw: Path) -> tuple[Tables, pd.DataFrame]:
+    """The real path: raw folder → the cleaner (accounts checked) → Tables → the values stage."""
+    tables = Tables.from_run(clean(raw))
+    return tables, values_stage(tables, CONTEXT.plan, CONTEXT.areas)["values"]
+
+
+def series(values: pd.DataFrame, indicator: str, area: str, years: Sequence[int] = YEARS) -> dict[int, float]:
+    """One indicator's values of one area by year."""
+    rows = values[(values["indicator"] == indicator) & (values["area_code"] == area)].set_index("year")
+    return {y: float(rows.loc[y, "value"]) for y in years}
+
+
 def recon_of(run: CleanRun, source: str, file: str) -> dict[str, object]:
     table = run.results[source].reconciliation.set_index("file")
     return table.loc[f"{source}/{file}"].to_dict()
@@ -232,6 +249,25 @@ def sample_processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFac
 
     out = tmp_path_factory.mktemp("sample_processed")
     build(runs["main"], out, CONTEXT, workers=2)
+    return out
+
+
+HOSTILE = "<script>alert(1)"  # a name from data that must stay text in every report format
+
+
+@pytest.fixture(scope="session")
+def hostile_processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample extracts plus a broken file named like a script tag, through every stage, once for the session
+    (read only), for the reports' tests of every format."""
+    import shutil
+
+    from helpers.pipeline import build
+
+    raw = tmp_path_factory.mktemp("raw_hostile")
+    shutil.copytree(runs["main"], raw, dirs_exist_ok=True)
+    (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
+    out = tmp_path_factory.mktemp("processed_hostile")
+    build(raw, out, CONTEXT, workers=2)
     return out
 
 

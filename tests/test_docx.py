@@ -25,40 +25,27 @@ from docx.shared import Pt
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import CONTEXT, REPO
+from conftest import CONTEXT, HOSTILE, REPO
 from helpers.batch import fingerprint
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, read_record, render_job
 from helpers.context import ConfError
-from helpers.pipeline import build
 from helpers.report import data as report_data
 from helpers.report import findings
 from helpers.report.word import Edition, parse, reference_template, write_docx
 
 CITY, COUNTY = "441600", "441621"
 YEAR = 2023
-HOSTILE = "<script>alert(1)"
 WORDS = CONTEXT.words("zh")
 SETTINGS = CONTEXT.report["word"]
 
 
 @pytest.fixture(scope="module")
-def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample extracts plus a broken file named like a script tag, cleaned."""
-    raw = tmp_path_factory.mktemp("raw_hostile_docx")
-    shutil.copytree(runs["main"], raw, dirs_exist_ok=True)
-    (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
-    out = tmp_path_factory.mktemp("processed_docx")
-    build(raw, out, CONTEXT, workers=2)
-    return out
-
-
-@pytest.fixture(scope="module")
-def rendered(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+def rendered(hostile_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
     """The 2023 city and county reports as HTML and Word, through the runner (records written)."""
     reports = tmp_path_factory.mktemp("reports_docx")
     out = {}
-    settings = Settings(REPO, None, processed, reports, ["html", "docx"], notebook_path(REPO), 600)
+    settings = Settings(REPO, None, hostile_processed, reports, ["html", "docx"], notebook_path(REPO), 600)
     for area in (CITY, COUNTY):
         outcome = render_job(Job(YEAR, area, CONTEXT.areas.names[area]), settings, "digest")
         assert outcome.error is None, outcome.error
@@ -117,10 +104,10 @@ def test_the_word_edition_is_written_beside_the_page_and_recorded(rendered: dict
         assert "macroEnabled" not in package.read("[Content_Types].xml").decode()
 
 
-def test_asking_for_the_word_edition_changes_the_reports_digest(processed: Path) -> None:
+def test_asking_for_the_word_edition_changes_the_reports_digest(hostile_processed: Path) -> None:
     """An incremental run re-renders a report once .docx is asked for (the record lists it, the digest names it)."""
     job = Job(YEAR, CITY, CONTEXT.areas.names[CITY])
-    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((hostile_processed / "manifest.json").read_text(encoding="utf-8"))
     digests = [fingerprint.job_digests([job], manifest, formats, "code", CONTEXT, "zh")[job]
                for formats in (["html", "pdf"], ["html", "pdf", "docx"])]
     assert digests[0] != digests[1]
@@ -187,14 +174,14 @@ def test_header_rows_repeat_and_numbers_are_right_aligned(rendered: dict, area: 
 
 
 @pytest.mark.parametrize("area", [CITY, COUNTY])
-def test_the_indicator_tables_numbers_are_the_evaluations(rendered: dict, processed: Path, area: str) -> None:
+def test_the_indicator_tables_numbers_are_the_evaluations(rendered: dict, hostile_processed: Path, area: str) -> None:
     doc = _doc(rendered, area)
     key = "indicators.city_columns" if area == CITY else "indicators.county_columns"
     columns = list(CONTEXT.words("zh")["indicators"][key.split(".")[1]])
     years = {"base_year": CONTEXT.plan.base_year, "target_year": CONTEXT.plan.target_year, "year": YEAR}
     header = [_squeeze(str(h).format(**years)) for h in WORDS["indicators"][key.split(".")[1]].values()]
     table = next(t for t in doc.tables if [_squeeze(c.text) for c in t.rows[0].cells] == header)
-    evaluation = pd.read_parquet(processed / "evaluation.parquet")
+    evaluation = pd.read_parquet(hostile_processed / "evaluation.parquet")
     own = evaluation[(evaluation["year"] == YEAR) & (evaluation["area_code"] == area)].set_index("name")
     rows = {row.cells[columns.index("name")].text: row for row in table.rows[1:]}
     assert set(rows) == set(own.index) and len(rows) == len(CONTEXT.plan.indicators)
@@ -242,8 +229,8 @@ def test_text_from_data_stays_text(rendered: dict) -> None:
     assert "<script" not in xml
 
 
-def test_a_missing_assessor_slot_is_a_highlighted_placeholder(processed: Path, tmp_path: Path) -> None:
-    data = report_data.load(processed, CONTEXT, YEAR, CITY)
+def test_a_missing_assessor_slot_is_a_highlighted_placeholder(hostile_processed: Path, tmp_path: Path) -> None:
+    data = report_data.load(hostile_processed, CONTEXT, YEAR, CITY)
     data = dataclasses.replace(data, assessor={**data.assessor, "overall": None})
     doc = Document(str(write_docx(data, tmp_path / "draft.docx")))
     placeholder = WORDS["assessor"]["placeholder"]

@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import CONTEXT, app_no, clean, run_cli, write_csv, write_log
+from conftest import CONTEXT, app_no, clean, computed, run_cli, write_csv, write_log
 from helpers.indicators import Tables, evaluate, evaluate_flagship, time_progress
 from helpers.indicators.evaluation import achievement_of, status_of
 from helpers.pipeline.stages import values_stage
@@ -27,11 +27,6 @@ CITY, YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN = (
 COUNTIES = [YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN]
 AREAS = [CITY, *COUNTIES]
 YUANCHENG_ADDRESS = "河源市源城区新风路1号"
-
-
-def computed(raw) -> tuple[Tables, pd.DataFrame]:
-    tables = Tables.from_run(clean(raw))
-    return tables, values_stage(tables, PLAN, CONTEXT.areas)["values"]
 
 
 def evaluated(values: pd.DataFrame, year: int, plan=PLAN) -> pd.DataFrame:

@@ -14,8 +14,7 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import CONTEXT, app_no, clean, write_csv, write_log
-from helpers.indicators import Tables
+from conftest import CONTEXT, YEARS, app_no, computed, series, write_csv, write_log
 from helpers.indicators.computations import Inputs, visitor_filters
 from helpers.indicators.engine import VALUE_COLUMNS
 from helpers.pipeline.stages import values_stage
@@ -25,7 +24,6 @@ CITY, YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN = (
     "441600", "441602", "441621", "441622", "441623", "441624", "441625")
 COUNTIES = [YUANCHENG, ZIJIN, LONGCHUAN, LIANPING, HEPING, DONGYUAN]
 AREAS = [CITY, *COUNTIES]
-YEARS = [2020, 2021, 2022, 2023, 2024, 2025]
 
 ADDRESS = {YUANCHENG: "广东省河源市源城区新风路1号", ZIJIN: "河源市紫金县紫城镇", LONGCHUAN: "河源市龙川县老隆镇",
            LIANPING: "河源市连平县元善镇", HEPING: "河源市和平县阳明镇", DONGYUAN: "河源市东源县仙塘镇",
@@ -33,17 +31,6 @@ ADDRESS = {YUANCHENG: "广东省河源市源城区新风路1号", ZIJIN: "河源
 
 
 # ----------------------------------------------------------------------------- helpers
-def computed(raw) -> tuple[Tables, pd.DataFrame]:
-    """The real path: raw folder → clean_all (accounts checked) → Tables → the values stage."""
-    tables = Tables.from_run(clean(raw))
-    return tables, values_stage(tables, CONTEXT.plan, CONTEXT.areas)["values"]
-
-
-def series(values: pd.DataFrame, indicator: str, area: str, years=YEARS) -> dict[int, float]:
-    rows = values[(values["indicator"] == indicator) & (values["area_code"] == area)].set_index("year")
-    return {y: float(rows.loc[y, "value"]) for y in years}
-
-
 def value(values: pd.DataFrame, indicator: str, area: str, year: int) -> float:
     return series(values, indicator, area, [year])[year]
 

@@ -13,10 +13,9 @@ import pytest
 import uharfbuzz as hb
 from pypdf import PdfReader
 
-from conftest import CONTEXT, REPO
+from conftest import CONTEXT, HOSTILE, REPO
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, render_job
-from helpers.pipeline import build
 from helpers.report import Report, ReportError, findings, render
 from helpers.report import data as report_data
 from helpers.report.charts import ChartError, Charts
@@ -27,26 +26,14 @@ WORDS = CONTEXT.words("zh")
 
 CITY, COUNTY = "441600", "441621"
 YEAR = 2023
-HOSTILE = "<script>alert(1)"
 
 
 @pytest.fixture(scope="module")
-def processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample extracts plus a broken file named like a script tag, cleaned."""
-    raw = tmp_path_factory.mktemp("raw_hostile")
-    shutil.copytree(runs["main"], raw, dirs_exist_ok=True)
-    (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
-    out = tmp_path_factory.mktemp("processed_hostile")
-    build(raw, out, CONTEXT, workers=2)
-    return out
-
-
-@pytest.fixture(scope="module")
-def rendered(processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+def rendered(hostile_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
     """The city's and one county's 2023 report in every format, through the runner."""
     reports = tmp_path_factory.mktemp("reports")
     out = {}
-    settings = Settings(REPO, None, processed, reports, ["html", "pdf"], notebook_path(REPO), 600)
+    settings = Settings(REPO, None, hostile_processed, reports, ["html", "pdf"], notebook_path(REPO), 600)
     for area in (CITY, COUNTY):
         outcome = render_job(Job(YEAR, area, CONTEXT.areas.names[area]), settings)
         assert outcome.error is None, outcome.error
@@ -150,8 +137,8 @@ def test_executed_notebook_keeps_its_parameters(rendered: dict) -> None:
 
 # ----------------------------------------------------------------------------- content rules
 @pytest.fixture(scope="module")
-def city(processed: Path) -> report_data.ReportData:
-    return report_data.load(processed, CONTEXT, YEAR, CITY)
+def city(hostile_processed: Path) -> report_data.ReportData:
+    return report_data.load(hostile_processed, CONTEXT, YEAR, CITY)
 
 
 def test_summary_counts_every_indicator_once(city: report_data.ReportData) -> None:
@@ -178,19 +165,19 @@ def test_problems_and_recommendations_follow_the_configured_rules(city: report_d
     assert any("无法读取" in p for p in findings.data_problems(city)), "broken files are reported in the appendix"
 
 
-def test_unknown_area_or_year_is_a_plain_error(processed: Path) -> None:
+def test_unknown_area_or_year_is_a_plain_error(hostile_processed: Path) -> None:
     with pytest.raises(ReportError, match="未知的地区代码"):
-        report_data.load(processed, CONTEXT, YEAR, "../441600")
+        report_data.load(hostile_processed, CONTEXT, YEAR, "../441600")
     with pytest.raises(Exception, match="评估年度"):
-        report_data.load(processed, CONTEXT, 2019, CITY)
+        report_data.load(hostile_processed, CONTEXT, 2019, CITY)
     with pytest.raises(ReportError, match="清洗结果"):
-        report_data.load(processed / "nowhere", CONTEXT, YEAR, CITY)
+        report_data.load(hostile_processed / "nowhere", CONTEXT, YEAR, CITY)
 
 
 # ----------------------------------------------------------------------------- charts
 @pytest.fixture(scope="module")
-def report(processed: Path) -> Report:
-    return Report.load(processed, YEAR, CITY, context=CONTEXT)
+def report(hostile_processed: Path) -> Report:
+    return Report.load(hostile_processed, YEAR, CITY, context=CONTEXT)
 
 
 def test_every_chart_renders_without_missing_glyphs(report: Report) -> None:
@@ -280,7 +267,8 @@ def test_a_floor_indicator_below_its_floor_is_worded_against_the_floor(city: rep
 
 
 # ----------------------------------------------------------------------------- the plan-wide assessment
-def test_the_city_report_assesses_every_task_flagship_policy_and_safeguard(rendered: dict, processed: Path) -> None:
+def test_the_city_report_assesses_every_task_flagship_policy_and_safeguard(rendered: dict,
+                                                                          hostile_processed: Path) -> None:
     page = _html(rendered, CITY)
     for item in CONTEXT.plan_items.items:
         assert f">{item.id}<" in page or f">专栏{item.column}<" in page, item.id
@@ -290,25 +278,25 @@ def test_the_city_report_assesses_every_task_flagship_policy_and_safeguard(rende
     assert "规划实施综合评价得分" in page and "部门自评高于核实结果的事项" in page
 
 
-def test_the_missing_evidence_list_names_every_claim_without_evidence(rendered: dict, processed: Path) -> None:
+def test_the_missing_evidence_list_names_every_claim_without_evidence(rendered: dict, hostile_processed: Path) -> None:
     page = _html(rendered, CITY)
     appendix = page[page.index('id="appendix-evidence"'):page.index('id="appendix-progress"')]
-    departments = pd.read_parquet(processed / "task_departments.parquet")
+    departments = pd.read_parquet(hostile_processed / "task_departments.parquet")
     unverified = departments[(departments["year"] == YEAR) & (departments["verified_grade"] == "unverified")]
     assert len(unverified) and appendix.count("<tr>") - 1 == len(unverified)  # the header row aside
     for _, row in unverified.iterrows():
         assert row["department"] in appendix and f"{row['item']} " in appendix
 
 
-def test_department_text_is_escaped_in_the_report(processed: Path) -> None:
-    report = Report.load(processed, 2021, CITY, context=CONTEXT)
+def test_department_text_is_escaped_in_the_report(hostile_processed: Path) -> None:
+    report = Report.load(hostile_processed, 2021, CITY, context=CONTEXT)
     html = "".join(section.data for section in report.sections(only=["appendix"]))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
-def test_a_county_report_shows_the_items_its_government_reported(rendered: dict, processed: Path) -> None:
+def test_a_county_report_shows_the_items_its_government_reported(rendered: dict, hostile_processed: Path) -> None:
     page = _html(rendered, COUNTY)
-    own = pd.read_parquet(processed / "task_departments.parquet")
+    own = pd.read_parquet(hostile_processed / "task_departments.parquet")
     own = own[(own["year"] == YEAR) & (own["department"] == "紫金县人民政府")]
     assert len(own) and "紫金县人民政府报送" in page
     for item in own["item"]:

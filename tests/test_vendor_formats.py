@@ -14,24 +14,12 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import CONTEXT, app_no, clean, rejects, write_csv, write_log, write_xlsx
+from conftest import CONTEXT, app_no, clean, computed, rejects, series, write_csv, write_log, write_xlsx
 from helpers.indicators import Tables
 from helpers.pipeline.stages import values_stage
 
 NaN = math.nan
 CITY, YUANCHENG, ZIJIN, LONGCHUAN, HEPING, DONGYUAN = "441600", "441602", "441621", "441622", "441624", "441625"
-YEARS = [2020, 2021, 2022, 2023, 2024, 2025]
-
-
-def computed(raw) -> tuple[Tables, pd.DataFrame]:
-    """raw folder → the real cleaner (accounts checked) → Tables → the values stage."""
-    tables = Tables.from_run(clean(raw))
-    return tables, values_stage(tables, CONTEXT.plan, CONTEXT.areas)["values"]
-
-
-def series(values: pd.DataFrame, indicator: str, area: str, years=YEARS) -> dict[int, float]:
-    rows = values[(values["indicator"] == indicator) & (values["area_code"] == area)].set_index("year")
-    return {y: float(rows.loc[y, "value"]) for y in years}
 
 
 def stock(values: pd.DataFrame, indicator: str, area: str) -> dict[int, int]:
