@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -269,6 +270,74 @@ def test_growth_required_rate(growth_values):
     # to reach 1.1^5 over 2020–2025 after 1.095 in 2021: (1.1^5/1.095)^(1/4) − 1 a year
     assert row["required_growth"] == pytest.approx(((1.1 ** 5 / 1.095) ** 0.25 - 1) * 100)
     assert row["base_plan"] == 9 and row["base_data"] == pytest.approx((2 ** 0.2 - 1) * 100)  # 100 → 200 in 5 years
+
+
+# ============================================================================= degenerate bases, targets and values
+TARGET = "target"  # stands for the indicator's target (equal base and target; a value exactly at the target)
+DEGENERATE_VALUES = [0.0, -100.0, 2.5, NaN, TARGET]  # −100: a CAGR of registrations that fell to zero
+DEGENERATE_BASES = [0.0, -1.0, NaN, TARGET]
+NUMERIC = ["value", "base_plan", "base_data", "base_rebased", "base_used", "target", "tau", "completion", "ratio",
+           "projected", "required_growth", "change", "cagr", "trend_next", "county_share", "county_rank"]
+
+
+def degenerate_values(plan, year: int, shift: int) -> pd.DataFrame:
+    """Every indicator × area with a (value, base) pair of the grid; area i takes pair `shift + i`, so that over
+    len(grid) shifts every pair meets the city and every county."""
+    pairs = [(v, b) for v in DEGENERATE_VALUES for b in DEGENERATE_BASES]
+    rows = []
+    for ind in plan.indicators:
+        for i, area in enumerate(AREAS):
+            value, base = pairs[(shift + i) % len(pairs)]
+            for y, x in ((plan.base_year, base), (year, value)):
+                x = ind.target if x == TARGET else x
+                rows.append({"indicator": ind.id, "area_code": area, "year": y, "value": float(x),
+                             "rows": 0 if math.isnan(x) else 12, "complete": True, "sources": "",
+                             "missing_sources": "x" if math.isnan(x) else ""})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("zero_targets", [False, True], ids=["plan_targets", "zero_targets"])
+@pytest.mark.parametrize("year", [2023, 2025], ids=["progress", "final"])
+def test_degenerate_values_never_raise_nor_give_inf(year, zero_targets):
+    # every kind of indicators.yaml (level, stock, flow, growth, floor), the city and the counties (count indicators
+    # with a county target, so that they are judged too), the plan's targets and targets of 0
+    kinds = {ind.kind for ind in PLAN.indicators}
+    assert kinds == {"level", "stock", "flow", "growth", "floor"}
+    indicators = tuple(dataclasses.replace(ind, target=0.0) if zero_targets else ind for ind in PLAN.indicators)
+    plan = dataclasses.replace(PLAN, indicators=indicators, county_targets={
+        ind.id: {area: ind.target for area in COUNTIES} for ind in indicators if ind.county == "count"})
+    grid = len(DEGENERATE_VALUES) * len(DEGENERATE_BASES)
+    table = pd.concat([evaluated(degenerate_values(plan, year, shift), year, plan) for shift in range(grid)])
+    numbers = table[NUMERIC].astype(float).to_numpy()
+    assert not np.isinf(numbers).any()
+    assert set(table["status"]) <= set(PLAN.statuses)
+    # a value that exists is never 数据缺失, whatever its base or target
+    assert (table.loc[table["value"].notna(), "status"] != "missing").all()
+    growth = table[(table["indicator"] == "I04") & (table["value"] == -100)]
+    assert set(growth["status"]) == {"reverse"} and growth["required_growth"].isna().all()
+
+
+def test_growth_falling_to_zero_registrations(tmp_path):
+    # 源城 registers 10 works in 2020 and none in 2022 (紫金 keeps the source covering 2022): CAGR −100 %
+    raw = tmp_path / "raw"
+    zijin = "河源市紫金县紫城镇1号"
+    counts = {(YUANCHENG_ADDRESS, 2015): 5, (YUANCHENG_ADDRESS, 2020): 10, (YUANCHENG_ADDRESS, 2021): 12,
+              (zijin, 2015): 3, (zijin, 2020): 4, (zijin, 2022): 6}
+    rows = [[f"{year}SR{n}{i:04d}", f"软件{n}{i}", "某公司", address, f"{year}-03-01"]
+            for n, ((address, year), count) in enumerate(counts.items()) for i in range(count)]
+    write_csv(raw, "copyright", "c.csv", ["登记号", "作品名称", "著作权人", "著作权人地址", "登记日期"], rows)
+    out = tmp_path / "evaluation.csv"
+    result = run_cli("indicators", "--raw-dir", str(raw), "--out", str(out), "--evaluate", "--year", "2022")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    frame = pd.read_csv(out, dtype={"area_code": str})
+    assert not np.isinf(frame.select_dtypes("number").to_numpy()).any()
+    i04 = frame[frame["indicator"] == "I04"].set_index("area_code")
+    assert i04.loc[YUANCHENG, "value"] == pytest.approx(-100)
+    assert i04.loc[YUANCHENG, "status"] == "reverse" and i04.loc[YUANCHENG, "status_label"] == "逆向变化"
+    assert math.isnan(i04.loc[YUANCHENG, "required_growth"])  # no compound rate climbs back from zero
+    assert i04.loc[ZIJIN, "value"] == pytest.approx(((6 / 4) ** 0.5 - 1) * 100)
+    assert i04.loc[ZIJIN, "required_growth"] == pytest.approx(((1.1 ** 5 / 1.5) ** (1 / 3) - 1) * 100)
 
 
 # ============================================================================= rate indicators of counties: I14

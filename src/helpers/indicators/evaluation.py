@@ -41,9 +41,25 @@ def latest_year(values: pd.DataFrame, plan: Plan) -> int:
 def time_progress(plan: Plan, year: int, growth_rate: float | None = None) -> float:
     """Straight τ, or compound τ_g = ((1+g)^(Y−base) − 1)/((1+g)^span − 1) for a growth target g (fraction)."""
     elapsed, span = year - plan.base_year, plan.target_year - plan.base_year
-    if growth_rate:
-        return ((1 + growth_rate) ** elapsed - 1) / ((1 + growth_rate) ** span - 1)
+    if growth_rate:  # g = 0 is the straight τ (its limit)
+        return quotient((1 + growth_rate) ** elapsed - 1, (1 + growth_rate) ** span - 1)
     return elapsed / span
+
+
+def quotient(numerator: float, denominator: float) -> float:
+    """numerator ÷ denominator; empty (NaN) when the denominator is zero or either is not a finite number, so that
+    a degenerate base, target or value never raises nor gives inf."""
+    if not (math.isfinite(numerator) and math.isfinite(denominator)) or denominator == 0:
+        return np.nan
+    return numerator / denominator
+
+
+def annual_rate(factor: float, years: float) -> float:
+    """The compound annual growth (%) that multiplies a quantity by `factor` in `years`; empty (NaN) unless factor
+    is a positive finite number (a fall to zero, a negative or an empty value has no compound rate)."""
+    if not math.isfinite(factor) or factor <= 0 or years <= 0:
+        return np.nan
+    return (factor ** (1 / years) - 1) * 100
 
 
 def reaches(value: float, bound: float) -> bool:
@@ -81,6 +97,22 @@ def achievement_of(share: float, met: bool, reverse: bool, bands: dict[str, floa
     return "basic" if reaches(share, bands["basically_met"]) else "unmet"
 
 
+def paced(ratio: float, met: bool, reached: bool, bands: dict[str, float]) -> str:
+    """`status_of` for a value that exists: a ratio left empty by a degenerate formula (a zero target or τ) is
+    judged by position alone — at or above the target 超序时进度 (已完成 when `met` counts), below it 逆向变化."""
+    if math.isnan(ratio) and not met:
+        return "ahead" if reached else "reverse"
+    return status_of(ratio, met, bands)
+
+
+def achieved(share: float, met: bool, reverse: bool, bands: dict[str, float]) -> str:
+    """`achievement_of` for a value that exists: a share left empty by a degenerate formula is 未完成 (逆向变化 when
+    the value moved away), never 数据缺失."""
+    if math.isnan(share) and not met:
+        return "reverse" if reverse else "unmet"
+    return achievement_of(share, met, reverse, bands)
+
+
 def _time_progress(indicator: Indicator, plan: Plan, year: int) -> float:
     """The indicator's τ: compound at the target rate for a growth target, else straight."""
     return time_progress(plan, year, indicator.target / 100 if indicator.kind == "growth" else None)
@@ -106,36 +138,36 @@ def _progress(indicator: Indicator, plan: Plan, year: int, value: float, base: f
     met = reaches(value, target)
     if indicator.kind == "growth":
         g, current = target / 100, value / 100
-        out["ratio"] = value / target
+        out["ratio"] = quotient(value, target)
         if final:
-            return {**out, "status": achievement_of(out["ratio"], met, value < 0, bands)}
+            return {**out, "status": achieved(out["ratio"], met, value < 0, bands)}
         out["projected"] = value
         if left > 0:
-            out["required_growth"] = (((1 + g) ** span / (1 + current) ** elapsed) ** (1 / left) - 1) * 100
-        return {**out, "status": status_of(out["ratio"], False, bands)}
+            out["required_growth"] = annual_rate(quotient((1 + g) ** span, (1 + current) ** elapsed), left)
+        return {**out, "status": paced(out["ratio"], False, met, bands)}
     if left > 0 and value > 0 and not final:
-        out["required_growth"] = (max(target / value, 1.0) ** (1 / left) - 1) * 100
+        out["required_growth"] = annual_rate(max(quotient(target, value), 1.0), left)
     if indicator.kind == "floor":  # "≥T" every year: judged by level (已达标 / 未达标), never by pace
-        out["ratio"] = value / target if target else np.nan
+        out["ratio"] = quotient(value, target)
         if final:
-            return {**out, "status": achievement_of(out["ratio"], met, False, bands)}
+            return {**out, "status": achieved(out["ratio"], met, False, bands)}
         return {**out, "status": "reached" if met else "not_reached"}
     if base is None or target == base:
-        out["ratio"] = value / target if target else np.nan
+        out["ratio"] = quotient(value, target)
         if final:
-            return {**out, "status": achievement_of(out["ratio"], met, False, bands)}
-        return {**out, "projected": value, "status": status_of(out["ratio"], met, bands)}
-    completion = (value - base) / (target - base)
+            return {**out, "status": achieved(out["ratio"], met, False, bands)}
+        return {**out, "projected": value, "status": paced(out["ratio"], met, met, bands)}
+    completion = quotient(value - base, target - base)
     if not is_city and (reaches(base, target) or met or completion > bands["max_completion"]):
         # a county measured against the city target that met it at base or meets it now: its completion
         # (a base close to the target gives 600 %, 1200 %) says nothing the status does not
         return {**out, "status": "met" if met else ("unmet" if final else "not_reached")}
     out["completion"] = completion
-    out["ratio"] = completion / out["tau"]
+    out["ratio"] = quotient(completion, out["tau"])
     if final:
-        return {**out, "status": achievement_of(completion, met, completion < 0, bands)}
+        return {**out, "status": achieved(completion, met, completion < 0, bands)}
     out["projected"] = base + (value - base) * span / elapsed
-    return {**out, "status": status_of(out["ratio"], met, bands)}
+    return {**out, "status": paced(out["ratio"], met, met, bands)}
 
 
 def _rebased_base(indicator: Indicator, plan: Plan, base_record: dict | None, area: str, city: str) -> float:
@@ -176,7 +208,7 @@ def _period_change(indicator: Indicator, plan: Plan, year: int, value: float, ba
     elapsed, span = year - plan.base_year, plan.target_year - plan.base_year
     out["change"] = value - base
     if base > 0 and value > 0:
-        out["cagr"] = ((value / base) ** (1 / elapsed) - 1) * 100
+        out["cagr"] = annual_rate(value / base, elapsed)
         out["trend_next"] = value * (value / base) ** (span / elapsed)
     elif base == 0:
         out["trend_next"] = value + (value - base) * span / elapsed
@@ -248,8 +280,8 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> p
             if not is_city and not math.isnan(value):
                 row["county_rank"] = ranks.get(area, np.nan)
                 city_value = current[area_info.city_code]["value"]
-                if ind.county == "count" and city_value:
-                    row["county_share"] = value / city_value
+                if ind.county == "count":
+                    row["county_share"] = quotient(value, city_value)
             if math.isnan(value):
                 key = "city_only" if (not is_city and ind.county == "city_only") else "missing"
                 row.update(status=key, tau=_time_progress(ind, plan, year))

@@ -10,7 +10,7 @@ import pandas as pd
 from helpers.areas import Areas
 from helpers.indicators.catalog import Flagship, Plan
 from helpers.indicators.computations import Inputs, filtered, year_end
-from helpers.indicators.evaluation import achievement_of, reaches, status_of, time_progress
+from helpers.indicators.evaluation import achieved, paced, quotient, reaches, time_progress
 from helpers.indicators.tables import Tables
 
 FLAGSHIP_COLUMNS = ["id", "column", "name", "unit", "year", "value", "target", "reached", "tau", "status",
@@ -79,16 +79,16 @@ def _one(inputs: Inputs, values: pd.DataFrame, judged: pd.DataFrame, year: int, 
     missing = [s for s in item.sources if not inputs.tables.has(s)]
     value = np.nan if missing else FLAGSHIP_COMPUTATIONS[item.compute](inputs, values, year, **item.params)
     tau = time_progress(plan, year)
-    reached = value / item.target if item.target else np.nan
+    reached = quotient(value, item.target)
     met = reaches(value, item.target)
     if item.compute == "same_as":  # judged exactly as the indicator it repeats (with its base)
         status, reached = judged.loc[(item.params["indicator"], inputs.areas.city_code, year)]
     elif np.isnan(value):
         status = "missing"
     elif plan.mode_of(year) == "final":
-        status = achievement_of(reached, met, False, plan.thresholds)
+        status = achieved(reached, met, False, plan.thresholds)
     else:
-        status = status_of(reached / tau, met, plan.thresholds)
+        status = paced(quotient(reached, tau), met, met, plan.thresholds)
     return {"id": item.id, "column": item.column, "name": item.name, "unit": item.unit, "year": year,
             "value": value, "target": item.target, "reached": reached, "tau": tau, "status": status,
             "missing_sources": ",".join(missing)}
