@@ -118,7 +118,8 @@ def test_a_quantified_commitment_without_data_is_left_to_the_ledger():
     result = run(ledger(("Z8", 2023, MSJ, "已完成", "导航报告")), targets=targets)
     assert grades(result, "Z8")[2023] == ("completed", "completed")
     basis = result.commitments.set_index(["item", "year"]).loc[("Z8", 2023)]
-    assert pd.isna(basis["grade"]) and "数据缺失" in basis["basis"]
+    assert basis["grade"] == "unassessable" and basis["missing"] == "projects" and pd.isna(basis["basis"])
+    assert result.items.set_index(["item", "year"]).loc[("Z8", 2023), "missing"] == "projects"  # what it lacked
 
 
 def test_a_repeated_indicator_is_judged_from_its_base():
@@ -155,7 +156,7 @@ def test_policies_issued_drafts_late_ones_and_repealed_ones():
 
 
 def test_a_missing_policy_caps_a_ledger_that_reports_nothing_at_not_reported():
-    result = run(ledger(("T2.1", 2021, "市中级人民法院", "已完成", "判决书")), policies=POLICIES.iloc[:0])
+    result = run(ledger(("T2.1", 2021, "市中级人民法院", "已完成", "判决书")), policies=POLICIES.iloc[:1])
     assert grades(result, "T1.1")[2021] == (None, "not_reported")
 
 
@@ -172,10 +173,12 @@ def test_points_group_scores_and_the_final_year():
 def test_the_composite_renormalises_over_the_parts_with_a_score():
     items = with_points(pd.DataFrame({"item": ["T1.1", "Z1", "S1"], "kind": ["task", "flagship", "safeguard"],
                                       "group": ["T1", "Z", "S"], "year": [2023] * 3,
-                                      "verified_grade": ["completed", "lagging", "on_track"]}), SCORING)
+                                      "verified_grade": ["completed", "lagging", "on_track"],
+                                      "missing": [None] * 3}), SCORING)
     commitments = pd.DataFrame({"item": ["T1.1", "T1.1"], "year": [2023, 2023], "kind": ["policy", "policy"],
-                                "grade": ["completed", "lagging"]})
-    evaluation = pd.DataFrame({"year": [2023, 2023], "area_code": [CITY, CITY], "ratio": [1.4, np.nan]})
+                                "grade": ["completed", "lagging"], "missing": [None, None]})
+    evaluation = pd.DataFrame({"year": [2023, 2023], "area_code": [CITY, CITY], "ratio": [1.4, np.nan],
+                               "status": ["met", "missing"], "missing_sources": ["", "survey"]})
     table = composite(items, commitments, evaluation, CITY, SCORING).set_index("part")
     # indicators 100 (r capped at 1; one without data left out), tasks (100 + 60) / 2 = 80, policies 50,
     # safeguards 90 → (100·40 + 80·40 + 50·10 + 90·10) / 100 = 86
@@ -183,7 +186,59 @@ def test_the_composite_renormalises_over_the_parts_with_a_score():
     no_indicators = composite(items, commitments, evaluation.iloc[:0], CITY, SCORING).set_index("part")
     # (80·40 + 50·10 + 90·10) / 60 = 76.67
     assert no_indicators.loc["composite", "score"] == pytest.approx(4600 / 60)
-    assert no_indicators.loc["indicators", "weight"] == 0 and "重新归一" in no_indicators.loc["composite", "note"]
+    assert no_indicators.loc["indicators", "weight"] == 0
+    assert no_indicators.loc["composite", ["counted", "left_out"]].tolist() == [3, 1]
+    assert table.loc["indicators", ["counted", "left_out", "missing"]].tolist() == [1, 1, "survey"]
+    assert table.loc["policies", ["counted", "completed"]].tolist() == [2, 1]
+
+
+def test_without_a_ledger_what_only_it_grades_is_unassessable():
+    targets = flagship(("Z1", 2023, 4, 6, 0.6), ("Z8", 2023, np.nan, 5, 0.6, "projects"))
+    result = run(None, policies=POLICIES, targets=targets)
+    items = result.items[result.items["year"] == 2023].set_index("item")
+    # what only the ledger grades (ongoing work, milestones) is 无法评估, not 未报送
+    assert items.loc["T2.1", ["verified_grade", "missing"]].tolist() == ["unassessable", "task_ledger"]
+    assert items.loc["S1", "verified_grade"] == "unassessable" and "not_reported" not in set(items["verified_grade"])
+    # the data still grade a quantified 专栏 (4 of 6 at τ = 0.6), its ongoing commitment left out
+    assert items.loc["Z1", ["verified_grade", "missing"]].tolist() == ["on_track", "task_ledger"]
+    assert items.loc["Z8", ["verified_grade", "missing"]].tolist() == ["unassessable", "projects,task_ledger"]
+    # the register still grades a policy: T1.2's document is issued; T1.1's second is a draft in 2023 — issued
+    # documents are 已完成, a missing one is 无法评估 (its grade needs the ledger) and caps the item at 进展滞后
+    commitments = result.commitments[result.commitments["year"] == 2023].set_index(["item", "commitment"])
+    assert commitments.loc[("T1.1", 1), "grade"] == "completed"
+    assert commitments.loc[("T1.1", 2), ["grade", "missing"]].tolist() == ["unassessable", "task_ledger"]
+    assert "未见印发" in commitments.loc[("T1.1", 2), "basis"]
+    assert items.loc["T1.1", "verified_grade"] == "lagging" and items.loc["T1.2", "verified_grade"] == "completed"
+    assert result.discrepancies().empty  # no self-grade to compare
+    scored = with_points(result.items, SCORING)
+    assert scored.loc[scored["verified_grade"] == "unassessable", "points"].isna().all()  # never 0 points
+    evaluation = pd.DataFrame({"year": [2023], "area_code": [CITY], "ratio": [0.5], "status": ["serious"],
+                               "missing_sources": [""]})
+    table = composite(scored, result.commitments, evaluation, CITY, SCORING)
+    table = table[table["year"] == 2023].set_index("part")
+    # tasks: Z1 90, T1.1 60, T1.2 100 (the rest left out); policies 2 of 3 issued; safeguards: nothing gradable
+    assert table.loc["tasks", ["score", "counted", "left_out"]].tolist() == [pytest.approx(250 / 3), 3, 33]
+    assert table.loc["tasks", "missing"] == "task_ledger,projects"
+    assert table.loc["policies", "score"] == pytest.approx(200 / 3)
+    assert np.isnan(table.loc["safeguards", "score"]) and table.loc["safeguards", "weight"] == 0
+    assert table.loc["safeguards", ["left_out", "missing"]].tolist() == [4, "task_ledger"]
+    # (50·40 + 83.33·40 + 66.67·10) / 90
+    assert table.loc["composite", "score"] == pytest.approx((50 * 40 + 250 / 3 * 40 + 200 / 3 * 10) / 90)
+
+
+@pytest.mark.parametrize("register", [None, POLICIES.iloc[:0]], ids=["absent", "empty"])
+def test_without_a_register_policy_commitments_are_unassessable(register):
+    rows = ledger(("T1.2", 2023, MSJ, "已完成", "通知文本"), ("T2.1", 2023, "市中级人民法院", "已完成", "判决书"))
+    result = run(rows, policies=register)
+    commitments = result.commitments[result.commitments["year"] == 2023].set_index(["item", "commitment"])
+    assert commitments.loc[("T1.2", 1), ["grade", "missing"]].tolist() == ["unassessable", "policies"]
+    assert grades(result, "T1.2")[2023] == ("completed", "completed")  # its ongoing commitment, from the ledger
+    assert grades(result, "T2.2")[2023] == (None, "not_reported")  # a ledger was supplied: nobody reported it
+    scored = with_points(result.items, SCORING)
+    evaluation = pd.DataFrame(columns=["year", "area_code", "ratio", "status", "missing_sources"])
+    table = composite(scored, result.commitments, evaluation, CITY, SCORING)
+    policies = table[(table["year"] == 2023) & (table["part"] == "policies")].iloc[0]
+    assert np.isnan(policies["score"]) and policies["weight"] == 0 and policies["left_out"] == 3
 
 
 @pytest.mark.parametrize(("rule", "values", "outcome"), [

@@ -8,7 +8,7 @@ import pandera.pandas as pa
 from helpers.areas import Areas
 from helpers.indicators import Plan
 from helpers.indicators.catalog import MODES
-from helpers.tasks import GRADES, PlanItems
+from helpers.tasks import ALL_GRADES, GRADES, PlanItems
 from helpers.tasks.catalog import KINDS
 from helpers.tasks.scores import PARTS
 
@@ -98,18 +98,19 @@ def _official_schemas(plan: Plan, areas: Areas) -> dict[str, pa.DataFrameSchema]
 def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str, pa.DataFrameSchema]:
     item = _text(checks=pa.Check.isin(items.ids if items else []))
     year = pa.Column("int64", pa.Check.isin(plan.evaluation_years), coerce=True)
-    grade = _text(checks=pa.Check.isin(GRADES))
-    own_grade = _text(checks=pa.Check.isin(GRADES), nullable=True)
+    grade = _text(checks=pa.Check.isin(ALL_GRADES))  # 无法评估 too
+    own_grade = _text(checks=pa.Check.isin(GRADES), nullable=True)  # a department's, or none
+    codes = _text(nullable=True)  # the sources whose absence left something 无法评估 ('task_ledger,policies')
     return {
         "task_items": pa.DataFrameSchema({
             "item": item, "kind": _text(checks=pa.Check.isin(["task", "flagship", "safeguard"])), "group": _text(),
             "year": year, "self_grade": own_grade, "verified_grade": grade, "departments": _text(),
             "reported_by": _text(), "evidence_listed": _count(), "reason": _text(nullable=True),
-            "carried_forward": pa.Column("bool", coerce=True), "points": _number(nullable=False),
+            "carried_forward": pa.Column("bool", coerce=True), "missing": codes, "points": _number(),
         }, strict=True, ordered=True, name="task_items"),
         "task_commitments": pa.DataFrameSchema({
             "item": item, "year": year, "commitment": _count(), "kind": _text(checks=pa.Check.isin(list(KINDS))),
-            "text": _text(), "grade": own_grade, "basis": _text(),
+            "text": _text(), "grade": grade, "basis": _text(nullable=True), "missing": codes,
         }, strict=True, ordered=True, name="task_commitments"),
         "task_departments": pa.DataFrameSchema({
             "item": item, "year": year, "department": _text(), "area_code": _text(checks=pa.Check.isin(areas.codes)),
@@ -118,11 +119,12 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
             "report_date": pa.Column("datetime64[ns]", nullable=True, coerce=True),
         }, strict=True, ordered=True, name="task_departments"),
         "task_groups": pa.DataFrameSchema({
-            "year": year, "group": _text(), "score": _number(nullable=False), "items": _count(),
+            "year": year, "group": _text(), "score": _number(), "items": _count(),
         }, strict=True, ordered=True, name="task_groups"),
         "composite": pa.DataFrameSchema({
             "year": year, "part": _text(checks=pa.Check.isin([*PARTS, "composite"])), "score": _number(),
-            "weight": _number(nullable=False), "grade": _text(nullable=True), "note": _text(nullable=True),
+            "weight": _number(nullable=False), "grade": _text(nullable=True), "counted": _count(),
+            "left_out": _count(), "completed": _count(), "missing": codes,
         }, strict=True, ordered=True, name="composite"),
         "goals": pa.DataFrameSchema({
             "goal": _text(), "text": _text(), "rule": _text(), "year": year, "outcome": _text(),

@@ -1,10 +1,12 @@
 """The report's sections on the plan beyond its indicators (plan-assessment.md §4): 重点任务落实情况 per task group,
 重大工程（专栏） for all nine, 重大政策出台情况, 保障措施, 方向性目标, the departments' scorecard (city report), the
 county's own items (county reports), and their parts of the summary and the appendix. Rendered from the `tasks`
-stage's datasets; department text is data, escaped like all data."""
+stage's datasets; department text is data, escaped like all data. What a source that was not supplied left 无法评估 is
+said with that source (the datasets hold its code, the wording its sentence)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -12,10 +14,12 @@ from IPython.display import HTML
 from markupsafe import Markup
 
 from helpers.report.findings import number, percent
-from helpers.tasks import GRADES, Item
+from helpers.tasks import ALL_GRADES, GRADES, UNASSESSABLE, Item
+from helpers.tasks.verification import LEDGER, REGISTER
 
 if TYPE_CHECKING:
     from helpers.report.sections import Cell, Section
+    from helpers.report.wording import Words
 
 SHORT_PROGRESS = 60  # characters of a department's progress text shown in a table (the appendix has it all)
 
@@ -23,6 +27,48 @@ SHORT_PROGRESS = 60  # characters of a department's progress text shown in a tab
 def _text(value: object, missing: str = "") -> str:
     """A dataset's text cell, or `missing` where it is empty."""
     return missing if value is None or pd.isna(value) else str(value)
+
+
+def _codes(cell: object) -> list[str]:
+    """A dataset's comma-separated codes ('task_ledger,policies') as a list."""
+    return [code for code in ("" if cell is None or pd.isna(cell) else str(cell)).split(",") if code]
+
+
+def absent_reason(codes: object, w: Words, titles: Mapping[str, str], not_supplied: Collection[str]) -> str:
+    """Why something is 无法评估, from the codes of the sources it lacked: those not supplied (the manifest's missing
+    sources), those supplied without a usable row, or no data at all."""
+    keys = _codes(codes)
+    if not keys:
+        return w["plan_items.reason_no_data"]
+    absent = [titles.get(key, key) for key in keys if key in not_supplied]
+    empty = [titles.get(key, key) for key in keys if key not in not_supplied]
+    reasons = ([w("plan_items.reason_not_supplied", sources=w.join(absent))] if absent else []) + (
+        [w("plan_items.reason_no_rows", sources=w.join(empty))] if empty else [])
+    return w["plan_items.reason_separator"].join(reasons)
+
+
+def composite_notes(table: pd.DataFrame, w: Words, reason: Callable[[object], str]) -> dict[str, str]:
+    """What the composite of one year leaves out, by part (a composite dataset's rows): indicators without data, items
+    无法评估 with their reason; under `composite`, the parts left out and the renormalised weights ("" where
+    nothing is)."""
+    parts, rows = w["workbook.parts"], table.set_index("part")
+    notes = {}
+    for part, row in rows.drop(index="composite", errors="ignore").iterrows():
+        count = int(row["left_out"])
+        if not count:
+            notes[part] = ""
+        elif part == "indicators":
+            notes[part] = w("plan_items.composite_no_data", count=count)
+        else:
+            key = "plan_items.composite_unassessable" + ("" if row["counted"] else "_all")
+            notes[part] = w(key, part=parts[part], count=count, reason=reason(row["missing"]))
+    kept = rows.drop(index="composite", errors="ignore")
+    left = [parts[part] for part, row in kept.iterrows() if not row["weight"]]
+    weights = [w("plan_items.composite_weight", part=parts[part], weight=percent(row["weight"] / 100, 1))
+               for part, row in kept.iterrows() if row["weight"]]
+    notes["composite"] = w("plan_items.composite_left_out", parts=w.join(left), weights=w.join(weights)) \
+        if left and weights else ""
+    return notes
 
 
 def _seriousness(reason: str) -> int:
@@ -38,13 +84,42 @@ class PlanSections:
     def _grade_cell(self, grade: object) -> Cell:
         from helpers.report.sections import Cell
 
-        if not isinstance(grade, str) or grade not in GRADES:
+        if not isinstance(grade, str) or grade not in ALL_GRADES:
             return Cell(self.w["missing"])
         return Cell(f"{self.w['grade_symbols'][grade]} {self.w['grades'][grade]}", f"grade grade-{grade}",
                     self.w["grade_colors"][grade])
 
     def _grade_label(self, grade: object) -> str:
-        return self.w["grades"][grade] if isinstance(grade, str) and grade in GRADES else self.w["missing"]
+        return self.w["grades"][grade] if isinstance(grade, str) and grade in ALL_GRADES else self.w["missing"]
+
+    def _absent_reason(self, codes: object) -> str:
+        """Why something is 无法评估 (the sources it lacked, as this folder's manifest knows them)."""
+        d = self.data
+        return absent_reason(codes, self.w, {key: d.source_title(key) for key in _codes(codes)},
+                             d.manifest.get("missing_sources") or [])
+
+    def _absent(self, source: str) -> bool:
+        """Whether the tasks stage left something of this year 无法评估 for want of `source` (the ledger, the
+        register)."""
+        return any(source in _codes(cell) for name in ("task_items", "task_commitments")
+                   for cell in self.data.task(name)["missing"])
+
+    def _ledger_note(self) -> str:
+        """The sentence that says the ledger was not supplied and what follows from it; "" when it was."""
+        return self.w("plan_items.ledger_absent", reason=self._absent_reason(LEDGER)) if self._absent(LEDGER) else ""
+
+    def _not_reported(self, item: str) -> str:
+        """What a table says of an item without progress text: 未报送, or why no ledger could report it."""
+        codes = self._verified().loc[item, "missing"]
+        if LEDGER in _codes(codes):
+            return self.w("plan_items.unassessable", reason=self._absent_reason(LEDGER))
+        return self.w["plan_items.not_reported"]
+
+    def _basis(self, row: pd.Series) -> str:
+        """What a commitment's grade rests on, or why it is 无法评估."""
+        if row["grade"] == UNASSESSABLE and not isinstance(row["basis"], str):
+            return self.w("plan_items.unassessable", reason=self._absent_reason(row["missing"]))
+        return _text(row["basis"])
 
     def _items(self, kind: str | None = None, group: str | None = None) -> list[Item]:
         return [i for i in self.data.context.plan_items.items
@@ -67,13 +142,13 @@ class PlanSections:
         for item in items:
             row = verified.loc[item.id]
             evidence = (w("plan_items.evidence", listed=int(row["evidence_listed"])) if row["evidence_listed"]
-                        else w["plan_items.evidence_none"])
+                        else w["missing"] if LEDGER in _codes(row["missing"]) else w["plan_items.evidence_none"])
             carried = w["plan_items.carried"] if bool(row["carried_forward"]) else ""
             rows.append([item.id, Cell(item.title, "text"), Cell(w.join(list(item.departments)), "text"),
                          self._grade_cell(row["self_grade"]),
                          Cell(self._grade_cell(row["verified_grade"]).text + carried,
                               *self._grade_style(row["verified_grade"])),
-                         evidence, Cell(self._progress_of(item.id) or w["plan_items.not_reported"], "text")])
+                         evidence, Cell(self._progress_of(item.id) or self._not_reported(item.id), "text")])
         return rows
 
     def _grade_style(self, grade: str) -> tuple[str, str]:
@@ -95,9 +170,12 @@ class PlanSections:
             return w("plan_items.composite_part", score=number(score, 1)) if pd.notna(score) else \
                 w["plan_items.composite_none"]
 
-        return w("plan_items.composite", score=number(table.loc["composite", "score"], 1),
-                 grade=table.loc["composite", "grade"], indicators=part("indicators"), tasks=part("tasks"),
-                 policies=part("policies"), safeguards=part("safeguards"))
+        sentence = w("plan_items.composite", score=number(table.loc["composite", "score"], 1),
+                     grade=table.loc["composite", "grade"], indicators=part("indicators"), tasks=part("tasks"),
+                     policies=part("policies"), safeguards=part("safeguards"))
+        notes = [note for note in composite_notes(table.reset_index(), w, self._absent_reason).values() if note]
+        return sentence + (w("plan_items.composite_notes", notes=w["plan_items.note_separator"].join(notes))
+                           if notes else "")
 
     def _counts_sentence(self) -> str:
         items = self.data.task("task_items")
@@ -106,11 +184,17 @@ class PlanSections:
         counts = items["verified_grade"].value_counts()
         parts = [self.w("plan_items.count_part", label=self.w["grades"][g], count=int(counts[g]))
                  for g in GRADES if counts.get(g)]
+        if counts.get(UNASSESSABLE):
+            codes = ",".join(items.loc[items["verified_grade"] == UNASSESSABLE, "missing"].dropna())
+            parts.append(self.w("plan_items.count_unassessable", label=self.w["grades"][UNASSESSABLE],
+                                count=int(counts[UNASSESSABLE]),
+                                reason=self._absent_reason(",".join(dict.fromkeys(_codes(codes))))))
         return self.w("plan_items.counts", total=len(items), parts=self.w.join(parts))
 
     def _discrepancies(self, limit: int | None = None) -> list[str]:
         """Items whose self-grade is above their verified grade, worst first (the core of a third party's value)."""
         items = self.data.task("task_items").dropna(subset=["self_grade"])
+        items = items[items["verified_grade"].isin(GRADES)]  # 无法评估 is no grade to compare
         if items.empty:
             return []
         rank = {g: i for i, g in enumerate(GRADES)}
@@ -151,8 +235,10 @@ class PlanSections:
         parts = [{"heading": w("plan_items.group_heading", numeral=w.numeral(n), title=title),
                   "table": self._items_table(w("plan_items.table", group=title, year=d.year), self._items("task", key))}
                  for n, (key, title) in enumerate(groups, 1)]
-        return self._render(section, intro=w("plan_items.intro", year=d.year), parts=parts,
-                            discrepancies=self._discrepancies(), no_discrepancies=w["plan_items.no_discrepancies"],
+        ledger = self._ledger_note()
+        agree = w["plan_items.no_self_grades" if ledger else "plan_items.no_discrepancies"]
+        return self._render(section, intro=w("plan_items.intro", year=d.year) + ledger, parts=parts,
+                            discrepancies=self._discrepancies(), no_discrepancies=agree,
                             discrepancies_intro=w["plan_items.discrepancies_intro"])
 
     def _county_items(self, section: Section) -> HTML:
@@ -176,10 +262,12 @@ class PlanSections:
         table = self._table(w("plan_items.table", group=d.area_name, year=d.year),
                             self._columns("plan_items.county_columns", [7, 22, 12, 12, 12, 35]),
                             table_rows) if table_rows else None
+        none = w("plan_items.county_unassessable", reason=self._absent_reason(LEDGER), area_name=d.area_name,
+                 year=d.year) if self._absent(LEDGER) else w("plan_items.none_county", area_name=d.area_name,
+                                                              year=d.year)
         return self._render(section, intro=w("plan_items.intro_county", area_name=d.area_name),
                             parts=[{"heading": "", "table": table}] if table is not None else [],
-                            empty=None if table is not None else w("plan_items.none_county", area_name=d.area_name,
-                                                                   year=d.year))
+                            empty=None if table is not None else none)
 
     def _flagship_items(self) -> Markup | None:
         """All nine 专栏 with their verified grade and what the grade rests on."""
@@ -193,11 +281,11 @@ class PlanSections:
         rows = []
         for item in items:
             row = verified.loc[item.id]
-            basis = commitments[(commitments["item"] == item.id) & (commitments["kind"] == "quantified")]["basis"]
+            quantified = commitments[(commitments["item"] == item.id) & (commitments["kind"] == "quantified")]
+            basis = w.join([self._basis(r) for _, r in quantified.iterrows()])
             rows.append([w("flagship.column", column=item.column), Cell(item.title, "text"), item.task or "",
                          self._grade_cell(row["self_grade"]), self._grade_cell(row["verified_grade"]),
-                         Cell(w.join(basis.tolist()) or self._progress_of(item.id) or w["plan_items.not_reported"],
-                              "text")])
+                         Cell(basis or self._progress_of(item.id) or self._not_reported(item.id), "text")])
         return self._table(w("plan_items.flagship_table", year=d.year),
                            self._columns("plan_items.flagship_columns", [8, 24, 9, 12, 13, 34]), rows)
 
@@ -207,7 +295,7 @@ class PlanSections:
         if not items or d.task("task_items").empty:
             return self._render(section, empty=w["plan_items.empty"] if not items
                                 else w("plan_items.not_graded", year=d.year))
-        return self._render(section, intro=w("plan_items.safeguards_intro", year=d.year),
+        return self._render(section, intro=w("plan_items.safeguards_intro", year=d.year) + self._ledger_note(),
                             parts=[{"heading": "", "table": self._items_table(
                                 w("plan_items.safeguards_table", year=d.year), items)}])
 
@@ -225,13 +313,16 @@ class PlanSections:
             item = catalogue.item(r["item"])
             document = item.commitments[int(r["commitment"]) - 1].document
             issued = r["grade"] == "completed"
-            rows.append([f"{item.id} {item.title}", Cell(document or r["text"], "text"),
-                         Cell(w["plan_items.issued"] if issued else w["plan_items.not_issued"],
-                              *self._grade_style("completed" if issued else "lagging")), Cell(r["basis"], "text")])
+            status = self._grade_cell(UNASSESSABLE) if REGISTER in _codes(r["missing"]) else Cell(
+                w["plan_items.issued"] if issued else w["plan_items.not_issued"],
+                *self._grade_style("completed" if issued else "lagging"))
+            rows.append([f"{item.id} {item.title}", Cell(document or r["text"], "text"), status,
+                         Cell(self._basis(r), "text")])
         issued = int((policy["grade"] == "completed").sum())
         table = self._table(w("plan_items.policies_table", year=d.year),
                             self._columns("plan_items.policies_columns", [22, 30, 10, 38]), rows)
-        intro = w("plan_items.policies_intro", count=len(policy), issued=issued, year=d.year)
+        intro = w("plan_items.policies_unassessable", count=len(policy), reason=self._absent_reason(REGISTER)) \
+            if self._absent(REGISTER) else w("plan_items.policies_intro", count=len(policy), issued=issued, year=d.year)
         return self._render(section, intro=intro, parts=[{"heading": "", "table": table}])
 
     def goals(self, section: Section) -> HTML:
@@ -255,6 +346,9 @@ class PlanSections:
         d, w = self.data, self.w
         if not d.is_city or not d.context.plan_items.items:
             return HTML("")
+        if self._absent(LEDGER):
+            return self._render(section, empty=w("plan_items.departments_unassessable",
+                                                 reason=self._absent_reason(LEDGER), year=d.year))
         every = d.task("task_departments", every_year=True)
         every = every[every["year"] <= d.year]
         now = every[every["year"] == d.year]
@@ -282,6 +376,12 @@ class PlanSections:
                             parts=[{"heading": "", "table": table}])
 
     # ------------------------------------------------------------------ appendix
+    def _missing_none(self) -> str:
+        """What the evidence appendix says when it lists nothing: all found, or nothing to check without a ledger."""
+        if self._absent(LEDGER):
+            return self.w("plan_items.missing_unassessable", reason=self._absent_reason(LEDGER))
+        return self.w["plan_items.missing_none"]
+
     def _missing_evidence_table(self) -> Markup | None:
         """佐证材料缺失清单: claims of this year without evidence, or whose evidence was not found."""
         from helpers.report.sections import Cell

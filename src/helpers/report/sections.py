@@ -581,6 +581,7 @@ class Report(PlanSections, OfficialSections):
             reconciliation_table=reconciliation, reasons_table=reasons_table, broken_table=broken_table,
             warnings_table=warnings_table, method_notes=self._method_notes(), criteria_table=self._criteria_table(),
             area_name=d.area_name, year=d.year, missing_table=self._missing_evidence_table(),
+            missing_none=self._missing_none() if d.context.plan_items.items else "",
             data_problems=findings.data_problems(d) + self._official_problems(),
             progress_table=self._progress_table(), has_items=bool(d.context.plan_items.items))
 

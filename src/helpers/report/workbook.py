@@ -24,6 +24,7 @@ from helpers.indicators import check_year, latest_year
 from helpers.pipeline import Datasets, open_datasets
 from helpers.report import official
 from helpers.report.findings import number
+from helpers.report.plan_sections import absent_reason, composite_notes
 from helpers.report.wording import Words, local_time
 from helpers.safety import neutralise
 
@@ -264,8 +265,11 @@ def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year
     headings = w["workbook.commitment_columns"]
     book.table(sheets["commitments"], commitments[list(headings)].rename(columns=headings))
     composite = of_year("composite")
+    titles, not_supplied = source_titles(context), datasets.read_json("manifest").get("missing_sources") or []
+    notes = composite_notes(composite, w, lambda codes: absent_reason(codes, w, titles, not_supplied))
     headings = w["workbook.composite_columns"]
-    book.table(sheets["composite"], composite.assign(part=composite["part"].map(w["workbook.parts"]))[
+    book.table(sheets["composite"], composite.assign(part=composite["part"].map(w["workbook.parts"]),
+                                                     note=composite["part"].map(notes))[
         list(headings)].rename(columns=headings), formats={headings["score"]: book.decimals[1]})
     departments = of_year("task_departments")
     missing = departments[departments["verified_grade"] == "unverified"]

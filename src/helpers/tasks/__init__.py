@@ -2,6 +2,7 @@
 verification against ledgers, policies, evidence and data, and their scores (plan-assessment.md)."""
 
 from helpers.tasks.catalog import Commitment, Goal, Item, PlanItems, evidence_key, normalised, parse_number
-from helpers.tasks.verification import GRADES
+from helpers.tasks.verification import ALL_GRADES, GRADES, UNASSESSABLE
 
-__all__ = ["GRADES", "Commitment", "Goal", "Item", "PlanItems", "evidence_key", "normalised", "parse_number"]
+__all__ = ["ALL_GRADES", "GRADES", "UNASSESSABLE", "Commitment", "Goal", "Item", "PlanItems", "evidence_key",
+           "normalised", "parse_number"]

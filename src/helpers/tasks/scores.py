@@ -1,6 +1,6 @@
 """Scores of the plan-wide assessment (plan-assessment.md §3.4–3.5): points per verified grade, the mean of each
 group of items, and the weighted composite (规划实施综合评价) of indicators, tasks and 专栏, policies and safeguards,
-renormalised over the parts that can be scored."""
+renormalised over the parts that can be scored; 无法评估 has no points and leaves its part's mean."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.tasks.verification import REGISTER, UNASSESSABLE
+
 GROUP_COLUMNS = ["year", "group", "score", "items"]
-COMPOSITE_COLUMNS = ["year", "part", "score", "weight", "grade", "note"]
+COMPOSITE_COLUMNS = ["year", "part", "score", "weight", "grade", "counted", "left_out", "completed", "missing"]
 PARTS = ("indicators", "tasks", "policies", "safeguards")
 
 
@@ -43,47 +45,68 @@ class Scoring:
 
 
 def with_points(items: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:
-    """The verified items with the points of their grade."""
+    """The verified items with the points of their grade (none for 无法评估)."""
     pairs = zip(items["verified_grade"], items["year"], strict=True)
-    points = [scoring.points_of(grade, year) for grade, year in pairs]
+    points = [np.nan if grade == UNASSESSABLE else scoring.points_of(grade, year) for grade, year in pairs]
     return items.assign(points=np.array(points, dtype=float))
 
 
 def group_scores(items: pd.DataFrame) -> pd.DataFrame:
-    """Per year and group (T1 … T7, Z, S): the mean points of its items."""
-    table = items.groupby(["year", "group"], sort=False)["points"].agg(score="mean", items="size").reset_index()
+    """Per year and group (T1 … T7, Z, S): the mean points of its items that could be graded (empty when none)."""
+    table = items.groupby(["year", "group"], sort=False).agg(score=("points", "mean"),
+                                                             items=("points", "size")).reset_index()
     return table[GROUP_COLUMNS]
+
+
+def _codes(cells: pd.Series) -> str | None:
+    """The distinct codes of comma-separated cells, in order of appearance (None when there are none)."""
+    codes = dict.fromkeys(code for cell in cells.dropna() for code in str(cell).split(",") if code)
+    return ",".join(codes) or None
+
+
+def _mean_of(items: pd.DataFrame) -> dict[str, Any]:
+    """A part scored as the mean points of its items; those 无法评估 are left out, counted, with their absent
+    sources."""
+    left = items["points"].isna()
+    return {"score": items["points"].mean(), "counted": int((~left).sum()), "left_out": int(left.sum()),
+            "completed": int((items["verified_grade"] == "completed").sum()),
+            "missing": _codes(items.loc[left, "missing"])}
 
 
 def composite(items: pd.DataFrame, commitments: pd.DataFrame, evaluation: pd.DataFrame, city_code: str,
               scoring: Scoring) -> pd.DataFrame:
     """Per year: each part's score and weight, and the composite with its grade. Indicators score
     100 × min(max(r, 0), 1) of the city's status ratio r (an indicator without data is left out); tasks are the
-    mean of the main tasks and 专栏; policies the share of committed documents issued; safeguards their mean."""
+    mean of the main tasks and 专栏; policies the share of committed documents issued; safeguards their mean. What
+    could not be graded (无法评估, no data) is left out of its part and counted (`left_out`, with the absent sources in
+    `missing`); a part with nothing left to score is left out of the composite and the weights renormalised. Codes
+    and numbers only: the report words them."""
     rows = []
     for year, own in items.groupby("year", sort=True):
         city = evaluation[(evaluation["year"] == year) & (evaluation["area_code"] == city_code)]
         ratios = city["ratio"].dropna().astype(float)
         policy = commitments[(commitments["year"] == year) & (commitments["kind"] == "policy")]
+        unregistered = policy["missing"].fillna("").str.split(",").map(lambda codes: REGISTER in codes).astype(bool)
+        registered = policy[~unregistered]
         parts = {
-            "indicators": (100 * ratios.clip(0, 1).mean() if len(ratios) else np.nan,
-                           f"{len(ratios)} 项指标有数据，{len(city) - len(ratios)} 项无数据未计入"),
-            "tasks": (own.loc[own["kind"].isin(["task", "flagship"]), "points"].mean(),
-                      f"{int(own['kind'].isin(['task', 'flagship']).sum())} 项任务和专栏"),
-            "policies": (100 * (policy["grade"] == "completed").mean() if len(policy) else np.nan,
-                         f"承诺出台 {len(policy)} 项政策文件，已印发 {int((policy['grade'] == 'completed').sum())} 项"),
-            "safeguards": (own.loc[own["kind"] == "safeguard", "points"].mean(),
-                           f"{int((own['kind'] == 'safeguard').sum())} 项保障措施"),
+            "indicators": {"score": 100 * ratios.clip(0, 1).mean() if len(ratios) else np.nan,
+                           "counted": len(ratios), "left_out": len(city) - len(ratios),
+                           "completed": int(city["status"].isin(["met", "reached"]).sum()),
+                           "missing": _codes(city.loc[city["ratio"].isna(), "missing_sources"])},
+            "tasks": _mean_of(own[own["kind"].isin(["task", "flagship"])]),
+            "policies": {"score": 100 * (registered["grade"] == "completed").mean() if len(registered) else np.nan,
+                         "counted": len(registered), "left_out": int(unregistered.sum()),
+                         "completed": int((registered["grade"] == "completed").sum()),
+                         "missing": REGISTER if unregistered.any() else None},
+            "safeguards": _mean_of(own[own["kind"] == "safeguard"]),
         }
-        scored = {part: value for part, (value, _) in parts.items() if not np.isnan(value)}
+        scored = {part: values["score"] for part, values in parts.items() if not np.isnan(values["score"])}
         total = sum(scoring.weights[part] for part in scored)
-        for part, (value, note) in parts.items():
-            rows.append({"year": year, "part": part, "score": value,
-                         "weight": scoring.weights[part] / total * 100 if part in scored and total else 0.0,
-                         "grade": None, "note": note})
+        for part, values in parts.items():
+            rows.append({"year": year, "part": part, **values, "grade": None,
+                         "weight": scoring.weights[part] / total * 100 if part in scored and total else 0.0})
         score = sum(scored[part] * scoring.weights[part] for part in scored) / total if total else np.nan
-        left_out = "、".join(part for part in PARTS if part not in scored)
         rows.append({"year": year, "part": "composite", "score": score, "weight": 100.0,
-                     "grade": scoring.grade_of(score) if not np.isnan(score) else None,
-                     "note": f"未计入（无可评分内容）：{left_out}，权重按其余部分重新归一" if left_out else None})
+                     "grade": scoring.grade_of(score) if not np.isnan(score) else None, "counted": len(scored),
+                     "left_out": len(parts) - len(scored), "completed": 0, "missing": None})
     return pd.DataFrame(rows, columns=COMPOSITE_COLUMNS)

@@ -4,7 +4,8 @@ commitment's grade from the data, the policy register or the ledger and its evid
 
 Pure functions of explicit tables: the clean ledger, policies and evidence, the flagship and evaluation datasets,
 the catalogue and the grading rules. Grades are keys (`completed` … `not_reported`, conf assessment.yaml), highest
-first; their Chinese labels are the wording's.
+first; their Chinese labels are the wording's. `unassessable` (无法评估) stands outside that order: what only a source
+that was not supplied could grade (plan-assessment.md §3.5), with the absent sources as codes in `missing`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ from helpers.tasks.catalog import Commitment, Item, PlanItems, evidence_key, nor
 
 GRADES = ("completed", "on_track", "lagging", "unverified", "not_started", "not_reported")  # highest first
 RANK = {grade: rank for rank, grade in enumerate(GRADES)}  # a larger rank is a lower grade
+UNASSESSABLE = "unassessable"  # 无法评估: no grade, no points (its source was not supplied)
+ALL_GRADES = (*GRADES, UNASSESSABLE)
+LEDGER, REGISTER = "task_ledger", "policies"  # the sources that only the ledger rules and policy commitments read
 
 ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "departments", "reported_by",
-                "evidence_listed", "reason", "carried_forward"]
-COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis"]
+                "evidence_listed", "reason", "carried_forward", "missing"]
+COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis", "missing"]
 DEPARTMENT_COLUMNS = ["item", "year", "department", "area_code", "rows", "self_grade", "verified_grade",
                       "evidence_listed", "evidence_missing", "progress", "report_date"]
+
+Graded = tuple[str, str | None, tuple[str, ...]]  # grade, what it rests on, the absent sources of a 无法评估
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,8 @@ class Rules:
 
 
 def lowest(grades: list[str | None]) -> str | None:
-    """The lowest of the grades given (None when none is)."""
-    given = [grade for grade in grades if grade is not None]
+    """The lowest of the grades given (None when none is; 无法评估 is no grade)."""
+    given = [grade for grade in grades if grade in RANK]
     return max(given, key=RANK.__getitem__) if given else None
 
 
@@ -66,7 +72,8 @@ class Verification:
     def discrepancies(self) -> pd.DataFrame:
         """Items whose self-grade is above their verified grade, with the reason."""
         table = self.items.dropna(subset=["self_grade"])
-        above = table["self_grade"].map(RANK) < table["verified_grade"].map(RANK)
+        table = table[table["verified_grade"].isin(GRADES)]  # 无法评估 is no grade to compare
+        above = table["self_grade"].map(RANK).astype(float) < table["verified_grade"].map(RANK).astype(float)
         return table[above].reset_index(drop=True)
 
 
@@ -81,11 +88,18 @@ class Measures:
     city_code: str
 
 
+def supplied(table: pd.DataFrame | None) -> bool:
+    """Whether a source was supplied: a clean table with at least one row (an absent or empty folder, or files
+    that yield no usable row, supply nothing to grade from)."""
+    return table is not None and not table.empty
+
+
 def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence: pd.DataFrame | None,
            measures: Measures, catalogue: PlanItems, rules: Rules, years: list[int]) -> Verification:
     """Verify every item of `catalogue` in every year of `years` (in order: a year's grade may carry an earlier
-    one forward)."""
-    reported = ledger is not None  # no ledger at all: only the data and the register can grade
+    one forward). Without a ledger, or without a policy register, what only it could grade is 无法评估."""
+    reported = supplied(ledger)  # no ledger at all: only the data and the register can grade
+    policies = policies if supplied(policies) else None
     ledger = _ledger(ledger, rules)
     found = _evidence_found(evidence)
     departments = _departments(ledger, found, years)
@@ -95,21 +109,28 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
         for item in catalogue.items:
             own = departments[(departments["item"] == item.id) & (departments["year"] == year)]
             ledger_grade = lowest(own["verified_grade"].tolist())
-            carried = ledger_grade is None and item.id in completed_before
+            carried = reported and ledger_grade is None and item.id in completed_before
             if ledger_grade is None:
                 ledger_grade = "completed" if carried else "not_reported"
             graded = [(c, *_commitment_grade(c, item, year, ledger_grade if reported else None, policies, measures,
                                              rules)) for c in item.commitments]
-            for number, (commitment, grade, basis) in enumerate(graded, 1):
+            for number, (commitment, grade, basis, missing) in enumerate(graded, 1):
                 commitment_rows.append({"item": item.id, "year": year, "commitment": number, "kind": commitment.kind,
-                                        "text": commitment.text, "grade": grade, "basis": basis})
-            verified = lowest([grade for _, grade, _ in graded]) or (ledger_grade if reported else "not_reported")
+                                        "text": commitment.text, "grade": grade, "basis": basis,
+                                        "missing": ",".join(missing) or None})
+            verified = lowest([grade for _, grade, _, _ in graded]) or (ledger_grade if reported else UNASSESSABLE)
+            if verified in RANK and any(c.kind == "policy" and grade == UNASSESSABLE and LEDGER in missing
+                                        for c, grade, _, missing in graded):
+                verified = capped(verified, "lagging")  # a document the register lacks: 进展滞后 at best
+            absent = [code for _, grade, _, missing in graded if grade == UNASSESSABLE for code in missing]
+            absent += [LEDGER] * (verified == UNASSESSABLE)  # nothing graded: the ledger would have graded the item
             self_grade = lowest(own["self_grade"].tolist())
             item_rows.append({
                 "item": item.id, "kind": item.kind, "group": item.group, "year": year, "self_grade": self_grade,
                 "verified_grade": verified, "departments": "、".join(item.departments),
                 "reported_by": "、".join(own["department"]), "evidence_listed": int(own["evidence_listed"].sum()),
                 "reason": _reason(self_grade, verified, graded, own), "carried_forward": carried,
+                "missing": ",".join(dict.fromkeys(absent)) or None,
             })
             if verified == "completed":
                 completed_before.add(item.id)
@@ -162,33 +183,38 @@ def _departments(ledger: pd.DataFrame, found: dict[tuple[str, int], set[str]], y
 
 
 def _commitment_grade(commitment: Commitment, item: Item, year: int, ledger_grade: str | None,
-                      policies: pd.DataFrame | None, measures: Measures, rules: Rules) -> tuple[str | None, str]:
-    """A commitment's grade in `year` and what it rests on (None: not graded, its data or the ledger are missing)."""
+                      policies: pd.DataFrame | None, measures: Measures, rules: Rules) -> Graded:
+    """A commitment's grade in `year`, what it rests on, and the sources whose absence left it 无法评估 (a ledger
+    grade of None: no ledger was supplied; `policies` None: no register)."""
     if commitment.kind == "quantified":
         return _quantified(commitment, year, measures, rules)
     if commitment.kind == "policy":
+        if policies is None:
+            return UNASSESSABLE, None, (REGISTER,)
         issued = _issued(commitment, item, year, policies)
         if issued is not None:
-            return "completed", issued
+            return "completed", issued, ()
+        basis = f"截至{year}年底政策文件台账中未见印发"
         if ledger_grade is None:
-            return None, f"截至{year}年底未见印发；未提供任务台账"
-        return capped(ledger_grade, "lagging"), f"截至{year}年底政策文件台账中未见印发"
+            return UNASSESSABLE, basis, (LEDGER,)
+        return capped(ledger_grade, "lagging"), basis, ()
     if ledger_grade is None:
-        return None, "未提供任务落实情况台账，未按台账核定"
-    return ledger_grade, "部门自评与佐证材料"
+        return UNASSESSABLE, None, (LEDGER,)
+    return ledger_grade, "部门自评与佐证材料", ()
 
 
-def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Rules) -> tuple[str | None, str]:
+def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Rules) -> Graded:
     """Target reached → completed; else progress against 序时进度: r ≥ the on-track ratio → on_track, some
-    progress → lagging, none → not_started."""
+    progress → lagging, none → not_started; no data → 无法评估 (the flagship's missing sources, if any)."""
     flagship = measures.flagship
     rows = flagship[(flagship["id"] == commitment.flagship) & (flagship["year"] == year)]
     if rows.empty or rows["missing_sources"].iloc[0] or pd.isna(rows["value"].iloc[0]):
-        return None, "数据缺失，未按数据核定"
+        missing = "" if rows.empty else str(rows["missing_sources"].iloc[0] or "")
+        return UNASSESSABLE, None, tuple(code for code in missing.split(",") if code)
     row = rows.iloc[0]
     basis = f"{year}年数据：{_number(row['value'])}（目标 {_number(row['target'])}）"
     if row["status"] == "met":
-        return "completed", basis
+        return "completed", basis, ()
     indicator = measures.repeats.get(str(commitment.flagship))
     if indicator is not None:  # judged as the indicator it repeats: progress from its base
         evaluation = measures.evaluation
@@ -199,8 +225,8 @@ def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Ru
         completion = row["reached"]
         ratio = row["reached"] / row["tau"] if row["tau"] else np.nan
     if pd.isna(completion) or completion <= 0:
-        return "not_started", basis
-    return ("on_track" if ratio >= rules.on_track_ratio else "lagging"), basis
+        return "not_started", basis, ()
+    return ("on_track" if ratio >= rules.on_track_ratio else "lagging"), basis, ()
 
 
 def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFrame | None) -> str | None:
@@ -219,14 +245,14 @@ def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFram
     return None
 
 
-def _reason(self_grade: str | None, verified: str, graded: list[tuple[Commitment, str | None, str]],
+def _reason(self_grade: str | None, verified: str, graded: list[tuple[Commitment, *Graded]],
             own: pd.DataFrame) -> str | None:
     """Why the verified grade is below the self-grade: the commitments that set it, by kind."""
-    if self_grade is None or RANK[self_grade] >= RANK[verified]:
+    if self_grade is None or verified not in RANK or RANK[self_grade] >= RANK[verified]:
         return None
     causes = []
-    for commitment, grade, basis in graded:
-        if grade is None or RANK[grade] <= RANK[self_grade]:
+    for commitment, grade, basis, _ in graded:
+        if grade not in RANK or RANK[grade] <= RANK[self_grade]:
             continue
         if commitment.kind == "quantified":
             causes.append(f"数据核定：{basis}")
