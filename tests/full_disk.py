@@ -62,6 +62,7 @@ def full_open(folder: Path | str, real: Callable = io.open) -> Callable:
 
 
 def install(folder: str) -> None:
+    """Fill the disk under `folder` for the rest of this process (the sitecustomize of `environment`)."""
     io.open = builtins.open = full_open(folder)
 
 

@@ -234,11 +234,11 @@ def _built(args: argparse.Namespace, context: Context, table: Callable[[Datasets
     from helpers.indicators import EvaluationError
     from helpers.pipeline import Datasets, build
 
+    if _outputs_unwritable(files=(args.out,), processed=(args.processed_out,)):
+        return 2
     if args.out.suffix.lower() not in TABLE_SUFFIXES:
         print(f"错误：不支持的输出文件类型 {args.out.suffix or '（无扩展名）'}：{args.out} 应以 .csv（CSV 文本）"
               "或 .xlsx（Excel 工作簿）结尾", file=sys.stderr)
-        return 2
-    if _outputs_unwritable(files=(args.out,), processed=(args.processed_out,)):
         return 2
     with tempfile.TemporaryDirectory(prefix="helpers-indicators-") as scratch:
         processed = args.processed_out or Path(scratch)

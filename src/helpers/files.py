@@ -28,14 +28,20 @@ def partial_path(path: Path) -> Path:
 
 def hash_files(digest: Any, paths: Iterable[Path], root: Path | None = None) -> Any:  # noqa: ANN401 — hashlib
     """Feed each existing file's name (its path under `root` when given), size and bytes, in the order given, into
-    `digest`, reading a block at a time; returns it."""
+    `digest`, reading a block at a time; returns it. A file that cannot be read (the cleaner rejects it alone) is
+    fed as its error, mode, size and time, so that it counts again once it can be read."""
     for path in paths:
         if path.is_file():
             name = path.relative_to(root).as_posix() if root is not None else path.name
-            with open(path, "rb") as handle:
-                digest.update(f"{name}\0{os.fstat(handle.fileno()).st_size}\0".encode())
-                while block := handle.read(BLOCK):
-                    digest.update(block)
+            try:
+                with open(path, "rb") as handle:
+                    digest.update(f"{name}\0{os.fstat(handle.fileno()).st_size}\0".encode())
+                    while block := handle.read(BLOCK):
+                        digest.update(block)
+            except OSError as problem:
+                stat = path.stat()
+                digest.update(f"{name}\0unreadable {problem.errno} {stat.st_mode} {stat.st_size} "
+                              f"{stat.st_mtime_ns}\0".encode())
     return digest
 
 
