@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -465,6 +466,23 @@ def test_cli_evaluate_one_row_per_indicator_and_area(cli_raw, tmp_path):
     city = frame[frame["area_code"] == CITY].set_index("indicator")
     assert city.loc["I07", "status"] == "not_reached" and city.loc["I07", "ratio"] == pytest.approx(0.2)  # 1 < 5
     assert city.loc["I01", "status_label"] == "数据缺失"
+
+
+def test_cli_writes_a_workbook_for_xlsx_and_refuses_a_type_it_cannot_write(cli_raw, tmp_path):
+    out = tmp_path / "values.xlsx"
+    result = run_cli("indicators", "--raw-dir", str(cli_raw), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert zipfile.is_zipfile(out), "CSV text in a file named .xlsx"
+    book = pd.read_excel(out, sheet_name=None, dtype={"area_code": str}, engine="calamine")
+    assert list(book) == [CONTEXT.words("zh")["workbook"]["sheets"]["values"]]
+    frame = next(iter(book.values()))
+    assert list(frame.columns) == ["indicator", "area_code", "year", "value"] and len(frame) == 14 * 7 * 2
+    assert frame.set_index(["indicator", "area_code", "year"]).loc[("I07", CITY, 2021), "value"] == 1
+    for command in ("indicators", "tasks"):  # one code path
+        wrong = tmp_path / f"{command}.xls"
+        refused = run_cli(command, "--raw-dir", str(cli_raw), "--out", str(wrong))
+        assert refused.returncode == 2 and "不支持的输出文件类型 .xls" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr and not wrong.exists()
 
 
 @pytest.mark.parametrize("year", ["2019", "2026"])

@@ -4,6 +4,7 @@ a half-written folder."""
 
 from __future__ import annotations
 
+import builtins
 import gzip
 import io
 import json
@@ -33,7 +34,9 @@ from conftest import (
     write_csv,
     write_log,
 )
-from helpers.files import sweep_leftovers
+from full_disk import full_open
+from helpers import cli
+from helpers.files import staged_folder, sweep_leftovers
 from helpers.pipeline import DatasetError, build, open_datasets
 
 LOG_LINE = ('203.0.113.5 - - [05/Mar/2021:10:00:00 +0800] "GET /index.html HTTP/1.1" 200 512 "-" '
@@ -267,6 +270,68 @@ def test_a_read_only_output_folder_is_refused(small_raw, tmp_path):
         _refused(run_cli("indicators", "--raw-dir", str(small_raw), "--out", str(locked / "v.csv")))
     finally:
         locked.chmod(0o755)
+
+
+def _denied(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """`folder` is not writable for this user (tests run as root, whom chmod does not stop: os.access says so)."""
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path).absolute() != folder and
+                        real(path, mode, **kw))
+
+
+def test_clean_into_a_folder_whose_parent_is_not_writable_is_refused_before_any_work(small_raw, tmp_path, monkeypatch,
+                                                                                      capsys):
+    shared, out = tmp_path / "shared", tmp_path / "shared" / "mine"  # the user owns mine, not shared
+    out.mkdir(parents=True)
+    _denied(monkeypatch, shared)
+    assert cli.main(["clean", "--raw-dir", str(small_raw), "--out", str(out), "--workers", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "无法写入输出位置" in error and f"没有写入 {shared} 的权限" in error and "Traceback" not in error
+    assert list(out.iterdir()) == [] and [p.name for p in shared.iterdir()] == ["mine"]
+
+
+def test_a_second_clean_on_one_folder_is_refused_while_the_first_runs(small_raw, tmp_path, capsys):
+    out = tmp_path / "processed"
+    with staged_folder(out):  # a first clean, between its start and its end
+        assert cli.main(["clean", "--raw-dir", str(small_raw), "--out", str(out), "--workers", "1"]) == 2
+        error = capsys.readouterr().err
+        assert f"另一个清洗正在写入 {out}" in error and "Traceback" not in error
+    assert out.is_dir() and not [p for p in tmp_path.iterdir() if p.name.startswith(".processed.")]
+
+
+def test_a_full_disk_stops_clean_with_one_message_and_leaves_the_previous_folder(small_raw, tmp_path, monkeypatch,
+                                                                                 capsys):
+    data = tmp_path / "data"
+    out = data / "processed"
+    assert cli.main(["clean", "--raw-dir", str(small_raw), "--out", str(out), "--workers", "1"]) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    write_csv(small_raw, "assistance_cases", "b.csv", LEDGER_HEADER, [["C2", "2022-04-01", "调解", "龙川"]])
+    capsys.readouterr()
+    with monkeypatch.context() as full:  # the disk holding data/ fills up
+        full.setattr(io, "open", full_open(data))
+        full.setattr(builtins, "open", io.open)
+        code = cli.main(["clean", "--raw-dir", str(small_raw), "--out", str(out), "--workers", "1"])
+    error = capsys.readouterr().err
+    assert code == 2, error
+    assert error.startswith(f"错误：磁盘空间已满：无法写入 {out}") and len(error.strip().splitlines()) == 1
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in data.iterdir()] == ["processed"], "no staging folder, no lock, no partial file"
+
+
+def test_sample_data_goes_only_into_an_empty_folder_or_an_earlier_sample(small_raw, tmp_path, monkeypatch, capsys):
+    before = sorted(p.relative_to(small_raw).as_posix() for p in small_raw.rglob("*"))
+    assert cli.main(["sample-data", "--out", str(small_raw)]) == 2
+    error = capsys.readouterr().err
+    assert "已有不属于示例数据的文件（assistance_cases/a.csv）" in error and "Traceback" not in error
+    assert sorted(p.relative_to(small_raw).as_posix() for p in small_raw.rglob("*")) == before
+    assert cli.main(["sample-data", "--out", str(small_raw), "--if-empty"]) == 0  # `make sample-data`
+    assert "already holds data" in capsys.readouterr().out
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _denied(monkeypatch, locked)
+    assert cli.main(["sample-data", "--out", str(locked / "raw")]) == 2
+    assert f"无法写入输出位置：没有写入 {locked} 的权限" in capsys.readouterr().err
+    assert list(locked.iterdir()) == []
 
 
 # ----------------------------------------------------------------------------- interrupted runs

@@ -5,7 +5,10 @@ datasets alone (nothing is recomputed in a kernel)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from conftest import CONTEXT, LEDGER_HEADER, run_cli, write_csv
+from conftest import CONTEXT, LEDGER_HEADER, REPO, run_cli, write_csv
 from helpers.indicators import evaluate
 from helpers.pipeline import DatasetError, Datasets, build, open_datasets, stale_stages
 from helpers.pipeline.schemas import schemas
@@ -48,6 +51,42 @@ def test_a_stage_runs_again_only_when_its_inputs_changed(tmp_path: Path) -> None
     record = json.loads((out / "stages.json").read_text(encoding="utf-8"))
     assert set(record) == {"clean", "values", "official", "evaluation", "flagship", "tasks"}
     assert set(record["values"]["outputs"]) == {"values", "high_value", "visits"}
+
+
+def test_clean_if_changed_sees_an_edit_that_keeps_the_size_and_the_time(tmp_path: Path) -> None:
+    raw, out = _small_raw(tmp_path / "raw"), tmp_path / "processed"
+    build(raw, out, CONTEXT, if_changed=True)
+    path = raw / "assistance_cases" / "a.csv"
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace("紫金".encode(), "龙川".encode()))  # as many bytes
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    edited = build(raw, out, CONTEXT, if_changed=True)
+    assert edited.clean is not None, "an edited extract was taken for the one already cleaned"
+    assert "441622" in set(pd.read_parquet(out / "clean" / "assistance_cases.parquet")["area_code"])  # 龙川
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))  # a copy or a touch changes nothing
+    assert build(raw, out, CONTEXT, if_changed=True).clean is None
+
+
+def test_a_change_to_any_module_cleaning_imports_cleans_again(tmp_path: Path) -> None:
+    """The clean stage's fingerprint covers every module the cleaning code imports (helpers.cleaning.official uses
+    helpers.official.catalog), not a list of folders kept by hand: a copy of the package, one module edited."""
+    copy = tmp_path / "src"
+    shutil.copytree(REPO / "src" / "helpers", copy / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    raw, out = _small_raw(tmp_path / "raw"), tmp_path / "processed"
+    env = {**os.environ, "PYTHONPATH": str(copy), "HELPERS_ROOT": str(REPO)}
+
+    def clean() -> str:
+        done = subprocess.run([sys.executable, "-m", "helpers", "clean", "--raw-dir", str(raw), "--out", str(out),
+                               "--if-changed", "--workers", "1"], env=env, cwd=REPO, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "跳过清洗" not in clean() and "跳过清洗" in clean()
+    with open(copy / "helpers" / "official" / "catalog.py", "a", encoding="utf-8") as module:
+        module.write("\n# the vocabulary of official figures, changed\n")
+    assert "跳过清洗" not in clean(), "cleaning ran old tables past a change to the code it imports"
 
 
 def test_the_evaluation_dataset_is_the_evaluation_of_every_year_with_data(sample: Path) -> None:

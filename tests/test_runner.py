@@ -3,11 +3,16 @@ leaves nothing half-written."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import full_disk
 from conftest import CONTEXT, REPO, run_cli
 from helpers.batch import plan_jobs, run
 from helpers.batch.jobs import Job, RunError, notebook_path, parse_areas, parse_formats, parse_years
@@ -172,6 +177,40 @@ def test_a_killed_run_leaves_whole_files_and_a_rerun_finishes_only_the_rest(proc
     assert f"未变化跳过 {len(records)}" in result.stdout
     assert not [p for p in reports.rglob(".partial-*")], "leftovers of the killed run are swept"
     assert len(list((reports / "2023").glob("*.html"))) == 3
+
+
+def test_a_report_rendered_again_in_fewer_formats_keeps_none_of_the_earlier_render(processed: Path,
+                                                                                   tmp_path: Path) -> None:
+    reports, template = tmp_path / "reports", _template(tmp_path / "t.ipynb")
+    jobs = plan_jobs([2023], ["441600"], CONTEXT)
+    html, pdf = "2023/441600_河源市.html", "2023/441600_河源市.pdf"
+    render(jobs, processed, reports, ["html", "pdf"], workers=1, notebook=template)
+    assert {html, pdf} <= _files(reports)
+    again = render(jobs, processed, reports, ["html"], workers=1, notebook=template)
+    assert again.outcomes[0].state == "done"
+    assert pdf not in _files(reports), "a PDF of another render (another data cut-off) beside the new page"
+    record = json.loads((reports / "2023" / "441600_河源市.json").read_text(encoding="utf-8"))
+    assert sorted(record["files"]) == [html, "2023/441600_河源市.ipynb"]
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert 'href="2023/441600_河源市.html"' in index and "441600_河源市.pdf" not in index
+    (reports / pdf).write_bytes(b"%PDF-1.7 left by a version that kept it")  # beside an up-to-date report
+    third = render(jobs, processed, reports, ["html"], workers=1, notebook=template)
+    assert third.outcomes[0].state == "done" and pdf not in _files(reports)
+
+
+def test_a_full_disk_stops_the_run_with_one_message_and_no_half_written_report(processed: Path, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    env = {**os.environ, "HELPERS_ROOT": str(REPO), **full_disk.environment(reports, tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "helpers", "run", "--years", "2023", "--areas", "441600,441621",
+                           "--formats", "html", "--workers", "1", "--processed", str(processed), "--reports",
+                           str(reports), "--notebook", str(_template(tmp_path / "t.ipynb"))],
+                          env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said
+    assert "Traceback" not in said and "工作进程意外退出" not in said
+    errors = [line for line in said.splitlines() if line.startswith("错误")]
+    assert len(errors) == 1 and errors[0].startswith(f"错误：磁盘空间已满：无法写入 {reports / '2023'}"), said
+    assert not [p for p in reports.rglob("*") if p.is_file()], "no report, log, partial file or lock"
 
 
 def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processed: Path, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from conftest import CONTEXT
 from helpers.cleaning.parsing import parse_patent_numbers
+from helpers.sample_data import foreign_files
 
 header_key = CONTEXT.cleaning.header_key
 
@@ -89,6 +90,7 @@ def test_provenance_lists_every_file_and_reconciles(runs: dict[str, Path], prove
     broken = {b["path"] for r in provenance["reconciliation"].values() for b in r["broken_files"]}
     on_disk = {str(p.relative_to(runs["main"])) for p in runs["main"].rglob("synthetic_*")}
     assert listed | broken == on_disk and not listed & broken
+    assert foreign_files(runs["main"]) == [], "`sample-data --out` may write over an earlier sample"
     seen_reasons: set[str] = set()
     for source, rec in provenance["reconciliation"].items():
         rejected = sum(rec["rejected"].values())

@@ -60,7 +60,7 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     indicators = commands.add_parser("indicators", parents=[common],
                                      help="compute the plan's indicators from a raw folder (CSV)")
     indicators.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
-    indicators.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    indicators.add_argument("--out", type=Path, required=True, help="file to write: .csv, or .xlsx for a workbook")
     indicators.add_argument("--evaluate", action="store_true", help="write the evaluation table of --year instead")
     indicators.add_argument("--year", type=int, help="evaluation year (with --evaluate; default: latest with data)")
     indicators.add_argument("--processed-out", type=Path,
@@ -71,7 +71,7 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
                                 help="verify the plan's tasks, 专栏 and safeguards from a raw folder (CSV: item, year, "
                                      "self_grade, verified_grade)")
     tasks.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
-    tasks.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    tasks.add_argument("--out", type=Path, required=True, help="file to write: .csv, or .xlsx for a workbook")
     _as_of_argument(tasks, "grade the years up to its year")
     tasks.add_argument("--processed-out", type=Path,
                        help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
@@ -136,7 +136,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     commands = {"sample-data": _sample_data, "clean": _clean, "indicators": _indicators, "tasks": _tasks,
                 "evaluate": _evaluate, "run": _run}
-    return commands[args.command](args, context)
+    from helpers.files import BusyError, NoSpaceError, no_space, no_space_message
+
+    try:
+        return commands[args.command](args, context)
+    except (OSError, NoSpaceError, BusyError) as problem:  # the place written to, not the data: one sentence
+        if isinstance(problem, OSError) and not no_space(problem):
+            raise
+        message = problem if not isinstance(problem, OSError) else \
+            no_space_message(getattr(args, "out", None) or args.reports, getattr(problem, "filename", None))
+        print(f"错误：{message}", file=sys.stderr)
+        return 2
 
 
 def _outputs_unwritable(folders: tuple[Path | None, ...] = (), files: tuple[Path | None, ...] = (),
@@ -158,6 +168,14 @@ def _sample_data(args: argparse.Namespace, context: Context) -> int:
     if args.if_empty and args.out.is_dir() and any(p.name != ".gitkeep" for p in args.out.iterdir()):
         print(f"{args.out} already holds data: sample data not written")
         return 0
+    if _outputs_unwritable(folders=(args.out,)):
+        return 2
+    foreign = sample_data.foreign_files(args.out)
+    if foreign:
+        shown = "、".join(foreign[:3]) + (f" 等 {len(foreign)} 个文件" if len(foreign) > 3 else "")
+        print(f"错误：{args.out} 中已有不属于示例数据的文件（{shown}）：示例数据只写入空文件夹或以前生成的"
+              "示例数据文件夹（以其 PROVENANCE.json 为准），以免与真实数据混在一起；请换一个 --out", file=sys.stderr)
+        return 2
     provenance = sample_data.generate(args.out, seed=args.seed, scale=args.scale)
     print(f"wrote synthetic sample data (seed {args.seed}, scale {args.scale}) to {args.out}: "
           f"{len(provenance.get('files', []))} files")
@@ -204,15 +222,23 @@ def _clean(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-def _built(args: argparse.Namespace, context: Context, table: Callable[[Datasets], pd.DataFrame]) -> int:
-    """Build the pipeline from `--raw-dir` (into `--processed-out`, else a temporary folder), make the CSV table of
-    the datasets with `table`, and write it to `--out`; a data problem is a message and exit code 2."""
+TABLE_SUFFIXES = (".csv", ".xlsx")  # what `indicators` and `tasks` write: CSV text, or an Excel workbook
+
+
+def _built(args: argparse.Namespace, context: Context, table: Callable[[Datasets], pd.DataFrame], sheet: str) -> int:
+    """Build the pipeline from `--raw-dir` (into `--processed-out`, else a temporary folder), make the table of the
+    datasets with `table`, and write it to `--out`: CSV, or a workbook (its sheet named by wording.yaml
+    `workbook.sheets.<sheet>`) for .xlsx; a data problem is a message and exit code 2."""
     from helpers.cleaning import RawDirError
     from helpers.files import atomic_write
     from helpers.indicators import EvaluationError
     from helpers.pipeline import Datasets, build
 
     if _outputs_unwritable(files=(args.out,), processed=(args.processed_out,)):
+        return 2
+    if args.out.suffix.lower() not in TABLE_SUFFIXES:
+        print(f"错误：不支持的输出文件类型 {args.out.suffix or '（无扩展名）'}：{args.out} 应以 .csv（CSV 文本）"
+              "或 .xlsx（Excel 工作簿）结尾", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="helpers-indicators-") as scratch:
         processed = args.processed_out or Path(scratch)
@@ -222,7 +248,12 @@ def _built(args: argparse.Namespace, context: Context, table: Callable[[Datasets
         except (RawDirError, EvaluationError) as problem:
             print(f"错误：{problem}", file=sys.stderr)
             return 2
-    atomic_write(args.out, frame.to_csv(index=False))
+    if args.out.suffix.lower() == ".xlsx":
+        from helpers.report.workbook import write_table
+
+        write_table(args.out, frame, context.words("zh")["workbook"]["sheets"][sheet], context)
+    else:
+        atomic_write(args.out, frame.to_csv(index=False))
     print(f"wrote {len(frame)} rows to {args.out}")
     return 0
 
@@ -242,7 +273,7 @@ def _indicators(args: argparse.Namespace, context: Context) -> int:
         frame = values[values["year"].isin(covered_years(values))][["indicator", "area_code", "year", "value"]]
         return frame.assign(value=frame["value"].round(4)).reset_index(drop=True)
 
-    return _built(args, context, table)
+    return _built(args, context, table, "evaluation" if args.evaluate else "values")
 
 
 def _tasks(args: argparse.Namespace, context: Context) -> int:
@@ -255,7 +286,7 @@ def _tasks(args: argparse.Namespace, context: Context) -> int:
         return items.assign(self_grade=items["self_grade"].map(labels),
                             verified_grade=items["verified_grade"].map(labels)).reset_index(drop=True)
 
-    return _built(args, context, table)
+    return _built(args, context, table, "items")
 
 
 def _evaluate(args: argparse.Namespace, context: Context) -> int:

@@ -114,8 +114,8 @@ def run_local(todo: Todo, settings: Settings, workers: int, report: Report) -> N
                     worker = _Worker(settings)
                     outcome = Outcome(job, digest, error="工作进程意外退出（内存不足或被终止）")
                     failure_log(settings.reports, outcome)
+                idle.append(worker)  # before `report`, which may stop the run (a full disk): then it is closed too
                 report(outcome)
-                idle.append(worker)
             for conn, (worker, job, digest, started) in list(busy.items()):
                 if time.monotonic() - started > settings.hard_timeout:
                     busy.pop(conn)

@@ -15,8 +15,9 @@ from typing import TextIO
 
 from helpers.batch import executors, fingerprint, site
 from helpers.batch.jobs import Job, RunError, notebook_path
-from helpers.batch.worker import SCRATCH_PREFIX, Outcome, Settings, read_record
+from helpers.batch.worker import SCRATCH_PREFIX, Outcome, Settings, read_record, report_files
 from helpers.context import Context
+from helpers.files import NoSpaceError, exclusive
 from helpers.pipeline import Datasets
 
 
@@ -34,22 +35,21 @@ class RunResult:
 
 
 def _fresh(reports: Path, job: Job, digest: str) -> bool:
-    """The report's record carries the same digest and every file it lists is there."""
+    """The report's record carries the same digest, every file it lists is there and no other (a format of an
+    earlier render left by a version that kept them is rendered away)."""
     record = read_record(reports, job)
-    return bool(record) and record.get("digest") == digest and all((reports / f).is_file() for f in record["files"])
+    if not record or record.get("digest") != digest:
+        return False
+    listed = {reports / f for f in record["files"]}
+    return all(p.is_file() for p in listed) and not any(p.is_file() for p in report_files(reports, job)
+                                                        if p not in listed)
 
 
 @contextlib.contextmanager
 def _exclusive(reports: Path) -> Iterator[None]:
     """One run at a time per reports folder (a second one would sweep the first one's work); SIGTERM ends
     the run through the normal exit path, so that its workers are stopped, not orphaned."""
-    import fcntl
-
-    with open(reports / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunError(f"另一个运行正在写入 {reports}，请等它结束") from None
+    with exclusive(reports / ".lock", f"另一个运行正在写入 {reports}，请等它结束", RunError):
         previous = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -132,6 +132,8 @@ def _run_locked(jobs: list[Job], datasets: Datasets, settings: Settings, context
         progress(outcome)
 
     def finished(outcome: Outcome) -> None:
+        if outcome.no_space:  # every report after it would fail the same way: the workers are stopped
+            raise NoSpaceError(outcome.error)
         outcomes[outcome.job] = outcome
         progress(outcome)
 
@@ -140,6 +142,9 @@ def _run_locked(jobs: list[Job], datasets: Datasets, settings: Settings, context
             executors.run_dask(todo, settings, scheduler, finished)
         elif todo:
             executors.run_local(todo, settings, workers, finished)
+    except NoSpaceError:
+        _sweep(reports)  # what the stopped workers were writing
+        raise
     finally:
         progress.close()
     ordered = [outcomes[j] for j in jobs if j in outcomes]

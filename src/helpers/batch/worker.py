@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from helpers.batch.jobs import Job
-from helpers.files import PARTIAL_PREFIX, atomic_write
+from helpers.batch.jobs import FORMATS, Job
+from helpers.files import PARTIAL_PREFIX, atomic_write, no_space, no_space_message
 
 if TYPE_CHECKING:
     from helpers.context import Context
@@ -71,6 +71,7 @@ class Outcome:
     notebook: str | None = None
     log: str | None = None
     attempts: int = 1
+    no_space: bool = False  # failed for a full disk: the run stops (the other reports would fail the same way)
 
 
 class _Host:
@@ -161,6 +162,11 @@ def record_path(reports: Path, job: Job) -> Path:
     return reports / str(job.year) / f"{job.stem}.json"
 
 
+def report_files(reports: Path, job: Job) -> list[Path]:
+    """Every file a render of `job` may write besides its record: the executed notebook and each format."""
+    return [reports / str(job.year) / f"{job.stem}.{kind}" for kind in ("ipynb", *FORMATS)]
+
+
 def _execute(job: Job, settings: Settings, executed: Path):  # noqa: ANN202
     """Run the notebook on this process's kernel; papermill writes it to `executed` and returns it."""
     import papermill
@@ -240,9 +246,21 @@ def _render(job: Job, settings: Settings, digest: str) -> Outcome:
         for path in staged:
             os.replace(path, folder / path.name)
         outcome.files = [str(folder / p.name) for p in staged]
+        for other in report_files(reports, job):  # a format of an earlier render not asked for now goes
+            if str(other) not in outcome.files:
+                other.unlink(missing_ok=True)
         write_record(reports, outcome)
     except Exception as problem:  # noqa: BLE001 — one report's failure is reported, the others go on
-        _fail(outcome, problem, executed, reports)
+        full = no_space(problem)
+        if not full:
+            try:
+                _fail(outcome, problem, executed, reports)
+            except OSError as unwritten:
+                if not no_space(unwritten):
+                    raise
+                full = True
+        if full:  # nothing can be kept (not even a log): the run is told to stop
+            outcome.state, outcome.no_space, outcome.error = "failed", True, no_space_message(folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return outcome

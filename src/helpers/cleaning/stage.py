@@ -29,7 +29,7 @@ from helpers.cleaning.source import (
 from helpers.cleaning.workers import context as workers_context
 from helpers.cleaning.workers import dies_with_parent
 from helpers.context import Context
-from helpers.files import atomic_write, hash_files
+from helpers.files import atomic_write, hash_files, module_files
 from helpers.safety import neutralise_frame
 
 PROVENANCE = "PROVENANCE.json"
@@ -100,14 +100,16 @@ def _finish_source(source: Source, files: list[RawInput], raw_dir: Path, out_dir
 
 
 def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sources: list[str] | None = None,
-              workers: int = 1, fork: bool = False, as_of: date | None = None) -> CleanRun:
+              workers: int = 1, fork: bool = False, as_of: date | None = None,
+              fingerprint: str | None = None) -> CleanRun:
     """Clean every source of the context's catalog under raw_dir (or only `sources`); write to out_dir when
     given. Raises RawDirError for an unusable folder.
 
     With `workers` > 1, files (of every source, largest first) are cleaned in that many processes; each
     source is deduplicated and written as soon as its last file is done. `fork`: this process runs nothing
     else (no library threads at work), so the workers may be forked from it (see helpers.workers). `as_of`: the
-    user's as-of date (the data cut-off; rows not yet known on it are set aside as out of scope).
+    user's as-of date (the data cut-off; rows not yet known on it are set aside as out of scope). `fingerprint`:
+    the raw_fingerprint the caller took before cleaning (else it is taken after), recorded in the manifest.
     """
     raw_dir = Path(raw_dir)
     plan = context.plan
@@ -131,7 +133,7 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
         results = {name: _finish_source(known[name], files, raw_dir, out) for name, files in todo.items()}
     run.results = {name: results[name] for name in todo}
     _place_by_holders(run, known, context, out)
-    run.manifest = _manifest(raw_dir, run, context, as_of)
+    run.manifest = _manifest(raw_dir, run, context, as_of, fingerprint)
     if out is not None:
         write(run, out)
     return run
@@ -236,21 +238,15 @@ def summarise(result: SourceResult, seconds: float) -> dict:
     }
 
 
-CLEANING_CODE = ("cleaning", "tasks")  # the packages besides helpers' own modules whose code cleaning runs
-
-
 def raw_fingerprint(raw_dir: Path, context: Context, as_of: date | None = None) -> str:
-    """Changes when a raw file (name, size, mtime), the cleaning code, the configuration or the as-of date
-    changes."""
+    """Changes when a raw file (its path under the raw folder, size and content), the code cleaning runs (the
+    cleaning package and every module it imports, helpers.files.module_files), the configuration or the as-of date
+    changes. A file's time is not part of it: a copy or a `touch` changes nothing, an edit that keeps size and
+    time does."""
     raw_dir = Path(raw_dir)
     digest = hashlib.sha256(f"{raw_dir.resolve()}|as_of={as_of}".encode())
-    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    package = Path(__file__).resolve().parents[1]
-    code = [*sorted(package.glob("*.py")),
-            *(path for part in CLEANING_CODE for path in sorted((package / part).glob("*.py")))]
-    return hash_files(digest, [*code, *context.conf.files()]).hexdigest()[:16]
+    hash_files(digest, sorted(p for p in raw_dir.rglob("*") if p.is_file()), root=raw_dir)
+    return hash_files(digest, [*module_files("helpers.cleaning"), *context.conf.files()]).hexdigest()[:16]
 
 
 def unchanged(raw_dir: Path, out_dir: Path, context: Context, as_of: date | None = None) -> bool:
@@ -263,13 +259,13 @@ def unchanged(raw_dir: Path, out_dir: Path, context: Context, as_of: date | None
     return recorded == raw_fingerprint(raw_dir, context, as_of)
 
 
-def _manifest(raw_dir: Path, run: CleanRun, context: Context, as_of: date | None) -> dict:
+def _manifest(raw_dir: Path, run: CleanRun, context: Context, as_of: date | None, fingerprint: str | None) -> dict:
     provenance_file = raw_dir / PROVENANCE
     provenance = json.loads(provenance_file.read_text(encoding="utf-8")) if provenance_file.is_file() else {}
     sources = {name: result.summary for name, result in run.results.items()}
     return {
         "cleaned_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "raw_fingerprint": raw_fingerprint(raw_dir, context, as_of),
+        "raw_fingerprint": fingerprint or raw_fingerprint(raw_dir, context, as_of),
         "raw_dir": str(raw_dir),
         "synthetic": bool(provenance.get("synthetic", False)),
         "provenance": {k: provenance[k] for k in ("generator", "seed", "scale", "note") if k in provenance},

@@ -22,7 +22,7 @@ import pandas as pd
 from helpers.areas import Areas
 from helpers.cleaning import CleanRun, clean_all, raw_fingerprint
 from helpers.context import Context
-from helpers.files import hash_files, staged_folder
+from helpers.files import hash_files, module_files, staged_folder
 from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
 from helpers.official.stage import official_stage, values_used
 from helpers.pipeline.datasets import DatasetError, Datasets
@@ -90,8 +90,10 @@ def flagship_stage(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFram
 
 
 # ----------------------------------------------------------------------------- digests
-# what the derived stages run
-STAGE_CODE = ("indicators", "tasks", "official", "pipeline", "areas.py", "context.py", "files.py")
+# what the derived stages run, with every module it imports (helpers.files.module_files); the clean stage's code
+# counts through the datasets it writes
+STAGE_CODE = ("helpers.indicators", "helpers.official", "helpers.tasks", "helpers.pipeline")
+CLEAN_CODE = ("helpers.cleaning",)
 STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog", "plan_items", "assessment",
               "official_stats")  # what they read
 
@@ -99,9 +101,7 @@ STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog", "plan_i
 def code_digest(context: Context) -> str:
     """The code the derived stages run and the configuration they read: a change to either makes them stale (a
     change to the report's code or wording does not)."""
-    package = Path(__file__).resolve().parents[1]
-    code = sorted(p for part in STAGE_CODE for p in ([package / part] if part.endswith(".py")
-                                                     else (package / part).rglob("*.py")))
+    code = module_files(*STAGE_CODE, outside=CLEAN_CODE)
     return hash_files(hashlib.sha256(), [*code, *context.conf.files(STAGE_CONF)]).hexdigest()
 
 
@@ -201,7 +201,8 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
     fresh_clean = if_changed and datasets.exists("manifest") and \
         datasets.read_json("manifest").get("raw_fingerprint") == fingerprint
     if not fresh_clean:
-        result.clean = clean_all(raw_dir, context, processed, workers=workers, fork=fork, as_of=as_of)
+        result.clean = clean_all(raw_dir, context, processed, workers=workers, fork=fork, as_of=as_of,
+                                 fingerprint=fingerprint)
         record = {"clean": {"input": fingerprint, "at": _now()}}
         datasets.write_record(record)
     result.steps.append(("clean", not fresh_clean, time.perf_counter() - started))

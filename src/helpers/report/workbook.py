@@ -133,6 +133,17 @@ def _about(book: Book, words: Words, context: Context, year: int, manifest: dict
     sheet.set_column(0, 0, 90)
 
 
+def write_table(path: Path, frame: pd.DataFrame, sheet: str, context: Context) -> Path:
+    """One table as a workbook of one sheet (the command line's `--out *.xlsx`): cells by type, text as text and
+    neutralised, written atomically."""
+    def write(partial: Path) -> None:
+        book = Book(partial, sheet, context.plan.statuses)
+        book.table(sheet, frame)
+        book.close()
+
+    return atomic_write(path, write)
+
+
 def write_workbook(path: Path, datasets: Datasets, year: int, context: Context, lang: str = "zh") -> Path:
     """Write the workbook of `year` atomically (a partial file, then a rename) and return its path."""
     atomic_write(path, lambda partial: _write(partial, datasets, year, context, Words.of(context, lang)))

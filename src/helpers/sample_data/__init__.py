@@ -107,6 +107,27 @@ def _official(ctx: Context, out_dir: Path, per_year: dict) -> tuple[dict, dict]:
             "format": "csv", "encoding": cfg["encoding"], "sha256": digest, **_tally(kinds), "_kinds": kinds}, expected
 
 
+def foreign_files(out_dir: Path) -> list[str]:
+    """The files of `out_dir` (paths under it) that are not a sample's own: neither listed in the PROVENANCE.json of
+    a synthetic sample there (a listed folder owns what is under it) nor hidden (.gitkeep). Writing a sample
+    there would mix it with them; empty for a missing or empty folder and for an earlier sample."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        return []
+    try:
+        recorded = json.loads((out_dir / "PROVENANCE.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = {}
+    own: set[str] = set()
+    if isinstance(recorded, dict) and recorded.get("synthetic") is True:
+        own = {"PROVENANCE.json", *(str(f.get("path", "")).split("!")[0] for f in recorded.get("files", [])),
+               *(str(b.get("path", "")) for r in recorded.get("reconciliation", {}).values()
+                 for b in r.get("broken_files", []))}
+    files = (p.relative_to(out_dir) for p in out_dir.rglob("*") if p.is_file())
+    return sorted(path.as_posix() for path in files if not any(part.startswith(".") for part in path.parts)
+                  and not any(path.as_posix() == o or path.as_posix().startswith(f"{o}/") for o in own if o))
+
+
 def generate(out_dir: Path, seed: int = 2020, scale: int = 1) -> dict:
     """Write the synthetic sample of all sources into out_dir and return (and write) its provenance."""
     ctx = Context(np.random.default_rng(seed), scale)
