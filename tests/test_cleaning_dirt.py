@@ -28,6 +28,7 @@ from conftest import (
     rejects,
     write_bytes,
     write_csv,
+    write_formula_xlsx,
     write_log,
     write_xlsx,
 )
@@ -616,6 +617,32 @@ def test_hostile_text_is_stored_as_text(raw, writer):
     assert got[digits(2)] == '=HYPERLINK("http://x","y")'
     # `|` separates holders (PatSnap), so only the part before it is the attributed holder
     assert got[digits(3)] == ("+cmd" if writer == "csv" else "@SUM(1+1)")
+
+
+# ============================================================================= formulas
+def test_formula_without_a_calculated_value_rejects_its_row_and_keeps_the_formula(raw):
+    """A workbook written by a program (openpyxl) and never opened in Excel: its formulas carry no value."""
+    header = [*PATENT_HEADER, "失效日", "核对"]
+    write_formula_xlsx(raw, "patents", "program.xlsx", header, [
+        patent(1),
+        patent(2, applicant='="乙公司"'),  # a required cell
+        [*patent(3), "=DATE(2024,1,1)"],  # an optional one
+        [*patent(4), None, "=A5=A4"],  # a column no field reads: the row is read as usual
+        ["=A2", "=B2", "=C2", "=D2"],  # a row of formulas only: calamine does not even see it
+    ])
+    write_formula_xlsx(raw, "patents", "excel.xlsx", header, [patent(5, applicant=('="丙公司"', "丙公司"))])
+    run = clean(raw)
+    counts = ["rows_in", "clean", "rejected"]
+    assert [recon_of(run, "patents", "program.xlsx")[k] for k in counts] == [5, 2, 3]  # every row accounted for
+    assert [recon_of(run, "patents", "excel.xlsx")[k] for k in counts] == [1, 1, 0]  # a calculated value is read
+    q = rejects(run, "patents").set_index("line")
+    assert q.loc[[3, 4, 6], "reason"].tolist() == ["formula_no_value"] * 3
+    assert json.loads(q.loc[3, "original"])["申请人"] == '="乙公司"'
+    assert json.loads(q.loc[4, "original"])["失效日"] == "=DATE(2024,1,1)"
+    assert json.loads(q.loc[6, "original"]) == {"申请号": "=A2", "申请日": "=B2", "申请人": "=C2", "申请人地址": "=D2"}
+    assert CONTEXT.cleaning.reasons["formula_no_value"] == "公式没有计算结果：请在 Excel 中打开并保存"
+    assert "3 行的公式没有计算结果" in file_status(run, "patents", "program.xlsx")["message"]
+    assert sorted(run.results["patents"].clean["applicant"]) == ["A公司", "A公司", "丙公司"]
 
 
 # ============================================================================= broken files

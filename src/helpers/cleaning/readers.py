@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from helpers.cleaning import formulas
 from helpers.cleaning.inputs import FileRejected, RawInput, hidden
 from helpers.cleaning.parsing import empty_as_null, text_series, unit_in_header
 from helpers.cleaning.rules import Rules
@@ -35,6 +36,7 @@ from helpers.cleaning.rules import Rules
 LINE = "_line"
 OVERFLOW = "_overflow"  # cells beyond the header's width: the row is misaligned
 REJECT = "_reject"  # a reason code set by the reader for a row it could not split into fields
+FORMULA_NO_VALUE = "formula_no_value"  # the REJECT of a row whose catalog cell is a formula without its value
 _SAMPLE_BYTES = 1 << 16
 BLOCK_SIZE = 1 << 24  # Arrow CSV blocks: large enough that columns come in few chunks
 # Arrow text → pandas "str" without a copy: pandas keeps its text as large_string, so Arrow parses into that
@@ -308,9 +310,10 @@ def _long_table(frame: pd.DataFrame, rows: list[list[object]], header_idx: int, 
     body = frame[~refused & ~footnote]
     parts = [pd.DataFrame({id_name: body[id_name], year_name: year, value_name: body[column], LINE: body[LINE]})
              [~empty.loc[body.index, column]] for column, year in years.items()]
-    if refused.any():  # kept once, as the reader refused it, with the text it could not place
+    if refused.any():  # kept once, as the reader refused it, with its year cells and the text it could not place
         bad = frame[refused]
-        kept = {id_name: bad[id_name], year_name: None, value_name: None, LINE: bad[LINE], REJECT: bad[REJECT]}
+        kept = {id_name: bad[id_name], year_name: None, value_name: None, LINE: bad[LINE], REJECT: bad[REJECT],
+                **{column: bad[column] for column in years}}
         if OVERFLOW in bad:
             kept[OVERFLOW] = bad[OVERFLOW]
         parts.append(pd.DataFrame(kept))
@@ -542,6 +545,10 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     except Exception as exc:  # noqa: BLE001 — calamine raises its own error types for every kind of damage
         message = f"无法打开工作簿或工作表（文件损坏、被截断或不是 Excel 文件）：{exc}"
         raise FileRejected("unreadable_workbook", message) from None
+    found = (formulas.uncached(io.BytesIO(data) if data is not None else item.path, sheet)
+             if item.suffix in formulas.OOXML_SUFFIXES else {})
+    if found:
+        rows = _with_formulas(rows, found)
     filled = sum(cell not in (None, "") for row in rows for cell in row)
     if not filled:
         raise FileRejected("empty_sheet", "工作表为空")
@@ -565,9 +572,35 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
     frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
     frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
-    if wide:
-        return _long_table(frame, rows, header_idx, header)
-    return _table(frame, rows, header_idx, header)
+    refused = _formula_rows(frame, found, header_idx, [*header.match(cells).values(),
+                                                       *(header.year_columns(cells) if wide else ())])
+    if refused.any():
+        frame[REJECT] = pd.Series(np.where(refused, FORMULA_NO_VALUE, None), index=frame.index, dtype="str")
+    table = _long_table(frame, rows, header_idx, header) if wide else _table(frame, rows, header_idx, header)
+    if refused.any():
+        table.notes.append(f"{int(refused.sum())} 行的公式没有计算结果（工作簿由程序写出、未在 Excel 中保存过），"
+                           "这些行已拒绝：请在 Excel 中打开并保存后重新放入")
+    return table
+
+
+def _with_formulas(rows: list[list[Any]], found: dict[tuple[int, int], str]) -> list[list[Any]]:
+    """The sheet's rows with each formula that has no calculated value written in its cell (`=A1+1`): calamine
+    reads such a cell as empty, and leaves out the rows and columns that hold nothing else."""
+    height = max(len(rows), 1 + max(row for row, _ in found))
+    width = max(max((len(row) for row in rows), default=0), 1 + max(column for _, column in found))
+    rows = [[*row, *[""] * (width - len(row))] for row in rows] + [[""] * width for _ in range(height - len(rows))]
+    for (row, column), text in found.items():
+        rows[row][column] = text
+    return rows
+
+
+def _formula_rows(frame: pd.DataFrame, found: dict[tuple[int, int], str], header_idx: int,
+                  used: list[int]) -> np.ndarray:
+    """Per row of `frame`, whether a cell the source reads (a column at a position of `used`) is a formula
+    without its calculated value: its value is unknown, so the row cannot be read (decisions.md, "Formulas")."""
+    read = set(used)
+    lines = {row + 1 for row, column in found if row > header_idx and column in read}
+    return frame[LINE].isin(lines).to_numpy() if lines else np.zeros(len(frame), dtype=bool)
 
 
 # ----------------------------------------------------------------------------- access logs

@@ -176,8 +176,9 @@ def _field_frame(index: int, table: readers.RawTable, names: list[str]) -> pd.Da
 
 
 def _originals(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
-    """The original cells (header → text) of rows of one raw file, as JSON, for the quarantine."""
-    records = frame.iloc[positions].drop(columns=[LINE]).to_dict(orient="records")
+    """The original cells (header → text) of rows of one raw file, as JSON, for the quarantine (the reader's
+    reason code is not a cell; the text a reader could not place in a column is)."""
+    records = frame.iloc[positions].drop(columns=[LINE, readers.REJECT], errors="ignore").to_dict(orient="records")
     return [json.dumps({k: v for k, v in r.items() if isinstance(v, str)}, ensure_ascii=False) for r in records]
 
 
