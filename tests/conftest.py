@@ -59,8 +59,10 @@ def write_csv(
     encoding: str = "utf-8",
     preamble: Iterable[str | Sequence[object]] = (),
     delimiter: str = ",",
+    bom: bytes = b"",
 ) -> Path:
-    """raw/<source>/<name>: an optional preamble (a str is written as one raw line), the header, the rows."""
+    """raw/<source>/<name>: an optional preamble (a str is written as one raw line), the header, the rows; `bom`
+    before the encoded text (codecs.BOM_UTF16_LE for Excel's 「Unicode 文本」)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     for line in preamble:
@@ -71,7 +73,7 @@ def write_csv(
     writer.writerow(header)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
     path = _folder(raw, source) / name
-    path.write_bytes(buf.getvalue().encode(encoding))
+    path.write_bytes(bom + buf.getvalue().encode(encoding))
     return path
 
 

@@ -4,6 +4,7 @@ plus the per-source rules. Every run goes through `clean()`, which checks the re
 from __future__ import annotations
 
 import ast
+import codecs
 import datetime as dt
 import gzip
 import json
@@ -617,6 +618,50 @@ def test_hostile_text_is_stored_as_text(raw, writer):
     assert got[digits(2)] == '=HYPERLINK("http://x","y")'
     # `|` separates holders (PatSnap), so only the part before it is the attributed holder
     assert got[digits(3)] == ("+cmd" if writer == "csv" else "@SUM(1+1)")
+
+
+# Excel's 「Unicode 文本」 (UTF-16 LE, tab-separated) with and without its BOM, as .txt or .csv, and the same as a
+# big-endian file: 上 (U+4E0A) is the bytes 0A 4E, a line feed to anything that splits the bytes; 𠮷 (U+20BB7) is
+# a surrogate pair
+UNICODE_TEXT = {
+    "unicode.txt": ("utf-16-le", codecs.BOM_UTF16_LE),
+    "unicode_no_bom.csv": ("utf-16-le", b""),
+    "unicode_be.txt": ("utf-16-be", codecs.BOM_UTF16_BE),
+}
+
+
+def test_unicode_text_cleans_to_the_same_rows_as_utf8(tmp_path):
+    rows = [patent(1, "河源市上善电子有限公司", "广东省河源市龙川县老隆镇"), patent(2, "𠮷野家（河源）餐饮店"),
+            patent(3, date="不详日期")]
+    results = {}
+    for name, (encoding, bom) in {"utf8.csv": ("utf-8", b""), **UNICODE_TEXT}.items():
+        raw = tmp_path / name
+        write_csv(raw, "patents", name, PATENT_HEADER, rows, encoding=encoding, bom=bom, delimiter="\t")
+        run = clean(raw)
+        assert file_status(run, "patents", name)["encoding"] == encoding
+        q = run.results["patents"].quarantine
+        results[name] = (run.results["patents"].clean.drop(columns="source_file").to_dict("records"),
+                         q[["line", "reason", "original"]].to_dict("records"))
+    assert len(results["utf8.csv"][0]) == 2 and results["utf8.csv"][0][0]["area_code"] == "441622"
+    for name in UNICODE_TEXT:
+        assert results[name] == results["utf8.csv"], name
+
+
+def test_big5_file_with_traditional_headers_is_rejected_naming_the_encodings_tried(raw):
+    """A Traditional-Chinese export (Big5: Excel's CSV on a Traditional Windows) spells its headers and addresses in
+    Traditional characters, which no alias or place name of the catalog spells: the file is rejected, saying which
+    encodings were tried and how each reads its first line — never read as mojibake, never silently lost."""
+    header = ["申請號", "申請日", "申請人", "申請人地址"]
+    rows = [patent(1, "河源市上善電子有限公司", "廣東省河源市龍川縣老隆鎮")]
+    write_csv(raw, "patents", "tw.csv", header, rows, encoding="big5")
+    write_csv(raw, "patents", "cn.csv", PATENT_HEADER, [patent(2)], encoding="gbk")
+    run = clean(raw)
+    status = file_status(run, "patents", "tw.csv")
+    assert (status["status"], status["reason"]) == ("rejected", "no_header_any_encoding")
+    assert "GB18030、Big5" in status["message"] and "按 Big5 为「申請號,申請日,申請人,申請人地址」" in status["message"]
+    assert recon_of(run, "patents", "tw.csv")["rows_in"] == 0
+    assert file_status(run, "patents", "cn.csv")["encoding"] == "gb18030"  # GBK still read as before
+    assert run.results["patents"].clean["applicant"].tolist() == ["A公司"]
 
 
 # ============================================================================= formulas

@@ -174,29 +174,82 @@ def _blank(data: bytes) -> bool:
     return not data or data.isspace()
 
 
-def detect_encoding(data: bytes) -> str:
-    """utf-8-sig / utf-8 / gb18030 / …: BOM first, then strict UTF-8, then charset-normalizer."""
+UTF16 = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}  # Excel's 「Unicode 文本」 is LE
+# Chinese code pages without a signature, in the order tried; cp950 is Big5 as Windows writes it (Traditional
+# Chinese). GB18030 decodes Big5 bytes too, into other characters: the header decides between them.
+LEGACY = ("gb18030", "cp950")
+NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "gb18030": "GB18030",
+         "cp950": "Big5"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # not in text: a "UTF-16" reading that has them is binary
+
+
+def _strict(sample: bytes, encoding: str, final: bool) -> str | None:
+    """`sample` decoded, or None where it is not text in `encoding` (an unfinished character at a cut is)."""
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(sample, final=final)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16(sample: bytes, final: bool) -> str | None:
+    """utf-16-le / utf-16-be for UTF-16 text: its BOM, or NUL bytes on one side of the byte pairs only (the high
+    half of the ASCII in it: digits, separators, line ends) where the decoded text is text (no control character)."""
+    for bom, encoding in UTF16.items():
+        if sample.startswith(bom):
+            return encoding
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if bool(even) == bool(odd):  # none (not UTF-16 with ASCII in it) or both (binary)
+        return None
+    encoding = "utf-16-le" if odd else "utf-16-be"
+    text = _strict(sample, encoding, final)
+    return encoding if text and not _CONTROL.search(text) else None
+
+
+def encodings(data: bytes) -> list[str]:
+    """The encodings a text file may be in, the likeliest first: a BOM or UTF-16's NUL bytes decide alone, then
+    strict UTF-8; else each of the legacy Chinese code pages that decodes the file's head strictly (`LEGACY`:
+    the reader takes the first in which it finds the header), else charset-normalizer's guess. FileRejected for
+    binary content and for text that none of them decodes."""
     if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return ["utf-8-sig"]
     sample = data[:_SAMPLE_BYTES]
-    if len(sample) < len(data):  # cut at a line end so that no character is split
+    final = len(sample) == len(data)
+    if not final:  # cut at a line end so that no character is split
         sample = sample[: sample.rfind(b"\n") + 1] or sample
+    utf16 = _utf16(sample, final)
+    if utf16:
+        return [utf16]
     if b"\x00" in sample[:8192]:
         raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是文本表格")
-    # The contract's encodings are UTF-8 and GBK/GB18030: try them strictly before guessing, since
-    # statistical detection takes short GBK files for Korean (cp949) and turns them into mojibake.
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=len(sample) == len(data))
-            return encoding
-        except UnicodeDecodeError:
-            pass
+    # Strict decoding before guessing: statistical detection takes short GBK files for Korean (cp949).
+    if _strict(sample, "utf-8", final) is not None:
+        return ["utf-8"]
+    legacy = [encoding for encoding in LEGACY if _strict(sample, encoding, final) is not None]
+    if legacy:
+        return legacy
     guess = charset_normalizer.from_bytes(sample).best()
     if guess is None:
-        raise FileRejected("unknown_encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）")
+        tried = "、".join(dict.fromkeys(NAMES.values()))
+        raise FileRejected("unknown_encoding", f"无法识别文件编码：按 {tried} 都无法解码")
     name = codecs.lookup(guess.encoding).name
     # GB2312 and GBK are subsets of GB18030: decode with the superset so no character is lost.
-    return "gb18030" if name in {"gb2312", "gbk", "cp936", "hz", "gb18030"} else name
+    return ["gb18030" if name in {"gb2312", "gbk", "cp936", "hz", "gb18030"} else name]
+
+
+def detect_encoding(data: bytes) -> str:
+    """The likeliest encoding of a text file (`encodings`)."""
+    return encodings(data)[0]
+
+
+def _as_utf8(data: bytes, encoding: str) -> bytes:
+    """UTF-16 text as UTF-8 without its BOM, so that the CSV readers (and their line numbers, counted in bytes)
+    take it as they take any file."""
+    body = memoryview(data)[2:] if data[:2] in UTF16 else data
+    try:
+        return str(body, encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileRejected("unknown_encoding", f"文件是 UTF-16 编码，但第 {exc.start + 1} 字节起无法解码"
+                                               "（文件被截断或损坏）") from None
 
 
 # ----------------------------------------------------------------------------- text tables
@@ -368,17 +421,40 @@ def read_text_table(item: RawInput | Path, header: Header) -> RawTable:
     data = _raw(item).read_bytes()
     if _blank(data):
         raise FileRejected("empty", "文件为空")
-    encoding = detect_encoding(data)
-    head_text = data[:65536].decode(encoding, errors="replace")
-    # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
-    # inside a title line and so misplace the header.
-    head_lines = _LINE_END.split(head_text)[: header.rules.header_scan_rows]
-    delimiter, rows, header_idx, wide = _dialect(head_lines, header)
+    tried = encodings(data)
+    utf16 = tried[0] in UTF16.values()
+    if utf16:
+        data = _as_utf8(data, tried[0])
+        if _blank(data):
+            raise FileRejected("empty", "文件为空")
+    heads: list[list[str]] = []
+    for encoding in tried:
+        head_text = data[:65536].decode("utf-8" if utf16 else encoding, errors="replace")
+        # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
+        # inside a title line and so misplace the header.
+        heads.append(_LINE_END.split(head_text)[: header.rules.header_scan_rows])
+        try:
+            delimiter, rows, header_idx, wide = _dialect(heads[-1], header)
+            break
+        except FileRejected as problem:
+            if len(heads) == len(tried):
+                raise problem if len(tried) == 1 else _unread(problem, tried, heads) from None
     names = _unique_names(rows[header_idx])
-    frame = _parse_text(data, encoding, delimiter, header_idx, names)
+    frame = _parse_text(data, "utf-8" if utf16 else encoding, delimiter, header_idx, names)
     if wide:
         return _long_table(frame, rows, header_idx, header, encoding=encoding)
     return _table(frame, rows, header_idx, header, encoding=encoding)
+
+
+def _unread(problem: FileRejected, tried: list[str], heads: list[list[str]]) -> FileRejected:
+    """A file that several encodings decode, none into the source's header: the problem, with the first line as
+    each encoding reads it (a Big5 file shows its Traditional header there, which no alias of the catalog spells)."""
+    first = [next((line.strip() for line in head if line.strip()), "")[:60] for head in heads]
+    names = [NAMES.get(encoding, encoding) for encoding in tried]
+    shown = "，".join(f"按 {name} 为「{line}」" for name, line in zip(names, first, strict=True))
+    return FileRejected("no_header_any_encoding",
+                        f"{problem.message}（文件按 {'、'.join(names)} 编码都试过）；第一行{shown}。若为繁体中文"
+                        "（Big5）文件：本工具按简体的列名和地名读取，请转为简体中文、另存为 UTF-8 后重新放入")
 
 
 def _raw(item: RawInput | Path) -> RawInput:
