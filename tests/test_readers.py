@@ -255,6 +255,7 @@ def _truncated_xlsx(raw) -> bytes:
         ("blank.csv", lambda raw: b" \r\n\r\n", "empty"),
         ("empty.xlsx", lambda raw: b"", "empty"),
         ("junk.csv", lambda raw: bytes(range(256)) * 8, "binary"),
+        ("nul.csv", lambda raw: "申请号,申请日,申请人\r\n1,2,3\x00\r\n".encode(), "binary"),  # UTF-8, not UTF-16
         ("junk.xlsx", lambda raw: b"PK\x03\x04 not really a workbook" * 10, "unreadable_workbook"),
         ("cut.xlsx", _truncated_xlsx, "unreadable_workbook"),
         ("other.csv", lambda raw: "名称,数量,备注\r\n苹果,3,无\r\n".encode(), "no_header"),

@@ -193,7 +193,8 @@ def _strict(sample: bytes, encoding: str, final: bool) -> str | None:
 
 def _utf16(sample: bytes, final: bool) -> str | None:
     """utf-16-le / utf-16-be for UTF-16 text: its BOM, or NUL bytes on one side of the byte pairs only (the high
-    half of the ASCII in it: digits, separators, line ends) where the decoded text is text (no control character)."""
+    half of the ASCII in it: digits, separators, line ends) where the decoded text is lines of text (a stray NUL in
+    a UTF-8 file decodes into no line end)."""
     for bom, encoding in UTF16.items():
         if sample.startswith(bom):
             return encoding
@@ -202,7 +203,7 @@ def _utf16(sample: bytes, final: bool) -> str | None:
         return None
     encoding = "utf-16-le" if odd else "utf-16-be"
     text = _strict(sample, encoding, final)
-    return encoding if text and not _CONTROL.search(text) else None
+    return encoding if text and "\n" in text and not _CONTROL.search(text) else None
 
 
 def encodings(data: bytes) -> list[str]:
