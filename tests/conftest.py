@@ -59,8 +59,10 @@ def write_csv(
     encoding: str = "utf-8",
     preamble: Iterable[str | Sequence[object]] = (),
     delimiter: str = ",",
+    bom: bytes = b"",
 ) -> Path:
-    """raw/<source>/<name>: an optional preamble (a str is written as one raw line), the header, the rows."""
+    """raw/<source>/<name>: an optional preamble (a str is written as one raw line), the header, the rows; `bom`
+    before the encoded text (codecs.BOM_UTF16_LE for Excel's 「Unicode 文本」)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     for line in preamble:
@@ -71,7 +73,7 @@ def write_csv(
     writer.writerow(header)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
     path = _folder(raw, source) / name
-    path.write_bytes(buf.getvalue().encode(encoding))
+    path.write_bytes(bom + buf.getvalue().encode(encoding))
     return path
 
 
@@ -110,6 +112,37 @@ def write_xlsx(
             else:
                 sheet.write_string(r, col, str(value))
     book.close()
+    return path
+
+
+def write_formula_xlsx(raw: Path, source: str, name: str, header: Sequence[object],
+                       rows: Iterable[Sequence[object]]) -> Path:
+    """raw/<source>/<name> as a program writes it with openpyxl: a text cell starting with `=` is a formula stored
+    without a calculated value (the workbook was never opened in Excel); `(formula, value)` is a formula whose
+    value was calculated (written by xlsxwriter beside it, as Excel saves it) — in a workbook of its own, since
+    openpyxl writes no values."""
+    import openpyxl
+    import xlsxwriter
+
+    rows = list(rows)
+    path = _folder(raw, source) / name
+    if any(isinstance(value, tuple) for row in rows for value in row):
+        book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False})
+        sheet = book.add_worksheet("导出")
+        for r, row in enumerate([header, *rows]):
+            for col, value in enumerate(row):
+                if isinstance(value, tuple):
+                    sheet.write_formula(r, col, value[0], None, value[1])
+                elif value is not None:
+                    sheet.write(r, col, value)
+        book.close()
+        return path
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "导出"
+    for row in [header, *rows]:
+        sheet.append(list(row))
+    book.save(path)
     return path
 
 

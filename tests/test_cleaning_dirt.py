@@ -4,11 +4,15 @@ plus the per-source rules. Every run goes through `clean()`, which checks the re
 from __future__ import annotations
 
 import ast
+import codecs
 import datetime as dt
 import gzip
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +32,7 @@ from conftest import (
     rejects,
     write_bytes,
     write_csv,
+    write_formula_xlsx,
     write_log,
     write_xlsx,
 )
@@ -587,6 +592,40 @@ def test_rejected_rows_do_not_take_part_in_dedup(raw):
     assert only(run.results["assistance_cases"].quarantine)["reason"] == "bad_date"
 
 
+def _peak_bytes_of_clean(raw: Path) -> int:
+    """Peak resident memory of cleaning the patents of `raw` in a process of its own (one file: cleaned in it)."""
+    code = ("import sys; from pathlib import Path; from helpers.cleaning import clean_all; from helpers.context import "
+            "Context; clean_all(Path(sys.argv[1]), Context.load(Path(sys.argv[2])), Path(sys.argv[3]), ['patents'])")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(raw), str(REPO), str(raw.parent / "out")], env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert status == 0
+    return usage.ru_maxrss * 1024
+
+
+def test_a_file_of_duplicates_costs_its_json_not_an_object_per_cell(tmp_path):
+    """The quarantine keeps each duplicate's values as JSON, built in Arrow: a Python object per cell took 4 GB for a
+    198 MB export of duplicates. The same number of rows, once as 20 copies of 3 000 patents and once as 60 000
+    patents, each cleaned in a process of its own: the copies cost at most twice the JSON the quarantine keeps."""
+    def row(n: int) -> list[str]:
+        return [app_no(digits(n)), "2021-03-05", f"CN113{n:06d}B", "2022-08-09", f"河源市第{n}号电子有限公司",
+                f"广东省河源市源城区新市区大道{n}号"]
+
+    peaks, kept = {}, 0
+    for name, numbers in {"copies": list(range(1, 3001)) * 20, "distinct": range(1, 60001)}.items():
+        raw = tmp_path / name / "raw"
+        write_csv(raw, "patents", "p.csv", CNIPA_HEADER, [row(n) for n in numbers])
+        peaks[name] = _peak_bytes_of_clean(raw)
+        quarantine = pd.read_parquet(raw.parent / "out" / "quarantine" / "patents.parquet")
+        assert len(quarantine) == (57_000 if name == "copies" else 0)
+        kept += sum(len(text.encode()) for text in quarantine["original"])
+        if name == "copies":
+            first = json.loads(quarantine.sort_values("line").iloc[0]["original"])
+            assert (first["applicant"], first["application_date"]) == ("河源市第1号电子有限公司", "2021-03-05 00:00:00")
+    extra = peaks["copies"] - peaks["distinct"]
+    assert extra < 2 * kept, f"{extra / 2**20:.0f} MB for {kept / 2**20:.0f} MB of JSON"
+
+
 # ============================================================================= hostile text
 HOSTILE = ["<script>alert(1)</script>", '=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]
 
@@ -616,6 +655,76 @@ def test_hostile_text_is_stored_as_text(raw, writer):
     assert got[digits(2)] == '=HYPERLINK("http://x","y")'
     # `|` separates holders (PatSnap), so only the part before it is the attributed holder
     assert got[digits(3)] == ("+cmd" if writer == "csv" else "@SUM(1+1)")
+
+
+# Excel's 「Unicode 文本」 (UTF-16 LE, tab-separated) with and without its BOM, as .txt or .csv, and the same as a
+# big-endian file: 上 (U+4E0A) is the bytes 0A 4E, a line feed to anything that splits the bytes; 𠮷 (U+20BB7) is
+# a surrogate pair
+UNICODE_TEXT = {
+    "unicode.txt": ("utf-16-le", codecs.BOM_UTF16_LE),
+    "unicode_no_bom.csv": ("utf-16-le", b""),
+    "unicode_be.txt": ("utf-16-be", codecs.BOM_UTF16_BE),
+}
+
+
+def test_unicode_text_cleans_to_the_same_rows_as_utf8(tmp_path):
+    rows = [patent(1, "河源市上善电子有限公司", "广东省河源市龙川县老隆镇"), patent(2, "𠮷野家（河源）餐饮店"),
+            patent(3, date="不详日期")]
+    results = {}
+    for name, (encoding, bom) in {"utf8.csv": ("utf-8", b""), **UNICODE_TEXT}.items():
+        raw = tmp_path / name
+        write_csv(raw, "patents", name, PATENT_HEADER, rows, encoding=encoding, bom=bom, delimiter="\t")
+        run = clean(raw)
+        assert file_status(run, "patents", name)["encoding"] == encoding
+        q = run.results["patents"].quarantine
+        results[name] = (run.results["patents"].clean.drop(columns="source_file").to_dict("records"),
+                         q[["line", "reason", "original"]].to_dict("records"))
+    assert len(results["utf8.csv"][0]) == 2 and results["utf8.csv"][0][0]["area_code"] == "441622"
+    for name in UNICODE_TEXT:
+        assert results[name] == results["utf8.csv"], name
+
+
+def test_big5_file_with_traditional_headers_is_rejected_naming_the_encodings_tried(raw):
+    """A Traditional-Chinese export (Big5: Excel's CSV on a Traditional Windows) spells its headers and addresses in
+    Traditional characters, which no alias or place name of the catalog spells: the file is rejected, saying which
+    encodings were tried and how each reads its first line — never read as mojibake, never silently lost."""
+    header = ["申請號", "申請日", "申請人", "申請人地址"]
+    rows = [patent(1, "河源市上善電子有限公司", "廣東省河源市龍川縣老隆鎮")]
+    write_csv(raw, "patents", "tw.csv", header, rows, encoding="big5")
+    write_csv(raw, "patents", "cn.csv", PATENT_HEADER, [patent(2)], encoding="gbk")
+    run = clean(raw)
+    status = file_status(run, "patents", "tw.csv")
+    assert (status["status"], status["reason"]) == ("rejected", "no_header_any_encoding")
+    assert "GB18030、Big5" in status["message"] and "按 Big5 为「申請號,申請日,申請人,申請人地址」" in status["message"]
+    assert recon_of(run, "patents", "tw.csv")["rows_in"] == 0
+    assert file_status(run, "patents", "cn.csv")["encoding"] == "gb18030"  # GBK still read as before
+    assert run.results["patents"].clean["applicant"].tolist() == ["A公司"]
+
+
+# ============================================================================= formulas
+def test_formula_without_a_calculated_value_rejects_its_row_and_keeps_the_formula(raw):
+    """A workbook written by a program (openpyxl) and never opened in Excel: its formulas carry no value."""
+    header = [*PATENT_HEADER, "失效日", "核对"]
+    write_formula_xlsx(raw, "patents", "program.xlsx", header, [
+        patent(1),
+        patent(2, applicant='="乙公司"'),  # a required cell
+        [*patent(3), "=DATE(2024,1,1)"],  # an optional one
+        [*patent(4), None, "=A5=A4"],  # a column no field reads: the row is read as usual
+        ["=A2", "=B2", "=C2", "=D2"],  # a row of formulas only: calamine does not even see it
+    ])
+    write_formula_xlsx(raw, "patents", "excel.xlsx", header, [patent(5, applicant=('="丙公司"', "丙公司"))])
+    run = clean(raw)
+    counts = ["rows_in", "clean", "rejected"]
+    assert [recon_of(run, "patents", "program.xlsx")[k] for k in counts] == [5, 2, 3]  # every row accounted for
+    assert [recon_of(run, "patents", "excel.xlsx")[k] for k in counts] == [1, 1, 0]  # a calculated value is read
+    q = rejects(run, "patents").set_index("line")
+    assert q.loc[[3, 4, 6], "reason"].tolist() == ["formula_no_value"] * 3
+    assert json.loads(q.loc[3, "original"])["申请人"] == '="乙公司"'
+    assert json.loads(q.loc[4, "original"])["失效日"] == "=DATE(2024,1,1)"
+    assert json.loads(q.loc[6, "original"]) == {"申请号": "=A2", "申请日": "=B2", "申请人": "=C2", "申请人地址": "=D2"}
+    assert CONTEXT.cleaning.reasons["formula_no_value"] == "公式没有计算结果：请在 Excel 中打开并保存"
+    assert "3 行的公式没有计算结果" in file_status(run, "patents", "program.xlsx")["message"]
+    assert sorted(run.results["patents"].clean["applicant"]) == ["A公司", "A公司", "丙公司"]
 
 
 # ============================================================================= broken files

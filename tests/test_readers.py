@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import copy
 import datetime as dt
 import zipfile
 from pathlib import Path
@@ -52,6 +54,32 @@ def test_encodings_read_back_exactly(raw, encoding, detected):
     assert cells(table, "result") == [r[4] for r in rows]
     assert cells(table, "county") == [r[3] for r in rows]
     assert table.frame[LINE].tolist() == list(range(2, 2 + len(rows)))
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-le", b""),
+                                           ("utf-16-be", codecs.BOM_UTF16_BE), ("utf-16-be", b"")])
+@pytest.mark.parametrize("delimiter", ["\t", ","])
+def test_utf16_read_back_exactly(raw, encoding, bom, delimiter):
+    path = write_csv(raw, "assistance_cases", "x.txt", [*LEDGER_HEADER, "结果"], ROWS, encoding=encoding, bom=bom,
+                     delimiter=delimiter)
+    table = read(path, "assistance_cases")
+    assert table.encoding == encoding
+    assert cells(table, "result") == [r[4] for r in ROWS]
+    assert table.frame[LINE].tolist() == [2, 3]
+
+
+def test_big5_reads_exactly_where_the_catalog_knows_its_headers(raw):
+    """Traditional headers are no alias of the catalog; with them added (as conf/local may), a Big5 file reads as
+    Big5, not as the GB18030 that decodes the same bytes into other characters."""
+    spec = copy.deepcopy(CONTEXT.sources["assistance_cases"])
+    traditional = {"case_no": "案件編號", "accepted_date": "受理日期", "county": "所在區縣", "result": "結果"}
+    for name, alias in traditional.items():
+        spec["fields"][name].setdefault("aliases", []).append(alias)
+    rows = [["HY-2021-001", "2021-03-05", "龍川縣", "廣東省河源市龍川縣老隆鎮「恆昌」商行"]]
+    path = write_csv(raw, "assistance_cases", "tw.csv", list(traditional.values()), rows, encoding="big5")
+    table = readers.read_file(path, readers.Header.of(spec, CONTEXT.cleaning))
+    assert table.encoding == "cp950"
+    assert cells(table, "result") == [rows[0][3]] and cells(table, "county") == ["龍川縣"]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
@@ -227,6 +255,7 @@ def _truncated_xlsx(raw) -> bytes:
         ("blank.csv", lambda raw: b" \r\n\r\n", "empty"),
         ("empty.xlsx", lambda raw: b"", "empty"),
         ("junk.csv", lambda raw: bytes(range(256)) * 8, "binary"),
+        ("nul.csv", lambda raw: "申请号,申请日,申请人\r\n1,2,3\x00\r\n".encode(), "binary"),  # UTF-8, not UTF-16
         ("junk.xlsx", lambda raw: b"PK\x03\x04 not really a workbook" * 10, "unreadable_workbook"),
         ("cut.xlsx", _truncated_xlsx, "unreadable_workbook"),
         ("other.csv", lambda raw: "名称,数量,备注\r\n苹果,3,无\r\n".encode(), "no_header"),

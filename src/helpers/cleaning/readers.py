@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from helpers.cleaning import formulas
 from helpers.cleaning.inputs import FileRejected, RawInput, hidden
 from helpers.cleaning.parsing import empty_as_null, text_series, unit_in_header
 from helpers.cleaning.rules import Rules
@@ -35,6 +36,7 @@ from helpers.cleaning.rules import Rules
 LINE = "_line"
 OVERFLOW = "_overflow"  # cells beyond the header's width: the row is misaligned
 REJECT = "_reject"  # a reason code set by the reader for a row it could not split into fields
+FORMULA_NO_VALUE = "formula_no_value"  # the REJECT of a row whose catalog cell is a formula without its value
 _SAMPLE_BYTES = 1 << 16
 BLOCK_SIZE = 1 << 24  # Arrow CSV blocks: large enough that columns come in few chunks
 # Arrow text → pandas "str" without a copy: pandas keeps its text as large_string, so Arrow parses into that
@@ -172,29 +174,83 @@ def _blank(data: bytes) -> bool:
     return not data or data.isspace()
 
 
-def detect_encoding(data: bytes) -> str:
-    """utf-8-sig / utf-8 / gb18030 / …: BOM first, then strict UTF-8, then charset-normalizer."""
+UTF16 = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}  # Excel's 「Unicode 文本」 is LE
+# Chinese code pages without a signature, in the order tried; cp950 is Big5 as Windows writes it (Traditional
+# Chinese). GB18030 decodes Big5 bytes too, into other characters: the header decides between them.
+LEGACY = ("gb18030", "cp950")
+NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "gb18030": "GB18030",
+         "cp950": "Big5"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # not in text: a "UTF-16" reading that has them is binary
+
+
+def _strict(sample: bytes, encoding: str, final: bool) -> str | None:
+    """`sample` decoded, or None where it is not text in `encoding` (an unfinished character at a cut is)."""
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(sample, final=final)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16(sample: bytes, final: bool) -> str | None:
+    """utf-16-le / utf-16-be for UTF-16 text: its BOM, or NUL bytes on one side of the byte pairs only (the high
+    half of the ASCII in it: digits, separators, line ends) where the decoded text is lines of text (a stray NUL in
+    a UTF-8 file decodes into no line end)."""
+    for bom, encoding in UTF16.items():
+        if sample.startswith(bom):
+            return encoding
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if bool(even) == bool(odd):  # none (not UTF-16 with ASCII in it) or both (binary)
+        return None
+    encoding = "utf-16-le" if odd else "utf-16-be"
+    text = _strict(sample, encoding, final)
+    return encoding if text and "\n" in text and not _CONTROL.search(text) else None
+
+
+def encodings(data: bytes) -> list[str]:
+    """The encodings a text file may be in, the likeliest first: a BOM or UTF-16's NUL bytes decide alone, then
+    strict UTF-8; else each of the legacy Chinese code pages that decodes the file's head strictly (`LEGACY`:
+    the reader takes the first in which it finds the header), else charset-normalizer's guess. FileRejected for
+    binary content and for text that none of them decodes."""
     if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return ["utf-8-sig"]
     sample = data[:_SAMPLE_BYTES]
-    if len(sample) < len(data):  # cut at a line end so that no character is split
+    final = len(sample) == len(data)
+    if not final:  # cut at a line end so that no character is split
         sample = sample[: sample.rfind(b"\n") + 1] or sample
+    utf16 = _utf16(sample, final)
+    if utf16:
+        return [utf16]
     if b"\x00" in sample[:8192]:
         raise FileRejected("binary", "文件含二进制内容（NUL 字节），不是文本表格")
-    # The contract's encodings are UTF-8 and GBK/GB18030: try them strictly before guessing, since
-    # statistical detection takes short GBK files for Korean (cp949) and turns them into mojibake.
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(sample, final=len(sample) == len(data))
-            return encoding
-        except UnicodeDecodeError:
-            pass
+    # Strict decoding before guessing: statistical detection takes short GBK files for Korean (cp949).
+    if _strict(sample, "utf-8", final) is not None:
+        return ["utf-8"]
+    legacy = [encoding for encoding in LEGACY if _strict(sample, encoding, final) is not None]
+    if legacy:
+        return legacy
     guess = charset_normalizer.from_bytes(sample).best()
     if guess is None:
-        raise FileRejected("unknown_encoding", "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）")
+        tried = "、".join(dict.fromkeys(NAMES.values()))
+        raise FileRejected("unknown_encoding", f"无法识别文件编码：按 {tried} 都无法解码")
     name = codecs.lookup(guess.encoding).name
     # GB2312 and GBK are subsets of GB18030: decode with the superset so no character is lost.
-    return "gb18030" if name in {"gb2312", "gbk", "cp936", "hz", "gb18030"} else name
+    return ["gb18030" if name in {"gb2312", "gbk", "cp936", "hz", "gb18030"} else name]
+
+
+def detect_encoding(data: bytes) -> str:
+    """The likeliest encoding of a text file (`encodings`)."""
+    return encodings(data)[0]
+
+
+def _as_utf8(data: bytes, encoding: str) -> bytes:
+    """UTF-16 text as UTF-8 without its BOM, so that the CSV readers (and their line numbers, counted in bytes)
+    take it as they take any file."""
+    body = memoryview(data)[2:] if data[:2] in UTF16 else data
+    try:
+        return str(body, encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileRejected("unknown_encoding", f"文件是 UTF-16 编码，但第 {exc.start + 1} 字节起无法解码"
+                                               "（文件被截断或损坏）") from None
 
 
 # ----------------------------------------------------------------------------- text tables
@@ -308,9 +364,10 @@ def _long_table(frame: pd.DataFrame, rows: list[list[object]], header_idx: int, 
     body = frame[~refused & ~footnote]
     parts = [pd.DataFrame({id_name: body[id_name], year_name: year, value_name: body[column], LINE: body[LINE]})
              [~empty.loc[body.index, column]] for column, year in years.items()]
-    if refused.any():  # kept once, as the reader refused it, with the text it could not place
+    if refused.any():  # kept once, as the reader refused it, with its year cells and the text it could not place
         bad = frame[refused]
-        kept = {id_name: bad[id_name], year_name: None, value_name: None, LINE: bad[LINE], REJECT: bad[REJECT]}
+        kept = {id_name: bad[id_name], year_name: None, value_name: None, LINE: bad[LINE], REJECT: bad[REJECT],
+                **{column: bad[column] for column in years}}
         if OVERFLOW in bad:
             kept[OVERFLOW] = bad[OVERFLOW]
         parts.append(pd.DataFrame(kept))
@@ -365,17 +422,40 @@ def read_text_table(item: RawInput | Path, header: Header) -> RawTable:
     data = _raw(item).read_bytes()
     if _blank(data):
         raise FileRejected("empty", "文件为空")
-    encoding = detect_encoding(data)
-    head_text = data[:65536].decode(encoding, errors="replace")
-    # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
-    # inside a title line and so misplace the header.
-    head_lines = _LINE_END.split(head_text)[: header.rules.header_scan_rows]
-    delimiter, rows, header_idx, wide = _dialect(head_lines, header)
+    tried = encodings(data)
+    utf16 = tried[0] in UTF16.values()
+    if utf16:
+        data = _as_utf8(data, tried[0])
+        if _blank(data):
+            raise FileRejected("empty", "文件为空")
+    heads: list[list[str]] = []
+    for encoding in tried:
+        head_text = data[:65536].decode("utf-8" if utf16 else encoding, errors="replace")
+        # Lines as the CSV parser counts them: str.splitlines() would also split at \x1c-\x1e, \x85 or U+2028
+        # inside a title line and so misplace the header.
+        heads.append(_LINE_END.split(head_text)[: header.rules.header_scan_rows])
+        try:
+            delimiter, rows, header_idx, wide = _dialect(heads[-1], header)
+            break
+        except FileRejected as problem:
+            if len(heads) == len(tried):
+                raise problem if len(tried) == 1 else _unread(problem, tried, heads) from None
     names = _unique_names(rows[header_idx])
-    frame = _parse_text(data, encoding, delimiter, header_idx, names)
+    frame = _parse_text(data, "utf-8" if utf16 else encoding, delimiter, header_idx, names)
     if wide:
         return _long_table(frame, rows, header_idx, header, encoding=encoding)
     return _table(frame, rows, header_idx, header, encoding=encoding)
+
+
+def _unread(problem: FileRejected, tried: list[str], heads: list[list[str]]) -> FileRejected:
+    """A file that several encodings decode, none into the source's header: the problem, with the first line as
+    each encoding reads it (a Big5 file shows its Traditional header there, which no alias of the catalog spells)."""
+    first = [next((line.strip() for line in head if line.strip()), "")[:60] for head in heads]
+    names = [NAMES.get(encoding, encoding) for encoding in tried]
+    shown = "，".join(f"按 {name} 为「{line}」" for name, line in zip(names, first, strict=True))
+    return FileRejected("no_header_any_encoding",
+                        f"{problem.message}（文件按 {'、'.join(names)} 编码都试过）；第一行{shown}。若为繁体中文"
+                        "（Big5）文件：本工具按简体的列名和地名读取，请转为简体中文、另存为 UTF-8 后重新放入")
 
 
 def _raw(item: RawInput | Path) -> RawInput:
@@ -542,6 +622,10 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     except Exception as exc:  # noqa: BLE001 — calamine raises its own error types for every kind of damage
         message = f"无法打开工作簿或工作表（文件损坏、被截断或不是 Excel 文件）：{exc}"
         raise FileRejected("unreadable_workbook", message) from None
+    found = (formulas.uncached(io.BytesIO(data) if data is not None else item.path, sheet)
+             if item.suffix in formulas.OOXML_SUFFIXES else {})
+    if found:
+        rows = _with_formulas(rows, found)
     filled = sum(cell not in (None, "") for row in rows for cell in row)
     if not filled:
         raise FileRejected("empty_sheet", "工作表为空")
@@ -565,9 +649,35 @@ def read_spreadsheet(item: RawInput | Path, header: Header) -> RawTable:
     frame = pd.DataFrame({name: _column_text(grid[:, j]) for j, name in enumerate(names)})
     frame[LINE] = range(header_idx + 2, header_idx + 2 + len(frame))
     frame = frame[frame.drop(columns=LINE).notna().any(axis=1)]
-    if wide:
-        return _long_table(frame, rows, header_idx, header)
-    return _table(frame, rows, header_idx, header)
+    refused = _formula_rows(frame, found, header_idx, [*header.match(cells).values(),
+                                                       *(header.year_columns(cells) if wide else ())])
+    if refused.any():
+        frame[REJECT] = pd.Series(np.where(refused, FORMULA_NO_VALUE, None), index=frame.index, dtype="str")
+    table = _long_table(frame, rows, header_idx, header) if wide else _table(frame, rows, header_idx, header)
+    if refused.any():
+        table.notes.append(f"{int(refused.sum())} 行的公式没有计算结果（工作簿由程序写出、未在 Excel 中保存过），"
+                           "这些行已拒绝：请在 Excel 中打开并保存后重新放入")
+    return table
+
+
+def _with_formulas(rows: list[list[Any]], found: dict[tuple[int, int], str]) -> list[list[Any]]:
+    """The sheet's rows with each formula that has no calculated value written in its cell (`=A1+1`): calamine
+    reads such a cell as empty, and leaves out the rows and columns that hold nothing else."""
+    height = max(len(rows), 1 + max(row for row, _ in found))
+    width = max(max((len(row) for row in rows), default=0), 1 + max(column for _, column in found))
+    rows = [[*row, *[""] * (width - len(row))] for row in rows] + [[""] * width for _ in range(height - len(rows))]
+    for (row, column), text in found.items():
+        rows[row][column] = text
+    return rows
+
+
+def _formula_rows(frame: pd.DataFrame, found: dict[tuple[int, int], str], header_idx: int,
+                  used: list[int]) -> np.ndarray:
+    """Per row of `frame`, whether a cell the source reads (a column at a position of `used`) is a formula
+    without its calculated value: its value is unknown, so the row cannot be read (decisions.md, "Formulas")."""
+    read = set(used)
+    lines = {row + 1 for row, column in found if row > header_idx and column in read}
+    return frame[LINE].isin(lines).to_numpy() if lines else np.zeros(len(frame), dtype=bool)
 
 
 # ----------------------------------------------------------------------------- access logs
