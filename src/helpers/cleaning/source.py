@@ -30,7 +30,7 @@ from helpers.areas import Areas
 from helpers.cleaning import inputs, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.inputs import FileRejected, RawInput
-from helpers.cleaning.places import OUT_OF_SCOPE
+from helpers.cleaning.places import OTHER_CITY, OUT_OF_SCOPE
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 from helpers.cleaning.rules import Rules
 from helpers.files import partial_path
@@ -227,7 +227,8 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     data["area_code"] = assign_area(rows)
     excluded = rows.outside.notna().to_numpy()  # out of scope with a reason of its own, whatever else the row has
     rejected = ~rows.ok.to_numpy() & ~excluded
-    outside = ~rejected & ((data["area_code"] == OUT_OF_SCOPE).to_numpy() | excluded)
+    other_city = (data["area_code"] == OTHER_CITY).to_numpy()
+    outside = ~rejected & ((data["area_code"] == OUT_OF_SCOPE).to_numpy() | other_city | excluded)
     late = ~rejected & ~outside & _after_as_of(source, rows)
     aside = rejected | outside | late
     positions = data[POS].to_numpy()[aside]
@@ -236,8 +237,9 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
         "file": entry["file"],
         "line": data[LINE].to_numpy()[aside].astype("int64"),
         "outcome": np.where(rejected[aside], "rejected", "out_of_scope"),
-        "reason": np.where(late, AFTER_AS_OF,
-                           np.where(excluded, rows.outside.to_numpy(), rows.reason.to_numpy()))[aside],
+        "reason": np.where(late, AFTER_AS_OF, np.where(excluded, rows.outside.to_numpy(),
+                                                       np.where(other_city & ~rejected, OTHER_CITY,
+                                                                rows.reason.to_numpy())))[aside],
         "field": np.where(excluded, None, rows.reason_field.to_numpy())[aside],
         "original": _originals(table.frame, positions),
     })
