@@ -126,6 +126,7 @@ def _field_for(reason: str, out: OutFile) -> str | None:
 
     by_reason = {
         "bad_date": lambda: first(lambda t: t["type"] == "date"),
+        "future_date": lambda: first(lambda t: t["type"] == "date"),  # the date the row is dated by: a required one
         "bad_amount": lambda: first(lambda t: t["type"] == "amount"),
         "negative_amount": lambda: first(lambda t: t["type"] == "amount"),
         "bad_category": lambda: first(lambda t: t["type"] == "category"),  # a required one first
