@@ -37,7 +37,8 @@ class Areas:
     other_names: re.Pattern[str]  # another city's full name (梅州市)
     other_shorts: re.Pattern[str]  # another city's short name (梅州), not followed by a street suffix (中山路)
     own_words: re.Pattern[str]  # a word of the plan's own places: a county, a zone or the city
-    arrow_other: str  # RE2: any word of another city (a cheap first filter)
+    arrow_first: str  # RE2: the earliest word of another city (short name) or of the plan's own places (`first`)
+    other_words: tuple[str, ...]  # the other cities' short names
 
     @property
     def codes(self) -> list[str]:
@@ -97,5 +98,7 @@ class Areas:
             other_names=re.compile("|".join(map(re.escape, other_names)) or never),
             other_shorts=re.compile("|".join(re.escape(w) + f"(?!{streets})" for w in other_shorts) or never),
             own_words=re.compile("|".join([*alternatives, *map(re.escape, city["aliases"])])),
-            arrow_other="|".join(map(re.escape, other_shorts)) or never,
+            arrow_first="(?P<first>{})".format("|".join(
+                map(re.escape, sorted([*other_shorts, *by_length, *city["aliases"]], key=len, reverse=True)))),
+            other_words=tuple(other_shorts),
         )

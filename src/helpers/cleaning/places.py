@@ -54,8 +54,8 @@ def _addresses_to_area(uniques: pd.Series, areas: Areas) -> pd.Series:
     """Distinct addresses, in Arrow: prefixes stripped, then the earliest place word found.
 
     Arrow's regular expressions have no look-ahead, so the word is found without the street guard; where it
-    is a short county name followed by a street suffix (`紫金路`), or where a word of another city appears, that
-    address is matched again by `_area_of_body`, which applies the guard and looks further on."""
+    is a short county name followed by a street suffix (`紫金路`), or where a word of another city comes before any of
+    the plan's, that address is matched again by `_area_of_body`, which applies the guard and looks further on."""
     bodies = pc.replace_substring_regex(pa.array(uniques, type=pa.large_string()), areas.strip.pattern, "",
                                         max_replacements=1)
     found = pc.extract_regex(bodies, areas.arrow_word)
@@ -66,7 +66,9 @@ def _addresses_to_area(uniques: pd.Series, areas: Areas) -> pd.Series:
     code = pc.coalesce(code, pc.if_else(in_city, areas.city_code, OUT_OF_SCOPE))
     street = pc.and_(pc.is_in(word, value_set=pa.array(areas.short_words)),
                      pc.match_substring_regex(after, areas.arrow_street))
-    again = pc.or_(pc.fill_null(street, False), pc.match_substring_regex(bodies, areas.arrow_other))
+    first = pc.struct_field(pc.extract_regex(bodies, areas.arrow_first), "first")  # another city's, before the plan's?
+    other = pc.is_in(first, value_set=pa.array(areas.other_words, type=pa.large_string()))
+    again = pc.or_(pc.fill_null(street, False), pc.fill_null(other, False))
     out = code.to_numpy(zero_copy_only=False)
     for i in pc.indices_nonzero(pc.fill_null(again, False)).to_numpy():
         out[i] = _area_of_body(bodies[i].as_py(), areas)
