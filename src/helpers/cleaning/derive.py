@@ -276,12 +276,15 @@ def _names_other_city(rows: Rows, unplaced: pd.Series) -> pd.Series:
     other = pd.Series(False, index=rows.data.index)
     if rows.spec.get("any_city") or not unplaced.any():
         return other
-    d = rows.data[unplaced]
-    texts = [(d[name].astype("str"), how) for name, how in (rows.spec.get("city_named_by") or {}).items() if name in d]
-    texts.append((d[FILE].map(rows.labels).astype("str"), "address"))
-    named = np.logical_or.reduce([places.map_series(text, how, rows.areas).eq(places.OTHER_CITY).fillna(False)
-                                  .to_numpy(dtype=bool) for text, how in texts])
-    other.loc[d.index] = named
+    def names(text: pd.Series, how: str) -> pd.Series:
+        return places.map_series(text.astype("str"), how, rows.areas).eq(places.OTHER_CITY).fillna(False)
+
+    named = {name: how for name, how in (rows.spec.get("city_named_by") or {}).items() if name in rows.data}
+    d = rows.data.loc[unplaced, [*named, FILE]]  # only the columns read (a log file has a million rows)
+    titled = names(pd.Series(rows.labels, dtype="object"), "address")  # per file, not per row
+    found = [d[FILE].map(titled).fillna(False).to_numpy(dtype=bool),
+             *(names(d[name], how).to_numpy(dtype=bool) for name, how in named.items())]
+    other.loc[d.index] = np.logical_or.reduce(found)
     return other
 
 
