@@ -30,7 +30,7 @@ class Areas:
     arrow_word: str  # RE2 (no look-ahead): the earliest place word, longest first, and what follows it
     arrow_street: str  # RE2: text that starts with a street suffix
     court: re.Pattern[str]  # a case number's court: (year) then a top court or the province's court prefix
-    top_courts: tuple[str, ...]  # courts above the province's (最高法): their cases are the city's
+    top_courts: tuple[str, ...]  # courts above the province's (最高法): they place no case (its row: the city)
     city_level_words: tuple[str, ...]  # county cells that mean the city itself (市本级, 全市, …)
     court_code: str  # the city's intermediate court after the province's prefix (粤16 → "16")
     other_courts: dict[str, str]  # another city's court code → its area code (粤14 → 441400)
