@@ -9,6 +9,7 @@ from conftest import CONTEXT
 from helpers.cleaning import places
 
 OUT = places.OUT_OF_SCOPE
+OTHER = places.OTHER_CITY  # another city of the province, named: out of scope with a reason of its own
 AREAS = CONTEXT.areas
 
 
@@ -32,8 +33,13 @@ ADDRESSES = [
     ("和平阳明镇", "441624"),
     ("东源县仙塘镇", "441625"),
     ("连平县元善镇", "441623"),
-    ("广东省广州市天河区", OUT),
-    ("广东省惠州市惠城区", OUT),
+    ("广东省广州市天河区", OTHER),
+    ("广东省惠州市惠城区", OTHER),
+    ("广东梅州梅江区", OTHER),  # a short city name where nothing of the plan's is named
+    ("深圳市福田区紫金大厦", OTHER),  # 深圳市 comes before 紫金: not 紫金县
+    ("河源市源城区深圳路8号", "441602"),  # the plan's words first; 深圳 + 路 is a street anyway
+    ("中山大学河源研究院", "441600"),  # 中山 alone does not outweigh 河源
+    ("广州市中山大道", OTHER),
     ("北京市海淀区", OUT),
     ("紫金路88号源城区", "441602"),  # a street first, the county later in the address
     ("和平路东源县仙塘镇", "441625"),
@@ -73,8 +79,11 @@ def test_county_cell_to_area(cell, code):
         ("（2021）粤16民初123号", "441600"),
         ("(2021)粤1621民初5号", "441621"),
         ("（2022）粤1602民初7号", "441602"),
-        ("（2022）粤民终45号", "441600"),
-        ("（2021）粤0304民初1号", OUT),
+        ("（2022）粤民终45号", None),  # a court above the city's places no case (its 原审案号 may)
+        ("（2023）最高法知民终7号", None),
+        ("（2021）粤0304民初1号", OTHER),  # 深圳's court (official_stats.yaml cities: court 03)
+        ("（2021）粤14民初2号", OTHER),  # 梅州's intermediate court
+        ("（2021）粤73民初2号", OUT),  # 广州知识产权法院: no city's court code
         ("不是案号", OUT),
     ],
 )

@@ -154,7 +154,8 @@ def test_address_mapping_end_to_end(raw):
     got = run.results["patents"].clean.set_index("address")["area_code"].to_dict()
     assert got == {a: code for a, code in ADDRESSES.items() if code != "out_of_scope"}
     out = run.results["patents"].quarantine
-    assert out["outcome"].tolist() == ["out_of_scope"] * 2 and out["reason"].tolist() == ["out_of_scope"] * 2
+    # 广州 and 惠州 are other cities of the province (official_stats.yaml cities): out of scope as other_city
+    assert out["outcome"].tolist() == ["out_of_scope"] * 2 and out["reason"].tolist() == ["other_city"] * 2
     assert out["line"].tolist() == [11, 12]
     assert recon_of(run, "patents", "p.csv")["out_of_scope"] == 2
 
@@ -813,7 +814,7 @@ def test_mixed_outcomes_balance_per_file(raw):
     assert recon_of(run, "patents", "b.xlsx")["clean"] == 2
     q = run.results["patents"].quarantine.set_index(["file", "line"])
     assert q.loc[("patents/a.csv", 2), "reason"] == "duplicate"
-    assert q.loc[("patents/a.csv", 4), "reason"] == "out_of_scope"
+    assert q.loc[("patents/a.csv", 4), "reason"] == "other_city"  # 深圳市
     assert q.loc[("patents/a.csv", 5), "reason"] == "bad_date"
     assert (q.loc[("patents/a.csv", 6), "reason"], q.loc[("patents/a.csv", 6), "field"]) == (
         "missing_required",

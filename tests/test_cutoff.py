@@ -142,6 +142,102 @@ def test_rows_after_the_as_of_date_are_out_of_scope_with_a_reason_and_later_date
     expect(series(run, "I01"), {2020: NaN, 2021: NaN, 2022: NaN, 2023: 0.01, 2024: NaN, 2025: NaN})
 
 
+# ----------------------------------------------------------------------------- dates after the day of the run
+PLEDGE_HEADER = ["登记号", "权利类型", "出质人", "出质人地址", "质权人", "登记生效日", "质押金额", "解除日"]
+MARK_HEADER = ["注册号", "商标名称", "申请人名称（中文）", "申请人地址（中文）", "注册日期", "专用权期限"]
+HOLDER = "广东省河源市源城区新风路1号"
+
+
+def test_a_pledge_dated_2035_is_rejected_and_never_dates_the_data(raw: Path) -> None:
+    """The issue's case: one pledge typed 2035-06-01 made the report's cover print 数据截止日期 2035-06-01."""
+    write_csv(raw, "pledges", "z.csv", PLEDGE_HEADER, [
+        ["Z1", "商标", "甲公司", HOLDER, "某银行", "2024-05-01", "300", ""],
+        ["Z2", "商标", "乙公司", HOLDER, "某银行", "2035-06-01", "500", ""]])
+    # a trademark's term end IS ahead (scheduled): its row is kept and dates nothing
+    write_csv(raw, "trademarks", "t.csv", MARK_HEADER, [
+        ["1", "甲", "甲公司", HOLDER, "2021-05-01", "2021年05月01日 至 2031年04月30日"]])
+    run = cleaned(raw)  # the real day of the run (2035 is ahead of any day this test runs on)
+    rejected = run.results["pledges"].quarantine
+    assert rejected[["line", "outcome", "reason", "field"]].values.tolist() == [
+        [3, "rejected", "future_date", "effective_date"]]
+    assert "future_date" in CONTEXT.cleaning.reasons
+    assert run.results["pledges"].clean["reg_no"].tolist() == ["Z1"]
+    marks = run.results["trademarks"].clean
+    assert marks["term_end"].tolist() == [pd.Timestamp("2031-04-30")]
+    assert (run.manifest["data_cutoff"], run.manifest["data_cutoff_rule"]) == ("2024-05-01", "observed")
+    assert run.manifest["sources"]["pledges"]["latest_date"] == "2024-05-01"
+    assert run.manifest["date_ahead"] == "2035-06-01"
+    # I05: 300 万元 in 2024, nothing of the 2035 typo anywhere
+    assert series(run, "I05")[2024] == 300
+
+
+def test_the_day_of_the_run_decides_what_lies_ahead_and_planned_dates_are_kept(raw: Path) -> None:
+    """Run as if on 2024-06-30, with --as-of 2024-03-31: a row dated after the as-of but not after the day of the run
+    is set aside (after_as_of, as before); one dated after the day of the run is rejected (future_date); a planned
+    date ahead (a pledge's agreed 解除日, a project's completion) is kept and observes nothing; a year after the
+    run's is ahead, the year still running is not, and reaches the day of the run at most."""
+    write_csv(raw, "pledges", "z.csv", PLEDGE_HEADER, [
+        ["Z1", "商标", "甲公司", HOLDER, "某银行", "2024-03-01", "300", "2026-02-28"],  # kept: released ahead
+        ["Z2", "商标", "乙公司", HOLDER, "某银行", "2024-05-01", "400", ""],  # after the as-of
+        ["Z3", "商标", "丙公司", HOLDER, "某银行", "2024-07-15", "500", ""]])  # after the day of the run
+    write_csv(raw, "projects", "p.csv", ["项目名称", "专栏", "类型", "所在区县", "立项日期", "完成日期", "状态"], [
+        ["电子信息产业专利导航", "8", "专利导航", "源城区", "2023-01-01", "2024-12-31", "在建"]])
+    write_csv(raw, "population", "pop.csv", ["年度", "地区", "常住人口"],
+              [[2023, "河源市", 100], [2024, "河源市", 100], [2025, "河源市", 100]])
+    today = dt.date(2024, 6, 30)
+    run = clean_all(raw, CONTEXT, as_of=dt.date(2024, 3, 31), today=today)
+    assert_accounts(run)
+    pledges = run.results["pledges"]
+    assert pledges.quarantine[["line", "outcome", "reason"]].values.tolist() == [
+        [3, "out_of_scope", "after_as_of"], [4, "rejected", "future_date"]]
+    # the release and the completion ahead are also after the as-of date: emptied there as not yet happened (the
+    # as-of rule, unchanged)
+    assert pledges.clean[["reg_no", "release_date"]].values.tolist() == [["Z1", pd.NaT]]
+    assert run.results["projects"].clean["completion_date"].isna().all()
+    population = run.results["population"]
+    # 2024 is observed on 31 Dec: after the as-of date; 2025 is after the day of the run
+    assert population.quarantine[["line", "reason"]].values.tolist() == [[3, "after_as_of"], [4, "future_date"]]
+    assert population.clean["year"].tolist() == [2023]
+    # without the as-of date, the same day of the run: the year still running reaches the day of the run
+    run = clean_all(raw, CONTEXT, today=today)
+    assert_accounts(run)
+    kept = run.results["pledges"].clean.set_index("reg_no")
+    assert kept.index.tolist() == ["Z1", "Z2"] and kept.loc["Z1", "release_date"] == pd.Timestamp("2026-02-28")
+    assert run.results["projects"].clean["completion_date"].tolist() == [pd.Timestamp("2024-12-31")]
+    assert run.manifest["sources"]["population"]["latest_date"] == "2024-06-30"
+    assert run.manifest["sources"]["projects"]["latest_date"] == "2023-01-01"  # the completion ahead observes nothing
+    assert run.manifest["data_cutoff"] == "2024-06-30" and run.manifest["run_day"] == "2024-06-30"
+    assert run.manifest["date_ahead"] == "2024-07-15"  # Z3; then the project (2024-12-31), 2025, the release (2026)
+
+
+def test_a_title_stating_a_day_to_come_states_nothing(raw: Path) -> None:
+    title = "河源市地理标志保护产品名录（截至2035年6月30日）"  # a typo for 2025: no list reaches a day to come
+    write_csv(raw, "gi_products", "名录.csv", GI_HEADER, GI_ROWS, preamble=[title])
+    run = clean_all(raw, CONTEXT, today=dt.date(2024, 6, 30))
+    assert (run.manifest["data_cutoff"], run.manifest["data_cutoff_rule"]) == ("2019-06-01", "observed")
+    assert run.manifest["date_ahead"] == "2035-06-30"
+    assert stated_date("截至2023年底；截至2035年6月30日", today=dt.date(2024, 6, 30)) == dt.date(2023, 12, 31)
+
+
+def test_a_cleaning_goes_stale_on_the_first_date_it_found_ahead(raw: Path, tmp_path: Path) -> None:
+    """With --if-changed, the same raw files clean differently once a date they hold ahead of the last cleaning's
+    day has come: Z3 (2024-07-15) is a future date on 2024-07-14 and a pledge of the data on 2024-07-15."""
+    write_csv(raw, "pledges", "z.csv", PLEDGE_HEADER, [
+        ["Z1", "商标", "甲公司", HOLDER, "某银行", "2024-03-01", "300", ""],
+        ["Z3", "商标", "丙公司", HOLDER, "某银行", "2024-07-15", "500", ""]])
+    processed = tmp_path / "processed"
+
+    def ran(day: dt.date) -> bool:
+        return dict((name, done) for name, done, _ in build(raw, processed, CONTEXT, if_changed=True,
+                                                            today=day).steps)["clean"]
+
+    assert ran(dt.date(2024, 7, 1)) and not ran(dt.date(2024, 7, 14))
+    assert ran(dt.date(2024, 7, 15))
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_cutoff"] == "2024-07-15" and manifest["date_ahead"] is None
+    assert not ran(dt.date(2030, 1, 1))  # nothing ahead any more: the cleaning holds
+
+
 # ----------------------------------------------------------------------------- the --as-of parameter
 @pytest.mark.parametrize(("text", "message"), [
     ("2024-13-01", "不是有效日期"),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import CONTEXT, app_no, clean, computed, run_cli, write_csv, write_log
+from conftest import CONTEXT, app_no, clean, computed, run_cli, write_csv, write_log, write_xlsx
 from helpers.indicators import Tables, evaluate, evaluate_flagship, time_progress
 from helpers.indicators.evaluation import achievement_of, status_of
 from helpers.pipeline.stages import values_stage
@@ -404,6 +404,29 @@ def test_flagship_targets(tmp_path):
     later = flagship(tables, values, 2023).set_index("id")
     assert math.isnan(later.loc["Z4", "value"]) and later.loc["Z4", "status"] == "missing"
     assert later.loc["Z8", "value"] == 4
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_column_of_a_project_as_people_write_it_counts_for_its_flagship(tmp_path, kind):
+    """data-contract.md, projects: 专栏 `8`, `８`, `专栏8`, `专栏八`, `专栏 8` — and 第八专栏, 专栏（八）, 专栏8：title.
+    Until issue 25, `专栏8` was rejected (bad_number) and its project went uncounted."""
+    raw = tmp_path / "raw"
+    written = ["8", "８", "专栏8", "专栏八", "专栏 8", "第八专栏", "专栏（八）", "专栏8：重点产业专利导航"]
+    rows = [[f"产业专利导航{n}", cell, "专利导航", "源城区", "2022-06-30", "完成"] for n, cell in enumerate(written)]
+    rows += [["产业专利导航坏1", "专栏8.5", "专利导航", "源城区", "2022-06-30", "完成"],  # no 专栏 number
+             ["产业专利导航坏2", "专栏十二", "专利导航", "源城区", "2022-06-30", "完成"],  # the plan has nine
+             ["高价值专利培育中心", "专栏二", "专利导航", "源城区", "2022-06-30", "完成"]]  # another 专栏
+    header = ["项目名称", "专栏", "类型", "所在区县", "完成日期", "状态"]
+    (write_csv if kind == "csv" else write_xlsx)(raw, "projects", f"pr.{kind}", header, rows)
+    run = clean(raw)
+    projects = run.results["projects"]
+    assert projects.clean.set_index("name")["column"].to_dict() == {
+        **{f"产业专利导航{n}": 8 for n in range(len(written))}, "高价值专利培育中心": 2}
+    rejected = projects.quarantine.set_index("line")[["reason", "field"]]
+    assert rejected.values.tolist() == [["bad_number", "column"]] * 2 and rejected.index.tolist() == [10, 11]
+    values = values_stage(Tables.from_run(run), PLAN, CONTEXT.areas)["values"]
+    # Z8: the eight navigation projects of 专栏8 completed in 2022 → 8 of the target 5
+    assert flagship(Tables.from_run(run), values, 2022).set_index("id").loc["Z8", "value"] == len(written)
 
 
 def test_flagship_high_value_target_is_judged_as_i02(tmp_path):

@@ -223,3 +223,22 @@ def test_type_from_fifth_digit_of_twelve():
 @pytest.mark.parametrize("text", ["abc", "2021101234", "20211012345678.1"])
 def test_malformed_numbers(text):
     assert _parse_no(text)["status"] == "malformed"
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("八", 8), ("十", 10), ("十二", 12), ("二十", 20), ("九十九", 99), ("两", 2),
+    ("一百", None), ("二〇二一", None), ("八月", None), ("", None)])
+def test_chinese_numbers(text, number):
+    assert parsing.chinese_number(text) == number
+
+
+def test_a_number_written_with_its_label_words():
+    """projects' 专栏 (sources.yaml `words: [专栏]`); cells are NFKC-cleaned before parsing."""
+    cells = ["8", "专栏8", "专栏八", "专栏 8", "第八专栏", "专栏(八)", "专栏8:重点产业专利导航", "8号",
+             "专栏8.5", "8.5", "专栏", "2021年", None]
+    numbers, bad = parsing.parse_numbers(pd.Series(cells, dtype="str"), ("专栏",))
+    assert numbers.tolist()[:8] == [8] * 8 and numbers.iloc[8:12].isna().tolist() == [True, False, True, True]
+    assert numbers.iloc[9] == 8.5  # a number as such (the int check rejects it later)
+    assert bad.tolist() == [False] * 8 + [True, False, True, True, False]
+    plain, unread = parsing.parse_numbers(pd.Series(["专栏8"], dtype="str"))  # without label words: unread
+    assert plain.isna().all() and unread.all()

@@ -20,6 +20,7 @@ header_key = CONTEXT.cleaning.header_key
 REASONS = {
     "missing_required",
     "bad_date",
+    "future_date",
     "bad_amount",
     "negative_amount",
     "bad_check_char",

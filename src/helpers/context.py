@@ -121,7 +121,8 @@ class Context:
             if not plan_dir.is_dir():
                 raise ConfError(f"找不到规划配置目录：{plan}")
         conf = Conf(root, plan_dir.resolve() if plan_dir else None)
-        areas = Areas.from_conf(conf.read("areas"))
+        official = conf.read("official_stats")
+        areas = Areas.from_conf(conf.read("areas"), official.get("cities") or [])
         wording = conf.read("wording")
         plan_of = Plan.from_conf(conf.read("indicators"), conf.read("evaluation"), conf.read("plan_wording"),
                                  conf.read("ipc_sei"))
@@ -137,7 +138,7 @@ class Context:
             wording=wording,
             datasets=conf.read("catalog")["datasets"],
             paths=conf.read("paths"),
-            official=OfficialStats.from_conf(conf.read("official_stats"), plan_of, areas),
+            official=OfficialStats.from_conf(official, plan_of, areas),
         )
 
     def path(self, key: str) -> Path:

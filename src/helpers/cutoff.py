@@ -1,6 +1,7 @@
 """The evaluation's data cut-off (evaluation-method.md, "Data cut-off"): the user's as-of date, else the latest
 截至/截止 date stated in a file's title lines, else the latest observed date of any clean table (a table that
-carries only years observed on 31 Dec of its latest year); and a clean table's rows as they stood on a day."""
+carries only years observed on 31 Dec of its latest year); a clean table's rows as they stood on a day; and the dates
+that lie after the day of the run, which date nothing (data-contract.md, "impossible dates")."""
 
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ _STATED = re.compile(r"截[至止](?:到|至|于|日期)?[:：]?\s*(\d{4})\s*"
                      r"(?:年\s*(?:(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日)?|底|末)?|[-./](\d{1,2})[-./](\d{1,2}))")
 
 
-def stated_date(text: str) -> dt.date | None:
-    """The latest 截至/截止 date a file's title lines state: a day as written; a month, its last day; a year alone
-    (截至2024年, 截至2024年底/年末), 31 Dec. None when the text states none (or only impossible days)."""
+def stated_dates(text: str) -> list[dt.date]:
+    """Every 截至/截止 date a file's title lines state: a day as written; a month, its last day; a year alone
+    (截至2024年, 截至2024年底/年末), 31 Dec. Impossible days (2024年2月30日, 2024年13月) are none."""
     found = []
     for match in _STATED.finditer(unicodedata.normalize("NFKC", text or "")):
         year, month, day = int(match[1]), match[2] or match[4], match[3] or match[5]
@@ -52,7 +53,13 @@ def stated_date(text: str) -> dt.date | None:
             found.append(dt.date(year, month, int(day) if day else calendar.monthrange(year, month)[1]))
         except ValueError:  # 2024年2月30日, 2024年13月: not a day
             continue
-    return max(found) if found else None
+    return found
+
+
+def stated_date(text: str, today: dt.date | None = None) -> dt.date | None:
+    """The latest 截至/截止 date a file's title lines state (`stated_dates`), not after the day of the run `today`:
+    no extract reaches a day still to come. None when the text states none."""
+    return max((day for day in stated_dates(text) if today is None or day <= today), default=None)
 
 
 def decide(as_of: dt.date | None, stated: Iterable[tuple[str, str]], observed: Iterable[tuple[str, str]]) -> dict:
@@ -76,6 +83,19 @@ def observed_dates(frame: pd.DataFrame, scheduled: Sequence[str] = (),
     for column in (c for c in year_columns if c in frame.columns):
         observed[column] = pd.to_datetime(frame[column].astype("string") + "-12-31", errors="coerce")
     return dated, observed
+
+
+def ahead(frame: pd.DataFrame, today: dt.date, scheduled: Sequence[str] = (),
+          year_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Per observed date column (not `scheduled`) and year column, where a value lies after the day of the run
+    `today`, the day it stops doing so — the date itself, or 1 January of a year after today's; NaT elsewhere. A year
+    still running is not ahead (nothing can be observed after today in it, but its rows are)."""
+    dated, observed = observed_dates(frame, scheduled)
+    found = observed.where(observed.gt(pd.Timestamp(today)))
+    for column in (c for c in year_columns if c in frame.columns):
+        years = frame[column].where(frame[column].gt(today.year))
+        found[column] = pd.to_datetime(years.astype("string") + "-01-01", errors="coerce")
+    return found
 
 
 def known_mask(observed: pd.DataFrame, day: pd.Timestamp) -> pd.Series:

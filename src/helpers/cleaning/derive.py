@@ -269,8 +269,28 @@ def _warn_area_rules(rows: Rows, decided_by: pd.Series) -> None:
             rows.warn((decided_by == how) & rows.data[later].notna().any(axis=1), warning)
 
 
+def _names_other_city(rows: Rows, unplaced: pd.Series) -> pd.Series:
+    """Rows without a location of their own (`unplaced`) that the source's `city_named_by` fields (an authority, an
+    office, an issuer, a first instance's case number, read as `area` reads them) or their file's title lines, sheet
+    and file name place in another city of the province (data-contract.md, "Areas")."""
+    other = pd.Series(False, index=rows.data.index)
+    if rows.spec.get("any_city") or not unplaced.any():
+        return other
+    def names(text: pd.Series, how: str) -> pd.Series:
+        return places.map_series(text.astype("str"), how, rows.areas).eq(places.OTHER_CITY).fillna(False)
+
+    named = {name: how for name, how in (rows.spec.get("city_named_by") or {}).items() if name in rows.data}
+    d = rows.data.loc[unplaced, [*named, FILE]]  # only the columns read (a log file has a million rows)
+    titled = names(pd.Series(rows.labels, dtype="object"), "address")  # per file, not per row
+    found = [d[FILE].map(titled).fillna(False).to_numpy(dtype=bool),
+             *(names(d[name], how).to_numpy(dtype=bool) for name, how in named.items())]
+    other.loc[d.index] = np.logical_or.reduce(found)
+    return other
+
+
 def assign_area(rows: Rows) -> pd.Series:
-    """area_code per row, or places.OUT_OF_SCOPE, following the source's `area` rules in order."""
+    """area_code per row, places.OTHER_CITY or places.OUT_OF_SCOPE, following the source's `area` rules in order;
+    a row they leave unplaced is another city's when a field that names its city, or its file's title, says so."""
     d = rows.data
     city = rows.areas.city_code
     area = pd.Series(pd.NA, index=d.index, dtype="str")
@@ -297,9 +317,11 @@ def assign_area(rows: Rows) -> pd.Series:
         decided_by = decided_by.mask(area.isna() & decided, how)
         area = area.fillna(mapped.where(decided))
     _warn_area_rules(rows, decided_by)
+    other = _names_other_city(rows, area.isna() & ~city_cell)
+    area = area.mask(other, places.OTHER_CITY)
     area = area.fillna(pd.Series(city, index=d.index, dtype="str").where(city_cell))
     if holders.book_spec(rows.spec).get("borrows"):  # no location cell at all: the city until the holder book
-        pending = holders.unplaced(rows)
+        pending = holders.unplaced(rows) & ~other
         d["area_from"] = pd.Series(pd.NA, index=d.index, dtype="str").mask(pending, holders.PENDING)
         area = area.mask(pending, city)
     fallback = places.OUT_OF_SCOPE if rows.spec["scope"] == "registry" else city

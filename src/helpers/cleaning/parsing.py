@@ -235,9 +235,48 @@ def parse_amounts(values: pd.Series, target_unit: str, header_unit: str | None, 
     return amounts, values.notna() & amounts.isna()
 
 
-def parse_numbers(values: pd.Series | Distinct) -> tuple[pd.Series, pd.Series]:
-    """Numbers with optional thousands separators (counts repeat: parsed once per distinct text)."""
-    numbers = on_distinct(values, lambda uniques: pd.to_numeric(uniques.str.replace(",", ""), errors="coerce"))
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def chinese_number(text: str) -> int | None:
+    """A whole number below 100 in Chinese numerals (八, 十, 十二, 二十, 九十九); None for anything else."""
+    tens, ten, units = text.partition("十")
+    if not ten:
+        return _DIGITS.get(text) if len(text) == 1 else None
+    if len(tens) > 1 or len(units) > 1 or not {*tens, *units} <= _DIGITS.keys():
+        return None
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0)
+
+
+def _labelled(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A number as a person writes it with its label (words `专栏`): 专栏8, 专栏 8, 专栏八, 第八专栏, 专栏（八）, 8号,
+    followed by nothing or by a separator and a title (专栏8：知识产权运营), after NFKC."""
+    label = f"(?:{'|'.join(map(re.escape, words))})?"
+    numeral = f"(?P<n>\\d{{1,3}}|[{''.join(_DIGITS)}十]{{1,3}})"
+    title = r"(?:[:：、\-—_/|\s].*)?"  # not `.`: 专栏8.5 is no 专栏
+    return re.compile(rf"^第?\s*{label}\s*第?\s*\(?\s*{numeral}\s*\)?\s*号?\s*{label}\s*{title}$")
+
+
+def parse_numbers(values: pd.Series | Distinct, words: tuple[str, ...] = ()) -> tuple[pd.Series, pd.Series]:
+    """Numbers with optional thousands separators (counts repeat: parsed once per distinct text); with label
+    `words`, also a whole number written with them, in Arabic or Chinese numerals (`_labelled`)."""
+    def parse(uniques: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(uniques.str.replace(",", ""), errors="coerce")
+        if words:
+            pattern = _labelled(words)
+
+            def labelled(text: str) -> float:
+                match = pattern.match(text)
+                if match is None:
+                    return float("nan")
+                number = int(match["n"]) if match["n"].isdigit() else chinese_number(match["n"])
+                return float("nan") if number is None else float(number)
+
+            unread = numbers.isna()
+            numbers[unread] = uniques[unread].map(labelled)
+        return numbers
+
+    numbers = on_distinct(values, parse)
     return numbers, present(values) & numbers.isna()
 
 

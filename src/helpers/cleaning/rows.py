@@ -141,7 +141,7 @@ def type_fields(rows: Rows) -> None:
             data[name], bad = parsing.parse_years(text)
             rows.reject(bad, "bad_year", name)
         elif kind in {"int", "number"}:
-            numbers, bad = parsing.parse_numbers(text)
+            numbers, bad = parsing.parse_numbers(text, tuple(spec.get("words", ())))
             if kind == "int":
                 bad |= numbers.notna() & (numbers % 1 != 0)
                 numbers = numbers.where(~bad).astype("Int64")

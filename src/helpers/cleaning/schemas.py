@@ -7,6 +7,7 @@ source file and line. A cleaning bug that breaks this fails loudly as each file 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -66,8 +67,12 @@ def year_fields(spec: dict[str, Any]) -> list[str]:
         [name for name, kind in (spec.get("derived") or {}).items() if kind == "year"]
 
 
-def latest_observed(frame: pd.DataFrame, scheduled: list[str]) -> pd.Timestamp | None:
+def latest_observed(frame: pd.DataFrame, scheduled: list[str], today: date | None = None) -> pd.Timestamp | None:
     """The latest observed date of a clean table: how far the extract reaches. A source's `scheduled_dates`
-    (a trademark's term end, ten years ahead) are schedules, not observations, and are left out."""
-    dates = frame.select_dtypes(include=["datetime64"]).drop(columns=scheduled, errors="ignore").max().dropna()
-    return dates.max() if len(dates) else None
+    (a trademark's term end, ten years ahead) are schedules, not observations, and are left out; so is a planned
+    date after the day of the run `today` (a project's completion still to come has not been observed)."""
+    dates = frame.select_dtypes(include=["datetime64"]).drop(columns=scheduled, errors="ignore")
+    if today is not None:
+        dates = dates.where(dates.le(pd.Timestamp(today)))
+    latest = dates.max().dropna()
+    return latest.max() if len(latest) else None

@@ -30,7 +30,7 @@ from helpers.areas import Areas
 from helpers.cleaning import inputs, readers, schemas
 from helpers.cleaning.derive import DERIVATIONS, assign_area
 from helpers.cleaning.inputs import FileRejected, RawInput
-from helpers.cleaning.places import OUT_OF_SCOPE
+from helpers.cleaning.places import OTHER_CITY, OUT_OF_SCOPE
 from helpers.cleaning.rows import FILE, LINE, POS, Rows, type_fields
 from helpers.cleaning.rules import Rules
 from helpers.files import partial_path
@@ -44,6 +44,7 @@ QUARANTINE_COLUMNS = ["source", "file", "line", "outcome", "reason", "field", "o
 WARN = "_warn:"  # prefix of per-row warning flags carried until deduplication
 COMPLETE = "_complete"  # catalog fields present in the raw row (deduplication keeps the most complete)
 AFTER_AS_OF = "after_as_of"  # the out-of-scope reason of a row not yet known on the user's as-of date
+FUTURE_DATE = "future_date"  # the reject reason of a row dated after the day of the run
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +59,7 @@ class Source:
     period: tuple[int, int] | None = None  # the plan's first and last year of implementation
     official: OfficialStats | None = None  # what official figures may name (official_stats)
     as_of: dt.date | None = None  # the user's as-of date: rows not yet known on it are set aside
+    today: dt.date = field(default_factory=dt.date.today)  # the day of the run: no row is dated after it
 
     @cached_property
     def header(self) -> readers.Header:
@@ -70,6 +72,11 @@ class Source:
     @property
     def scheduled_dates(self) -> list[str]:
         return self.spec.get("scheduled_dates", [])
+
+    @property
+    def planned_dates(self) -> list[str]:
+        """Optional dates that may lie ahead (a plan, an agreed term, an expiry): kept, observing nothing until then."""
+        return self.spec.get("planned_dates", [])
 
     @property
     def year_fields(self) -> list[str]:
@@ -87,9 +94,11 @@ class Source:
 
 def sources_of(catalog: dict[str, dict[str, Any]], rules: Rules, areas: Areas, items: PlanItems | None = None,
                period: tuple[int, int] | None = None, official: OfficialStats | None = None,
-               as_of: dt.date | None = None) -> dict[str, Source]:
-    """Every source of the catalog, in its order."""
-    return {name: Source(name, spec, rules, areas, items, period, official, as_of) for name, spec in catalog.items()}
+               as_of: dt.date | None = None, today: dt.date | None = None) -> dict[str, Source]:
+    """Every source of the catalog, in its order; `today`: the day of the run (default: the real one)."""
+    today = today or dt.date.today()
+    return {name: Source(name, spec, rules, areas, items, period, official, as_of, today)
+            for name, spec in catalog.items()}
 
 
 @dataclass
@@ -116,6 +125,7 @@ class FilePart:
     set_aside: pd.DataFrame
     rows_in: int
     seconds: float = 0.0  # time spent cleaning this file (in whichever process did it)
+    ahead: str | None = None  # the earliest date after the day of the run the file holds (it cleans so until then)
     spilled: Path | None = None  # where `kept` waits on disk (Arrow IPC) when a pool worker cleaned the file
     kept_columns: list[str] = field(init=False)
     kept_rows: int | None = field(init=False)  # None: the file gave no table at all
@@ -207,7 +217,7 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
         return FilePart(index, entry, pd.DataFrame(), pd.DataFrame(columns=QUARANTINE_COLUMNS), 0)
     entry.update(encoding=table.encoding, header_line=table.header_line, message="；".join(table.notes) or None,
                  columns_matched=", ".join(f"{f}←{h}" for f, h in table.headers.items()),
-                 stated_cutoff=_iso(cutoff.stated_date(table.preamble)))
+                 stated_cutoff=_iso(cutoff.stated_date(table.preamble, source.today)))
     names = source.fields
     data = _field_frame(index, table, names)
     rows = Rows(source.name, spec, data, source.rules, source.areas,
@@ -225,10 +235,13 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     data[COMPLETE] = data[names].notna().sum(axis=1).astype("int16")
     if source.name in DERIVATIONS:
         DERIVATIONS[source.name](rows)
+    stated_ahead = [day for day in cutoff.stated_dates(table.preamble) if day > source.today]
+    ahead = min(filter(None, [_future_dates(source, rows), *stated_ahead]), default=None)
     data["area_code"] = assign_area(rows)
     excluded = rows.outside.notna().to_numpy()  # out of scope with a reason of its own, whatever else the row has
     rejected = ~rows.ok.to_numpy() & ~excluded
-    outside = ~rejected & ((data["area_code"] == OUT_OF_SCOPE).to_numpy() | excluded)
+    other_city = (data["area_code"] == OTHER_CITY).to_numpy()
+    outside = ~rejected & ((data["area_code"] == OUT_OF_SCOPE).to_numpy() | other_city | excluded)
     late = ~rejected & ~outside & _after_as_of(source, rows)
     aside = rejected | outside | late
     positions = data[POS].to_numpy()[aside]
@@ -237,8 +250,9 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
         "file": entry["file"],
         "line": data[LINE].to_numpy()[aside].astype("int64"),
         "outcome": np.where(rejected[aside], "rejected", "out_of_scope"),
-        "reason": np.where(late, AFTER_AS_OF,
-                           np.where(excluded, rows.outside.to_numpy(), rows.reason.to_numpy()))[aside],
+        "reason": np.where(late, AFTER_AS_OF, np.where(excluded, rows.outside.to_numpy(),
+                                                       np.where(other_city & ~rejected, OTHER_CITY,
+                                                                rows.reason.to_numpy())))[aside],
         "field": np.where(excluded, None, rows.reason_field.to_numpy())[aside],
         "original": _originals(table.frame, positions),
     })
@@ -248,11 +262,22 @@ def clean_file(source: Source, index: int, item: RawInput, root: Path) -> FilePa
     kept = _kept_columns(source, data)
     kept = kept.loc[~aside].reset_index(drop=True) if aside.any() else kept  # columns first: fewer to copy
     kept = _validated(source, kept, entry["file"])
-    return FilePart(index, entry, kept, set_aside, len(data), time.perf_counter() - started)
+    return FilePart(index, entry, kept, set_aside, len(data), time.perf_counter() - started, _iso(ahead))
 
 
 def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _future_dates(source: Source, rows: Rows) -> dt.date | None:
+    """Rows dated after the day of the run are rejected (`future_date`, naming the first such field: a 2035 pledge is
+    a typo, and never dates the data); a planned date ahead (`planned_dates`) is kept. Returns the earliest date
+    ahead, from which the file cleans differently (a trademark's scheduled term end is no date of the row)."""
+    found = cutoff.ahead(rows.data, source.today, source.scheduled_dates, source.year_fields)
+    for column in found.columns.difference(source.planned_dates, sort=False):
+        rows.reject(found[column].notna(), FUTURE_DATE, column)
+    earliest = found.min().min() if len(found.columns) else pd.NaT
+    return None if pd.isna(earliest) else earliest.date()
 
 
 def _after_as_of(source: Source, rows: Rows) -> np.ndarray:
@@ -417,7 +442,8 @@ class CleanTable:
     def add(self, table: pa.Table) -> None:
         self.rows += table.num_rows
         dates = [field.name for field in table.schema if pa.types.is_timestamp(field.type)]
-        latest = schemas.latest_observed(table.select(dates).to_pandas(), self.source.scheduled_dates)
+        latest = schemas.latest_observed(table.select(dates).to_pandas(), self.source.scheduled_dates,
+                                         self.source.today)
         if latest is not None and (self.latest is None or latest > self.latest):
             self.latest = latest
         years = [pc.max(table[c]).as_py() for c in self.source.year_fields if c in table.column_names]
@@ -439,9 +465,10 @@ class CleanTable:
     @property
     def reach(self) -> pd.Timestamp | None:
         """How far the table reaches (evaluation-method.md, "Data cut-off"): its latest observed date; a table
-        without any observed date but with years, 31 Dec of its latest year."""
+        without any observed date but with years, 31 Dec of its latest year — or the day of the run, in the year
+        still running (no extract reaches a day to come)."""
         if self.latest is None and self.latest_year is not None:
-            return pd.Timestamp(year=int(self.latest_year), month=12, day=31)
+            return min(pd.Timestamp(year=int(self.latest_year), month=12, day=31), pd.Timestamp(self.source.today))
         return self.latest
 
     def close(self) -> pd.DataFrame:
@@ -522,7 +549,7 @@ def clean_source(source: Source, files: list[RawInput], root: Path, parts: list[
     result = SourceResult(source.name, result_clean, quarantine, reconciliation, files_report, warnings, reasons)
     result.summary.update(file_seconds=sum(p.seconds for p in parts), rows_clean=table.rows,
                           latest_date=table.reach.date().isoformat() if table.reach is not None else None,
-                          **_stated(parts))
+                          date_ahead=min(filter(None, (p.ahead for p in parts)), default=None), **_stated(parts))
     return result
 
 

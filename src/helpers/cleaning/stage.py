@@ -100,8 +100,8 @@ def _finish_source(source: Source, files: list[RawInput], raw_dir: Path, out_dir
 
 
 def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sources: list[str] | None = None,
-              workers: int = 1, fork: bool = False, as_of: date | None = None,
-              fingerprint: str | None = None) -> CleanRun:
+              workers: int = 1, fork: bool = False, as_of: date | None = None, fingerprint: str | None = None,
+              today: date | None = None) -> CleanRun:
     """Clean every source of the context's catalog under raw_dir (or only `sources`); write to out_dir when
     given. Raises RawDirError for an unusable folder.
 
@@ -109,12 +109,14 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
     source is deduplicated and written as soon as its last file is done. `fork`: this process runs nothing
     else (no library threads at work), so the workers may be forked from it (see helpers.workers). `as_of`: the
     user's as-of date (the data cut-off; rows not yet known on it are set aside as out of scope). `fingerprint`:
-    the raw_fingerprint the caller took before cleaning (else it is taken after), recorded in the manifest.
+    the raw_fingerprint the caller took before cleaning (else it is taken after), recorded in the manifest. `today`:
+    the day of the run (default: the real one; rows dated after it are rejected as `future_date`).
     """
     raw_dir = Path(raw_dir)
     plan = context.plan
+    today = today or date.today()
     known = sources_of(context.sources, context.cleaning, context.areas, context.plan_items,
-                       (plan.base_year + 1, plan.target_year), context.official, as_of)
+                       (plan.base_year + 1, plan.target_year), context.official, as_of, today)
     check_raw_dir(raw_dir, list(known.values()))
     out = Path(out_dir) if out_dir is not None else None
     run = CleanRun(out_dir=out or raw_dir)
@@ -133,7 +135,7 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
         results = {name: _finish_source(known[name], files, raw_dir, out) for name, files in todo.items()}
     run.results = {name: results[name] for name in todo}
     _place_by_holders(run, known, context, out)
-    run.manifest = _manifest(raw_dir, run, context, as_of, fingerprint)
+    run.manifest = _manifest(raw_dir, run, context, as_of, fingerprint, today)
     if out is not None:
         write(run, out)
     return run
@@ -234,6 +236,7 @@ def summarise(result: SourceResult, seconds: float) -> dict:
         "latest_date": result.summary["latest_date"],
         "stated_cutoff": result.summary["stated_cutoff"],
         "stated_in": result.summary["stated_in"],
+        "date_ahead": result.summary["date_ahead"],
         "seconds": round(seconds, 3),
     }
 
@@ -249,22 +252,35 @@ def raw_fingerprint(raw_dir: Path, context: Context, as_of: date | None = None) 
     return hash_files(digest, [*module_files("helpers.cleaning"), *context.conf.files()]).hexdigest()[:16]
 
 
-def unchanged(raw_dir: Path, out_dir: Path, context: Context, as_of: date | None = None) -> bool:
-    """The processed folder was cleaned from exactly this raw folder, code, configuration and as-of date."""
+def unchanged(raw_dir: Path, out_dir: Path, context: Context, as_of: date | None = None,
+              today: date | None = None) -> bool:
+    """The processed folder was cleaned from exactly this raw folder, code, configuration and as-of date, and would
+    be cleaned the same on `today` (default: the real day)."""
     manifest = Path(out_dir) / "manifest.json"
     try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("raw_fingerprint")
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return recorded == raw_fingerprint(raw_dir, context, as_of)
+    return still_fresh(recorded, raw_fingerprint(raw_dir, context, as_of), today)
 
 
-def _manifest(raw_dir: Path, run: CleanRun, context: Context, as_of: date | None, fingerprint: str | None) -> dict:
+def still_fresh(manifest: dict, fingerprint: str, today: date | None = None) -> bool:
+    """A cleaning recorded in `manifest` holds for these inputs (`fingerprint`) on `today`: the same inputs, and no
+    date it found ahead of its day (`date_ahead`: a rejected future date, a planned date, a stated cut-off) has
+    come since — from that day the same files clean differently."""
+    ahead = manifest.get("date_ahead")
+    return manifest.get("raw_fingerprint") == fingerprint and (
+        ahead is None or (today or date.today()).isoformat() < ahead)
+
+
+def _manifest(raw_dir: Path, run: CleanRun, context: Context, as_of: date | None, fingerprint: str | None,
+              today: date) -> dict:
     provenance_file = raw_dir / PROVENANCE
     provenance = json.loads(provenance_file.read_text(encoding="utf-8")) if provenance_file.is_file() else {}
     sources = {name: result.summary for name, result in run.results.items()}
     return {
         "cleaned_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_day": today.isoformat(),
         "raw_fingerprint": fingerprint or raw_fingerprint(raw_dir, context, as_of),
         "raw_dir": str(raw_dir),
         "synthetic": bool(provenance.get("synthetic", False)),
@@ -272,6 +288,7 @@ def _manifest(raw_dir: Path, run: CleanRun, context: Context, as_of: date | None
         **cutoff.decide(as_of, [(s["stated_cutoff"], s["stated_in"]) for s in sources.values() if s["stated_cutoff"]],
                         [(s["latest_date"], name) for name, s in sources.items()
                          if s["latest_date"] and context.sources[name].get("dates_the_data", True)]),
+        "date_ahead": min(filter(None, (s["date_ahead"] for s in sources.values())), default=None),
         "sources": sources,
         "missing_sources": run.missing,
         "unknown_folders": run.unknown_folders,

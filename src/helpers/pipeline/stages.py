@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.areas import Areas
-from helpers.cleaning import CleanRun, clean_all, raw_fingerprint
+from helpers.cleaning import CleanRun, clean_all, raw_fingerprint, still_fresh
 from helpers.context import Context
 from helpers.files import hash_files, module_files, staged_folder
 from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
@@ -176,33 +176,34 @@ class Build:
 
 
 def build(raw_dir: Path, processed: Path, context: Context, *, workers: int = 1, fork: bool = False,
-          if_changed: bool = False, as_of: date | None = None) -> Build:
+          if_changed: bool = False, as_of: date | None = None, today: date | None = None) -> Build:
     """Run the pipeline from `raw_dir` into `processed`; with `if_changed`, a stage whose inputs are unchanged
     since it last ran is skipped. `as_of`: the user's as-of date (the data cut-off; part of the clean stage's
-    input). Raises cleaning's RawDirError for an unusable raw folder.
+    input); `today`: the day of the run (default: the real one; a date the data hold ahead of the last cleaning's
+    day makes that cleaning stale once it comes). Raises cleaning's RawDirError for an unusable raw folder.
 
     The run works in a staging copy of `processed` that replaces it as one unit at the end: a failed or killed
     run leaves the previous folder as it was (and its leftovers are swept by the next run)."""
     with staged_folder(Path(processed)) as staging:
         result = _build(Path(raw_dir), staging, context, workers=workers, fork=fork, if_changed=if_changed,
-                        as_of=as_of)
+                        as_of=as_of, today=today or date.today())
     if result.clean is not None:
         result.clean.out_dir = Path(processed)
     return result
 
 
 def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fork: bool, if_changed: bool,
-           as_of: date | None) -> Build:
+           as_of: date | None, today: date) -> Build:
     datasets = Datasets(Path(processed), context.datasets)
     result = Build()
     started = time.perf_counter()
     fingerprint = raw_fingerprint(raw_dir, context, as_of)
     record = datasets.record()
     fresh_clean = if_changed and datasets.exists("manifest") and \
-        datasets.read_json("manifest").get("raw_fingerprint") == fingerprint
+        still_fresh(datasets.read_json("manifest"), fingerprint, today)
     if not fresh_clean:
         result.clean = clean_all(raw_dir, context, processed, workers=workers, fork=fork, as_of=as_of,
-                                 fingerprint=fingerprint)
+                                 fingerprint=fingerprint, today=today)
         record = {"clean": {"input": fingerprint, "at": _now()}}
         datasets.write_record(record)
     result.steps.append(("clean", not fresh_clean, time.perf_counter() - started))

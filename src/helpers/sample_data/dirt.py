@@ -57,7 +57,8 @@ def _amount_spellings(value: float, vendor_unit: str, target_unit: str, factors:
 
 
 def respell(ctx: Context, out: OutFile, truth: pd.DataFrame) -> None:
-    """Mix other spellings into a few cells of true rows: dates, amounts and application numbers."""
+    """Mix other spellings into a few cells of true rows: dates, amounts, application numbers and labelled numbers
+    (专栏8)."""
     cfg = ctx.cfg["respell"]
     types = out.fields
     n = len(out.cells)
@@ -81,8 +82,16 @@ def respell(ctx: Context, out: OutFile, truth: pd.DataFrame) -> None:
                 ctx.pick(_amount_spellings(float(str(c).replace(",", "")), unit, types[name]["unit"], ctx.units), 1)[0]
                 for c in cells
             ]
+        elif kind == "int" and types[name].get("words"):
+            word = types[name]["words"][0]
+            out.cells.loc[hit, name] = [_labelled(ctx.pick(cfg["labelled"], 1)[0], word, int(v)) for v in values]
         elif kind == "patent_no" and out.source == "patents":
             _respell_ids(ctx, out, name, present & (ctx.rng.random(n) < cfg["ids"]))
+
+
+def _labelled(style: str, word: str, number: int) -> str:
+    """A small number (1–9: a 专栏) as a person writes it with its label word: 专栏8, 专栏八, 第八专栏, ８…"""
+    return style.format(word=word, n=number, cn="〇一二三四五六七八九"[number], fw=chr(0xFF10 + number))
 
 
 def _respell_ids(ctx: Context, out: OutFile, name: str, hit: np.ndarray) -> None:
@@ -126,6 +135,7 @@ def _field_for(reason: str, out: OutFile) -> str | None:
 
     by_reason = {
         "bad_date": lambda: first(lambda t: t["type"] == "date"),
+        "future_date": lambda: first(lambda t: t["type"] == "date"),  # the date the row is dated by: a required one
         "bad_amount": lambda: first(lambda t: t["type"] == "amount"),
         "negative_amount": lambda: first(lambda t: t["type"] == "amount"),
         "bad_category": lambda: first(lambda t: t["type"] == "category"),  # a required one first
