@@ -104,8 +104,8 @@ def policies(rows: Rows) -> None:
                                       na_action="ignore")
     ids = tokens.map(lambda found: [items.item_of_number(t) for t in found], na_action="ignore")
     d["item_ids"] = ids.map(lambda found: ",".join(i for i in found if i) or None, na_action="ignore").astype("str")
-    rows.warn(ids.map(lambda found: any(i is None for i in found), na_action="ignore").fillna(False).astype(bool),
-              "policy_item_unknown")
+    unknown = ids.map(lambda found: any(i is None for i in found), na_action="ignore")
+    rows.warn(unknown.astype("boolean").fillna(False).astype(bool), "policy_item_unknown")
 
 
 def evidence(rows: Rows) -> None:
