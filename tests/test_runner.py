@@ -51,6 +51,39 @@ def test_formats() -> None:
         parse_formats("html,odt")
 
 
+@pytest.mark.parametrize("option", ["--years", "--areas", "--formats"])
+def test_an_empty_choice_is_refused_not_taken_for_the_default(option: str, tmp_path: Path) -> None:
+    """`--years ''` (an unset shell variable) used to render the latest year silently (`--areas ''` every area,
+    `--formats ''` the default formats); omitting the option or `--years latest` still takes the default."""
+    result = run_cli("run", option, "", "--reports", str(tmp_path / "reports"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"错误：{option}：不能为空" in result.stderr and not (tmp_path / "reports").exists()
+    assert parse_years(None, PLAN, latest=2024) == parse_years("latest", PLAN, latest=2024) == [2024]
+
+
+@pytest.mark.parametrize(("argv", "shown"), [
+    (["run", "--workers", "0"], "--workers：应为正整数，收到 '0'"),
+    (["run", "--timeout", "ten"], "--timeout：应为正整数，收到 'ten'"),
+    (["run", "--executor", "spark"], "--executor：无效的取值 'spark'（可选：local、dask）"),
+    (["indicators"], "缺少必需的参数：--out"),
+    ([], "缺少必需的参数：命令"),
+    (["render"], "命令：无效的取值 'render'（可选：sample-data、clean、indicators、tasks、evaluate、run）"),
+    (["run", "--bogus", "2023"], "无法识别的参数：--bogus 2023"),
+    (["run", "--years"], "--years：需要一个取值"),
+    (["sample-data", "--seed", "x"], "--seed：应为整数，收到 'x'"),
+])
+def test_command_line_mistakes_are_explained_in_chinese(argv: list[str], shown: str,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers import cli
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert f"错误：{shown}" in error, error
+    assert not re.search(r"error:|invalid|required|choose from|unrecognized|expected", error), error
+
+
 def test_cli_refuses_a_hostile_area_with_a_message_and_writes_nothing(tmp_path: Path) -> None:
     result = run_cli("run", "--areas", "../../etc", "--years", "2023", "--reports", str(tmp_path / "reports"))
     assert result.returncode == 2
