@@ -223,6 +223,85 @@ def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processe
     assert 'title="已完成"' in index, "status counts for the index come from the evaluation dataset"
 
 
+def _with_dask_limits(**limits: float):  # noqa: ANN202 — a Context
+    """The configuration with short Dask limits (report.yaml batch.dask), so that a test waits seconds."""
+    import dataclasses
+
+    batch = CONTEXT.report.get("batch") or {}
+    return dataclasses.replace(CONTEXT, report={**CONTEXT.report,
+                                                "batch": {**batch, "dask": {**batch.get("dask", {}), **limits}}})
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8787", "10.0.0.5", "tcp://10.0.0.5:99999", "tcp://[::1"])
+def test_a_malformed_scheduler_address_is_refused_at_once(address: str, processed: Path, tmp_path: Path) -> None:
+    import time
+
+    started = time.monotonic()
+    result = run_cli("run", "--executor", "dask", "--scheduler", address, "--years", "2023", "--areas", "441600",
+                     "--processed", str(processed), "--reports", str(tmp_path / "reports"), timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"错误：Dask 调度器地址无效：{address!r}" in result.stderr, result.stderr
+    assert time.monotonic() - started < 15, "refused before any connection is tried"
+    assert not (tmp_path / "reports" / "2023").exists()
+
+
+def test_an_unreachable_scheduler_is_refused_within_the_connect_limit(processed: Path, tmp_path: Path) -> None:
+    import time
+
+    context = _with_dask_limits(connect_s=2)
+    started = time.monotonic()
+    with pytest.raises(RunError, match=r"无法连接 Dask 调度器 tcp://127\.0\.0\.1:9（2 秒内未连上）"):
+        run(plan_jobs([2023], ["441600"], context), open_datasets(processed, context), tmp_path / "reports", ["html"],
+            context, executor="dask", scheduler="tcp://127.0.0.1:9")
+    assert time.monotonic() - started < 10
+
+
+def test_reports_left_without_a_dask_worker_fail_by_name_after_the_limit(processed: Path, tmp_path: Path) -> None:
+    """A cluster whose workers are gone (here: a scheduler that never had one) used to wait forever."""
+    import threading
+    import time
+
+    from distributed import LocalCluster
+
+    from helpers.batch import summary_table
+
+    context = _with_dask_limits(no_workers_s=2)
+    jobs = plan_jobs([2023], ["441600", "441621"], context)
+    said, results = [], []
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        started = time.monotonic()
+        thread = threading.Thread(daemon=True, target=lambda: results.append(run(
+            jobs, open_datasets(processed, context), tmp_path / "reports", ["html"], context, executor="dask",
+            scheduler=cluster.scheduler_address, out=_Lines(said))))
+        thread.start()
+        thread.join(timeout=60)
+        assert results, "the run ended"
+        assert time.monotonic() - started < 30
+    assert [o.state for o in results[0].outcomes] == ["failed", "failed"]
+    table = summary_table(results[0])
+    for job in jobs:
+        assert job.key in table
+    assert all("没有可用的工作进程" in o.error for o in results[0].outcomes), table
+    assert any("没有工作进程" in line for line in said), "the wait is announced, not silent"
+
+
+class _Lines:
+    """A text stream that keeps what is written to it, one entry per write."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        self.lines.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def test_a_second_run_on_the_same_reports_folder_is_refused(processed: Path, tmp_path: Path) -> None:
     import fcntl
 
