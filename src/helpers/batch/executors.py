@@ -1,8 +1,9 @@
 """Where reports run: a pool of local worker processes (default), or a Dask distributed cluster.
 
 Local pool: each worker is a process of its own group that keeps its kernel between reports. The parent
-hands out one job at a time and watches the clock: a worker still busy past the hard timeout is killed
-with its kernel, its job is reported as failed, and a fresh worker takes its place.
+hands out one job at a time and watches the clock: a worker that sends no sign of progress (ALIVE: a cell
+starting or ending, an output written) for the hard timeout is killed with its kernel, its job is reported as
+failed, and a fresh worker takes its place.
 Dask: the same `render_job` is submitted to the cluster's workers, which keep their kernels the same way
 (reports in threads of one worker process take turns on its kernel; a kernel started for other code is
 replaced); reports and data/processed must be on storage that every worker sees. The scheduler's address is
@@ -30,6 +31,7 @@ from helpers.batch.worker import SCRATCH_PREFIX, Outcome, Settings, failure_log,
 
 Todo = list[tuple[Job, str]]
 Report = Callable[[Outcome], None]
+ALIVE = "alive"  # what a local worker sends at each sign of progress of its report
 SCHEMES = ("tcp", "tls", "ws", "wss", "inproc")  # distributed's transports that need no extra package
 
 
@@ -47,7 +49,7 @@ def _serve(conn: Connection, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     while (message := conn.recv()) is not None:
         job, digest = message
-        conn.send(render_job(job, settings, digest))
+        conn.send(render_job(job, settings, digest, beat=lambda: conn.send(ALIVE)))
 
 
 def _descendants(pid: int) -> list[int]:
@@ -112,6 +114,9 @@ def run_local(todo: Todo, settings: Settings, workers: int, report: Report) -> N
                 worker, job, digest, _ = busy.pop(conn)
                 try:
                     outcome = conn.recv()
+                    if outcome == ALIVE:  # a sign of progress: the watchdog's clock starts again
+                        busy[conn] = (worker, job, digest, time.monotonic())
+                        continue
                 except (EOFError, OSError):
                     worker.kill()
                     worker = _Worker(settings)
@@ -125,7 +130,7 @@ def run_local(todo: Todo, settings: Settings, workers: int, report: Report) -> N
                     worker.kill()
                     _remove_scratch(settings.reports, job)
                     limit = f"{settings.hard_timeout:.0f}"
-                    outcome = Outcome(job, digest, error=f"超时：{limit} 秒仍未完成，已终止该报告的进程")
+                    outcome = Outcome(job, digest, error=f"超时：{limit} 秒没有进展，已终止该报告的进程")
                     failure_log(settings.reports, outcome)
                     report(outcome)
                     idle.append(_Worker(settings))
