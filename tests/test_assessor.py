@@ -7,10 +7,15 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import CONTEXT, run_cli
+from helpers.batch import plan_jobs
+from helpers.indicators import EvaluationError
 from helpers.report import Report, assessor
 
 CITY = CONTEXT.areas.city_code
+PLAN_END = CONTEXT.plan.target_year
 
 
 def test_markdown_is_rendered_without_raw_html_or_images() -> None:
@@ -46,3 +51,53 @@ def test_a_final_render_is_refused_while_a_slot_is_missing(sample_processed: Pat
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "2024/441600/overall.md" in done.stderr and not (tmp_path / "reports" / "2024").exists()
     assert "评估单位" in done.stderr  # the sample's configuration names no evaluating organisation
+
+
+def _slot_file(folder: Path, data: bytes, slot: str = "overall", year: int = 2023) -> Path:
+    path = folder / str(year) / CITY / f"{slot}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _context(folder: Path):  # noqa: ANN202 — a Context whose assessor folder is `folder`
+    return dataclasses.replace(CONTEXT, paths={**CONTEXT.paths, "assessor_dir": str(folder)})
+
+
+def test_texts_in_gbk_gb18030_or_utf8_with_bom_are_read(tmp_path: Path) -> None:
+    """A text saved by a Chinese Windows editor (GBK) used to be shown as missing."""
+    slots = assessor.Slot.all_of(CONTEXT.report)
+    text = "总体评价：河源市知识产权工作稳步推进，𠀀字与“引号”俱在。"
+    for encoding in ("gbk", "gb18030", "utf-8-sig", "utf-8"):
+        shown = text.replace("𠀀字与", "") if encoding == "gbk" else text  # GBK has no 𠀀
+        _slot_file(tmp_path, shown.encode(encoding))
+        assert assessor.texts(tmp_path, 2023, CITY, slots, PLAN_END)["overall"] == shown, encoding
+
+
+def test_an_unreadable_text_is_named_with_its_encoding_problem_never_called_missing(tmp_path: Path) -> None:
+    from helpers.cli import _check_assessor_texts
+
+    path = _slot_file(tmp_path, "评估组意见".encode("utf-16-le") + b"\xff\xfe\x00\xd8")
+    jobs = plan_jobs([2023], [CITY], CONTEXT)
+    with pytest.raises(EvaluationError, match="编码") as refused:  # `run --final`: exit 2 with this message
+        _check_assessor_texts(jobs, _context(tmp_path))
+    assert "缺少" not in str(refused.value)
+    with pytest.raises(EvaluationError, match=f"{path}.*编码.*UTF-8.*GBK"):
+        assessor.texts(tmp_path, 2023, CITY, assessor.Slot.all_of(CONTEXT.report), PLAN_END)
+
+
+def test_a_text_beyond_the_size_limit_fails_its_report_naming_the_file(sample_processed: Path, tmp_path: Path) -> None:
+    """A 6 MB slot kept WeasyPrint busy for more than 14 minutes; real texts are a few dozen KB."""
+    limit = CONTEXT.report["assessor_max_kb"]
+    assert 100 <= limit <= 1000
+    path = _slot_file(tmp_path, ("评估组意见。" * 20 + "\n\n").encode() * (limit * 1024 // 362 + 10))
+    assert path.stat().st_size > limit * 1024
+    with pytest.raises(EvaluationError, match=f"评估组意见文件过大：{path}（.* KB，上限 {limit} KB"):
+        Report.load(sample_processed, 2023, CITY, context=_context(tmp_path))
+    from helpers.batch.fingerprint import job_digests
+
+    jobs = plan_jobs([2023], [CITY], CONTEXT)
+    assert job_digests(jobs, {}, ["html"], "code", _context(tmp_path), "zh"), "the run goes on, the report fails"
+    kept = path.read_bytes()[: limit * 1024]
+    path.write_bytes(kept[: kept.rindex(b"\n")])
+    assert Report.load(sample_processed, 2023, CITY, context=_context(tmp_path)).data.assessor["overall"]

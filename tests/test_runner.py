@@ -56,6 +56,39 @@ def test_formats() -> None:
         parse_formats("html,odt")
 
 
+@pytest.mark.parametrize("option", ["--years", "--areas", "--formats"])
+def test_an_empty_choice_is_refused_not_taken_for_the_default(option: str, tmp_path: Path) -> None:
+    """`--years ''` (an unset shell variable) used to render the latest year silently (`--areas ''` every area,
+    `--formats ''` the default formats); omitting the option or `--years latest` still takes the default."""
+    result = run_cli("run", option, "", "--reports", str(tmp_path / "reports"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"错误：{option}：不能为空" in result.stderr and not (tmp_path / "reports").exists()
+    assert parse_years(None, PLAN, latest=2024) == parse_years("latest", PLAN, latest=2024) == [2024]
+
+
+@pytest.mark.parametrize(("argv", "shown"), [
+    (["run", "--workers", "0"], "--workers：应为正整数，收到 '0'"),
+    (["run", "--timeout", "ten"], "--timeout：应为正整数，收到 'ten'"),
+    (["run", "--executor", "spark"], "--executor：无效的取值 'spark'（可选：local、dask）"),
+    (["indicators"], "缺少必需的参数：--out"),
+    ([], "缺少必需的参数：命令"),
+    (["render"], "命令：无效的取值 'render'（可选：sample-data、clean、indicators、tasks、evaluate、run）"),
+    (["run", "--bogus", "2023"], "无法识别的参数：--bogus 2023"),
+    (["run", "--years"], "--years：需要一个取值"),
+    (["sample-data", "--seed", "x"], "--seed：应为整数，收到 'x'"),
+])
+def test_command_line_mistakes_are_explained_in_chinese(argv: list[str], shown: str,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers import cli
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert f"错误：{shown}" in error, error
+    assert not re.search(r"error:|invalid|required|choose from|unrecognized|expected", error), error
+
+
 def test_cli_refuses_a_hostile_area_with_a_message_and_writes_nothing(tmp_path: Path) -> None:
     result = run_cli("run", "--areas", "../../etc", "--years", "2023", "--reports", str(tmp_path / "reports"))
     assert result.returncode == 2
@@ -123,6 +156,25 @@ def test_one_failing_and_one_hanging_report_do_not_stop_the_others(processed: Pa
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "forced failure" in index and "441600_河源市.html" in index and "<script" not in index
     assert 'title="已完成"' in index, "the index shows each report's status counts"
+
+
+def test_the_hard_timeout_is_the_one_the_docs_promise_counted_from_the_last_sign_of_progress(
+        processed: Path, tmp_path: Path) -> None:
+    """docs/scale-out.md promises `--timeout` + 120 s for a worker stuck outside any cell; the code allowed
+    2 × timeout + 300 s from the start of the report. Now the clock restarts at every sign of progress."""
+    import time
+
+    promised = re.search(r"`--timeout` \+ (\d+) s", (REPO / "docs" / "scale-out.md").read_text(encoding="utf-8"))
+    assert promised, "scale-out.md states the bound"
+    for timeout in (15, 600):
+        settings = Settings(REPO, None, processed, tmp_path / "r", ["html", "pdf"], _template(tmp_path / "t.ipynb"),
+                            timeout)
+        assert settings.hard_timeout == timeout + int(promised[1])
+    beats: list[float] = []
+    outcome = render_job(Job(2023, "441600", "河源市"), settings, beat=lambda: beats.append(time.monotonic()))
+    assert outcome.state == "done", outcome.error
+    cells = 2 + 1  # the template's two cells and papermill's injected parameters
+    assert len(beats) >= 1 + 2 * cells + 2, "prepared, each cell's start and end, the HTML and the PDF"
 
 
 def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_feeds(runs: dict[str, Path],
@@ -227,6 +279,85 @@ def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processe
     assert [o.digest for o in remote.outcomes] == [o.digest for o in local.outcomes]
     index = (tmp_path / "dask" / "index.html").read_text(encoding="utf-8")
     assert 'title="已完成"' in index, "status counts for the index come from the evaluation dataset"
+
+
+def _with_dask_limits(**limits: float):  # noqa: ANN202 — a Context
+    """The configuration with short Dask limits (report.yaml batch.dask), so that a test waits seconds."""
+    import dataclasses
+
+    batch = CONTEXT.report.get("batch") or {}
+    return dataclasses.replace(CONTEXT, report={**CONTEXT.report,
+                                                "batch": {**batch, "dask": {**batch.get("dask", {}), **limits}}})
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8787", "10.0.0.5", "tcp://10.0.0.5:99999", "tcp://[::1"])
+def test_a_malformed_scheduler_address_is_refused_at_once(address: str, processed: Path, tmp_path: Path) -> None:
+    import time
+
+    started = time.monotonic()
+    result = run_cli("run", "--executor", "dask", "--scheduler", address, "--years", "2023", "--areas", "441600",
+                     "--processed", str(processed), "--reports", str(tmp_path / "reports"), timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert f"错误：Dask 调度器地址无效：{address!r}" in result.stderr, result.stderr
+    assert time.monotonic() - started < 15, "refused before any connection is tried"
+    assert not (tmp_path / "reports" / "2023").exists()
+
+
+def test_an_unreachable_scheduler_is_refused_within_the_connect_limit(processed: Path, tmp_path: Path) -> None:
+    import time
+
+    context = _with_dask_limits(connect_s=2)
+    started = time.monotonic()
+    with pytest.raises(RunError, match=r"无法连接 Dask 调度器 tcp://127\.0\.0\.1:9（2 秒内未连上）"):
+        run(plan_jobs([2023], ["441600"], context), open_datasets(processed, context), tmp_path / "reports", ["html"],
+            context, executor="dask", scheduler="tcp://127.0.0.1:9")
+    assert time.monotonic() - started < 10
+
+
+def test_reports_left_without_a_dask_worker_fail_by_name_after_the_limit(processed: Path, tmp_path: Path) -> None:
+    """A cluster whose workers are gone (here: a scheduler that never had one) used to wait forever."""
+    import threading
+    import time
+
+    from distributed import LocalCluster
+
+    from helpers.batch import summary_table
+
+    context = _with_dask_limits(no_workers_s=2)
+    jobs = plan_jobs([2023], ["441600", "441621"], context)
+    said, results = [], []
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        started = time.monotonic()
+        thread = threading.Thread(daemon=True, target=lambda: results.append(run(
+            jobs, open_datasets(processed, context), tmp_path / "reports", ["html"], context, executor="dask",
+            scheduler=cluster.scheduler_address, out=_Lines(said))))
+        thread.start()
+        thread.join(timeout=60)
+        assert results, "the run ended"
+        assert time.monotonic() - started < 30
+    assert [o.state for o in results[0].outcomes] == ["failed", "failed"]
+    table = summary_table(results[0])
+    for job in jobs:
+        assert job.key in table
+    assert all("没有可用的工作进程" in o.error for o in results[0].outcomes), table
+    assert any("没有工作进程" in line for line in said), "the wait is announced, not silent"
+
+
+class _Lines:
+    """A text stream that keeps what is written to it, one entry per write."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        self.lines.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def test_a_second_run_on_the_same_reports_folder_is_refused(processed: Path, tmp_path: Path) -> None:

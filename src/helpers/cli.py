@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from helpers.context import ConfError, Context, project_root
 
@@ -19,11 +20,40 @@ if TYPE_CHECKING:
     from helpers.pipeline import Datasets
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its error messages in Chinese: the usage, then 「错误：…」 and exit code 2."""
+
+    _WORDS = (  # argparse's (Python 3.11) English messages → Chinese; argument names and values stay as typed
+        (r"^argument (\S+): ", r"\1："),
+        (r"invalid choice: (.+?) \(choose from (.+)\)",
+         lambda m: f"无效的取值 {m[1]}（可选：{'、'.join(c.strip(chr(39)) for c in m[2].split(', '))}）"),
+        (r"invalid int value: (.+)", r"应为整数，收到 \1"),
+        (r"invalid \S+ value: (.+)", r"无效的取值 \1"),
+        (r"the following arguments are required: (.+)", r"缺少必需的参数：\1"),
+        (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
+        (r"expected one argument", "需要一个取值"),
+        (r"ambiguous option: (\S+) could match (.+)", r"参数 \1 有歧义：可能是 \2"),
+        (r"not allowed with argument (.+)", r"不能与 \1 同时使用"),
+    )
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, chinese in self._WORDS:
+            message = re.sub(pattern, chinese, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{message}\n")
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
-    return value
+    if not text.strip().isdecimal() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数，收到 {text!r}")
+    return int(text)
+
+
+def _given(text: str) -> str:
+    """An option's value that may not be blank (`--years ''` from an unset shell variable is not the default)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("不能为空（省略此参数即取默认值）")
+    return text
 
 
 def _as_of_argument(parser: argparse.ArgumentParser, what: str) -> None:
@@ -38,8 +68,8 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--plan", type=Path, help="a plan folder whose files replace those of conf/base "
                                                   "(default: the plan in conf/base)")
-    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m helpers", description=__doc__)
+    commands = parser.add_subparsers(dest="command", metavar="命令", required=True)
 
     sample = commands.add_parser("sample-data", help="write the synthetic sample extracts of every source")
     sample.add_argument("--out", type=Path, default=Path(paths["raw_dir"]))
@@ -86,10 +116,11 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common],
                               help="render the evaluation reports (notebook → HTML and PDF) per year and area")
-    run.add_argument("--years", help="2023, 2021-2025 or 2021,2023 (default: the latest year with data)")
-    run.add_argument("--areas", help="all (default) or comma-separated area codes, e.g. 441600,441621")
-    run.add_argument("--formats", help="html,pdf (default), docx (the Word edition) or any of them; the executed "
-                     "notebook is always kept")
+    run.add_argument("--years", type=_given,
+                     help="2023, 2021-2025, 2021,2023 or latest (default: the latest year with data)")
+    run.add_argument("--areas", type=_given, help="all (default) or comma-separated area codes, e.g. 441600,441621")
+    run.add_argument("--formats", type=_given, help="html,pdf (default), docx (the Word edition) or any of them; the "
+                     "executed notebook is always kept")
     run.add_argument("--lang", default="zh", help="language of the reports' wording (default: zh)")
     run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                      help="reports rendered at once (default: the number of cores)")

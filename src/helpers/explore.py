@@ -32,6 +32,7 @@ from helpers.indicators.engine import compute_indicator
 from helpers.indicators.patents import high_value_rules, stock_by_year
 from helpers.pipeline import Datasets, open_datasets
 from helpers.report import Charts, Words, fonts_of
+from helpers.report.data import check_area
 from helpers.safety import neutralise, neutralise_frame
 
 THRESHOLD_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)  # default pledge thresholds: these multiples of the configured one
@@ -176,11 +177,10 @@ class Explorer:
     def _status(self, evaluation: pd.DataFrame) -> pd.Series:
         return evaluation["status"].map(self.words["statuses"])
 
-    def _area(self, area_code: str | None) -> str:
-        area_code = area_code or self.context.areas.city_code
-        if area_code not in self.context.areas.names:
-            raise ValueError(f"没有地区代码 {area_code}（可用：{'、'.join(self.context.areas.codes)}）")
-        return area_code
+    def _area(self, area_code: str | int | None) -> str:
+        """The area code checked as the report checks it (`check_area`): a number (papermill's `-p area_code
+        441621`) is taken as its digits, None is the city."""
+        return check_area(str(area_code or self.context.areas.city_code), self.context)
 
     def _year(self, year: int | None) -> int:
         return int(year) if year is not None else latest_year(self.values, self.context.plan)
@@ -194,7 +194,7 @@ class Explorer:
                               self._col("kind"): kinds.get(i.kind, i.kind)} for i in self.context.plan.indicators]
                             ).set_index(self._col("id"))
 
-    def indicator_values(self, area_code: str | None = None) -> pd.DataFrame:
+    def indicator_values(self, area_code: str | int | None = None) -> pd.DataFrame:
         """Every indicator (rows, with its unit) in every year (columns) for one area (the city by default)."""
         area_code = self._area(area_code)
         own = self.values[self.values["area_code"] == area_code]
@@ -216,7 +216,7 @@ class Explorer:
         table.columns.name = self._col("year")
         return table
 
-    def status_history(self, area_code: str | None = None) -> pd.DataFrame:
+    def status_history(self, area_code: str | int | None = None) -> pd.DataFrame:
         """Status of every indicator (rows) in every evaluated year (columns) for one area (city default)."""
         area_code = self._area(area_code)
         evaluation = self.read("evaluation")
@@ -228,7 +228,7 @@ class Explorer:
         table.columns.name = self._col("year")
         return table
 
-    def criteria_history(self, area_code: str | None = None) -> pd.DataFrame:
+    def criteria_history(self, area_code: str | int | None = None) -> pd.DataFrame:
         """Valid invention patents meeting each high-value criterion (rows; a patent may meet several) per year
         (columns), and the high-value stock in which each patent counts once."""
         area_code = self._area(area_code)
@@ -252,7 +252,7 @@ class Explorer:
         return table.rename(columns=labels)
 
     # ------------------------------------------------------------------ the population basis
-    def population_view(self, area_code: str | None = None) -> pd.DataFrame:
+    def population_view(self, area_code: str | int | None = None) -> pd.DataFrame:
         """Per year: the population the per-capita indicators divide by (the data's year-end population, the
         engine's `population`), the population on the census basis (in the rebasing year the configured census
         figure, `population_rebase`; in the other years the data's), and for each per-capita indicator its stock,
@@ -286,7 +286,7 @@ class Explorer:
 
     # ------------------------------------------------------------------ sensitivities
     def threshold_sensitivity(self, thresholds: Sequence[float] | None = None, year: int | None = None,
-                              area_code: str | None = None) -> pd.DataFrame:
+                              area_code: str | int | None = None) -> pd.DataFrame:
         """The high-value indicator in `year` (default: the latest with data) for one area (city default) under
         each pledge threshold of criterion (4) (万元 per patent; default: multiples of the configured threshold):
         the patents meeting the pledge criterion, the high-value stock, the value and its status, recomputed by
@@ -315,7 +315,7 @@ class Explorer:
         return pd.DataFrame(rows).set_index(self._col("threshold"))
 
     def population_sensitivity(self, populations: Mapping[str, float | None] | None = None,
-                               area_code: str | None = None) -> pd.DataFrame:
+                               area_code: str | int | None = None) -> pd.DataFrame:
         """The per-capita indicators' evaluation of every evaluated year under each population basis of the base:
         `populations` maps a label to the city's base-year population (万人) the base is rebased on, or to None
         (not rebased); default: the configured census figure and no rebasing. The values are the data's; only
@@ -351,7 +351,7 @@ class Explorer:
         return dates + [str(cutoff)] if cutoff and str(cutoff) > dates[-1] else dates
 
     def asof_sensitivity(self, dates: Sequence[str] | None = None, year: int | None = None,
-                         area_code: str | None = None) -> pd.DataFrame:
+                         area_code: str | int | None = None) -> pd.DataFrame:
         """Every indicator's value and status in `year` (default: the latest with data) for one area (city
         default) as an evaluation on each as-of date would have found them: the clean tables as they stood on
         that date (`as_of`), the values and the evaluation recomputed by the engine."""
@@ -370,7 +370,7 @@ class Explorer:
         return table
 
     # ------------------------------------------------------------------ the records behind a value
-    def high_value_patents(self, year: int | None = None, area_code: str | None = None,
+    def high_value_patents(self, year: int | None = None, area_code: str | int | None = None,
                            threshold: float | None = None) -> pd.DataFrame:
         """The high-value invention patents behind the indicator's value in `year` (default: the latest with
         data) for one area (the city: every patent in scope), each with the criteria it meets and the file and

@@ -4,7 +4,8 @@ A report's digest covers the notebook, the helper code and templates, the run's 
 job's parameters, formats and language, and the digest of each source the report reads (as the clean stage
 recorded it in the manifest; helpers.report.sources_read), the global data cut-off (its year, which decides how
 far registers count as current; the whole date and its rule when the user's as-of date or a file's title set it,
-as the report then shows them) and the evaluators' texts it shows (helpers.report.assessor). The
+as the report then shows them) and the evaluators' texts it shows (helpers.report.assessor; a file that cannot be
+shown leaves its message in the digest and fails the report, not the run). The
 derived datasets are functions of exactly these, so changing one source re-renders only the reports that read it;
 a re-run with nothing changed renders nothing.
 """
@@ -46,7 +47,10 @@ def job_digests(jobs: list[Job], manifest: dict, formats: list[str], code: str, 
         parts = [code, str(job.year), job.area_code, ",".join(formats), lang, cutoff]
         parts += [f"{source}={recorded.get(source, {}).get('digest')}" for source in sources_read(job.area_code,
                                                                                                       context)]
-        parts += [f"{slot}={text}" for slot, text in assessor.texts(folder, job.year, job.area_code, slots,
-                                                                    context.plan.target_year).items()]
+        try:
+            parts += [f"{slot}={text}" for slot, text in assessor.texts(folder, job.year, job.area_code, slots,
+                                                                        context.plan.target_year).items()]
+        except assessor.AssessorError as problem:  # the report fails with this message, the others go on
+            parts.append(str(problem))
         out[job] = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return out

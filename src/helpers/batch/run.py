@@ -104,6 +104,8 @@ def run(jobs: list[Job], datasets: Datasets, reports: Path, formats: list[str], 
     """Render the stale reports of `jobs` from `datasets` (checked current by the caller) in `lang`; skip the
     rest; write reports/index.html and reports/run.json."""
     started = time.perf_counter()
+    if executor == "dask":
+        executors.check_scheduler(scheduler)  # a malformed address is refused before anything is written
     reports = Path(reports).resolve()
     reports.mkdir(parents=True, exist_ok=True)
     notebook = (notebook or notebook_path(context.conf.root)).resolve()
@@ -139,7 +141,10 @@ def _run_locked(jobs: list[Job], datasets: Datasets, settings: Settings, context
 
     try:
         if todo and executor == "dask":
-            executors.run_dask(todo, settings, scheduler, finished)
+            limits = context.report["batch"]["dask"]
+            executors.run_dask(todo, settings, scheduler, finished, connect_s=float(limits["connect_s"]),
+                               no_workers_s=float(limits["no_workers_s"]),
+                               notice=lambda line: print(line, file=out, flush=True))
         elif todo:
             executors.run_local(todo, settings, workers, finished)
     except NoSpaceError:

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from helpers.context import Context
 
 SCRATCH_PREFIX = PARTIAL_PREFIX
+Beat = Callable[[], None]
 KERNEL_START_ERRORS = ("Kernel died before replying", "Kernel didn't respond", "kernel_info")
 _ONE_AT_A_TIME = threading.Lock()  # one kernel per process: reports in threads of one process take turns
 
@@ -53,9 +55,10 @@ class Settings:
 
     @property
     def hard_timeout(self) -> float:
-        """Past this a report is stuck (every cell may take `timeout`; the cell timeout frees a hung cell well
-        before this)."""
-        return self.timeout * 2 + 300
+        """Seconds a local worker may go without a sign of progress (`render_job`'s `beat`: a cell starting or
+        ending, an output written) before it is killed: a cell may run `timeout` and is freed by its own timeout
+        first; 120 s more cover a kernel's start (60 s, retried once) and a report's HTML, PDF and Word edition."""
+        return self.timeout + 120
 
 
 @dataclass
@@ -167,8 +170,9 @@ def report_files(reports: Path, job: Job) -> list[Path]:
     return [reports / str(job.year) / f"{job.stem}.{kind}" for kind in ("ipynb", *FORMATS)]
 
 
-def _execute(job: Job, settings: Settings, executed: Path):  # noqa: ANN202
-    """Run the notebook on this process's kernel; papermill writes it to `executed` and returns it."""
+def _execute(job: Job, settings: Settings, executed: Path, beat: Beat):  # noqa: ANN202
+    """Run the notebook on this process's kernel, calling `beat` as each cell starts and ends; papermill writes it to
+    `executed` and returns it."""
     import papermill
 
     _register_engine()
@@ -178,7 +182,8 @@ def _execute(job: Job, settings: Settings, executed: Path):  # noqa: ANN202
     return papermill.execute_notebook(
         str(settings.notebook), str(executed), kernel_name="python3", km=_HOST.manager(root), progress_bar=False,
         engine_name=ENGINE, log_output=False, execution_timeout=settings.timeout, start_timeout=60,
-        request_save_on_cell_execute=False, parameters=parameters)
+        request_save_on_cell_execute=False, parameters=parameters,
+        on_cell_start=lambda **_: beat(), on_cell_executed=lambda **_: beat())
 
 
 def _shown_path(folder: Path, root: Path) -> str:
@@ -195,15 +200,18 @@ def _is_kernel_start_problem(problem: BaseException) -> bool:
     return isinstance(problem, RuntimeError) and any(k in str(problem) for k in KERNEL_START_ERRORS)
 
 
-def render_job(job: Job, settings: Settings, digest: str = "") -> Outcome:
+def render_job(job: Job, settings: Settings, digest: str = "", beat: Beat | None = None) -> Outcome:
     """Execute the notebook for `job` and write .ipynb, .html, .pdf, .docx and the record, each atomically. A
-    kernel started for another checkout, plan or code (`settings.code`) is replaced first."""
+    kernel started for another checkout, plan or code (`settings.code`) is replaced first. `beat` is called at
+    each sign of progress (a cell starting or ending, an output written), for a watchdog."""
+    beat = beat or (lambda: None)
     with _ONE_AT_A_TIME:
         _HOST.prepare(settings)
-        return _render(job, settings, digest)
+        beat()
+        return _render(job, settings, digest, beat)
 
 
-def _render(job: Job, settings: Settings, digest: str) -> Outcome:
+def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
     from helpers.report import Words, report_title, to_pdf
 
     reports, formats = Path(settings.reports).resolve(), settings.formats
@@ -217,13 +225,14 @@ def _render(job: Job, settings: Settings, digest: str) -> Outcome:
     try:
         started = time.perf_counter()
         try:
-            notebook_node = _execute(job, settings, executed)
+            notebook_node = _execute(job, settings, executed, beat)
         except Exception as problem:
             if not _is_kernel_start_problem(problem):
                 raise
             _HOST.stop()  # a kernel that would not start: one more try with a fresh one
             outcome.attempts = 2
-            notebook_node = _execute(job, settings, executed)
+            beat()
+            notebook_node = _execute(job, settings, executed, beat)
         outcome.seconds["execute"] = time.perf_counter() - started
         title = words("page_title", area_name=job.area_name, year=job.year,
                       title=report_title(job.year, context.plan, words))
@@ -235,14 +244,17 @@ def _render(job: Job, settings: Settings, digest: str) -> Outcome:
             staged.append(scratch / f"{job.stem}.html")
             staged[-1].write_text(html, encoding="utf-8")
         outcome.seconds["html"] = time.perf_counter() - started
+        beat()
         if "pdf" in formats:
             started = time.perf_counter()
             staged.append(to_pdf(html, scratch / f"{job.stem}.pdf"))
             outcome.seconds["pdf"] = time.perf_counter() - started
+            beat()
         if "docx" in formats:
             started = time.perf_counter()
             staged.append(_docx(job, settings, context, scratch / f"{job.stem}.docx"))
             outcome.seconds["docx"] = time.perf_counter() - started
+            beat()
         for path in staged:
             os.replace(path, folder / path.name)
         outcome.files = [str(folder / p.name) for p in staged]

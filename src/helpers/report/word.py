@@ -7,13 +7,18 @@ with their header row repeated on every page and numbers right-aligned, charts a
 The converter knows HTML, not sections: a new section or column needs nothing here. Every paragraph, run and table
 gets a named style (report.yaml `word`), so a bureau's template restyles the document by its own styles of the same
 names. Text from data is written as runs of text only: the document's field codes are its own (TOC, PAGEREF, PAGE).
+A template is read without what reaches outside it (external relationships: a remote attachedTemplate, linked
+pictures, hyperlinks; fields that fetch on opening or updating: INCLUDEPICTURE, INCLUDETEXT, LINK, DDE …), so that no
+report made from it fetches anything or tells a server who opened it.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import posixpath
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -37,6 +42,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from helpers.context import ConfError, Context
 from helpers.report.data import ReportData
@@ -54,6 +60,10 @@ COLOR = re.compile(r"color:\s*#([0-9a-fA-F]{6})\b")
 WIDTH = re.compile(r"width:\s*([\d.]+)%")
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML cannot hold
 SPACES = re.compile(r"[ \t\r\n\f]+")
+# a template's fields that fetch content from outside the document when it is opened, printed or updated
+FETCHING = {"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "IMPORT", "LINK", "DDE", "DDEAUTO"}
+RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
 # schema order of the children this module adds where python-docx has no property for them
 PPR = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
        "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
@@ -305,7 +315,7 @@ class Edition:
 
     def __init__(self, settings: dict[str, Any], template: Path | None = None) -> None:
         self.settings = settings
-        self.doc = Document(str(template)) if template else Document()
+        self.doc = Document(_kept_inside(template)) if template else Document()
         body = self.doc.element.body
         for element in list(body):
             if element.tag != qn("w:sectPr"):
@@ -625,6 +635,81 @@ def _visible(runs: list[Run]) -> bool:
 def _xml_text(text: str) -> str:
     """Text an XML document can hold: control characters (from data) left out."""
     return NOT_XML.sub("", text)
+
+
+# ---------------------------------------------------------------------------------------------- a template's parts
+def _kept_inside(template: Path) -> io.BytesIO:
+    """The template's package without its external relationships (and the elements naming them: a hyperlink keeps
+    its text) and without fields that fetch from outside (FETCHING, with their cached results), in every part."""
+    with zipfile.ZipFile(template) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    external: dict[str, set[str]] = {}  # part → ids of the external relationships it had
+    for name, data in members.items():
+        if name.endswith(".rels"):
+            rels = etree.fromstring(data, SAFE_XML)
+            gone = [rel for rel in rels if rel.get("TargetMode") == "External"]
+            for rel in gone:
+                rels.remove(rel)
+            part = posixpath.join(posixpath.dirname(posixpath.dirname(name)), posixpath.basename(name)[:-5])
+            external[part] = {rel.get("Id") for rel in gone}
+            members[name] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+    for name, data in members.items():
+        if name.endswith(".xml") and (external.get(name) or b"instr" in data):
+            root = etree.fromstring(data, SAFE_XML)
+            _drop_fetching_fields(root)
+            _drop_references(root, external.get(name, set()))
+            members[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+    out.seek(0)
+    return out
+
+
+def _drop_fetching_fields(root: Any) -> None:  # noqa: ANN401 — an lxml element
+    """Remove the simple and complex fields whose instruction is one of FETCHING, with everything between a complex
+    field's begin and end (its cached result: the fetched text or picture); nested fields are followed."""
+    for simple in list(root.iter(qn("w:fldSimple"))):
+        if _fetches(simple.get(qn("w:instr")) or ""):
+            simple.getparent().remove(simple)
+    open_fields: list[tuple[list[Any], list[str]]] = []  # per open field: its runs, its instruction's pieces
+    doomed: list[Any] = []
+    for run in list(root.iter(qn("w:r"))):
+        char = run.find(qn("w:fldChar"))
+        kind = char.get(qn("w:fldCharType")) if char is not None else None
+        if kind == "begin":
+            open_fields.append(([], []))
+        if not open_fields:
+            continue
+        open_fields[-1][0].append(run)
+        open_fields[-1][1].extend(text.text or "" for text in run.iter(qn("w:instrText")))
+        if kind == "end":
+            runs, instruction = open_fields.pop()
+            if _fetches("".join(instruction)):
+                doomed += runs
+            elif open_fields:
+                open_fields[-1][0].extend(runs)
+    for run in doomed:
+        run.getparent().remove(run)
+
+
+def _fetches(instruction: str) -> bool:
+    words = instruction.split()
+    return bool(words) and words[0].upper() in FETCHING
+
+
+def _drop_references(root: Any, ids: set[str]) -> None:  # noqa: ANN401 — an lxml element
+    """Remove the elements that name one of the relationships `ids` (a w:hyperlink only loses the reference)."""
+    for element in list(root.iter()):
+        names = [key for key, value in element.attrib.items() if key.startswith(RELATIONSHIPS) and value in ids]
+        if not names:
+            continue
+        if element.tag == qn("w:hyperlink"):
+            for key in names:
+                del element.attrib[key]
+        elif element.getparent() is not None:
+            element.getparent().remove(element)
 
 
 # ---------------------------------------------------------------------------------------------- entry points
