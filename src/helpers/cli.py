@@ -1,5 +1,6 @@
-"""Command line: `python -m helpers sample-data | clean | indicators | tasks | findings | evaluate | run`. The configuration is read
-once here (helpers.context.Context) and passed down; data problems print a message, never a traceback."""
+"""Command line: `python -m helpers sample-data | clean | indicators | tasks | findings | evaluate | run`. The
+configuration is read once here (helpers.context.Context) and passed down; data problems print a message, never a
+traceback."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def base_checks(facts: tuple[dict[str, Any], ...], computed: dict[str, float | N
             continue
         first, last = fact.get("years") or (fact["year"], fact["year"])
         gap = value / fact["value"] - 1 if fact["value"] else math.nan
-        severity = "problem" if math.isnan(gap) or abs(gap) > tolerance else "note"
+        severity = "problem" if math.isnan(gap) or not reaches(tolerance, abs(gap)) else "note"
         out += [finding(year, "base_check", city, sources[fact["id"]], severity, "data", fact["id"], order=order,
                         value=value, reference=fact["value"], ratio=gap, year_from=first, year_to=last)
                 for year in years]

@@ -25,8 +25,9 @@ def _whole(value: float) -> str:
 
 
 def _is_target(f: pd.Series) -> bool:
-    """A finding on a 专栏's quantified target (it rests on a value), not on the 专栏 as a plan item (a grade)."""
-    return f["topic"] == "flagship" and pd.notna(f["value"])
+    """A finding on a 专栏's quantified target (it is set against the target), not on the 专栏 as a plan item (a
+    grade)."""
+    return f["topic"] == "flagship" and pd.notna(f["reference"])
 
 
 def signed_percent(value: float) -> str:
