@@ -373,6 +373,7 @@ def test_the_final_city_report_names_every_problem_with_its_cause(final_city: Re
     assert "仅因满足" in age and "自然老化" in age
     assert any(p.startswith("发明专利授权量") and "连续两年低于" in p and "“十五五”" in p for p in problems)
     assert any("源城区占545件" in p for p in problems)  # 545 of the city's 905 valid invention patents
+    assert not any("““" in p or "””" in p for p in problems)  # quotes in a quoted title are inner ones
     text = re.sub(r"<[^>]+>", "", "".join(s.data for s in final_city.sections(only=["problems"])))
     assert all(p in text for p in problems) and "存在的问题及原因" in text
     first_data = next(i for i, p in enumerate(problems) if "连续两年低于" in p)

@@ -57,8 +57,8 @@ def test_every_indicator_and_section_appears_in_the_html(rendered: dict, area: s
     page = _html(rendered, area)
     for indicator in PLAN.indicators:
         assert indicator.name in page, indicator.name
-    headings = ["摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、主要成效", "五、重点任务落实情况",
-                "六、重大工程（专栏）实施情况", "七、重大政策出台情况", "八、保障措施落实情况",
+    headings = ["摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、主要成效",
+                "五、重点任务落实情况", "六、重大工程（专栏）实施情况", "七、重大政策出台情况", "八、保障措施落实情况",
                 "九、发展目标（方向性）实现情况", "附录一　数据质量说明", "附录二　方法说明",
                 "附录三　佐证材料缺失清单"]
     if area == CITY:

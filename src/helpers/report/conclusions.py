@@ -6,6 +6,7 @@ the strengths by domain — and the 基期数据核对 of 一、评估说明. On
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -28,6 +29,12 @@ def _is_target(f: pd.Series) -> bool:
     """A finding on a 专栏's quantified target (it is set against the target), not on the 专栏 as a plan item (a
     grade)."""
     return f["topic"] == "flagship" and pd.notna(f["reference"])
+
+
+def _fact_number(value: float, fact: dict) -> str:
+    """A plan figure, or its computed counterpart, with as many decimals as the plan writes it (1.85, 573)."""
+    exponent = Decimal(repr(float(fact["value"]))).normalize().as_tuple().exponent
+    return number(value, max(0, -int(exponent)))
 
 
 def signed_percent(value: float) -> str:
@@ -56,26 +63,21 @@ class Speaker:
         return in_text(self.data.plan.indicator(indicator).unit, self.data)
 
     def _item(self, item_id: str) -> dict[str, str]:
+        """An item's id, title (its own quotes made inner ones: the wording quotes the title) and departments."""
         item = self.data.context.plan_items.item(item_id)
-        return {"id": item.id, "title": item.title, "departments": self.w.join(list(item.departments))}
+        title = item.title.translate(str.maketrans("“”", "‘’"))
+        return {"id": item.id, "title": title, "departments": self.w.join(list(item.departments))}
 
     def _area(self, code: str) -> str:
         return self.data.context.areas.names[code]
 
-    def _cause(self, subject: str, kind: str, code: str | None = None, severity: str | None = None) -> pd.Series | None:
-        """The finding of `kind` on `subject` (with `code`, of `severity`) that explains another, if there is one."""
-        found = self.found
-        hits = found[(found["kind"] == kind) & (found["subject"] == subject)]
-        if code is not None:
-            hits = hits[hits["code"] == code]
-        if severity is not None:
-            hits = hits[hits["severity"] == severity]
-        return hits.iloc[0] if len(hits) else None
-
     def _age(self, subject: str) -> pd.Series | None:
-        """The high-value increase that comes from ageing alone, when the stage found it a problem."""
-        rule = self.data.context.findings["decomposition"]
-        return self._cause(subject, "decomposition", rule["age_criterion"], "problem")
+        """The part of the high-value increase that comes from ageing alone, when the stage found it a problem: the
+        cause of the indicator's shortfall or strength."""
+        found, age = self.found, self.data.context.findings["decomposition"]["age_criterion"]
+        hits = found[(found["kind"] == "decomposition") & (found["subject"] == subject) & (found["code"] == age)
+                     & (found["severity"] == "problem")]
+        return hits.iloc[0] if len(hits) else None
 
     def _age_fields(self, f: pd.Series) -> dict[str, str]:
         criteria = (self.data.plan.settings.get("high_value") or {}).get("criteria") or {}
@@ -105,11 +107,10 @@ class Speaker:
             age = self._age(f["subject"])
             return text + (w("findings.age_cause", **self._age_fields(age)) if age is not None else "")
         if _is_target(f):
-            target = next(t for t in self.data.plan.flagship if t.id == f["subject"])
-            places = self._flagship_places(f["subject"])
+            target = next(t for t in self.data.plan.flagship if t.id == f["subject"])  # counted, as the 专栏 table
             return w("findings.shortfall_flagship", column=target.column, name=target.name, year=year,
-                     label=w["statuses"][f["code"]], value=number(f["value"], places), unit=target.unit,
-                     target=number(f["reference"], places), share=percent(f["share"]))
+                     label=w["statuses"][f["code"]], value=_whole(f["value"]), unit=target.unit,
+                     target=_whole(f["reference"]), share=percent(f["share"]))
         grade = w["grades"][f["code"]]
         if f["topic"] == "policy":
             item = self.data.context.plan_items.item(f["subject"])
@@ -120,11 +121,6 @@ class Speaker:
         key = "findings.shortfall_task" if self.data.is_city else "findings.shortfall_county_task"
         return w(key, **self._item(f["subject"]), year=year, area_name=self.data.area_name,
                  grade_text=w["findings.grade_texts"][f["code"]])
-
-    def _flagship_places(self, target_id: str) -> int:
-        target = next(t for t in self.data.plan.flagship if t.id == target_id)
-        indicator = target.params.get("indicator")
-        return self.data.plan.indicator(indicator).decimals if target.compute == "same_as" and indicator else 0
 
     def decomposition(self, f: pd.Series) -> str:
         """A decomposition that is a problem on its own: the high-value increase that comes from ageing (when no
@@ -176,7 +172,7 @@ class Speaker:
     def base_check(self, f: pd.Series) -> str:
         fact = next(fact for fact in self.data.context.plan_facts if fact["id"] == f["code"])
         return self.w("findings.base_check", span=self._span(f), label=fact["label"],
-                      plan=self._fact_number(fact["value"]), value=self._fact_number(f["value"]), unit=fact["unit"],
+                      plan=_fact_number(fact["value"], fact), value=_fact_number(f["value"], fact), unit=fact["unit"],
                       gap=percent(abs(f["ratio"]), 1), source=self.data.source_title(f["subject"]),
                       tolerance=percent(self.data.context.findings["base_check"]["tolerance"]))
 
@@ -184,10 +180,6 @@ class Speaker:
         """"2020年", "2016—2020年": the years a finding's numbers cover."""
         first, last = f["year_from"], f["year_to"]
         return self.w("findings.span", span=f"{first}—{last}" if first != last else str(first))
-
-    @staticmethod
-    def _fact_number(value: float) -> str:
-        return number(value, 0 if float(value).is_integer() or value >= 100 else 2)
 
     def evidence(self, f: pd.Series) -> str:
         return self.w("findings.evidence", department=f["subject"], n=int(f["n"]), count=int(f["count"]),
@@ -213,9 +205,8 @@ class Speaker:
             return text + (w("findings.age_cause", **self._age_fields(age)) if age is not None else "")
         if _is_target(f):
             target = next(t for t in self.data.plan.flagship if t.id == f["subject"])
-            places = self._flagship_places(f["subject"])
             return w("findings.strength_flagship", column=target.column, name=target.name, year=self.data.year,
-                     value=number(f["value"], places), unit=target.unit, target=number(f["reference"], places),
+                     value=_whole(f["value"]), unit=target.unit, target=_whole(f["reference"]),
                      share=percent(f["share"]))
         return w("findings.strength_item", **self._item(f["subject"]), first=f["year_from"])
 
@@ -293,8 +284,8 @@ class ConclusionSections:
             return {"base_check": None, "base_intro": "", "base_warnings": warnings}
         facts = {fact["id"]: fact for fact in d.context.plan_facts}
         rows = [[facts[f["code"]]["label"], speaker._span(f),
-                 speaker._fact_number(f["reference"]) + facts[f["code"]]["unit"],
-                 speaker._fact_number(f["value"]) + facts[f["code"]]["unit"], signed_percent(f["ratio"]),
+                 _fact_number(f["reference"], facts[f["code"]]) + facts[f["code"]]["unit"],
+                 _fact_number(f["value"], facts[f["code"]]) + facts[f["code"]]["unit"], signed_percent(f["ratio"]),
                  w[f"findings.base_results.{f['severity']}"]] for _, f in checks.iterrows()]
         table = self._table(w["findings.base_table"], self._columns("findings.base_columns", [30, 14, 15, 15, 10, 16]),
                             rows, css="numbers")
