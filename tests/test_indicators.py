@@ -212,6 +212,20 @@ def test_i02_breakdown_per_criterion(high_value_world):
                                    "中国专利奖/国家科技奖"}
 
 
+def test_i02_breakdown_counts_the_patents_meeting_one_criterion_alone(high_value_world):
+    """`only`: the patents a criterion alone makes high-value — what tells an increase from ageing (H5, H5b) from
+    one of new high-value patents (findings: the I02 decomposition)."""
+    tables, _ = high_value_world
+    table = values_stage(tables, CONTEXT.plan, CONTEXT.areas)["high_value"]
+    city = table[table["area_code"] == CITY].set_index(["year", "criterion"])["only"]
+    # 2020: H1 H2 H13 SEI alone (H12 also overseas), H3 overseas alone
+    assert city[2020].to_dict() == {"sei": 3, "overseas_family": 1, "maintained": 0, "pledge": 0, "award": 0}
+    # 2025: H13 lapsed; H5 H5b by age alone; H6 H7 H14 by pledge alone; H10 H17 H4 by award alone (H4's WO member
+    # is no overseas family); H12 still meets two
+    assert city[2025].to_dict() == {"sei": 2, "overseas_family": 1, "maintained": 2, "pledge": 3, "award": 3}
+    assert (table["only"] <= table["count"]).all()
+
+
 def test_i05_pledge_amount_once_per_registration(high_value_world):
     _, values = high_value_world
     # 2020 Z2020004 800;  2021 Z2021003 1.2 亿元 = 12000 万元;

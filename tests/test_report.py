@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from conftest import CONTEXT, HOSTILE, REPO
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, render_job
-from helpers.report import Report, ReportError, findings, render
+from helpers.report import Report, ReportError, conclusions, findings, render
 from helpers.report import data as report_data
 from helpers.report.charts import ChartError, Charts
 from helpers.report.fonts import fonts_of
@@ -57,14 +57,14 @@ def test_every_indicator_and_section_appears_in_the_html(rendered: dict, area: s
     page = _html(rendered, area)
     for indicator in PLAN.indicators:
         assert indicator.name in page, indicator.name
-    headings = ["摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、重点任务落实情况",
-                "五、重大工程（专栏）实施情况", "六、重大政策出台情况", "七、保障措施落实情况",
-                "八、发展目标（方向性）实现情况", "附录一　数据质量说明", "附录二　方法说明",
+    headings = ["摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、主要成效",
+                "五、重点任务落实情况", "六、重大工程（专栏）实施情况", "七、重大政策出台情况", "八、保障措施落实情况",
+                "九、发展目标（方向性）实现情况", "附录一　数据质量说明", "附录二　方法说明",
                 "附录三　佐证材料缺失清单"]
     if area == CITY:
-        headings += ["九、责任单位履职情况", "十、对标分析", "十一、存在的问题", "十二、对策建议"]
+        headings += ["十、责任单位履职情况", "十一、对标分析", "十二、存在的问题及原因", "十三、对策建议"]
     else:  # a county's 对标分析 is one line: the benchmarking is by city
-        headings += ["九、对标分析", "十、存在的问题", "十一、对策建议"]
+        headings += ["十、对标分析", "十一、存在的问题及原因", "十二、对策建议"]
     for heading in headings:
         assert heading in page, heading
     assert area == CITY or "责任单位履职情况" not in page  # the scorecard is the city's
@@ -149,9 +149,9 @@ def test_summary_counts_every_indicator_once(city: report_data.ReportData) -> No
 
 def test_problems_and_recommendations_follow_the_configured_rules(city: report_data.ReportData) -> None:
     risks = findings.risks(city)
-    order = CONTEXT.report["risk_statuses"]
+    order = CONTEXT.findings["risk_statuses"]
     assert list(risks["status"]) == sorted(risks["status"], key=order.index), "most serious first"
-    problems = findings.problems(city)
+    problems = conclusions.problems(city)
     rules = PLAN.words("zh")["recommendations"]
     recommendations = findings.recommendations(city)
     for _, row in risks.iterrows():
@@ -260,7 +260,7 @@ def test_a_floor_indicator_below_its_floor_is_worded_against_the_floor(city: rep
     evaluation.loc[first, ["status", "value", "ratio"]] = ["not_reached", evaluation.loc[first, "target"] * 0.5, 0.5]
     judged = dataclasses.replace(city, evaluation=evaluation)
     row = judged.own[judged.own["indicator"] == evaluation.loc[first, "indicator"]].iloc[0]
-    sentence = next(p for p in findings.problems(judged) if p.startswith(row["name"]))
+    sentence = findings.indicator_problem(judged, row)
     assert "目标下限" in sentence and "序时进度" not in sentence and "未达标" not in sentence
     said = findings.indicator_sentence(judged, row)
     assert "序时进度" not in said and "未达标" in said

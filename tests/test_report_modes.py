@@ -120,7 +120,7 @@ def test_projection_and_status_agree(reports: dict) -> None:
 
 
 def test_small_samples_and_zeros_are_not_ranked_and_ties_are_shared(reports: dict) -> None:
-    report = reports[(2023, ZIJIN)]
+    report = reports[(2025, ZIJIN)]
     i11 = report.data.own.set_index("indicator").loc["I11"]  # 2 first-instance cases
     assert i11["small_sample"] and i11["county_rank"] != i11["county_rank"]
     text = _text(report, ["indicators", "domains"])

@@ -1,5 +1,6 @@
-"""Command line: `python -m helpers sample-data | clean | indicators | evaluate | run`. The configuration is read
-once here (helpers.context.Context) and passed down; data problems print a message, never a traceback."""
+"""Command line: `python -m helpers sample-data | clean | indicators | tasks | findings | evaluate | run`. The
+configuration is read once here (helpers.context.Context) and passed down; data problems print a message, never a
+traceback."""
 
 from __future__ import annotations
 
@@ -106,6 +107,13 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
     tasks.add_argument("--processed-out", type=Path,
                        help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
 
+    found = commands.add_parser("findings", parents=[common],
+                                help="write the findings of one year's reports from a processed folder (CSV: kind, "
+                                     "area_code, subject, severity, then the numbers)")
+    found.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
+    found.add_argument("--year", type=int, required=True, help="the reports' year")
+    found.add_argument("--out", type=Path, required=True, help="CSV file to write")
+
     evaluate = commands.add_parser("evaluate", parents=[common],
                                    help="print the city's evaluation and write the indicator workbook")
     evaluate.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
@@ -166,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"错误：{problem}", file=sys.stderr)
             return 2
     commands = {"sample-data": _sample_data, "clean": _clean, "indicators": _indicators, "tasks": _tasks,
-                "evaluate": _evaluate, "run": _run}
+                "findings": _findings, "evaluate": _evaluate, "run": _run}
     from helpers.files import BusyError, NoSpaceError, no_space, no_space_message
 
     try:
@@ -318,6 +326,32 @@ def _tasks(args: argparse.Namespace, context: Context) -> int:
                             verified_grade=items["verified_grade"].map(labels)).reset_index(drop=True)
 
     return _built(args, context, table, "items")
+
+
+FINDINGS_CSV = ["kind", "area_code", "subject", "severity", "code", "topic", "rank", "value", "reference", "base",
+                "change", "share", "ratio", "count", "n", "year_from", "year_to"]  # conclusions.md §6
+
+
+def _findings(args: argparse.Namespace, context: Context) -> int:
+    """The findings of the reports of --year (every area), one row per finding, in rank order within each area."""
+    from helpers.files import atomic_write
+    from helpers.indicators import EvaluationError, check_year
+    from helpers.pipeline import DatasetError, open_datasets
+
+    if _outputs_unwritable(files=(args.out,)):
+        return 2
+    try:
+        datasets = open_datasets(args.processed, context)
+        year = check_year(args.year, context.plan, datasets.read("values"))
+        found = datasets.read("findings")
+    except (DatasetError, EvaluationError) as problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
+    rows = found[found["year"] == year]
+    rows = rows.assign(area=rows["area_code"].map(context.areas.codes.index)).sort_values(["area", "rank"])
+    atomic_write(args.out, rows[FINDINGS_CSV].to_csv(index=False))
+    print(f"wrote {len(rows)} findings of {year} to {args.out}")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, context: Context) -> int:

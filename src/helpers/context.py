@@ -103,6 +103,8 @@ class Context:
     datasets: dict[str, dict[str, Any]]
     paths: dict[str, str]
     official: Any = None  # helpers.official.OfficialStats: the vocabulary and rules of official figures
+    findings: dict[str, Any] | None = None  # the rules of the findings stage (findings.yaml)
+    plan_facts: tuple[dict[str, Any], ...] = ()  # the plan's own 2020 figures (the plan's plan_facts.yaml; none: ())
 
     @classmethod
     def load(cls, root: Path | None = None, plan: Path | str | None = None) -> Context:
@@ -139,6 +141,8 @@ class Context:
             datasets=conf.read("catalog")["datasets"],
             paths=conf.read("paths"),
             official=OfficialStats.from_conf(official, plan_of, areas),
+            findings=conf.read("findings"),
+            plan_facts=tuple((conf.read("plan_facts") if conf.has("plan_facts") else {}).get("facts") or ()),
         )
 
     def path(self, key: str) -> Path:

@@ -305,10 +305,10 @@ class Explorer:
             computed = compute_indicator(Inputs(self.tables, variant, areas, plan.years), indicator)
             evaluation = evaluate(pd.concat([others, computed.values], ignore_index=True), year, variant, areas)
             result = evaluation[(evaluation["indicator"] == indicator.id) & (evaluation["area_code"] == area_code)]
-            detail = computed.detail.set_index(["area_code", "year"])
+            detail = computed.detail.set_index(["area_code", "year", "criterion"])["count"]
             rows.append({self._col("threshold"): threshold,
                          self._col("setting"): self.words["explore.configured"] if threshold == configured else "",
-                         self._col("pledge"): int(detail.loc[(area_code, year), "pledge"]),
+                         self._col("pledge"): int(detail[(area_code, year, "pledge")]),
                          self._col("high_value"): int(result["rows"].iloc[0]),
                          self._col("value"): result["value"].iloc[0],
                          self._col("status"): self._status(result).iloc[0]})

@@ -89,14 +89,15 @@ def additive(areas: Areas, frame: pd.DataFrame, year: pd.Series, amount: pd.Seri
     return out.reset_index().astype({"rows": "int64"})
 
 
-def _event_years(frame: pd.DataFrame, column: str) -> pd.Series:
+def event_years(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The year of each row's `column` (a date, or a year already)."""
     values = frame[column]
     return values.dt.year if pd.api.types.is_datetime64_any_dtype(values) else values.astype("float64")
 
 
 def _years_present(frame: pd.DataFrame, column: str) -> set[int]:
     """The calendar years in which the table has at least one row (what a flow source covers)."""
-    return {int(y) for y in np.unique(_event_years(frame, column).dropna().to_numpy())}
+    return {int(y) for y in np.unique(event_years(frame, column).dropna().to_numpy())}
 
 
 def count_in_year(inputs: Inputs, table: str, date: str, where: dict | None = None,
@@ -105,7 +106,7 @@ def count_in_year(inputs: Inputs, table: str, date: str, where: dict | None = No
     frame = inputs.tables.get(table)
     covered = _years_present(frame, date)
     kept = filtered(frame, where, exclude)
-    return Computed(additive(inputs.areas, kept, _event_years(kept, date), None, inputs.years, covered))
+    return Computed(additive(inputs.areas, kept, event_years(kept, date), None, inputs.years, covered))
 
 
 def sum_in_year(inputs: Inputs, table: str, amount: str, date: str | None = None, year: str | None = None,
@@ -115,9 +116,15 @@ def sum_in_year(inputs: Inputs, table: str, amount: str, date: str | None = None
     when = date or year
     covered = _years_present(frame, when)
     if once_per:
-        frame = frame.sort_values([once_per, when]).groupby(once_per, as_index=False).agg(
-            {amount: "max", when: "min", "area_code": "first"})
-    return Computed(additive(inputs.areas, frame, _event_years(frame, when), frame[amount], inputs.years, covered))
+        frame = one_amount_per(frame, amount, when, once_per)
+    return Computed(additive(inputs.areas, frame, event_years(frame, when), frame[amount], inputs.years, covered))
+
+
+def one_amount_per(frame: pd.DataFrame, amount: str, when: str, once_per: str) -> pd.DataFrame:
+    """One row per value of `once_per` (a registration of several rights): its amount, its first date and area."""
+    return frame.sort_values([once_per, when]).groupby(once_per, as_index=False).agg(
+        {amount: "max", when: "min", "area_code": "first"})
+
 
 
 def _stock_covered(inputs: Inputs) -> set[int]:
@@ -173,15 +180,16 @@ def per_capita(inputs: Inputs, high_value: bool) -> Computed:
     pop = population(inputs)
     values = stock.assign(numerator=stock["value"], population=pop, value=stock["value"] / pop.where(pop > 0))
     detail = pd.DataFrame()
-    if high_value:
-        by_criterion = criteria.pivot_table(index=["area_code", "year"], columns="criterion", values="count",
-                                            aggfunc="sum", fill_value=0)
-        city = by_criterion.groupby(level="year").sum()
+    if high_value:  # per area, year and criterion: the patents meeting it, and those meeting it alone
+        by_criterion = criteria.groupby(["area_code", "year", "criterion"])[["count", "only"]].sum()
+        city = by_criterion.groupby(level=["year", "criterion"]).sum()
         city_code = inputs.areas.city_code
-        city.index = pd.MultiIndex.from_product([[city_code], city.index], names=by_criterion.index.names)
+        city = pd.concat({city_code: city}, names=["area_code"])
         county = by_criterion.drop(index=city_code, level="area_code", errors="ignore")
-        detail = pd.concat([city, county]).reindex(grid(inputs.areas, inputs.years)).fillna(0).astype("int64")
-        detail = detail.reset_index()
+        names = list(criteria["criterion"].unique())
+        full = pd.MultiIndex.from_product([inputs.areas.codes, inputs.years, names],
+                                          names=["area_code", "year", "criterion"])
+        detail = pd.concat([city, county]).reindex(full).fillna(0).astype("int64").reset_index()
     return Computed(values.reset_index(), detail)
 
 
@@ -211,7 +219,7 @@ def settle_rate(inputs: Inputs, table: str) -> Computed:
     first = cases[cases["procedure"] == "一审"]
     appealed = first["appealed"].fillna(False).astype(bool) | first["case_no"].isin(appealed_numbers)
     covered = _years_present(cases, "closed_date")
-    year = _event_years(first, "closed_date")
+    year = event_years(first, "closed_date")
     total = additive(inputs.areas, first, year, None, inputs.years, covered).set_index(["area_code", "year"])
     hits = additive(inputs.areas, first, year, appealed.astype(float), inputs.years, covered)
     hits = hits.set_index(["area_code", "year"])

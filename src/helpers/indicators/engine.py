@@ -9,7 +9,7 @@ from helpers.indicators.catalog import Indicator
 from helpers.indicators.computations import COMPUTATIONS, Computed, Inputs, grid
 
 VALUE_COLUMNS = ["indicator", "area_code", "year", "value", "rows", "complete", "sources", "missing_sources"]
-BREAKDOWN_COLUMNS = ["area_code", "year", "criterion", "label", "count"]
+BREAKDOWN_COLUMNS = ["area_code", "year", "criterion", "label", "count", "only"]
 
 
 def compute_indicator(inputs: Inputs, indicator: Indicator) -> Computed:
@@ -45,12 +45,11 @@ def compute_values(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _breakdown(detail: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Valid invention patents meeting each high-value criterion, per area and year (a patent may meet several)."""
+    """Valid invention patents meeting each high-value criterion (a patent may meet several), and those meeting it
+    and no other, per area and year."""
     if detail.empty:
         return pd.DataFrame(columns=BREAKDOWN_COLUMNS)
-    long = detail.melt(id_vars=["area_code", "year"], var_name="criterion", value_name="count")
-    long["label"] = long["criterion"].map(names)
-    return long[BREAKDOWN_COLUMNS]
+    return detail.assign(label=detail["criterion"].map(names))[BREAKDOWN_COLUMNS]
 
 
 def covered_years(values: pd.DataFrame) -> list[int]:

@@ -78,7 +78,8 @@ def stock_by_year(tables: Tables, plan: Plan, years: list[int]) -> tuple[pd.Data
     """Valid and high-value invention stock per (area_code, year) and the per-criterion counts.
 
     Returns (per patent-area-year counts with columns area_code, year, valid, high_value) and
-    (criteria counts with columns area_code, year, criterion, count); rows of the city's code there are
+    (criteria counts with columns area_code, year, criterion, count, only — `only`: the patents meeting this
+    criterion and no other, so that a change can be told apart by what caused it); rows of the city's code there are
     the patents mapped to the city only — the caller adds the city totals. A plan that defines no high-value
     patent (no `high_value` settings) has no high-value stock and no criteria.
     """
@@ -99,13 +100,15 @@ def stock_by_year(tables: Tables, plan: Plan, years: list[int]) -> tuple[pd.Data
             "pledge": np.nan_to_num(pledge_year, nan=np.inf) <= year,
             "award": np.nan_to_num(award_year, nan=np.inf) <= year,
         }
-        high = valid & np.logical_or.reduce(list(flags.values())) if flags else np.zeros(len(inv), dtype=bool)
+        met = np.sum(list(flags.values()), axis=0) if flags else np.zeros(len(inv), dtype=int)
+        high = valid & (met > 0)
         frame = pd.DataFrame({"area_code": inv["area_code"], "valid": valid, "high_value": high})
         per_area = frame.groupby("area_code", observed=True)[["valid", "high_value"]].sum()
         counts.append(per_area.assign(year=year).reset_index())
         for name, flag in flags.items():
-            hits = pd.Series(valid & flag).groupby(inv["area_code"]).sum()
+            hits = pd.DataFrame({"count": valid & flag, "only": valid & flag & (met == 1)}).groupby(
+                inv["area_code"]).sum()
             criteria.append(pd.DataFrame({"area_code": hits.index, "year": year, "criterion": name,
-                                          "count": hits.to_numpy()}))
-    empty = pd.DataFrame(columns=["area_code", "year", "criterion", "count"])
+                                          "count": hits["count"].to_numpy(), "only": hits["only"].to_numpy()}))
+    empty = pd.DataFrame(columns=["area_code", "year", "criterion", "count", "only"])
     return pd.concat(counts, ignore_index=True), pd.concat(criteria, ignore_index=True) if criteria else empty

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from helpers.areas import Areas
+from helpers.findings.rows import COUNTS, NUMBERS, SEVERITIES
 from helpers.indicators import Plan
 from helpers.indicators.catalog import MODES
 from helpers.tasks import ALL_GRADES, GRADES, PlanItems
@@ -25,7 +26,8 @@ def _count(**kwargs: object) -> pa.Column:
     return pa.Column("int64", pa.Check.ge(0), coerce=True, **kwargs)
 
 
-def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None) -> dict[str, pa.DataFrameSchema]:
+def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None,
+            findings: dict | None = None) -> dict[str, pa.DataFrameSchema]:
     """The schema of every derived dataset of the catalog (conf catalog.yaml `schema:`), for this plan."""
     area = _text(checks=pa.Check.isin(areas.codes))
     year = pa.Column("int64", pa.Check.isin(plan.years), coerce=True)
@@ -38,6 +40,7 @@ def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None) -> dict[st
         }, strict=True, ordered=True, name="values"),
         "high_value": pa.DataFrameSchema({
             "area_code": area, "year": year, "criterion": _text(), "label": _text(nullable=True), "count": _count(),
+            "only": _count(),
         }, strict=True, ordered=True, name="high_value"),
         "visits": pa.DataFrameSchema({
             "year": pa.Column("int64", coerce=True), "month": pa.Column("int64", pa.Check.in_range(1, 12), coerce=True),
@@ -64,7 +67,26 @@ def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None) -> dict[st
         }, strict=True, ordered=True, name="flagship"),
         **_task_schemas(plan, areas, items),
         **_official_schemas(plan, areas),
+        **_findings_schema(plan, areas, findings or {}),
     }
+
+
+def _findings_schema(plan: Plan, areas: Areas, rules: dict) -> dict[str, pa.DataFrameSchema]:
+    """One row per finding: codes and numbers (helpers.findings.rows; what each number means per kind:
+    docs/decisions.md, "Findings")."""
+    def whole() -> pa.Column:
+        return pa.Column("Int64", nullable=True, coerce=True)
+
+    return {"findings": pa.DataFrameSchema({
+        "year": pa.Column("int64", pa.Check.isin(plan.evaluation_years), coerce=True),
+        "rank": pa.Column("int64", pa.Check.ge(1), coerce=True),
+        "kind": _text(checks=pa.Check.isin(rules.get("kinds", []))),
+        "area_code": _text(checks=pa.Check.isin(areas.codes)), "subject": _text(),
+        "severity": _text(checks=pa.Check.isin(list(SEVERITIES))),
+        "topic": _text(checks=pa.Check.isin(rules.get("topics", []))), "code": _text(nullable=True),
+        **{name: _number() for name in NUMBERS}, **{name: whole() for name in COUNTS},
+    }, strict=True, ordered=True, unique=["year", "kind", "area_code", "subject", "code", "count"],
+        name="findings")}
 
 
 def _official_schemas(plan: Plan, areas: Areas) -> dict[str, pa.DataFrameSchema]:

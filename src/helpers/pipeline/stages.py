@@ -1,5 +1,5 @@
-"""The pipeline: clean → values → official → evaluation → flagship → tasks, each stage a pure function of explicit
-inputs that writes datasets of the catalog, and the runner that runs a stage only when its inputs changed.
+"""The pipeline: clean → values → official → evaluation → flagship → tasks → findings, each stage a pure function of
+explicit inputs that writes datasets of the catalog, and the runner that runs a stage only when its inputs changed.
 
 A stage's input digest covers the code and configuration it runs with and the digests of the datasets it
 reads (as their writers recorded them in `stages.json` and the manifest, so nothing is read twice to tell).
@@ -23,6 +23,8 @@ from helpers.areas import Areas
 from helpers.cleaning import CleanRun, clean_all, raw_fingerprint, still_fresh
 from helpers.context import Context
 from helpers.files import hash_files, module_files, staged_folder
+from helpers.findings import READS as FINDINGS_READS
+from helpers.findings import findings_stage
 from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
 from helpers.official.stage import official_stage, values_used
 from helpers.pipeline.datasets import DatasetError, Datasets
@@ -52,6 +54,8 @@ STAGES = (
     Stage("tasks", ("clean", "manifest", "evaluation", "flagship", "benchmark"),
           ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals"),
           "the plan's tasks, 专栏, policies, safeguards and goals, verified and scored"),
+    Stage("findings", ("clean", "manifest", *FINDINGS_READS), ("findings",),
+          "what the evaluation finds: shortfalls, strengths, decompositions, disparities, risks, 基期数据核对"),
 )
 
 
@@ -92,10 +96,10 @@ def flagship_stage(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFram
 # ----------------------------------------------------------------------------- digests
 # what the derived stages run, with every module it imports (helpers.files.module_files); the clean stage's code
 # counts through the datasets it writes
-STAGE_CODE = ("helpers.indicators", "helpers.official", "helpers.tasks", "helpers.pipeline")
+STAGE_CODE = ("helpers.indicators", "helpers.official", "helpers.tasks", "helpers.findings", "helpers.pipeline")
 CLEAN_CODE = ("helpers.cleaning",)
 STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog", "plan_items", "assessment",
-              "official_stats")  # what they read
+              "official_stats", "findings", "plan_facts")  # what they read
 
 
 def code_digest(context: Context) -> str:
@@ -209,7 +213,7 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
     result.steps.append(("clean", not fresh_clean, time.perf_counter() - started))
     manifest = datasets.read_json("manifest")
     code = code_digest(context)
-    checked = schemas(context.plan, context.areas, context.plan_items)
+    checked = schemas(context.plan, context.areas, context.plan_items, context.findings)
     loaded: dict[str, Any] = {}
 
     def load(name: str) -> Any:  # noqa: ANN401 — a table or the clean tables
@@ -228,6 +232,8 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
         "tasks": lambda: assess_plan(load("clean"), load("evaluation"), load("flagship"), context.plan,
                                      context.plan_items, context.assessment, context.areas, load("benchmark"),
                                      context.official.leading.get("majority", 0.5)),
+        "findings": lambda: findings_stage(load("clean"), {name: load(name) for name in FINDINGS_READS}, context.plan,
+                                           context.areas, context.plan_items, context.findings, context.plan_facts),
     }
     for stage in STAGES[1:]:
         started = time.perf_counter()

@@ -66,6 +66,7 @@ class ReportData:
     tasks: dict[str, pd.DataFrame]  # the plan-wide assessment's datasets (every year: the scorecard looks back)
     assessor: dict[str, str | None]  # the evaluators' texts by slot (Markdown; None: not written yet)
     official: dict[str, pd.DataFrame]  # the official stage's datasets (every area and year)
+    findings: pd.DataFrame  # the findings stage's, every area, this year, in rank order
 
     @property
     def plan(self) -> Plan:
@@ -148,6 +149,17 @@ class ReportData:
         frame = self.tasks[name]
         return frame if every_year or "year" not in frame else frame[frame["year"] == self.year]
 
+    @property
+    def own_findings(self) -> pd.DataFrame:
+        """This area's findings, in rank order; a county report adds the city's findings on the data (topic `data`)
+        of the sources it reads: the registries are the city's extracts."""
+        found = self.findings
+        own = found["area_code"] == self.area_code
+        if not self.is_city:
+            own |= (found["area_code"] == self.context.areas.city_code) & (found["topic"] == "data") & \
+                found["subject"].isin(self.sources)
+        return found[own].reset_index(drop=True)
+
     def source_title(self, source: str) -> str:
         return self.context.sources.get(source, {}).get("title", source)
 
@@ -188,5 +200,10 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         accounts={name: datasets.read(name) for name in ACCOUNTS},
         tasks={name: datasets.read(name) for name in TASK_DATASETS},
         official={name: datasets.read(name) for name in OFFICIAL_DATASETS},
+        findings=_of_year(datasets.read("findings"), year),
         assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
                                 context.plan.target_year))
+
+
+def _of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    return frame[frame["year"] == year].sort_values(["area_code", "rank"]).reset_index(drop=True)

@@ -1,7 +1,9 @@
-"""What the evaluation says, in sentences: status counts, risks, problems and recommendations.
+"""What the evaluation says about its indicators, in sentences: status counts, risks, an indicator's result and
+its shortfall, the data problems of the appendix and the recommendations.
 
 The wording lives in conf wording.yaml and plan_wording.yaml, the rules (which statuses are risks, when a
-source's rejects are a problem) in report.yaml; this module only fills them from the data.
+source's rejects are a problem) in findings.yaml, applied by the findings stage; this module only fills the wording
+from the data. The ranked list of 存在的问题 is helpers.report.conclusions'.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def decimals(data: ReportData, indicator: str) -> int:
 
 def risks(data: ReportData) -> pd.DataFrame:
     """The area's indicators at risk, most serious status first, then in catalog order."""
-    order = data.context.report["risk_statuses"]
+    order = data.context.findings["risk_statuses"]
     own = data.own[data.own["status"].isin(order)].copy()
     own["severity"] = own["status"].map({s: i for i, s in enumerate(order)})
     return own.sort_values(["severity", "indicator"], kind="stable")
@@ -93,46 +95,32 @@ def gap(data: ReportData, row: pd.Series) -> str:
     return number(max(shown_difference(row["target"], row["value"], places), 0.0), places)
 
 
-def problems(data: ReportData) -> list[str]:
-    """存在的问题 of the plan's implementation: one sentence per indicator at risk (data-quality findings are in
-    the appendix, not here)."""
-    sentences = []
-    final = data.final
-    for _, row in risks(data).iterrows():
-        rule = row["status"]
-        fields = _fields(data, row)
-        if row["kind"] == "growth" and rule in {"lagging", "serious", "unmet"}:
-            rule = "growth_final" if final else "growth"
-        elif rule == "serious" and fields["value"] == fields["base"]:
-            rule = "serious_flat"
-        sentences.append(data.words(f"problems.{rule}", **fields))
-    return sentences
+def indicator_problem(data: ReportData, row: pd.Series) -> str:
+    """The shortfall of one indicator at risk (its evaluation row), in the wording of its status."""
+    rule = row["status"]
+    fields = _fields(data, row)
+    if row["kind"] == "growth" and rule in {"lagging", "serious", "unmet"}:
+        rule = "growth_final" if data.final else "growth"
+    elif rule == "serious" and fields["value"] == fields["base"]:
+        rule = "serious_flat"
+    return data.words(f"problems.{rule}", **fields)
 
 
 def data_problems(data: ReportData) -> list[str]:
-    """Sources that lost more than the configured share of rows, and files that could not be read."""
-    w = data.words
-    share_limit = data.context.report["data_quality"]["reject_share"]
-    labels = data.context.cleaning.reasons
-    sentences = []
-    reasons = data.account("reasons")
-    if not data.account("reconciliation").empty:
-        for source, row in data.rows_by_source().iterrows():
-            if row["rows_in"] and row["rejected"] / row["rows_in"] > share_limit:
-                rejected = reasons[(reasons["source"] == source) & (reasons["outcome"] == "rejected")]
-                by_reason = rejected.groupby("reason")["rows"].sum()
-                top = by_reason.idxmax() if len(by_reason) else "unknown"
-                sentences.append(w("problems.data_quality", source=data.source_title(source),
-                                   rows_in=f"{row['rows_in']:,}", rejected=f"{row['rejected']:,}",
-                                   share=percent(row["rejected"] / row["rows_in"], 1), reason=labels.get(top, top)))
-    files = data.account("files")
-    if not files.empty:
-        broken = files[files["status"] == "rejected"]
-        if len(broken):
-            pairs = zip(broken["source"], broken["file"], strict=True)
-            names = w.join([w("problems.broken_file", source=data.source_title(s), file=f.rsplit("/", 1)[-1])
-                            for s, f in pairs])
-            sentences.append(w("problems.broken_files", count=len(broken), files=names))
+    """The appendix's data problems (the findings stage's `data_quality` and `unreadable`): sources that lost more
+    than the configured share of rows, and files that could not be read."""
+    w, labels = data.words, data.context.cleaning.reasons
+    found = data.own_findings
+    quality = found[found["kind"] == "data_quality"]
+    sentences = [w("problems.data_quality", source=data.source_title(r["subject"]), rows_in=f"{r['n']:,}",
+                   rejected=f"{r['count']:,}", share=percent(r["share"], 1),
+                   reason=labels.get(r["code"], r["code"]))
+                 for _, r in quality.iterrows()]
+    broken = found[found["kind"] == "unreadable"]
+    if len(broken):
+        names = w.join([w("problems.broken_file", source=data.source_title(r["subject"]))
+                        for _, r in broken.iterrows() for _ in range(int(r["count"]))])
+        sentences.append(w("problems.broken_files", count=int(broken["count"].sum()), files=names))
     return sentences
 
 
@@ -144,7 +132,8 @@ def recommendations(data: ReportData) -> list[str]:
            if i in rules["indicators"]]
     seen = list(dict.fromkeys(at_risk["category"]))
     out += [rules["categories"][c] for c in seen if c in rules["categories"]]
-    if (at_risk["status"] == "missing").any() or data_problems(data):
+    found = data.own_findings
+    if (at_risk["status"] == "missing").any() or ((found["topic"] == "data") & (found["severity"] == "problem")).any():
         out.append(rules["data"])
     out.append(rules["general"])
     return out

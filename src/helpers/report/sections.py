@@ -23,6 +23,7 @@ from helpers.indicators import Indicator, Plan
 from helpers.report import assessor, findings
 from helpers.report import data as report_data
 from helpers.report.charts import Charts, Comparison, Figure, Trajectory
+from helpers.report.conclusions import ConclusionSections
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
 from helpers.report.official import OFFICIAL_SOURCE, OfficialSections
@@ -56,7 +57,7 @@ class Section:
     per_domain: bool = False
 
 
-class Report(PlanSections, OfficialSections):
+class Report(PlanSections, OfficialSections, ConclusionSections):
     """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order. Charts are
     embedded as vector SVG, or as PNG at the charts' print resolution with `images="png"` (the Word edition)."""
 
@@ -227,7 +228,7 @@ class Report(PlanSections, OfficialSections):
     def _flagship_sentence(self) -> str:
         w, flagship = self.w, self.data.flagship
         met = int((flagship["status"] == "met").sum())
-        behind = flagship[flagship["status"].isin(self.data.context.report["risk_statuses"])]
+        behind = flagship[flagship["status"].isin(self.data.context.findings["risk_statuses"])]
         text = w("summary.flagship", count=len(flagship), met=met)
         final = self.data.final
         if len(behind):
@@ -253,7 +254,7 @@ class Report(PlanSections, OfficialSections):
             item_method=self._item_method(), cutoff=d.cutoff, sources_table=table,
             table_label=w("table_label", number=self._tables), span=d.plan.target_year - d.plan.base_year,
             tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"],
-            final=d.final, basic=percent(d.plan.thresholds["basically_met"]))
+            final=d.final, basic=percent(d.plan.thresholds["basically_met"]), **self._base_check())
 
     def _used_by(self, source: str) -> str:
         """What a source that feeds no indicator is read for: official figures, else the 专栏 targets."""
@@ -536,12 +537,6 @@ class Report(PlanSections, OfficialSections):
                             items_intro=w("plan_items.flagship_intro", year=d.year) if items is not None else "",
                             sentences=[self._flagship_sentence()] if d.is_city else [])
 
-    def problems(self, section: Section) -> HTML:
-        """存在的问题, from the evaluation and the rules in report.yaml."""
-        final = self.data.final
-        return self._render(section, problems=findings.problems(self.data),
-                            none=self.w["problems.none_final" if final else "problems.none"])
-
     def recommendations(self, section: Section) -> HTML:
         """对策建议, from the statuses and the plan's recommendations (plan_wording.yaml)."""
         return self._render(section, recommendations=findings.recommendations(self.data))
@@ -617,6 +612,7 @@ SECTIONS: dict[str, Callable[[Report, Section], HTML]] = {
     "summary": Report.summary,
     "scope": Report.scope,
     "indicators": Report.indicators,
+    "achievements": Report.achievements,
     "tasks": Report.tasks,
     "flagship": Report.flagship,
     "policies": Report.policies,

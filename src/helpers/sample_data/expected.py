@@ -111,6 +111,8 @@ def expectations(ctx: Context, truth: dict[str, pd.DataFrame], visitors: dict[in
         (projects["column"] == 8) & (projects["project_type"] == "专利导航") & (projects["status"] == "完成")
     ]
     granted = patents["grant_date"].dt.year.between(base - 4, base)
+    pct = patents["family"].fillna("").str.split(SEP).map(lambda members: any(m.startswith("WO") for m in members))
+    pct_applied = pct & patents["application_date"].dt.year.between(base - 4, base)
     per_year = {
         "population_wan": {y: float(city_pop[y]) for y in years},
         "valid_invention_stock": stock,
@@ -139,6 +141,10 @@ def expectations(ctx: Context, truth: dict[str, pd.DataFrame], visitors: dict[in
     }
     per_year["pledge_sum_2021_2025_wan"] = round(sum(pledge_sum[y] for y in years[1:]), 4)
     per_year["patents_granted_2016_2020"] = int(granted.sum())
+    per_year["pct_applications_2016_2020"] = int(pct_applied.sum())
+    per_year["valid_trademarks"] = {
+        y: int(((tm["registration_date"] <= _year_end(y)) & (tm["_term_end"] > _year_end(y))).sum()) for y in years
+    }
     per_year["pledges_2016_2020"] = {
         "registrations": sum(per_year["pledge_registrations"][y] for y in range(base - 4, base + 1)),
         "sum_wan": round(sum(pledge_sum[y] for y in range(base - 4, base + 1)), 4),

@@ -176,7 +176,8 @@ def _other_lapses(ctx: Context, frame: pd.DataFrame) -> pd.Series:
 
 
 def _families(ctx: Context, pub_serial: pd.Series, foreign: np.ndarray, keep_domestic: np.ndarray) -> pd.Series:
-    """Simple families: the CN member, optionally a WO member, plus overseas members where `foreign`."""
+    """Simple families: the CN member, with a WO member (a PCT filing) for the configured share of them, plus
+    overseas members where `foreign`."""
     n = len(pub_serial)
     year = ctx.rng.integers(2012, 2025, n).astype(str)
     office = ctx.pick(ctx.cfg["places"]["foreign_offices"], n)
@@ -189,7 +190,7 @@ def _families(ctx: Context, pub_serial: pd.Series, foreign: np.ndarray, keep_dom
     )
     cn = "CN" + pub_serial.astype(str) + "A"
     wo = "WO" + pd.Series(year, dtype=object) + number + "A1"
-    domestic = cn.where(ctx.rng.random(n) < 0.8, cn + SEP + wo)
+    domestic = cn.where(ctx.rng.random(n) >= ctx.cfg["patents"]["pct_share"], cn + SEP + wo)
     out = pd.Series(pd.NA, index=pub_serial.index, dtype=object)
     out[keep_domestic] = domestic[keep_domestic]
     out[foreign] = (cn + SEP + overseas)[foreign]

@@ -36,6 +36,17 @@ def invention_grants(tables: Tables, years: list[int]) -> pd.Series:
     return _by_year(patents.loc[patents["patent_type"] == "发明", "grant_date"].dropna(), years)
 
 
+def invention_applications(tables: Tables, years: list[int]) -> pd.Series:
+    """Invention patent applications (granted or not), by application year."""
+    patents = tables.get("patents")
+    return _by_year(patents.loc[patents["patent_type"] == "发明", "application_date"].dropna(), years)
+
+
+def patent_grants(tables: Tables, years: list[int]) -> pd.Series:
+    """Patents of every type granted, by grant year."""
+    return _by_year(tables.get("patents")["grant_date"].dropna(), years)
+
+
 def pct_applications(tables: Tables, years: list[int]) -> pd.Series:
     """Applications with a WO member in their simple family (a PCT filing), by application year."""
     patents = tables.get("patents")
@@ -64,6 +75,8 @@ def pledge_projects(tables: Tables, years: list[int]) -> pd.Series:
 
 MEASURES: dict[str, tuple[Callable[[Tables, list[int]], pd.Series], str]] = {
     "invention_grants": (invention_grants, "patents"),
+    "invention_applications": (invention_applications, "patents"),
+    "patent_grants": (patent_grants, "patents"),
     "pct_applications": (pct_applications, "patents"),
     "copyright_registrations": (copyright_registrations, "copyright"),
     "gi_products": (gi_products, "gi_products"),
