@@ -20,8 +20,8 @@ from helpers.tasks.catalog import Commitment, Item, PlanItems, evidence_key, nor
 GRADES = ("completed", "on_track", "lagging", "unverified", "not_started", "not_reported")  # highest first
 RANK = {grade: rank for rank, grade in enumerate(GRADES)}  # a larger rank is a lower grade
 
-ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "departments", "reported_by",
-                "evidence_listed", "reason", "carried_forward"]
+ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "ledger_grade", "departments",
+                "reported_by", "evidence_listed", "reason", "carried_forward"]
 COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis"]
 DEPARTMENT_COLUMNS = ["item", "year", "department", "area_code", "rows", "self_grade", "verified_grade",
                       "evidence_listed", "evidence_missing", "progress", "report_date"]
@@ -107,7 +107,8 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
             self_grade = lowest(own["self_grade"].tolist())
             item_rows.append({
                 "item": item.id, "kind": item.kind, "group": item.group, "year": year, "self_grade": self_grade,
-                "verified_grade": verified, "departments": "、".join(item.departments),
+                "verified_grade": verified, "ledger_grade": ledger_grade if reported else None,
+                "departments": "、".join(item.departments),
                 "reported_by": "、".join(own["department"]), "evidence_listed": int(own["evidence_listed"].sum()),
                 "reason": _reason(self_grade, verified, graded, own), "carried_forward": carried,
             })
