@@ -19,6 +19,8 @@ from helpers.report.wording import Words
 ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
 TASK_SOURCES = ("task_ledger", "policies", "evidence")
 TASK_DATASETS = ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals")
+PERIOD_DATASETS = ("period_indicators", "period_items", "period_commitments", "period_departments",
+                   "period_composite")
 OFFICIAL_DATASETS = ("official", "crosscheck", "benchmark")
 OFFICIAL_SOURCE = "official_stats"  # the source of official figures (conf sources.yaml)
 
@@ -66,6 +68,7 @@ class ReportData:
     tasks: dict[str, pd.DataFrame]  # the plan-wide assessment's datasets (every year: the scorecard looks back)
     assessor: dict[str, str | None]  # the evaluators' texts by slot (Markdown; None: not written yet)
     official: dict[str, pd.DataFrame]  # the official stage's datasets (every area and year)
+    period: dict[str, pd.DataFrame]  # the period stage's datasets, for the period that ends in this year
 
     @property
     def plan(self) -> Plan:
@@ -148,6 +151,11 @@ class ReportData:
         frame = self.tasks[name]
         return frame if every_year or "year" not in frame else frame[frame["year"] == self.year]
 
+    @property
+    def period_years(self) -> list[int]:
+        """The years of the period that ends in this report's year (the plan's first year on)."""
+        return list(range(self.plan.base_year + 1, self.year + 1))
+
     def source_title(self, source: str) -> str:
         return self.context.sources.get(source, {}).get("title", source)
 
@@ -188,5 +196,11 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         accounts={name: datasets.read(name) for name in ACCOUNTS},
         tasks={name: datasets.read(name) for name in TASK_DATASETS},
         official={name: datasets.read(name) for name in OFFICIAL_DATASETS},
+        period={name: _ending(datasets.read(name), year) for name in PERIOD_DATASETS},
         assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
                                 context.plan.target_year))
+
+
+def _ending(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of the period that ends in `year`."""
+    return frame[frame["period_end"] == year].reset_index(drop=True)
