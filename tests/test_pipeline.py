@@ -36,17 +36,17 @@ def test_a_stage_runs_again_only_when_its_inputs_changed(tmp_path: Path) -> None
     first = build(raw, out, CONTEXT, if_changed=True)
     assert [(name, ran) for name, ran, _ in first.steps] == [("clean", True), ("values", True), ("official", True),
                                                              ("evaluation", True), ("flagship", True),
-                                                             ("tasks", True)]
+                                                             ("tasks", True), ("period", True)]
     again = build(raw, out, CONTEXT, if_changed=True)
-    assert [ran for _, ran, _ in again.steps] == [False] * 6 and again.clean is None
-    (out / "goals.parquet").unlink()  # a lost output makes its stage run, and only it
-    repaired = build(raw, out, CONTEXT, if_changed=True)
-    assert [ran for _, ran, _ in repaired.steps] == [False, False, False, False, False, True]
+    assert [ran for _, ran, _ in again.steps] == [False] * 7 and again.clean is None
+    (out / "goals.parquet").unlink()  # a lost output makes its stage run, and only it (rewritten the same, it
+    repaired = build(raw, out, CONTEXT, if_changed=True)  # leaves the period stage's inputs unchanged)
+    assert [ran for _, ran, _ in repaired.steps] == [False, False, False, False, False, True, False]
     write_csv(raw, "assistance_cases", "b.csv", LEDGER_HEADER, [["A3", "2023-04-01", "调解", "龙川"]])
     changed = build(raw, out, CONTEXT, if_changed=True)
-    assert [ran for _, ran, _ in changed.steps] == [True] * 6
+    assert [ran for _, ran, _ in changed.steps] == [True] * 7
     record = json.loads((out / "stages.json").read_text(encoding="utf-8"))
-    assert set(record) == {"clean", "values", "official", "evaluation", "flagship", "tasks"}
+    assert set(record) == {"clean", "values", "official", "evaluation", "flagship", "tasks", "period"}
     assert set(record["values"]["outputs"]) == {"values", "high_value", "visits"}
 
 

@@ -94,8 +94,8 @@ def ledger_commitment(kind: str, history: History, rules: PeriodRules) -> dict[s
         return {**out, "grade": "not_reported", "basis": "no_rows"}
     if all(ledger[y] == "unverified" for y in history.reported):
         return {**out, "grade": "unverified", "basis": "all_unverified"}
-    if kind == "milestone":
-        done = [y for y in years if ledger[y] == "completed"]
+    if kind == "milestone":  # a completion is a year a department reported it done (a carried year repeats one)
+        done = [y for y in years if ledger[y] == "completed" and y in history.reported]
         standing = [y for y in done if not any(later > y for later in history.lowered)]
         if standing:
             return {**out, "grade": "completed", "basis": "completed", "completed_in": min(standing)}
@@ -242,7 +242,7 @@ def department_records(items: pd.DataFrame, departments: pd.DataFrame, catalogue
     verified = items.set_index(["item", "year"])["verified_grade"]
     item_grade = pd.Series([verified.get((i, y)) for i, y in zip(departments["item"], departments["year"],
                                                                    strict=True)], index=departments.index)
-    above = departments["self_grade"].map(RANK) < item_grade.map(RANK)
+    above = departments["self_grade"].map(RANK).astype(float) < item_grade.map(RANK).astype(float)
     rows, years = [], sorted(int(y) for y in items["year"].unique())
     for end in years:
         window = departments["year"] <= end
@@ -294,6 +294,7 @@ def assess_periods(evaluation: pd.DataFrame, flagship: pd.DataFrame, items: pd.D
                    city_code: str) -> dict[str, pd.DataFrame]:
     """Every dataset of the `period` stage (conf catalog.yaml)."""
     rules = PeriodRules.from_conf(assessment, basic_ratio)
+    departments = departments.astype({"year": "int64"})  # an empty table (no ledger) is read back untyped
     period_items, period_commitments = grade_periods(items, commitments, departments, flagship, catalogue, rules)
     return {
         "period_indicators": indicator_periods(evaluation, sorted(int(y) for y in evaluation["year"].unique()), rules),
