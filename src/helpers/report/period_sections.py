@@ -39,18 +39,21 @@ class PeriodSections:
     """The sections of `Report` (helpers.report.sections) that look back over the period."""
 
     # ------------------------------------------------------------------ modes
+    def _in_modes(self, key: str) -> bool:
+        """Whether this year's report mode is one of conf assessment.yaml `period.<key>`."""
+        d = self.data
+        return d.plan.mode_of(d.year) in d.context.assessment["period"][key]
+
     @property
     def _looks_back(self) -> bool:
-        """Whether this year's report looks back over the period (the mid-term and the final evaluation)."""
-        d = self.data
-        return d.plan.mode_of(d.year) in d.context.assessment["period"]["history_modes"] and \
-            not d.period["period_items"].empty
+        """Whether this year's report looks back over the plan's items (the mid-term and the final evaluation of a
+        plan with a catalogue of items)."""
+        return self._in_modes("history_modes") and not self.data.period["period_items"].empty
 
     @property
     def _period_graded(self) -> bool:
         """Whether this year's report gives the period grade (终期核定: the final evaluation)."""
-        d = self.data
-        return self._looks_back and d.plan.mode_of(d.year) in d.context.assessment["period"]["graded_modes"]
+        return self._looks_back and self._in_modes("graded_modes")
 
     @property
     def _span(self) -> str:
@@ -333,7 +336,7 @@ class PeriodSections:
         from helpers.report.sections import Cell
 
         d, w = self.data, self.w
-        if not self._looks_back:
+        if not self._in_modes("history_modes"):
             return None
         frame = d.period["period_indicators"]
         own = frame[frame["area_code"] == d.area_code]
@@ -346,7 +349,7 @@ class PeriodSections:
         rows = []
         for indicator in d.plan.indicators:
             series = own[own["indicator"] == indicator.id].set_index("year")
-            if series.empty:
+            if series.empty or (series["status"] == "city_only").all():  # a city's indicator: said in the table above
                 continue
             last = series.iloc[-1]
             places = indicator.decimals

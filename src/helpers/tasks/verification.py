@@ -56,8 +56,9 @@ def capped(grade: str, cap: str) -> str:
 
 @dataclass
 class Verification:
-    """Per item and year the self-grade and verified grade; per commitment its grade and basis; per department
-    its grade and evidence."""
+    """Per item and year the self-grade, verified grade and ledger grade (what the departments' rows say: the
+    period grades ongoing work and milestones by it); per commitment its grade and basis; per department its grade
+    and evidence."""
 
     items: pd.DataFrame
     commitments: pd.DataFrame
