@@ -23,7 +23,7 @@ from helpers.tasks.period import PERIOD_GRADES
 if TYPE_CHECKING:
     from helpers.report.sections import Cell, Section
 
-YEAR_WIDTH = 5.0  # percent of a table's width per year of a grid
+YEAR_WIDTH = 6.5  # percent of a table's width per year of a grid (a year's heading on one line in Word too)
 
 
 def _appended(html: HTML, block: str) -> HTML:
@@ -173,9 +173,9 @@ class PeriodSections:
         from helpers.report.sections import Cell
 
         w = self.w
-        rest = 100 - 6 - 16 - 10 - YEAR_WIDTH * len(self.data.period_years)
-        columns = {w["period.columns.id"]: 6, w["period.columns.title"]: 16, **self._year_columns(),
-                   w["period.columns.grade"]: 10, w["period.columns.basis"]: rest}
+        rest = 100 - 6 - 15 - 12 - YEAR_WIDTH * len(self.data.period_years)
+        columns = {w["period.columns.id"]: 6, w["period.columns.title"]: 15, **self._year_columns(),
+                   w["period.columns.grade"]: 12, w["period.columns.basis"]: rest}
         rows = []
         for item in items:
             row = self._period_row(item.id)
@@ -338,8 +338,7 @@ class PeriodSections:
         d, w = self.data, self.w
         if not self._in_modes("history_modes"):
             return None
-        frame = d.period["period_indicators"]
-        own = frame[frame["area_code"] == d.area_code]
+        own = self._period_indicator_rows()
         if own.empty:
             return None
         years = {w("period.year_column", year=y): 9.0 for y in d.period_years}
@@ -349,7 +348,7 @@ class PeriodSections:
         rows = []
         for indicator in d.plan.indicators:
             series = own[own["indicator"] == indicator.id].set_index("year")
-            if series.empty or (series["status"] == "city_only").all():  # a city's indicator: said in the table above
+            if series.empty:
                 continue
             last = series.iloc[-1]
             places = indicator.decimals
@@ -361,6 +360,14 @@ class PeriodSections:
                          number(last["change"], places), cagr, first_met])
         return self._table(w("period.indicators_table", area_name=d.area_name, span=self._span), columns, rows,
                            css="numbers history")
+
+    def _period_indicator_rows(self) -> pd.DataFrame:
+        """This area's rows of the period's indicators, without a city's indicator in a county (the table above says
+        市级指标)."""
+        frame = self.data.period["period_indicators"]
+        own = frame[frame["area_code"] == self.data.area_code]
+        city_only = own.groupby("indicator")["status"].transform(lambda s: (s == "city_only").all())
+        return own[~city_only.astype(bool)]
 
     def _year_cell(self, series: pd.DataFrame, year: int, places: int) -> Cell:
         from helpers.report.sections import Cell
@@ -374,8 +381,7 @@ class PeriodSections:
 
     def _status_legend(self) -> str:
         d, w = self.data, self.w
-        frame = d.period["period_indicators"]
-        shown = set(frame.loc[frame["area_code"] == d.area_code, "status"])
+        shown = set(self._period_indicator_rows()["status"])
         legend = w.join([w("period.legend_item", symbol=style["symbol"], label=w["statuses"][key])
                          for key, style in d.plan.statuses.items() if key in shown])
         return w("period.status_legend", legend=legend)
