@@ -83,7 +83,8 @@ def _one(inputs: Inputs, values: pd.DataFrame, judged: pd.DataFrame, year: int, 
     tau = time_progress(plan, year)
     reached = value / item.target if item.target else np.nan
     met = reaches(value, item.target)
-    base = np.nan if missing else FLAGSHIP_COMPUTATIONS[item.compute](inputs, values, plan.base_year, **item.params)
+    base = np.nan if missing or item.compute == "same_as" else \
+        FLAGSHIP_COMPUTATIONS[item.compute](inputs, values, plan.base_year, **item.params)
     if item.compute == "same_as":  # judged exactly as the indicator it repeats (with its base)
         status, reached, base = judged.loc[(item.params["indicator"], inputs.areas.city_code, year)]
     elif np.isnan(value):
