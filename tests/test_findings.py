@@ -181,11 +181,21 @@ def test_claims_without_evidence_are_the_departments_finding_in_its_area() -> No
     assert (found[0]["count"], found[0]["n"]) == (2, 3)  # of three claims; a 进展滞后 claims nothing
 
 
-def test_the_periods_patterns_pass_through_when_the_period_stage_gives_them() -> None:
-    assert items.pattern_findings(None) == []
-    patterns = pd.DataFrame([{"year": 2025, "area_code": CITY, "subject": "T6.3", "pattern": "non_reporting",
-                              "count": 3, "year_from": 2021, "year_to": 2025}])
-    assert _kinds(items.pattern_findings(patterns)) == [("pattern", CITY, "T6.3", "problem", "non_reporting")]
+def test_the_periods_patterns_become_findings() -> None:
+    plain = {"period_end": 2025, "first_year": 2021, "regression": False, "regression_from": None,
+             "regression_to": None, "not_reported_years": 0, "chronic_not_reported": False, "unverified_years": 0,
+             "chronic_unverified": False}
+    period_items = pd.DataFrame([
+        {**plain, "item": "T6.3", "not_reported_years": 5, "chronic_not_reported": True},
+        {**plain, "item": "S1", "unverified_years": 2, "chronic_unverified": True, "regression": True,
+         "regression_from": 2022, "regression_to": 2024},
+        {**plain, "item": "T1.1", "not_reported_years": 2, "unverified_years": 1},  # below both thresholds
+    ])
+    found = items.pattern_findings(period_items, CITY)
+    assert [(f["subject"], f["code"]) for f in found] == [("T6.3", "non_reporting"), ("S1", "regression"),
+                                                          ("S1", "no_evidence")]
+    assert (found[0]["count"], found[0]["year_from"], found[0]["year_to"]) == (5, 2021, 2025)
+    assert (found[1]["year_from"], found[1]["year_to"]) == (2022, 2024)
 
 
 # ----------------------------------------------------------------------------- registries and data
@@ -316,12 +326,10 @@ def test_a_register_far_below_the_plans_figure_is_flagged_in_the_scope_and_the_p
 
 
 def test_a_plan_without_its_own_figures_checks_nothing(sample_processed: Path) -> None:
-    from helpers.findings import findings_stage
+    from helpers.findings import READS, findings_stage
 
     datasets = Datasets(sample_processed, CONTEXT.datasets)
-    frames = {name: datasets.read(name) for name in ("values", "high_value", "crosscheck", "evaluation",
-                                                     "flagship", "task_items", "task_commitments", "task_departments",
-                                                     "reconciliation", "reasons", "files")}
+    frames = {name: datasets.read(name) for name in READS}
     tables = Tables.load(sample_processed, CONTEXT.datasets["clean"].get("stage_columns"))
     found = findings_stage(tables, frames, PLAN, AREAS, CONTEXT.plan_items, RULES, ())["findings"]
     assert len(found) and not (found["kind"] == "base_check").any()

@@ -39,17 +39,17 @@ def test_a_stage_runs_again_only_when_its_inputs_changed(tmp_path: Path) -> None
     first = build(raw, out, CONTEXT, if_changed=True)
     assert [(name, ran) for name, ran, _ in first.steps] == [("clean", True), ("values", True), ("official", True),
                                                              ("evaluation", True), ("flagship", True),
-                                                             ("tasks", True), ("findings", True)]
+                                                             ("tasks", True), ("period", True), ("findings", True)]
     again = build(raw, out, CONTEXT, if_changed=True)
-    assert [ran for _, ran, _ in again.steps] == [False] * 7 and again.clean is None
+    assert [ran for _, ran, _ in again.steps] == [False] * 8 and again.clean is None
     (out / "goals.parquet").unlink()  # a lost output makes its stage run, and only it (findings do not read it)
     repaired = build(raw, out, CONTEXT, if_changed=True)
-    assert [ran for _, ran, _ in repaired.steps] == [False, False, False, False, False, True, False]
+    assert [ran for _, ran, _ in repaired.steps] == [False, False, False, False, False, True, False, False]
     write_csv(raw, "assistance_cases", "b.csv", LEDGER_HEADER, [["A3", "2023-04-01", "调解", "龙川"]])
     changed = build(raw, out, CONTEXT, if_changed=True)
-    assert [ran for _, ran, _ in changed.steps] == [True] * 7
+    assert [ran for _, ran, _ in changed.steps] == [True] * 8
     record = json.loads((out / "stages.json").read_text(encoding="utf-8"))
-    assert set(record) == {"clean", "values", "official", "evaluation", "flagship", "tasks", "findings"}
+    assert set(record) == {"clean", "values", "official", "evaluation", "flagship", "tasks", "period", "findings"}
     assert set(record["values"]["outputs"]) == {"values", "high_value", "visits"}
 
 

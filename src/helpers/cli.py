@@ -100,9 +100,11 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
 
     tasks = commands.add_parser("tasks", parents=[common],
                                 help="verify the plan's tasks, 专栏 and safeguards from a raw folder (CSV: item, year, "
-                                     "self_grade, verified_grade)")
+                                     "self_grade, verified_grade; with --period: item, period_end, period_grade)")
     tasks.add_argument("--raw-dir", type=Path, default=Path(paths["raw_dir"]))
     tasks.add_argument("--out", type=Path, required=True, help="file to write: .csv, or .xlsx for a workbook")
+    tasks.add_argument("--period", action="store_true",
+                       help="grade each item over the period that ends at the data cut-off year instead of per year")
     _as_of_argument(tasks, "grade the years up to its year")
     tasks.add_argument("--processed-out", type=Path,
                        help="keep the cleaned tables and datasets in this folder (default: a temporary one)")
@@ -317,6 +319,13 @@ def _indicators(args: argparse.Namespace, context: Context) -> int:
 
 def _tasks(args: argparse.Namespace, context: Context) -> int:
     labels = {key: spec["label"] for key, spec in context.assessment["grades"].items()}
+    period_labels = {key: spec["label"] for key, spec in context.assessment["period"]["grades"].items()}
+
+    def period(datasets: Datasets) -> pd.DataFrame:
+        items = datasets.read("period_items", columns=["item", "period_end", "grade"])
+        last = items[items["period_end"] == items["period_end"].max()]
+        return last[["item", "period_end"]].assign(period_grade=last["grade"].map(period_labels)).reset_index(
+            drop=True)
 
     def table(datasets: Datasets) -> pd.DataFrame:
         items = datasets.read("task_items", columns=["item", "year", "self_grade", "verified_grade"])
@@ -325,7 +334,7 @@ def _tasks(args: argparse.Namespace, context: Context) -> int:
         return items.assign(self_grade=items["self_grade"].map(labels),
                             verified_grade=items["verified_grade"].map(labels)).reset_index(drop=True)
 
-    return _built(args, context, table, "items")
+    return _built(args, context, period if args.period else table, "period" if args.period else "items")
 
 
 FINDINGS_CSV = ["kind", "area_code", "subject", "severity", "code", "topic", "rank", "value", "reference", "base",

@@ -77,16 +77,20 @@ def county_item_findings(departments: pd.DataFrame, items: PlanItems, rules: dic
     return out
 
 
-PATTERN_COLUMNS = ["year", "area_code", "subject", "pattern", "count", "year_from", "year_to"]
+CHRONIC_PATTERNS = {"not_reported": "non_reporting", "unverified": "no_evidence"}  # period_items flag → pattern
 
 
-def pattern_findings(patterns: pd.DataFrame | None) -> list[dict[str, Any]]:
-    """The period's history patterns (conclusions.md §1: regression, chronic non-reporting, chronic lack of evidence)
-    as findings. They are computed by the period stage, not here: `patterns` is its dataset (PATTERN_COLUMNS: the
-    report year, area, item or department, the pattern's key, the years it counts and their span); None until that
-    stage exists."""
-    if patterns is None:
-        return []
-    return [finding(r.year, "pattern", r.area_code, r.subject, "problem", "task", r.pattern, order=-r.count,
-                    count=r.count, year_from=r.year_from, year_to=r.year_to)
-            for r in patterns[PATTERN_COLUMNS].itertuples(index=False)]
+def pattern_findings(period_items: pd.DataFrame, city_code: str) -> list[dict[str, Any]]:
+    """The history patterns the period stage flagged (conclusions.md §1): a regression after a verified 已完成 (the
+    years it spans), chronic non-reporting and chronic lack of evidence (the years counted within the period)."""
+    out = []
+    for r in period_items.itertuples(index=False):
+        if r.regression:
+            out.append(finding(r.period_end, "pattern", city_code, r.item, "problem", "task", "regression",
+                               year_from=r.regression_from, year_to=r.regression_to))
+        for grade, pattern in CHRONIC_PATTERNS.items():
+            if getattr(r, f"chronic_{grade}"):
+                count = getattr(r, f"{grade}_years")
+                out.append(finding(r.period_end, "pattern", city_code, r.item, "problem", "task", pattern,
+                                   order=-count, count=count, year_from=r.first_year, year_to=r.period_end))
+    return out

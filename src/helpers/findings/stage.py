@@ -16,16 +16,15 @@ from helpers.indicators.engine import compute_indicator
 from helpers.tasks import PlanItems
 from helpers.tasks.goals import MEASURES
 
+# the datasets the stage reads besides the tables
 READS = ("values", "high_value", "crosscheck", "evaluation", "flagship", "task_items", "task_commitments",
-         "task_departments", "reconciliation", "reasons", "files")  # the datasets the stage reads besides the tables
+         "task_departments", "period_items", "reconciliation", "reasons", "files")
 
 
 def findings_stage(tables: Tables, frames: dict[str, pd.DataFrame], plan: Plan, areas: Areas, plan_items: PlanItems,
-                   rules: dict[str, Any], facts: tuple[dict[str, Any], ...],
-                   patterns: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                   rules: dict[str, Any], facts: tuple[dict[str, Any], ...]) -> dict[str, pd.DataFrame]:
     """The findings of every evaluated year and area. `frames` holds the datasets of READS; `facts` the plan's own
-    2020 figures (none: no 基期数据核对); `patterns` the period stage's history patterns (None until it exists:
-    items.pattern_findings)."""
+    2020 figures (none: no 基期数据核对)."""
     evaluation = frames["evaluation"]
     years = sorted(int(y) for y in evaluation["year"].unique())
     city, base = areas.city_code, plan.base_year
@@ -41,7 +40,7 @@ def findings_stage(tables: Tables, frames: dict[str, pd.DataFrame], plan: Plan, 
         *items.policy_findings(frames["task_commitments"], city, rules),
         *items.evidence_findings(frames["task_departments"], plan_items, areas),
         *items.county_item_findings(frames["task_departments"], plan_items, rules),
-        *items.pattern_findings(patterns),
+        *items.pattern_findings(frames["period_items"], city),
         *registries.leading(_measures(tables, rules["leading"]["measures"], base, years), years, base, city, rules),
         *[row for indicator, amounts in _single_amounts(tables, plan, rules).items()
           for row in registries.lumpiness(indicator, amounts, years, city, rules)],

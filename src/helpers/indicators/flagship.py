@@ -13,7 +13,7 @@ from helpers.indicators.computations import Inputs, filtered, year_end
 from helpers.indicators.evaluation import achieved, paced, quotient, reaches, time_progress
 from helpers.indicators.tables import Tables
 
-FLAGSHIP_COLUMNS = ["id", "column", "name", "unit", "year", "value", "target", "reached", "tau", "status",
+FLAGSHIP_COLUMNS = ["id", "column", "name", "unit", "year", "value", "target", "base", "reached", "tau", "status",
                     "missing_sources"]
 
 
@@ -32,7 +32,9 @@ def same_as(inputs: Inputs, values: pd.DataFrame, year: int, indicator: str) -> 
 
 
 def cumulative_since(inputs: Inputs, values: pd.DataFrame, year: int, indicator: str, since: int) -> float:
-    """Sum of an indicator's city values from `since` to Y (NaN if any year is missing)."""
+    """Sum of an indicator's city values from `since` to Y (NaN if any year is missing; 0 before `since`)."""
+    if year < since:
+        return 0.0
     series = _city(values, indicator, inputs.areas)
     span = [series.get(y, np.nan) for y in range(since, year + 1)]
     return float(np.sum(span)) if span and not np.isnan(span).any() else np.nan
@@ -63,12 +65,12 @@ FLAGSHIP_COMPUTATIONS: dict[str, Callable[..., float]] = {
 
 def evaluate_flagship(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFrame, plan: Plan,
                       areas: Areas) -> pd.DataFrame:
-    """One row per flagship target and evaluated year (the years of `evaluation`): value in Y, target, share of
-    target reached, time progress and status (achievement in the final evaluation); a target that repeats an
-    indicator is judged as that indicator, and its share reached is the indicator's completion (one number for one
-    target)."""
+    """One row per flagship target and evaluated year (the years of `evaluation`): value in Y, target, its value in
+    the base year (the base of the period's completion), share of target reached, time progress and status
+    (achievement in the final evaluation); a target that repeats an indicator is judged as that indicator, and its
+    share reached is the indicator's completion from the indicator's base (one number for one target)."""
     inputs = Inputs(tables, plan, areas, plan.years)
-    judged = evaluation.set_index(["indicator", "area_code", "year"])[["status", "completion"]]
+    judged = evaluation.set_index(["indicator", "area_code", "year"])[["status", "completion", "base_used"]]
     rows = [_one(inputs, values, judged, int(year), item)
             for year in sorted(evaluation["year"].unique()) for item in plan.flagship]
     return pd.DataFrame(rows, columns=FLAGSHIP_COLUMNS)
@@ -81,8 +83,10 @@ def _one(inputs: Inputs, values: pd.DataFrame, judged: pd.DataFrame, year: int, 
     tau = time_progress(plan, year)
     reached = quotient(value, item.target)
     met = reaches(value, item.target)
+    base = np.nan if missing or item.compute == "same_as" else \
+        FLAGSHIP_COMPUTATIONS[item.compute](inputs, values, plan.base_year, **item.params)
     if item.compute == "same_as":  # judged exactly as the indicator it repeats (with its base)
-        status, reached = judged.loc[(item.params["indicator"], inputs.areas.city_code, year)]
+        status, reached, base = judged.loc[(item.params["indicator"], inputs.areas.city_code, year)]
     elif np.isnan(value):
         status = "missing"
     elif plan.mode_of(year) == "final":
@@ -90,5 +94,5 @@ def _one(inputs: Inputs, values: pd.DataFrame, judged: pd.DataFrame, year: int, 
     else:
         status = paced(quotient(reached, tau), met, met, plan.thresholds)
     return {"id": item.id, "column": item.column, "name": item.name, "unit": item.unit, "year": year,
-            "value": value, "target": item.target, "reached": reached, "tau": tau, "status": status,
+            "value": value, "target": item.target, "base": base, "reached": reached, "tau": tau, "status": status,
             "missing_sources": ",".join(missing)}

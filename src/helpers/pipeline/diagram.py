@@ -13,7 +13,9 @@ from helpers.pipeline.stages import STAGES
 READERS = {"evaluate (workbook)": ["values", "evaluation", "flagship", "high_value", "reconciliation", "official",
                                    "crosscheck", "benchmark"],
            "report notebook": ["values", "evaluation", "flagship", "high_value", "visits", "manifest",
-                               "reconciliation", "official", "crosscheck", "benchmark", "findings"],
+                               "reconciliation", "official", "crosscheck", "benchmark", "period_indicators",
+                               "period_items", "period_commitments", "period_departments", "period_composite",
+                               "findings"],
            "findings (CSV)": ["findings"],
            "index page": ["evaluation", "manifest"],
            "explore notebook": ["clean", "values", "evaluation", "high_value", "reconciliation", "manifest"]}

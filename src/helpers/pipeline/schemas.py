@@ -11,6 +11,7 @@ from helpers.indicators import Plan
 from helpers.indicators.catalog import MODES
 from helpers.tasks import ALL_GRADES, GRADES, PlanItems
 from helpers.tasks.catalog import KINDS
+from helpers.tasks.period import CHRONIC, NOTHING_GRADED, PERIOD_GRADES
 from helpers.tasks.scores import PARTS
 
 
@@ -62,10 +63,12 @@ def schemas(plan: Plan, areas: Areas, items: PlanItems | None = None,
         }, strict=True, ordered=True, name="evaluation"),
         "flagship": pa.DataFrameSchema({
             "id": _text(), "column": pa.Column("int64", coerce=True), "name": _text(), "unit": _text(), "year": year,
-            "value": _number(), "target": _number(nullable=False), "reached": _number(), "tau": _number(),
+            "value": _number(), "target": _number(nullable=False), "base": _number(), "reached": _number(),
+            "tau": _number(),
             "status": status, "missing_sources": _text(),
         }, strict=True, ordered=True, name="flagship"),
         **_task_schemas(plan, areas, items),
+        **_period_schemas(plan, areas, items),
         **_official_schemas(plan, areas),
         **_findings_schema(plan, areas, findings or {}),
     }
@@ -126,7 +129,8 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
     return {
         "task_items": pa.DataFrameSchema({
             "item": item, "kind": _text(checks=pa.Check.isin(["task", "flagship", "safeguard"])), "group": _text(),
-            "year": year, "self_grade": own_grade, "verified_grade": grade, "departments": _text(),
+            "year": year, "self_grade": own_grade, "verified_grade": grade, "ledger_grade": own_grade,
+            "departments": _text(),
             "reported_by": _text(), "evidence_listed": _count(), "reason": _text(nullable=True),
             "carried_forward": pa.Column("bool", coerce=True), "missing": codes, "points": _number(),
         }, strict=True, ordered=True, name="task_items"),
@@ -153,4 +157,43 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
             "first_year": _count(), "latest_value": _number(), "series": _text(nullable=True),
             "reason": _text(nullable=True),
         }, strict=True, ordered=True, name="goals"),
+    }
+
+
+def _period_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str, pa.DataFrameSchema]:
+    item = _text(checks=pa.Check.isin(items.ids if items else []))
+    end = pa.Column("int64", pa.Check.isin(plan.evaluation_years), coerce=True)
+    year = _number(checks=pa.Check.isin(plan.evaluation_years))  # a year, or none
+    grade = _text(checks=pa.Check.isin([*PERIOD_GRADES, NOTHING_GRADED]), nullable=True)
+    flag = pa.Column("bool", coerce=True)
+    chronic = {column: check for grade in CHRONIC for column, check in
+               ((f"{grade}_years", _count()), (f"{grade}_run", _count()), (f"chronic_{grade}", flag))}
+    return {
+        "period_indicators": pa.DataFrameSchema({
+            "period_end": end, "indicator": _text(checks=pa.Check.isin([i.id for i in plan.indicators])),
+            "area_code": _text(checks=pa.Check.isin(areas.codes)), "year": end, "value": _number(),
+            "status": _text(checks=pa.Check.isin(list(plan.statuses))), "base": _number(), "change": _number(),
+            "cagr": _number(), "first_met": year,
+        }, strict=True, ordered=True, name="period_indicators"),
+        "period_items": pa.DataFrameSchema({
+            "period_end": end, "item": item, "kind": _text(checks=pa.Check.isin(["task", "flagship", "safeguard"])),
+            "group": _text(), "first_year": end, "years": _count(), "grade": grade, "points": _number(),
+            "missing": _text(nullable=True),
+            "regression": flag, "regression_from": year, "regression_to": year, **chronic,
+        }, strict=True, ordered=True, name="period_items"),
+        "period_commitments": pa.DataFrameSchema({
+            "period_end": end, "item": item, "commitment": _count(), "kind": _text(checks=pa.Check.isin(list(KINDS))),
+            "grade": grade, "basis": _text(), "data_missing": flag, "good_years": _number(),
+            "completed_in": year, "lowered_in": year, "unverified_in": _text(nullable=True), "value": _number(),
+            "target": _number(), "base": _number(), "completion": _number(),
+        }, strict=True, ordered=True, name="period_commitments"),
+        "period_departments": pa.DataFrameSchema({
+            "period_end": end, "department": _text(), "area_code": _text(checks=pa.Check.isin(areas.codes)),
+            "led": _count(), "expected_years": _count(), "reported_years": _count(), "rows": _count(),
+            "claims": _count(), "supported": _count(), "evidence_share": _number(checks=pa.Check.in_range(0, 1)),
+            "above": _count(),
+        }, strict=True, ordered=True, name="period_departments"),
+        # the composite's own columns, per period end (helpers.tasks.period.period_composite calls `composite`)
+        "period_composite": _task_schemas(plan, areas, items)["composite"].rename_columns({"year": "period_end"})
+        .set_name("period_composite"),
     }

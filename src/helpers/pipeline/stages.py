@@ -1,5 +1,6 @@
-"""The pipeline: clean → values → official → evaluation → flagship → tasks → findings, each stage a pure function of
-explicit inputs that writes datasets of the catalog, and the runner that runs a stage only when its inputs changed.
+"""The pipeline: clean → values → official → evaluation → flagship → tasks → period → findings, each stage a pure
+function of explicit inputs that writes datasets of the catalog, and the runner that runs a stage only when its
+inputs changed.
 
 A stage's input digest covers the code and configuration it runs with and the digests of the datasets it
 reads (as their writers recorded them in `stages.json` and the manifest, so nothing is read twice to tell).
@@ -29,6 +30,7 @@ from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_fl
 from helpers.official.stage import official_stage, values_used
 from helpers.pipeline.datasets import DatasetError, Datasets
 from helpers.pipeline.schemas import schemas
+from helpers.tasks.period import assess_periods
 from helpers.tasks.stage import assess_plan
 
 
@@ -54,6 +56,10 @@ STAGES = (
     Stage("tasks", ("clean", "manifest", "evaluation", "flagship", "benchmark"),
           ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals"),
           "the plan's tasks, 专栏, policies, safeguards and goals, verified and scored"),
+    Stage("period", ("evaluation", "flagship", "task_items", "task_commitments", "task_departments"),
+          ("period_indicators", "period_items", "period_commitments", "period_departments", "period_composite"),
+          "the period up to each graded year: indicators year by year, items' period grades and patterns, "
+          "departments' records, the period composite"),
     Stage("findings", ("clean", "manifest", *FINDINGS_READS), ("findings",),
           "what the evaluation finds: shortfalls, strengths, decompositions, disparities, risks, 基期数据核对"),
 )
@@ -232,6 +238,10 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
         "tasks": lambda: assess_plan(load("clean"), load("evaluation"), load("flagship"), context.plan,
                                      context.plan_items, context.assessment, context.areas, load("benchmark"),
                                      context.official.leading.get("majority", 0.5)),
+        "period": lambda: assess_periods(load("evaluation"), load("flagship"), load("task_items"),
+                                         load("task_commitments"), load("task_departments"), context.plan_items,
+                                         context.assessment, context.plan.thresholds["basically_met"],
+                                         context.plan.target_year, context.areas.city_code),
         "findings": lambda: findings_stage(load("clean"), {name: load(name) for name in FINDINGS_READS}, context.plan,
                                            context.areas, context.plan_items, context.findings, context.plan_facts),
     }

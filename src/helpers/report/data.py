@@ -19,6 +19,8 @@ from helpers.report.wording import Words
 ACCOUNTS = ("reconciliation", "reasons", "files", "warnings")
 TASK_SOURCES = ("task_ledger", "policies", "evidence")
 TASK_DATASETS = ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals")
+PERIOD_DATASETS = ("period_indicators", "period_items", "period_commitments", "period_departments",
+                   "period_composite")
 OFFICIAL_DATASETS = ("official", "crosscheck", "benchmark")
 OFFICIAL_SOURCE = "official_stats"  # the source of official figures (conf sources.yaml)
 
@@ -67,6 +69,7 @@ class ReportData:
     assessor: dict[str, str | None]  # the evaluators' texts by slot (Markdown; None: not written yet)
     official: dict[str, pd.DataFrame]  # the official stage's datasets (every area and year)
     findings: pd.DataFrame  # the findings stage's, every area, this year, in rank order
+    period: dict[str, pd.DataFrame]  # the period stage's datasets, for the period that ends in this year
 
     @property
     def plan(self) -> Plan:
@@ -160,6 +163,11 @@ class ReportData:
                 found["subject"].isin(self.sources)
         return found[own].reset_index(drop=True)
 
+    @property
+    def period_years(self) -> list[int]:
+        """The years of the period that ends in this report's year (the plan's first year on)."""
+        return list(range(self.plan.base_year + 1, self.year + 1))
+
     def source_title(self, source: str) -> str:
         return self.context.sources.get(source, {}).get("title", source)
 
@@ -201,9 +209,15 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         tasks={name: datasets.read(name) for name in TASK_DATASETS},
         official={name: datasets.read(name) for name in OFFICIAL_DATASETS},
         findings=_of_year(datasets.read("findings"), year),
+        period={name: _ending(datasets.read(name), year) for name in PERIOD_DATASETS},
         assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
                                 context.plan.target_year))
 
 
 def _of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame[frame["year"] == year].sort_values(["area_code", "rank"]).reset_index(drop=True)
+
+
+def _ending(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of the period that ends in `year`."""
+    return frame[frame["period_end"] == year].reset_index(drop=True)

@@ -289,6 +289,9 @@ class PlanSections:
         return self._table(w("plan_items.flagship_table", year=d.year),
                            self._columns("plan_items.flagship_columns", [8, 24, 9, 12, 13, 34]), rows)
 
+    def _flagship_items_intro(self) -> str:
+        return self.w("plan_items.flagship_intro", year=self.data.year)
+
     def safeguards(self, section: Section) -> HTML:
         d, w = self.data, self.w
         items = self._items("safeguard")

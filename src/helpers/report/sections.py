@@ -27,6 +27,7 @@ from helpers.report.conclusions import ConclusionSections
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
 from helpers.report.official import OFFICIAL_SOURCE, OfficialSections
+from helpers.report.period_sections import PeriodSections
 from helpers.report.plan_sections import PlanSections
 from helpers.report.wording import Words, fill, local_time
 
@@ -57,7 +58,7 @@ class Section:
     per_domain: bool = False
 
 
-class Report(PlanSections, OfficialSections, ConclusionSections):
+class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections):
     """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order. Charts are
     embedded as vector SVG, or as PNG at the charts' print resolution with `images="png"` (the Word edition)."""
 
@@ -299,7 +300,8 @@ class Report(PlanSections, OfficialSections, ConclusionSections):
         return self._render(section, intro=intro, table=table, notes=self._indicator_notes(),
                             conclusion=self._conclusion() if final else "", trend_table=trend,
                             trend_intro=w("indicators.trend_intro", year=d.year, base_year=d.plan.base_year,
-                                          next_year=self._next_year()) if trend else "")
+                                          next_year=self._next_year()) if trend else "",
+                            look_back=self._indicators_look_back())
 
     def _county_progress(self, row: pd.Series) -> str:
         """A county's progress against the city target: r in a progress year; in the final evaluation the share
@@ -534,8 +536,9 @@ class Report(PlanSections, OfficialSections, ConclusionSections):
         intro_key = "flagship.intro_city_final" if final else "flagship.intro_city"
         intro = w[intro_key] if d.is_city else w("flagship.intro_county", area_name=d.area_name)
         return self._render(section, intro=intro, table=table, items_table=items,
-                            items_intro=w("plan_items.flagship_intro", year=d.year) if items is not None else "",
-                            sentences=[self._flagship_sentence()] if d.is_city else [])
+                            items_intro=self._flagship_items_intro() if items is not None else "",
+                            sentences=[self._flagship_sentence()] if d.is_city else [],
+                            look_back=self._flagship_look_back())
 
     def recommendations(self, section: Section) -> HTML:
         """对策建议, from the statuses and the plan's recommendations (plan_wording.yaml)."""

@@ -114,7 +114,8 @@ def _department_rows(ctx: Context, item: str, title: str, year: int, department:
     for n in range(count):
         grade = _grade(ctx, item, year, first, shares, done)
         names = [f"{year}年{title}工作总结{'（补充）' if n else ''}", f"{year}年{title}相关文件"]
-        unsupported = grade in ("已完成", "按计划推进") and ctx.rng.random() < shares["no_evidence"]
+        unsupported = item not in ctx.cfg["plan_tasks"]["evidence_gaps"] and grade in ("已完成", "按计划推进") \
+            and ctx.rng.random() < shares["no_evidence"]
         listed = [] if unsupported else names[: int(ctx.rng.integers(1, 3))]
         progress = (f"{year}年，{department}围绕“{title}”开展工作{'（续）' if n else ''}：\n"
                     f"一是制定年度工作要点；二是推进落实，{'已按期完成' if grade == '已完成' else '持续推进中'}。")
@@ -266,7 +267,9 @@ def write_evidence(ctx: Context, out_dir: Path, rows: list[Row]) -> tuple[list[W
         if folder_name is None or row.kind != "clean":
             continue
         folder = out_dir / "evidence" / folder_name / str(row.year)
-        if not row.evidence or ctx.rng.random() < cfg["evidence_absent"]:
+        gaps = cfg["evidence_gaps"].get(row.item)
+        absent = row.year in gaps if gaps is not None else ctx.rng.random() < cfg["evidence_absent"]
+        if not row.evidence or absent:
             continue
         folder.mkdir(parents=True, exist_ok=True)  # an empty folder is no folder: only files are read
         present.setdefault((row.department, row.year), set())

@@ -86,7 +86,8 @@ def composite(items: pd.DataFrame, commitments: pd.DataFrame, evaluation: pd.Dat
         city = evaluation[(evaluation["year"] == year) & (evaluation["area_code"] == city_code)]
         ratios = city["ratio"].dropna().astype(float)
         policy = commitments[(commitments["year"] == year) & (commitments["kind"] == "policy")]
-        unregistered = policy["missing"].fillna("").str.split(",").map(lambda codes: REGISTER in codes).astype(bool)
+        codes = policy["missing"].astype("string").fillna("").str.split(",")
+        unregistered = codes.map(lambda found: REGISTER in found).astype(bool)
         registered = policy[~unregistered]
         parts = {
             "indicators": {"score": 100 * ratios.clip(0, 1).mean() if len(ratios) else np.nan,

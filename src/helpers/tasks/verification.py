@@ -24,8 +24,8 @@ UNASSESSABLE = "unassessable"  # 无法评估: no grade, no points (its source w
 ALL_GRADES = (*GRADES, UNASSESSABLE)
 LEDGER, REGISTER = "task_ledger", "policies"  # the sources that only the ledger rules and policy commitments read
 
-ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "departments", "reported_by",
-                "evidence_listed", "reason", "carried_forward", "missing"]
+ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "ledger_grade", "departments",
+                "reported_by", "evidence_listed", "reason", "carried_forward", "missing"]
 COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis", "missing"]
 DEPARTMENT_COLUMNS = ["item", "year", "department", "area_code", "rows", "self_grade", "verified_grade",
                       "evidence_listed", "evidence_missing", "progress", "report_date"]
@@ -62,8 +62,9 @@ def capped(grade: str, cap: str) -> str:
 
 @dataclass
 class Verification:
-    """Per item and year the self-grade and verified grade; per commitment its grade and basis; per department
-    its grade and evidence."""
+    """Per item and year the self-grade, verified grade and ledger grade (what the departments' rows say: the
+    period grades ongoing work and milestones by it); per commitment its grade and basis; per department its grade
+    and evidence."""
 
     items: pd.DataFrame
     commitments: pd.DataFrame
@@ -127,7 +128,8 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
             self_grade = lowest(own["self_grade"].tolist())
             item_rows.append({
                 "item": item.id, "kind": item.kind, "group": item.group, "year": year, "self_grade": self_grade,
-                "verified_grade": verified, "departments": "、".join(item.departments),
+                "verified_grade": verified, "ledger_grade": ledger_grade if reported else None,
+                "departments": "、".join(item.departments),
                 "reported_by": "、".join(own["department"]), "evidence_listed": int(own["evidence_listed"].sum()),
                 "reason": _reason(self_grade, verified, graded, own), "carried_forward": carried,
                 "missing": ",".join(dict.fromkeys(absent)) or None,
