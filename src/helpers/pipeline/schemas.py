@@ -109,7 +109,7 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
         }, strict=True, ordered=True, name="task_items"),
         "task_commitments": pa.DataFrameSchema({
             "item": item, "year": year, "commitment": _count(), "kind": _text(checks=pa.Check.isin(list(KINDS))),
-            "text": _text(), "grade": own_grade, "basis": _text(),
+            "text": _text(), "grade": own_grade, "basis": _text(), "flagship": _text(nullable=True),
         }, strict=True, ordered=True, name="task_commitments"),
         "task_departments": pa.DataFrameSchema({
             "item": item, "year": year, "department": _text(), "area_code": _text(checks=pa.Check.isin(areas.codes)),

@@ -58,16 +58,19 @@ def group_scores(items: pd.DataFrame) -> pd.DataFrame:
 def composite(items: pd.DataFrame, commitments: pd.DataFrame, evaluation: pd.DataFrame, city_code: str,
               scoring: Scoring) -> pd.DataFrame:
     """Per year: each part's score and weight, and the composite with its grade. Indicators score
-    100 × min(max(r, 0), 1) of the city's status ratio r (an indicator without data is left out); tasks are the
-    mean of the main tasks and 专栏; policies the share of committed documents issued; safeguards their mean."""
+    100 × min(max(r, 0), 1) of the city's status ratio r (an indicator without data, or a rate from too few cases
+    to be judged, has none and is left out); tasks are the mean of the main tasks and 专栏; policies the share of
+    committed documents issued; safeguards their mean."""
     rows = []
     for year, own in items.groupby("year", sort=True):
         city = evaluation[(evaluation["year"] == year) & (evaluation["area_code"] == city_code)]
         ratios = city["ratio"].dropna().astype(float)
+        small = int((city["status"] == "small_sample").sum())
         policy = commitments[(commitments["year"] == year) & (commitments["kind"] == "policy")]
         parts = {
             "indicators": (100 * ratios.clip(0, 1).mean() if len(ratios) else np.nan,
-                           f"{len(ratios)} 项指标有数据，{len(city) - len(ratios)} 项无数据未计入"),
+                           f"{len(ratios)} 项指标有数据，{len(city) - len(ratios) - small} 项无数据未计入"
+                           + (f"，{small} 项样本不足未计入" if small else "")),
             "tasks": (own.loc[own["kind"].isin(["task", "flagship"]), "points"].mean(),
                       f"{int(own['kind'].isin(['task', 'flagship']).sum())} 项任务和专栏"),
             "policies": (100 * (policy["grade"] == "completed").mean() if len(policy) else np.nan,

@@ -1,6 +1,7 @@
 """Third-party verification of the plan's items (plan-assessment.md §3): each department's self-grade, each
 commitment's grade from the data, the policy register or the ledger and its evidence, the item's verified grade
-(the lowest of its commitments), and the discrepancies between what departments claimed and what was verified.
+(the lowest of its commitments — a task's include the quantified targets of the 专栏 attached to it), and the
+discrepancies between what departments claimed and what was verified.
 
 Pure functions of explicit tables: the clean ledger, policies and evidence, the flagship and evaluation datasets,
 the catalogue and the grading rules. Grades are keys (`completed` … `not_reported`, conf assessment.yaml), highest
@@ -22,7 +23,7 @@ RANK = {grade: rank for rank, grade in enumerate(GRADES)}  # a larger rank is a 
 
 ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "departments", "reported_by",
                 "evidence_listed", "reason", "carried_forward"]
-COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis"]
+COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis", "flagship"]
 DEPARTMENT_COLUMNS = ["item", "year", "department", "area_code", "rows", "self_grade", "verified_grade",
                       "evidence_listed", "evidence_missing", "progress", "report_date"]
 
@@ -98,18 +99,19 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
             carried = ledger_grade is None and item.id in completed_before
             if ledger_grade is None:
                 ledger_grade = "completed" if carried else "not_reported"
-            graded = [(c, *_commitment_grade(c, item, year, ledger_grade if reported else None, policies, measures,
-                                             rules)) for c in item.commitments]
-            for number, (commitment, grade, basis) in enumerate(graded, 1):
+            graded = [(c, source, *_commitment_grade(c, item, year, ledger_grade if reported else None, policies,
+                                                     measures, rules)) for source, c in catalogue.commitments_of(item)]
+            for number, (commitment, _, grade, basis) in enumerate(graded, 1):
                 commitment_rows.append({"item": item.id, "year": year, "commitment": number, "kind": commitment.kind,
-                                        "text": commitment.text, "grade": grade, "basis": basis})
-            verified = lowest([grade for _, grade, _ in graded]) or (ledger_grade if reported else "not_reported")
+                                        "text": commitment.text, "grade": grade, "basis": basis,
+                                        "flagship": commitment.flagship})
+            verified = lowest([grade for *_, grade, _ in graded]) or (ledger_grade if reported else "not_reported")
             self_grade = lowest(own["self_grade"].tolist())
             item_rows.append({
                 "item": item.id, "kind": item.kind, "group": item.group, "year": year, "self_grade": self_grade,
                 "verified_grade": verified, "departments": "、".join(item.departments),
                 "reported_by": "、".join(own["department"]), "evidence_listed": int(own["evidence_listed"].sum()),
-                "reason": _reason(self_grade, verified, graded, own), "carried_forward": carried,
+                "reason": _reason(item, self_grade, verified, graded, own), "carried_forward": carried,
             })
             if verified == "completed":
                 completed_before.add(item.id)
@@ -219,17 +221,18 @@ def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFram
     return None
 
 
-def _reason(self_grade: str | None, verified: str, graded: list[tuple[Commitment, str | None, str]],
+def _reason(item: Item, self_grade: str | None, verified: str, graded: list[tuple[Commitment, str, str | None, str]],
             own: pd.DataFrame) -> str | None:
-    """Why the verified grade is below the self-grade: the commitments that set it, by kind."""
+    """Why the verified grade is below the self-grade: the commitments that set it, by kind (a task's target that
+    its 专栏 quantifies names the 专栏)."""
     if self_grade is None or RANK[self_grade] >= RANK[verified]:
         return None
     causes = []
-    for commitment, grade, basis in graded:
+    for commitment, source, grade, basis in graded:
         if grade is None or RANK[grade] <= RANK[self_grade]:
             continue
         if commitment.kind == "quantified":
-            causes.append(f"数据核定：{basis}")
+            causes.append(f"数据核定{'' if source == item.id else f'（{source}）'}：{basis}")
         elif commitment.kind == "policy":
             causes.append(f"政策未出台：{commitment.document}（{basis}）")
         elif grade == "unverified":
