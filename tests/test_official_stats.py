@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -210,6 +211,17 @@ def test_the_2023_city_report_benchmarks_the_city_and_judges_the_ranking_goal(ci
     assert "目标判定为“排名靠前”" in text
     goals = _text(city_2023, "goals")
     assert "排名靠前 每万人发明专利拥有量第5位（共11市）" in goals
+
+
+def test_the_report_charts_the_value_the_evaluation_used(sample_processed: Path, tmp_path: Path) -> None:
+    # as under `prefer: {I05: official}`: the cross-check says the evaluation used the official 12,852 for 2023
+    folder = shutil.copytree(sample_processed, tmp_path / "processed")
+    checked = pd.read_parquet(folder / "crosscheck.parquet")
+    checked.loc[(checked["measure"] == "I05") & (checked["area_code"] == "441600") & (checked["year"] == 2023),
+                "used"] = "official"
+    checked.to_parquet(folder / "crosscheck.parquet")
+    history = Report.load(folder, 2023, "441600", context=CONTEXT).data.history("I05")
+    assert (history[2022], history[2023]) == (12800, 12852)  # the trajectory's 2023 point, not the computed 11,900
 
 
 def test_a_county_report_says_the_benchmarking_is_city_level(sample_processed: Path) -> None:

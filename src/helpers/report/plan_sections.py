@@ -12,9 +12,7 @@ from IPython.display import HTML
 from markupsafe import Markup
 
 from helpers.report.findings import number, percent
-from helpers.tasks import GRADES, Item
-
-RANK = {grade: rank for rank, grade in enumerate(GRADES)}  # a larger rank is a lower grade
+from helpers.tasks import GRADES, RANK, Item
 
 if TYPE_CHECKING:
     from helpers.report.sections import Cell, Section
@@ -68,7 +66,6 @@ class PlanSections:
     def _government(self) -> str | None:
         """The county government of a county report (plan_items.yaml `county_departments`)."""
         return self.data.context.plan_items.county_departments.get(self.data.area_code)
-
 
     def _item_rows(self, items: list[Item]) -> list[list[Cell | str]]:
         from helpers.report.sections import Cell
@@ -131,11 +128,6 @@ class PlanSections:
             ledger = ledger[~ledger["department"].isin(others)]
         key = "plan_items.part_unverified" if row["grade"] == "unverified" else "plan_items.part_self"
         return labels["work"], w(key, departments=w.join(list(ledger["department"]))) if len(ledger) else ""
-
-    def _flagship_places(self, target: str) -> int:
-        """The decimals a flagship target is printed with: its indicator's where it repeats one, else none."""
-        spec = next(f for f in self.data.plan.flagship if f.id == target)
-        return self.data.plan.indicator(spec.params["indicator"]).decimals if spec.compute == "same_as" else 0
 
     def _grade_style(self, grade: str) -> tuple[str, str]:
         return f"grade grade-{grade}", self.w["grade_colors"][grade]
@@ -266,7 +258,7 @@ class PlanSections:
         if not items or d.task("task_items").empty:
             return self._render(section, empty=w["plan_items.empty"] if not items
                                 else w("plan_items.not_graded", year=d.year))
-        return self._render(section, intro=self._intro("plan_items.safeguards_intro", year=d.year),
+        return self._render(section, intro=self._area_text("plan_items.safeguards_intro", year=d.year),
                             parts=[{"heading": "", "table": self._items_table(
                                 self._scoped("plan_items.safeguards_table", year=d.year), items)}])
 
@@ -290,7 +282,7 @@ class PlanSections:
         issued = int((policy["grade"] == "completed").sum())
         table = self._table(self._scoped("plan_items.policies_table", year=d.year),
                             self._columns("plan_items.policies_columns", [22, 30, 10, 38]), rows)
-        intro = self._intro("plan_items.policies_intro", count=len(policy), issued=issued, year=d.year)
+        intro = self._area_text("plan_items.policies_intro", count=len(policy), issued=issued, year=d.year)
         return self._render(section, intro=intro, parts=[{"heading": "", "table": table}])
 
     def goals(self, section: Section) -> HTML:
@@ -305,8 +297,8 @@ class PlanSections:
         table = self._table(self._scoped("plan_items.goals_table"),
                             self._columns("plan_items.goals_columns", [26, 14, 36, 24]), rows)
         first = int(goals["first_year"].iloc[0])
-        return self._render(section, intro=self._intro("plan_items.goals_intro", first_year=first, latest_year=d.year),
-                            parts=[{"heading": "", "table": table}])
+        intro = self._area_text("plan_items.goals_intro", first_year=first, latest_year=d.year)
+        return self._render(section, intro=intro, parts=[{"heading": "", "table": table}])
 
     def departments(self, section: Section) -> HTML:
         """责任单位履职情况 (city report): items led, rows this year, years reported, evidence completeness, and

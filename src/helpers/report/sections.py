@@ -175,12 +175,17 @@ class Report(PlanSections, OfficialSections):
         county = self.w.get(f"{key}_county")
         return county.format(**fields) if county else self.w("city_scope", caption=caption)
 
-    def _intro(self, key: str, **fields: object) -> str:
-        """A section's opening sentence; in a county report its county version (`key`_county), which says whose
+    def _area_text(self, key: str, **fields: object) -> str:
+        """A sentence of the wording; in a county report its county version (`key`_county), which says whose
         figures follow and why."""
         d = self.data
-        return self.w(key if d.is_city else f"{key}_county", area_name=d.area_name,
-                      government=d.context.plan_items.county_departments.get(d.area_code), **fields)
+        return self.w(key if d.is_city else f"{key}_county", area_name=d.area_name, government=self._government(),
+                      **fields)
+
+    def _flagship_places(self, target: str) -> int:
+        """The decimals a flagship target is printed with: its indicator's where it repeats one, else none."""
+        spec = next(f for f in self.data.plan.flagship if f.id == target)
+        return self.data.plan.indicator(spec.params["indicator"]).decimals if spec.compute == "same_as" else 0
 
     def _status_cell(self, key: str, row: pd.Series | None = None) -> Cell:
         """A status with its symbol and colour; an indicator's small sample with its n (`row`, its evaluation)."""
@@ -241,7 +246,8 @@ class Report(PlanSections, OfficialSections):
         files = self.data.account("files")
         broken = int((files["status"] == "rejected").sum()) if not files.empty else 0
         totals = self.data.rows_by_source().sum()
-        text = self._intro("summary.data", files=len(files), **{k: f"{totals[k]:,}" for k in ["rows_in", *OUTCOMES]})
+        counts = {k: f"{totals[k]:,}" for k in ["rows_in", *OUTCOMES]}
+        text = self._area_text("summary.data", files=len(files), **counts)
         return text + (self.w("summary.data_broken", broken=broken) if broken else self.w["summary.data_ok"])
 
     def _flagship_sentence(self) -> str:
@@ -270,9 +276,9 @@ class Report(PlanSections, OfficialSections):
             section, plan_title=d.plan.title, base_year=d.plan.base_year, target_year=d.plan.target_year,
             area_name=d.area_name, year=d.year, indicator_count=len(d.plan.indicators),
             flagship_count=len(d.plan.flagship), item_count=len(d.context.plan_items.items), is_city=d.is_city,
-            item_method=self._item_method(), sources_table=table,
-            sources=self._intro("scope.sources", cutoff=d.cutoff, table_label=w("table_label", number=self._tables)),
-            span=d.plan.target_year - d.plan.base_year,
+            item_method=self._item_method(), sources_table=table, span=d.plan.target_year - d.plan.base_year,
+            sources=self._area_text("scope.sources", cutoff=d.cutoff,
+                                    table_label=w("table_label", number=self._tables)),
             tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"],
             final=d.final, basic=percent(d.plan.thresholds["basically_met"]))
 
@@ -553,7 +559,7 @@ class Report(PlanSections, OfficialSections):
         intro_key = "flagship.intro_city_final" if final else "flagship.intro_city"
         intro = w[intro_key] if d.is_city else w("flagship.intro_county", area_name=d.area_name)
         return self._render(section, intro=intro, table=table, items_table=items,
-                            items_intro=self._intro("plan_items.flagship_intro", year=d.year) if items is not None
+                            items_intro=self._area_text("plan_items.flagship_intro", year=d.year) if items is not None
                             else "",
                             sentences=[self._flagship_sentence()] if d.is_city else [])
 

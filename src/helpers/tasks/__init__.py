@@ -2,6 +2,6 @@
 verification against ledgers, policies, evidence and data, and their scores (plan-assessment.md)."""
 
 from helpers.tasks.catalog import Commitment, Goal, Item, PlanItems, evidence_key, normalised, parse_number
-from helpers.tasks.verification import GRADES
+from helpers.tasks.verification import GRADES, RANK
 
-__all__ = ["GRADES", "Commitment", "Goal", "Item", "PlanItems", "evidence_key", "normalised", "parse_number"]
+__all__ = ["GRADES", "RANK", "Commitment", "Goal", "Item", "PlanItems", "evidence_key", "normalised", "parse_number"]
