@@ -97,7 +97,7 @@ def test_a_rate_from_one_case_is_not_judged_nor_counted(reports) -> None:
     i11 = report.data.own.set_index("indicator").loc["I11"]  # 100.0 % from one first-instance case
     assert (i11["status"], i11["rows"]) == ("small_sample", 1)
     rows = _rows(report, "indicators", "主要指标完成情况")
-    assert rows["11"].endswith("□ 样本不足（n=1），不评级") and "已完成" not in rows["11"]
+    assert rows["11"].endswith("□ 样本不足 n=1，不评级") and "已完成" not in rows["11"]
     summary = _text(report, ["summary"])
     assert "已完成1项" in summary and "样本不足（不评级）1项" in summary
     assert "100.0%，仅有1个案件或样本（不足10个），样本不足，不评级" in _text(report, ["domains"])
