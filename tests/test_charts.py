@@ -58,7 +58,13 @@ def _comparisons(charts: Charts) -> Figure:
                    10.0, decimals=1),
         Comparison("知识产权质押融资登记金额", "万元", pd.Series([3189, 3148, 12_345_678, 1502, 922, 320], COUNTIES),
                    "紫金县", decimals=0),
+        Comparison("法院一审审结的知识产权民事诉讼案件服判息诉率", "%",
+                   pd.Series([86.7, 100, 100, 0.0, 100, 100], COUNTIES), "紫金县", 85.0, decimals=1,
+                   small=SMALL),
     ])
+
+
+SMALL = {"紫金县": 1, "龙川县": 4, "连平县": 1, "和平县": 3, "东源县": 5}  # 2025's first-instance cases; 源城区 has 30
 
 
 PEERS = ["汕头市", "汕尾市", "潮州市", "揭阳市", "湛江市", "茂名市",
@@ -200,6 +206,16 @@ def test_series_differ_in_black_and_white(charts: Charts) -> None:
         assert len(hatched) == 1, "the report's own county is hatched, not only coloured"
     bars = [c for c in _criteria(charts).axes[0].containers if isinstance(c, BarContainer)]
     assert len({c.patches[0].get_hatch() for c in bars}) == len(bars), "each criterion its own hatching"
+
+
+def test_a_bar_from_too_few_cases_is_marked_with_its_n(charts: Charts) -> None:
+    fig = _drawn(_comparisons(charts))
+    ax = fig.axes[5]
+    assert sorted(t.get_text() for t in ax.texts) == sorted(
+        ["86.7", "100.0（n=1）", "100.0（n=4）", "0.0（n=1）", "100.0（n=3）", "100.0（n=5）"])
+    hatches = sorted(str(bar.get_hatch()) for bar in ax.patches)
+    assert hatches == ["....", "....", "....", "....", "....", "None"]  # every unjudged bar alike, 源城区's plain
+    assert "样本不足，不评级（n为案件或样本数）" in [t.get_text() for t in fig.legends[0].get_texts()]
 
 
 def test_report_charts_are_vector_with_text_as_outlines(charts: Charts) -> None:

@@ -344,22 +344,43 @@ def test_growth_falling_to_zero_registrations(tmp_path):
 # ============================================================================= rate indicators of counties: I14
 def test_rate_indicator_county_compared_with_city_target(tmp_path):
     raw = tmp_path / "raw"
-    write_csv(raw, "survey", "s.csv", ["问卷编号", "年度", "所在区县", "总体满意度"], [
-        ["Q1", 2022, "紫金", 87.5], ["Q2", 2022, "源城", 70], ["Q3", 2022, "紫金", 87.5], ["Q4", 2022, "", 90]])
+    answers = [["紫金", 87.5]] * 10 + [["源城", 70]] * 10 + [["和平", 95], ["和平", 95], ["", 90]]
+    write_csv(raw, "survey", "s.csv", ["问卷编号", "年度", "所在区县", "总体满意度"],
+              [[f"Q{n}", 2022, county, score] for n, (county, score) in enumerate(answers, 1)])
     _, values = computed(raw)
     table = evaluated(values, 2022).set_index(["indicator", "area_code"])
-    # a floor: city (87.5 + 70 + 87.5 + 90)/4 = 83.75 ≥ 83 → 已达标;  紫金 87.5 → 已达标;  源城 70 < 83 → 未达标
-    assert table.loc[("I14", CITY), "value"] == pytest.approx(83.75)
-    assert table.loc[("I14", CITY), "status"] == "reached"
+    # a floor: city (875 + 700 + 190 + 90)/23 = 80.65 < 83 → 未达标;  紫金 87.5 → 已达标;  源城 70 < 83 → 未达标
+    assert table.loc[("I14", CITY), "value"] == pytest.approx(1855 / 23)
+    assert table.loc[("I14", CITY), "status"] == "not_reached"
     assert table.loc[("I14", ZIJIN), "status"] == "reached" and table.loc[("I14", ZIJIN), "target"] == 83
     assert table.loc[("I14", YUANCHENG), "ratio"] == pytest.approx(70 / 83)
     assert table.loc[("I14", YUANCHENG), "status"] == "not_reached"
     assert table.loc[("I14", LONGCHUAN), "status"] == "missing"  # no answer: zero denominator → no data
-    # 2 and 1 responses: rates from fewer than 10 are small samples, not ranked
-    assert table.loc[("I14", ZIJIN), "small_sample"] and table.loc[("I14", YUANCHENG), "small_sample"]
-    assert math.isnan(table.loc[("I14", ZIJIN), "county_rank"])
-    assert table.loc[("I14", CITY), "small_sample"]  # 4 responses
+    assert (table.loc[("I14", ZIJIN), "county_rank"], table.loc[("I14", YUANCHENG), "county_rank"]) == (1, 2)
     assert math.isnan(table.loc[("I14", ZIJIN), "county_share"])  # a share only for counts
+
+
+def test_a_rate_from_fewer_than_ten_cases_is_not_judged(tmp_path):
+    raw = tmp_path / "raw"
+    answers = [["紫金", 87.5]] * 10 + [["源城", 70]] * 9 + [["和平", 95]]
+    write_csv(raw, "survey", "s.csv", ["问卷编号", "年度", "所在区县", "总体满意度"],
+              [[f"Q{n}", 2022, county, score] for n, (county, score) in enumerate(answers, 1)])
+    _, values = computed(raw)
+    table = evaluated(values, 2022).set_index(["indicator", "area_code"])
+    # 9 and 1 responses (conf small_samples: min_cases 10): the value stands, but no status, no progress, no rank
+    for county, n in ((YUANCHENG, 9), (HEPING, 1)):
+        row = table.loc[("I14", county)]
+        assert (row["status"], row["small_sample"], row["rows"]) == ("small_sample", True, n)
+        assert math.isnan(row["ratio"]) and math.isnan(row["completion"]) and math.isnan(row["county_rank"])
+    assert table.loc[("I14", HEPING), "value"] == 95
+    assert table.loc[("I14", ZIJIN), "status"] == "reached" and table.loc[("I14", ZIJIN), "county_rank"] == 1
+    assert table.loc[("I14", CITY), "value"] == 80 and table.loc[("I14", CITY), "status"] == "not_reached"  # 20
+    assert LABELS["small_sample"] == "样本不足（不评级）"
+    # an official figure the evaluation uses rests on no cases of ours: it is judged
+    official = values.assign(value_source="computed")
+    at = (official["indicator"] == "I14") & (official["area_code"] == HEPING) & (official["year"] == 2022)
+    official.loc[at, "value_source"] = "official"
+    assert evaluated(official, 2022).set_index(["indicator", "area_code"]).loc[("I14", HEPING), "status"] == "reached"
 
 
 # ============================================================================= flagship targets

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,46 @@ def test_rank_among_the_peers_shares_ties_and_judges_the_top_third() -> None:
     assert not benchmark(found, empty, computed, CONTEXT.plan, CONTEXT.areas, OFFICIAL).iloc[0]["leading"]
 
 
+def test_the_city_is_ranked_on_the_value_its_evaluation_uses_compared_as_printed() -> None:
+    peers = [c for c in OFFICIAL.peers if c != "441600"]
+    # I05 2023: the city's official 12,852 万元, its computed (and used) 11,900; one peer at 12,000 lies between
+    amounts = [20000.0, 19000.0, 12000.0, *[9000.0 - n for n in range(8)]]
+    # I11 2023: the computed 87.80488 % prints as 87.8, like two peers' published 87.8 and 87.84
+    rates = [95.0, 87.84, 87.8, *[80.0 - n for n in range(8)]]
+    rows = [("I05", code, 2023, value, "公报", "ok") for code, value in zip(peers, amounts, strict=True)]
+    rows += [("I11", code, 2023, value, "公报", "ok") for code, value in zip(peers, rates, strict=True)]
+    rows += [("I05", "441600", 2023, 12852.0, "公报", "ok"), ("I11", "441600", 2023, 87.8, "公报", "ok")]
+    found = _frame(rows, ["measure", "region_code", "year", "value", "document", "status"])
+    found["name"], found["unit"] = "x", "u"
+    used = _frame([("I05", "441600", 2023, 11900.0, "computed"), ("I11", "441600", 2023, 3600 / 41, "computed")],
+                  ["indicator", "area_code", "year", "value", "value_source"])
+    computed = pd.DataFrame(columns=["measure", "area_code", "year", "value"])
+    table = benchmark(found, used, computed, CONTEXT.plan, CONTEXT.areas, OFFICIAL).set_index("measure")
+    i05 = table.loc["I05"]
+    assert (i05["value"], i05["basis"], i05["rank"], i05["tied"]) == (11900.0, "computed", 4, False)
+    i11 = table.loc["I11"]
+    assert (i11["rank"], i11["tied"]) == (2, True) and i11["value"] == pytest.approx(87.80488, abs=1e-5)
+    # under `prefer: official` the evaluation's value is the official figure, and so is the ranking's
+    official_used = used.assign(value=[12852.0, 87.8], value_source="official")
+    i05 = benchmark(found, official_used, computed, CONTEXT.plan, CONTEXT.areas, OFFICIAL).iloc[0]
+    assert (i05["value"], i05["basis"], i05["rank"]) == (12852.0, "official", 3)
+
+
+def test_every_ranking_of_the_sample_is_on_the_value_its_evaluation_graded(sample_processed: Path,
+                                                                            provenance: dict) -> None:
+    datasets = open_datasets(sample_processed, CONTEXT)
+    evaluation = datasets.read("evaluation").set_index(["indicator", "area_code", "year"])
+    ranked = datasets.read("benchmark")
+    ranked = ranked[ranked["measure"].str.match(r"I\d\d$")]
+    graded = [evaluation.loc[(m, "441600", y), "value"] for m, y in zip(ranked["measure"], ranked["year"], strict=True)]
+    assert ranked["value"].tolist() == pytest.approx(graded)
+    # the two figures moved beyond the tolerance: ranked on the computed 11,900 and 14, as their status says
+    ranks = ranked.set_index(["measure", "year"])
+    assert ranks.loc[("I05", 2023), "value"] == 11900 and ranks.loc[("I09", 2022), "value"] == 14
+    expected = provenance["expected_official"]["ranks"]
+    assert all(ranks.loc[(m, y), "rank"] == expected[m][str(y)] for m, y in ranks.index)
+
+
 def _text(report: Report, section: str) -> str:
     html = "".join(h.data for h in report.sections(only=[section]))
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r'src="[^"]*"', "", html)))
@@ -148,7 +189,13 @@ def test_the_2023_city_report_shows_official_beside_computed_and_which_it_used(c
     text = _text(city_2023, "indicators")
     # I05 2023: computed 11,900 万元 (the sample's pledges), official 11,900 × 1.08 = 12,852 (moved on purpose)
     assert "11,900 官方12,852" in text
-    assert "表中实际值均由原始登记数据计算得出" in text and "河源市2023年知识产权统计公报" in text
+    assert "表中实际值均由原始登记数据计算得出，状态、文中表述、存在的问题、图表和对标排位均以此为准" in text
+    assert "河源市2023年知识产权统计公报" in text
+    # ranked, charted and judged on the same 11,900 (the official figure a note beside it)
+    benchmark_text = _text(city_2023, "benchmark")
+    assert "11,900 （官方12,852）" in benchmark_text and "评估所用的数值" in benchmark_text
+    assert "12,852 7/12" not in benchmark_text
+    assert city_2023.data.history("I05")[2023] == 11900
     appendix = _text(city_2023, "appendix")
     assert "由登记数据计算为11,900万元，官方公布为12,852万元" in appendix and "相差7.4%" in appendix
     assert ["I05", 2023] in provenance["expected_official"]["crosscheck_beyond"]
@@ -164,6 +211,17 @@ def test_the_2023_city_report_benchmarks_the_city_and_judges_the_ranking_goal(ci
     assert "目标判定为“排名靠前”" in text
     goals = _text(city_2023, "goals")
     assert "排名靠前 每万人发明专利拥有量第5位（共11市）" in goals
+
+
+def test_the_report_charts_the_value_the_evaluation_used(sample_processed: Path, tmp_path: Path) -> None:
+    # as under `prefer: {I05: official}`: the cross-check says the evaluation used the official 12,852 for 2023
+    folder = shutil.copytree(sample_processed, tmp_path / "processed")
+    checked = pd.read_parquet(folder / "crosscheck.parquet")
+    checked.loc[(checked["measure"] == "I05") & (checked["area_code"] == "441600") & (checked["year"] == 2023),
+                "used"] = "official"
+    checked.to_parquet(folder / "crosscheck.parquet")
+    history = Report.load(folder, 2023, "441600", context=CONTEXT).data.history("I05")
+    assert (history[2022], history[2023]) == (12800, 12852)  # the trajectory's 2023 point, not the computed 11,900
 
 
 def test_a_county_report_says_the_benchmarking_is_city_level(sample_processed: Path) -> None:

@@ -126,7 +126,8 @@ def test_small_samples_and_zeros_are_not_ranked_and_ties_are_shared(reports: dic
     i11 = report.data.own.set_index("indicator").loc["I11"]  # 2 first-instance cases
     assert i11["small_sample"] and i11["county_rank"] != i11["county_rank"]
     text = _text(report, ["indicators", "domains"])
-    assert "样本量小" in text and "n=2" in text
+    assert "样本不足 n=2，不评级" in text and "仅有2个案件或样本（不足10个），样本不足，不评级" in text
+    assert i11["status"] == "small_sample"  # no status of its own: not in the 已完成/未完成 tallies
     assert "并列" in text
     zeros = report.data.evaluation[(report.data.evaluation["area_code"] != CITY)
                                    & (report.data.evaluation["value"] == 0)]

@@ -16,9 +16,11 @@ import full_disk
 from conftest import CONTEXT, REPO, run_cli
 from helpers.batch import plan_jobs, run
 from helpers.batch.jobs import Job, RunError, notebook_path, parse_areas, parse_formats, parse_years
+from helpers.batch.site import _matrix
 from helpers.batch.worker import Settings, _shown_path, render_job
 from helpers.pipeline import build, open_datasets
 from helpers.pipeline.stages import STAGES
+from helpers.report import Words
 
 PLAN, AREAS = CONTEXT.plan, CONTEXT.areas
 
@@ -390,6 +392,16 @@ def test_published_notebook_names_a_folder_inside_the_project_relative_to_it(tmp
     assert _shown_path(tmp_path / "processed", root) == str(tmp_path / "processed")
 
 
+def test_the_index_shows_a_rate_from_too_few_cases_unjudged(processed: Path) -> None:
+    words = Words.of(CONTEXT, "zh")
+    legend = {k: {**v, "label": words["statuses"][k]} for k, v in CONTEXT.plan.statuses.items()}
+    matrix = _matrix(open_datasets(processed, CONTEXT), CONTEXT, words, legend, [2025])
+    i11 = next(row for row in matrix["rows"] if row["name"].startswith("I11 "))
+    lianping = i11["cells"][CONTEXT.areas.codes.index("441623")]  # 连平县 2025: 0.0 % from one case
+    assert (lianping["value"], lianping["small"], lianping["symbol"]) == ("0.0", "样本不足（n=1）", "□")
+    assert lianping["label"] == "样本不足（不评级）" and "□" in [s["symbol"] for s in matrix["legend"]]
+
+
 def test_the_index_names_modes_links_workbooks_and_shows_the_latest_matrix(processed: Path, tmp_path: Path) -> None:
     from helpers.report.findings import number
 
@@ -417,7 +429,7 @@ def test_the_index_names_modes_links_workbooks_and_shows_the_latest_matrix(proce
     assert 'title="市级指标">◇' in matrix and 'title="无分解目标">—' in matrix
     legend = matrix[matrix.index('class="legend matrix-legend"'):]
     assert ">— 无分解目标</span>" in legend and ">◇ 市级指标</span>" in legend
-    assert "样本量小（n=1）" in matrix  # I11 of a county from one case
+    assert "样本不足（n=1）" in matrix  # I11 of a county from one case: shown unjudged, not ▽ or ★
     latest = open_datasets(processed, CONTEXT).read("evaluation").query("year == 2025 and area_code == '441600'")
     decimals = {i.id: i.decimals for i in CONTEXT.plan.indicators}
     for _, row in latest.dropna(subset=["value"]).iterrows():  # the city's column as the reports print it

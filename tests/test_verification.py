@@ -113,6 +113,22 @@ def test_data_decide_a_quantified_commitment_over_the_self_grade():
     assert reason.startswith("数据核定") and "4" in reason and "6" in reason
 
 
+def test_a_task_is_graded_on_the_number_of_its_attached_zhuanlan_too():
+    # T4.5 「开展重点产业专利导航」: its departments say 已完成; its 专栏8 counts 4 of the 5 navigations at τ = 0.8
+    rows = ledger(("T4.5", 2024, MSJ, "已完成", "专题数据库"), ("Z8", 2024, MSJ, "按计划推进", "导航报告"))
+    result = run(rows, targets=flagship(("Z8", 2024, 4, 5, 0.8)))
+    assert grades(result, "Z8")[2024] == ("on_track", "on_track")  # r = 0.8 / 0.8 = 1
+    assert grades(result, "T4.5")[2024] == ("completed", "on_track")
+    own = result.commitments[(result.commitments["item"] == "T4.5") & (result.commitments["year"] == 2024)]
+    assert own["kind"].tolist() == ["milestone", "milestone", "ongoing", "quantified"]
+    assert own["flagship"].tolist()[-1] == "Z8" and own["grade"].tolist()[-1] == "on_track"
+    reason = result.discrepancies().set_index(["item", "year"]).loc[("T4.5", 2024), "reason"]
+    assert reason.startswith("数据核定（Z8）") and "4（目标 5）" in reason
+    # a 专栏 is not graded on its task, and a task without a 专栏 on nothing but its own commitments
+    assert set(result.commitments.loc[result.commitments["item"] == "Z8", "kind"]) == {"quantified"}
+    assert "quantified" not in set(result.commitments.loc[result.commitments["item"] == "T4.4", "kind"])
+
+
 def test_a_quantified_commitment_without_data_is_left_to_the_ledger():
     targets = flagship(("Z8", 2023, np.nan, 5, 0.6, "projects"))
     result = run(ledger(("Z8", 2023, MSJ, "已完成", "导航报告")), targets=targets)
@@ -177,18 +193,18 @@ def test_the_composite_renormalises_over_the_parts_with_a_score():
                                       "missing": [None] * 3}), SCORING)
     commitments = pd.DataFrame({"item": ["T1.1", "T1.1"], "year": [2023, 2023], "kind": ["policy", "policy"],
                                 "grade": ["completed", "lagging"], "missing": [None, None]})
-    evaluation = pd.DataFrame({"year": [2023, 2023], "area_code": [CITY, CITY], "ratio": [1.4, np.nan],
-                               "status": ["met", "missing"], "missing_sources": ["", "survey"]})
+    evaluation = pd.DataFrame({"year": [2023] * 3, "area_code": [CITY] * 3, "ratio": [1.4, np.nan, np.nan],
+                               "status": ["ahead", "missing", "small_sample"], "missing_sources": ["", "survey", ""]})
     table = composite(items, commitments, evaluation, CITY, SCORING).set_index("part")
-    # indicators 100 (r capped at 1; one without data left out), tasks (100 + 60) / 2 = 80, policies 50,
-    # safeguards 90 → (100·40 + 80·40 + 50·10 + 90·10) / 100 = 86
+    # indicators 100 (r capped at 1; one without data and one from too few cases left out), tasks (100 + 60) / 2 =
+    # 80, policies 50, safeguards 90 → (100·40 + 80·40 + 50·10 + 90·10) / 100 = 86
     assert table.loc["composite", "score"] == pytest.approx(86.0) and table.loc["composite", "grade"] == "良好"
     no_indicators = composite(items, commitments, evaluation.iloc[:0], CITY, SCORING).set_index("part")
     # (80·40 + 50·10 + 90·10) / 60 = 76.67
     assert no_indicators.loc["composite", "score"] == pytest.approx(4600 / 60)
     assert no_indicators.loc["indicators", "weight"] == 0
     assert no_indicators.loc["composite", ["counted", "left_out"]].tolist() == [3, 1]
-    assert table.loc["indicators", ["counted", "left_out", "missing"]].tolist() == [1, 1, "survey"]
+    assert table.loc["indicators", ["counted", "left_out", "small", "missing"]].tolist() == [1, 1, 1, "survey"]
     assert table.loc["policies", ["counted", "completed"]].tolist() == [2, 1]
 
 

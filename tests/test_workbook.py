@@ -150,4 +150,4 @@ def test_the_final_workbook_judges_achievement_not_pace(books):
         assert ("2030年趋势参考值（按2020—2025年增速）" in evaluation) is not pace
     evaluation, rows = _rows(openpyxl.load_workbook(books[2025], read_only=True), "评估结果")
     notes = {row[evaluation.index("备注")] for row in rows} - {None}
-    assert notes and all(re.fullmatch(r"样本量小（n=\d）.*", n) for n in notes)
+    assert notes and all(re.fullmatch(r"样本不足（n=\d），不评级.*", n) for n in notes)

@@ -7,11 +7,18 @@ IPC concordance) by `Plan.from_conf`; another plan is another set of these files
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 KINDS = {"level", "stock", "flow", "growth", "floor"}
 COUNTY_MODES = {"rate", "count", "city_only"}
 MODES = ("annual", "midterm", "final")  # 年度监测, 中期评估, 终期评估
+
+
+def rounded(value: float, decimals: int = 2) -> Decimal:
+    """`value` rounded half up (四舍五入) at `decimals` places, as the plan's tables print it, from its shortest
+    decimal form (so that 6.25 is 6.3, where binary rounding would print 6.2)."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 class CatalogError(ValueError):

@@ -215,11 +215,12 @@ def _period_change(indicator: Indicator, plan: Plan, year: int, value: float, ba
     return out
 
 
-def _small_sample(indicator: Indicator, plan: Plan, rows: int, value: float) -> bool:
-    """A rate from fewer cases or responses than the plan's `small_sample` threshold."""
+def _small_sample(indicator: Indicator, plan: Plan, record: dict) -> bool:
+    """A rate computed from fewer cases or responses than the plan's `small_samples` threshold (an official
+    figure the evaluation uses instead is not counted in cases)."""
     rule = plan.settings.get("small_samples") or {}
-    return (indicator.compute in (rule.get("computations") or ()) and not math.isnan(value)
-            and rows < rule.get("min_cases", 0))
+    return (indicator.compute in (rule.get("computations") or ()) and not math.isnan(record["value"])
+            and record.get("value_source", "computed") == "computed" and record["rows"] < rule.get("min_cases", 0))
 
 
 def _county_ranks(values: pd.Series, eligible: pd.Series) -> pd.Series:
@@ -253,7 +254,7 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> p
     mode = plan.mode_of(year)
     for ind in plan.indicators:
         current = {area: records[(ind.id, area, year)] for area in area_info.codes}
-        small = {a: _small_sample(ind, plan, int(current[a]["rows"]), current[a]["value"]) for a in area_info.codes}
+        small = {a: _small_sample(ind, plan, current[a]) for a in area_info.codes}
         county_values = pd.Series({a: current[a]["value"] for a in area_info.county_codes}, dtype="float64")
         ranks = _county_ranks(county_values, ~pd.Series({a: small[a] for a in area_info.county_codes}))
         for area in area_info.codes:
@@ -285,6 +286,8 @@ def evaluate(values: pd.DataFrame, year: int, plan: Plan, area_info: Areas) -> p
             if math.isnan(value):
                 key = "city_only" if (not is_city and ind.county == "city_only") else "missing"
                 row.update(status=key, tau=_time_progress(ind, plan, year))
+            elif small[area]:  # too few cases to judge: no status, no progress, in no tally (conclusions.md §2)
+                row.update(status="small_sample", tau=_time_progress(ind, plan, year))
             elif target is None:
                 row.update(status="no_target", tau=_time_progress(ind, plan, year))
             else:

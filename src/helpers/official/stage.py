@@ -6,8 +6,8 @@
 * `crosscheck`: where the tool computes the same measure for the same area and year, both values, the relative
   gap |computed − official| ÷ |official| against the tolerance, and the value the evaluation uses (conf `prefer`;
   the other one where the preferred one is missing).
-* `benchmark`: per measure and year with figures of other areas, the city's value, its rank among the peers (equal
-  values share a rank), whether that is 靠前, and its gap to the province and the nation.
+* `benchmark`: per measure and year with figures of other areas, the city's value (the one its evaluation uses), its
+  rank among the peers (equal values share a rank), whether that is 靠前, and its gap to the province and the nation.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 
 from helpers.areas import Areas
 from helpers.indicators import Plan, Tables
+from helpers.indicators.catalog import rounded
 from helpers.official.catalog import OfficialStats
 from helpers.tasks.goals import MEASURES
 
@@ -127,33 +128,39 @@ def values_used(values: pd.DataFrame, checked: pd.DataFrame) -> pd.DataFrame:
 
 def benchmark(found: pd.DataFrame, used: pd.DataFrame, computed: pd.DataFrame, plan: Plan, areas: Areas,
               official: OfficialStats) -> pd.DataFrame:
-    """Per measure and year with figures of other areas: the city's value (its official figure, like for like
-    with the peers', else the value the evaluation uses), its rank among the peers with a figure (1 = highest,
-    equal values share a rank), whether that is 靠前 (conf `leading`), and its gap to the province and nation."""
+    """Per measure and year with figures of other areas: the city's value — the one its evaluation uses (an
+    indicator's `used` value, a directional measure's computed one; its own official figure only where neither
+    exists), so that a report never grades on one value and ranks on another —, its rank among the peers with a
+    figure (1 = highest; values compared as the report prints them, to the measure's decimals; equal ones share a
+    rank), whether that is 靠前 (conf `leading`), and its gap to the province and nation."""
     city = areas.city_code
     if city not in official.peers:
         return pd.DataFrame(columns=BENCHMARK_COLUMNS)
     usable = found[found["status"] == "ok"]
     others = usable[usable["region_code"] != city]
     own = usable[usable["region_code"] == city].set_index(["measure", "year"])["value"]
-    evaluated = pd.concat([used.rename(columns={"indicator": "measure"})[["measure", "area_code", "year", "value"]],
-                           computed[~computed["measure"].isin([i.id for i in plan.indicators])]])
-    evaluated = evaluated[evaluated["area_code"] == city].set_index(["measure", "year"])["value"]
+    ids = [i.id for i in plan.indicators]
+    evaluated = pd.concat([used.rename(columns={"indicator": "measure"}),
+                           computed[~computed["measure"].isin(ids)].assign(value_source="computed")])
+    evaluated = evaluated[(evaluated["area_code"] == city) & evaluated["value"].notna()]
+    evaluated = evaluated.set_index(["measure", "year"])[["value", "value_source"]]
     computes = {i.id: i.compute for i in plan.indicators}
+    decimals = {i.id: i.decimals for i in plan.indicators}
     rows = []
     for (measure, year), group in others.groupby(["measure", "year"], sort=False):
         spec = official.measures[measure]
         by_region = group.set_index("region_code")
-        basis = "official" if (measure, year) in own.index else "computed"
-        value = own.get((measure, year), evaluated.get((measure, year), np.nan))
+        value, basis = (evaluated.loc[(measure, year)].tolist() if (measure, year) in evaluated.index
+                        else (own.get((measure, year), np.nan), "official"))
         peers = by_region["value"].reindex([c for c in official.peers if c != city]).dropna()
         rank = ranked = np.nan
         tied = False
         if not math.isnan(value):
-            peers_all = pd.concat([peers, pd.Series({city: value})])
-            ranked = len(peers_all)
-            rank = int((peers.gt(value) & ~np.isclose(peers, value)).sum()) + 1
-            tied = bool(np.isclose(peers, value).any())
+            places = decimals.get(measure, 0)
+            shown, peers_shown = _shown(value, places), peers.map(lambda v, p=places: _shown(v, p))
+            ranked = len(peers) + 1
+            rank = int((peers_shown > shown).sum()) + 1
+            tied = bool((peers_shown == shown).any())
         top = official.leading_rank(int(ranked)) if not math.isnan(ranked) else np.nan
         counted = bool(len(peers) and not math.isnan(ranked) and ranked >= official.leading.get("min_ranked", 0))
         row = {"measure": measure, "name": spec.name, "unit": spec.unit, "year": int(year), "value": value,
@@ -168,3 +175,7 @@ def benchmark(found: pd.DataFrame, used: pd.DataFrame, computed: pd.DataFrame, p
         rows.append(row)
     return pd.DataFrame(rows, columns=BENCHMARK_COLUMNS)
 
+
+def _shown(value: float, places: int) -> float:
+    """A value as the report prints it (rounded half up to `places`): what a rank compares."""
+    return float(rounded(value, places))

@@ -136,7 +136,8 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
         }, strict=True, ordered=True, name="task_items"),
         "task_commitments": pa.DataFrameSchema({
             "item": item, "year": year, "commitment": _count(), "kind": _text(checks=pa.Check.isin(list(KINDS))),
-            "text": _text(), "grade": grade, "basis": _text(nullable=True), "missing": codes,
+            "text": _text(), "grade": grade, "basis": _text(nullable=True), "flagship": _text(nullable=True),
+            "missing": codes,
         }, strict=True, ordered=True, name="task_commitments"),
         "task_departments": pa.DataFrameSchema({
             "item": item, "year": year, "department": _text(), "area_code": _text(checks=pa.Check.isin(areas.codes)),
@@ -150,7 +151,7 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
         "composite": pa.DataFrameSchema({
             "year": year, "part": _text(checks=pa.Check.isin([*PARTS, "composite"])), "score": _number(),
             "weight": _number(nullable=False), "grade": _text(nullable=True), "counted": _count(),
-            "left_out": _count(), "completed": _count(), "missing": codes,
+            "left_out": _count(), "small": _count(), "completed": _count(), "missing": codes,
         }, strict=True, ordered=True, name="composite"),
         "goals": pa.DataFrameSchema({
             "goal": _text(), "text": _text(), "rule": _text(), "year": year, "outcome": _text(),

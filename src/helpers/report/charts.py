@@ -19,7 +19,7 @@ import io
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import matplotlib
@@ -86,7 +86,8 @@ class Trajectory:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One indicator's value per county, with the area to highlight and an optional reference line."""
+    """One indicator's value per county, with the area to highlight, an optional reference line and the bars
+    whose rate rests on too few cases to be judged (name → their number of cases)."""
 
     title: str
     unit: str
@@ -95,6 +96,7 @@ class Comparison:
     reference: float | None = None
     reference_label: str = ""
     decimals: int = 2
+    small: dict[str, int] = field(default_factory=dict)
 
 
 class TableNumbers(Formatter):
@@ -268,9 +270,10 @@ class Charts:
 
     def comparisons(self, panels: list[Comparison]) -> Figure:
         """Small multiples of horizontal bars, one bar per county; the report's own county stands out by colour
-        and hatching; a reference (the city target of a rate) is a dotted line named in the shared legend."""
+        and hatching; a rate from too few cases to be judged is an open, dotted bar labelled with its n; a reference
+        (the city target of a rate) is a dotted line. Each is named in the shared legend."""
         colors = self.palette
-        named = any(p.reference is not None or p.highlight in p.values.dropna().index for p in panels)
+        named = any(p.reference is not None or p.highlight in p.values.dropna().index or p.small for p in panels)
         bars = max((p.values.notna().sum() for p in panels), default=0)
         rows = -(-len(panels) // 2)
         height = max(5.0, bars * BAR_CM + TICKS_CM + 0.3 + TITLE_LINE_CM + (TALL_ROWS_CM if rows >= 3 else 0))
@@ -282,10 +285,15 @@ class Charts:
             for bar, name in zip(bars, values.index, strict=True):
                 if name == panel.highlight:
                     bar.set(color=colors["area"], hatch=HATCHES[1], edgecolor=colors["actual"], label=name)
-            for y, value in enumerate(values.to_numpy()):
-                ax.annotate(_number(value, panel.decimals), (value, y), textcoords="offset points",
-                            xytext=(-3 if value < 0 else 3, 0), ha="right" if value < 0 else "left", va="center",
-                            fontsize=LABEL_SIZE)
+                if name in panel.small:  # after the highlight: its own county's unjudged bar is unjudged too
+                    bar.set(facecolor="white" if name != panel.highlight else colors["area"], hatch=HATCHES[2],
+                            edgecolor=colors["path"], label=self.labels["small_sample"])
+            for y, (name, value) in enumerate(values.items()):
+                text = _number(value, panel.decimals)
+                if name in panel.small:
+                    text = self.labels["small_value"].format(value=text, n=panel.small[name])
+                ax.annotate(text, (value, y), textcoords="offset points", xytext=(-3 if value < 0 else 3, 0),
+                            ha="right" if value < 0 else "left", va="center", fontsize=LABEL_SIZE)
             if panel.reference is not None:
                 ax.axvline(panel.reference, linestyle=":", color=colors["target"],
                            label=panel.reference_label or self.labels["city_target"])

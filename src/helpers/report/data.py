@@ -12,6 +12,7 @@ import pandas as pd
 from helpers.cleaning import OUTCOMES
 from helpers.context import Context
 from helpers.indicators import EvaluationError, Plan, check_year, latest_year
+from helpers.official.stage import values_used
 from helpers.pipeline import DatasetError, Datasets, open_datasets
 from helpers.report import assessor
 from helpers.report.wording import Words
@@ -59,7 +60,7 @@ class ReportData:
     context: Context
     words: Words
     evaluation: pd.DataFrame  # every area, this year
-    values: pd.DataFrame  # every indicator, area and year
+    values: pd.DataFrame  # every indicator, area and year: the values the evaluation uses (value_source)
     flagship: pd.DataFrame  # this year
     high_value: pd.DataFrame
     visits: pd.DataFrame
@@ -127,7 +128,8 @@ class ReportData:
         return (self.year - self.plan.base_year) / (self.plan.target_year - self.plan.base_year)
 
     def history(self, indicator: str, area: str | None = None) -> pd.Series:
-        """The indicator's values by year up to the evaluation year (one area, this one by default)."""
+        """The indicator's values by year up to the evaluation year (one area, this one by default), as the
+        evaluation uses them: computed, or official where the cross-check says so."""
         values = self.values
         rows = values[(values["indicator"] == indicator) & (values["area_code"] == (area or self.area_code))
                       & (values["year"] <= self.year)]
@@ -202,7 +204,8 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
     evaluation, flagship = datasets.read("evaluation"), datasets.read("flagship")
     return ReportData(
         year=year, area_code=area_code, context=context, words=Words.of(context, lang),
-        evaluation=evaluation[evaluation["year"] == year].reset_index(drop=True), values=values,
+        evaluation=evaluation[evaluation["year"] == year].reset_index(drop=True),
+        values=values_used(values, datasets.read("crosscheck")),
         flagship=flagship[flagship["year"] == year].reset_index(drop=True), high_value=datasets.read("high_value"),
         visits=datasets.read("visits"), manifest=datasets.read_json("manifest"),
         accounts={name: datasets.read(name) for name in ACCOUNTS},

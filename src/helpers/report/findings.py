@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from helpers.indicators.catalog import rounded
 from helpers.report.data import ReportData
-
-
-def rounded(value: float, decimals: int = 2) -> Decimal:
-    """`value` rounded half up (四舍五入) at `decimals` places, from its shortest decimal form (so that 6.25 is
-    6.3, where binary rounding would print 6.2)."""
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def number(value: float, decimals: int = 2) -> str:
@@ -39,6 +33,9 @@ def percent(value: float, decimals: int = 0) -> str:
 def shown_difference(value: float, base: float, decimals: int) -> float:
     """value − base between the two as printed, so that a sentence adds up (1.20 − 0.86 = 0.34, not 0.33)."""
     return float(rounded(value, decimals) - rounded(base, decimals))
+
+
+UNJUDGED = {"missing", "no_target", "city_only", "small_sample"}  # statuses that judge nothing (no share, no score)
 
 
 def status_counts(data: ReportData) -> dict[str, int]:
@@ -125,25 +122,33 @@ def data_problems(data: ReportData) -> list[str]:
 
 
 def recommendations(data: ReportData) -> list[str]:
-    """对策建议: per indicator at risk, per category with a risk, data, then the general rule (plan_wording.yaml)."""
+    """对策建议: per indicator at risk, per category with a risk, data, then the general rule (plan_wording.yaml);
+    a county report's are addressed to the county government (the `county` texts where the city's differ)."""
     rules = data.words["plan.recommendations"]
+    county = {} if data.is_city else rules.get("county") or {}
+    categories = {**rules["categories"], **(county.get("categories") or {})}
     at_risk = risks(data)
     out = [rules["indicators"][i] + _lead(data, i) for i in at_risk.loc[at_risk["status"] != "missing", "indicator"]
            if i in rules["indicators"]]
     seen = list(dict.fromkeys(at_risk["category"]))
-    out += [rules["categories"][c] for c in seen if c in rules["categories"]]
+    out += [categories[c] for c in seen if c in categories]
     found = data.own_findings
     if (at_risk["status"] == "missing").any() or ((found["topic"] == "data") & (found["severity"] == "problem")).any():
-        out.append(rules["data"])
-    out.append(rules["general"])
+        out.append(county.get("data", rules["data"]))
+    out.append(county.get("general", rules["general"]))
     return out
 
 
 def _lead(data: ReportData, indicator: str) -> str:
-    """"（责任单位：…）" from the plan's task for the indicator (indicators.yaml `indicator_tasks`), or ""."""
+    """"（责任单位：…）": the responsible units of the plan's task for the indicator (indicators.yaml
+    `indicator_tasks`), or "" when it has none; in a county report the county government and its departments."""
+    w = data.words
     task = (data.plan.settings.get("indicator_tasks") or {}).get(indicator)
     item = next((i for i in data.context.plan_items.items if i.id == task), None)
-    return data.words("recommendations.lead", units=data.words.join(list(item.departments))) if item else ""
+    if not data.is_city:
+        government = data.context.plan_items.county_departments.get(data.area_code, data.area_name)
+        return w("recommendations.lead", units=w("recommendations.county_units", government=government))
+    return w("recommendations.lead", units=w.join(list(item.departments))) if item else ""
 
 
 @dataclass(frozen=True)
@@ -218,8 +223,9 @@ def indicator_sentence(data: ReportData, row: pd.Series) -> str:
     if row["status"] == "missing":
         return w("sentence.missing", name=name, year=data.year)
     text = w("sentence.value", name=name, year=data.year, value=number(row["value"], places), unit=unit)
-    if row["small_sample"]:
-        text += w("sentence.small_sample", n=int(row["rows"]))
+    if row["status"] == "small_sample":
+        rule = data.plan.settings.get("small_samples") or {}
+        return text + w("sentence.small_sample", n=int(row["rows"]), min_cases=rule.get("min_cases", 0))
     text += _change_text(data, row, places, unit)
     if not math.isnan(row["county_share"]):
         text += w("sentence.share", share=percent(row["county_share"], 1))

@@ -107,12 +107,23 @@ class OfficialSections:
             rank = "—" if math.isnan(r["rank"]) else w("official.rank_tied" if r["tied"] else "official.rank",
                                                         rank=int(r["rank"]), ranked=int(r["ranked"]))
             lead = w["official.leading"][bool(r["leading"])] if r["counted"] else w["official.leading"]["none"]
-            body.append([r["name"], r["unit"], number(r["value"], places), rank,
+            body.append([r["name"], r["unit"], number(r["value"], places) + self._beside(r, places), rank,
                          number(r["province"], places), self._compared(r, "province", places),
                          number(r["nation"], places), self._compared(r, "nation", places), lead])
         return self._table(w("official.table", area_name=d.area_name, year=d.year),
                            self._columns("official.columns", [22, 7, 10, 10, 11, 11, 10, 10, 9],
                                          area_name=d.area_name), body, css="numbers")
+
+    def _beside(self, row: pd.Series, places: int) -> str:
+        """The city's other value under the one it is ranked on (its official figure where the evaluation used the
+        computed value, the computed value where it used the official figure), where the two print differently."""
+        checked = self._crosscheck()
+        if row["measure"] not in checked.index:
+            return ""
+        other = checked.loc[row["measure"], "official" if row["basis"] == "computed" else "computed"]
+        if pd.isna(other) or number(other, places) == number(row["value"], places):
+            return ""
+        return "\n" + self.w(f"official.beside.{row['basis']}", value=number(other, places))
 
     def _compared(self, row: pd.Series, part: str, places: int) -> str:
         """A rate's difference from the province's or nation's value; a total's share of it."""

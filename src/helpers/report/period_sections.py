@@ -245,7 +245,7 @@ class PeriodSections:
     def _flagship_items(self) -> Markup | None:
         if not self._period_graded:
             return super()._flagship_items()
-        return self._period_table(self.w("period.flagship_table", span=self._span), self._items("flagship"))
+        return self._period_table(self._scoped("period.flagship_table", span=self._span), self._items("flagship"))
 
     def _flagship_items_intro(self) -> str:
         return self.w("period.flagship_intro", span=self._span) if self._period_graded else \
@@ -259,7 +259,7 @@ class PeriodSections:
         if self._period_graded:
             return Markup(self._block(**self._findings(items, gaps=True)))
         return Markup(self._history_block(
-            items, self.w("period.history_table", what=self.w["sections.flagship.toc"], span=self._span)))
+            items, self._scoped("period.history_table", what=self.w["sections.flagship.toc"], span=self._span)))
 
     def safeguards(self, section: Section) -> HTML:
         w, items = self.w, self._items("safeguard")
@@ -267,8 +267,8 @@ class PeriodSections:
             return super().safeguards(section)
         if not self._period_graded:
             return _appended(super().safeguards(section), self._history_block(
-                items, w("period.history_table", what=w["sections.safeguards.toc"], span=self._span)))
-        table = self._period_table(w("period.safeguards_table", span=self._span), items)
+                items, self._scoped("period.history_table", what=w["sections.safeguards.toc"], span=self._span)))
+        table = self._period_table(self._scoped("period.safeguards_table", span=self._span), items)
         return self._look_back(section, items, [{"heading": "", "table": table}],
                                intro=w("period.safeguards_intro", span=self._span))
 

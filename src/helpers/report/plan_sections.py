@@ -14,7 +14,7 @@ from IPython.display import HTML
 from markupsafe import Markup
 
 from helpers.report.findings import number, percent
-from helpers.tasks import ALL_GRADES, GRADES, UNASSESSABLE, Item
+from helpers.tasks import ALL_GRADES, GRADES, RANK, UNASSESSABLE, Item
 from helpers.tasks.verification import LEDGER, REGISTER
 
 if TYPE_CHECKING:
@@ -55,10 +55,12 @@ def composite_notes(table: pd.DataFrame, w: Words, reason: Callable[[object], st
     notes = {}
     for part, row in rows.drop(index="composite", errors="ignore").iterrows():
         count = int(row["left_out"])
-        if not count:
+        if part == "indicators":
+            notes[part] = w.join([w(key, count=n) for key, n in (("plan_items.composite_no_data", count),
+                                                                   ("plan_items.composite_small", int(row["small"])))
+                                  if n])
+        elif not count:
             notes[part] = ""
-        elif part == "indicators":
-            notes[part] = w("plan_items.composite_no_data", count=count)
         else:
             key = "plan_items.composite_unassessable" + ("" if row["counted"] else "_all")
             notes[part] = w(key, part=parts[part], count=count, reason=reason(row["missing"]))
@@ -129,10 +131,18 @@ class PlanSections:
         return self.data.task("task_items").set_index("item")
 
     def _progress_of(self, item: str) -> str:
-        """The item's progress texts of this year, shortened for a table."""
+        """The item's progress texts of this year, shortened for a table; in a county report only the county
+        government's own row (never another county's, nor a city department's)."""
         rows = self.data.task("task_departments")
-        text = "；".join(str(t).replace("\n", " ") for t in rows.loc[rows["item"] == item, "progress"].dropna())
+        rows = rows[rows["item"] == item]
+        if not self.data.is_city:
+            rows = rows[rows["department"] == self._government()]
+        text = "；".join(str(t).replace("\n", " ") for t in rows["progress"].dropna())
         return text if len(text) <= SHORT_PROGRESS else text[:SHORT_PROGRESS] + self.w["plan_items.more"]
+
+    def _government(self) -> str | None:
+        """The county government of a county report (plan_items.yaml `county_departments`)."""
+        return self.data.context.plan_items.county_departments.get(self.data.area_code)
 
     def _item_rows(self, items: list[Item]) -> list[list[Cell | str]]:
         from helpers.report.sections import Cell
@@ -144,12 +154,58 @@ class PlanSections:
             evidence = (w("plan_items.evidence", listed=int(row["evidence_listed"])) if row["evidence_listed"]
                         else w["missing"] if LEDGER in _codes(row["missing"]) else w["plan_items.evidence_none"])
             carried = w["plan_items.carried"] if bool(row["carried_forward"]) else ""
+            progress = self._progress_of(item.id) or (self._not_reported(item.id) if self.data.is_city
+                                                       else w["missing"])
+            parts = self._grade_parts(item.id)
             rows.append([item.id, Cell(item.title, "text"), Cell(w.join(list(item.departments)), "text"),
                          self._grade_cell(row["self_grade"]),
                          Cell(self._grade_cell(row["verified_grade"]).text + carried,
                               *self._grade_style(row["verified_grade"])),
-                         evidence, Cell(self._progress_of(item.id) or self._not_reported(item.id), "text")])
+                         evidence, Cell(f"{parts}\n{progress}" if parts else progress, "text")])
         return rows
+
+    def _grade_parts(self, item: str) -> str:
+        """Where an item's commitments are graded differently, each kind with its grade and what it rests on
+        (「量化目标：已完成（1.25，目标1）；工作推进：进展滞后（市市场监督管理局（市知识产权局）自评）」), so that the
+        item's grade — the lowest — explains itself; else ""."""
+        rows = self.data.task("task_commitments")
+        parts: dict[str, tuple[str, str]] = {}  # label → the lowest grade of its commitments, with its detail
+        for _, r in rows[(rows["item"] == item) & rows["grade"].notna()].iterrows():
+            label, detail = self._commitment_part(item, r)
+            if label not in parts or RANK[r["grade"]] > RANK[parts[label][0]]:
+                parts[label] = (r["grade"], detail)
+        if len({grade for grade, _ in parts.values()}) < 2:
+            return ""
+        w = self.w
+        return w["plan_items.part_separator"].join(
+            w("plan_items.part" if detail else "plan_items.part_bare", label=label, grade=w["grades"][grade],
+              detail=detail) for label, (grade, detail) in parts.items())
+
+    def _commitment_part(self, item: str, row: pd.Series) -> tuple[str, str]:
+        """A graded commitment's label (量化目标, 专栏N量化目标 for a task's attached 专栏, 政策出台, 工作推进) and
+        what its grade rests on: the numbers, the register, or the departments whose ledger rows set it."""
+        d, w = self.data, self.w
+        labels = w["plan_items.parts"]
+        if row["kind"] == "quantified":
+            target = next(f for f in d.plan.flagship if f.id == row["flagship"])
+            own = d.context.plan_items.item(item).kind != "task"
+            label = labels["quantified"] if own else labels["attached"].format(column=target.column)
+            numbers = d.flagship[d.flagship["id"] == target.id].iloc[0]
+            places = self._flagship_places(target.id)
+            return label, w("plan_items.part_numbers", value=number(numbers["value"], places),
+                            target=number(numbers["target"], places))
+        if row["kind"] == "policy":
+            return labels["policy"], "" if row["grade"] == "completed" else w("plan_items.part_not_issued",
+                                                                                year=d.year)
+        ledger = d.task("task_departments")
+        ledger = ledger[(ledger["item"] == item) & (ledger["verified_grade"] == row["grade"])]
+        if ledger.empty:  # not reported, or carried forward from an earlier completion
+            return labels["work"], w["plan_items.part_carried"] if row["grade"] == "completed" else ""
+        if not d.is_city:  # a county report names no other county
+            others = set(d.context.plan_items.county_departments.values()) - {self._government()}
+            ledger = ledger[~ledger["department"].isin(others)]
+        key = "plan_items.part_unverified" if row["grade"] == "unverified" else "plan_items.part_self"
+        return labels["work"], w(key, departments=w.join(list(ledger["department"]))) if len(ledger) else ""
 
     def _grade_style(self, grade: str) -> tuple[str, str]:
         return f"grade grade-{grade}", self.w["grade_colors"][grade]
@@ -197,8 +253,7 @@ class PlanSections:
         items = items[items["verified_grade"].isin(GRADES)]  # 无法评估 is no grade to compare
         if items.empty:
             return []
-        rank = {g: i for i, g in enumerate(GRADES)}
-        gap = items["verified_grade"].map(rank).astype(int) - items["self_grade"].map(rank).astype(int)
+        gap = items["verified_grade"].map(RANK).astype(int) - items["self_grade"].map(RANK).astype(int)
         found = items[gap > 0].assign(gap=gap[gap > 0])
         # what the data and the policy register contradict first, then missing evidence; larger gaps first
         found = found.assign(weight=found["reason"].map(lambda reason: _seriousness(str(reason))))
@@ -246,9 +301,8 @@ class PlanSections:
         from helpers.report.sections import Cell
 
         d, w = self.data, self.w
-        government = d.context.plan_items.county_departments.get(d.area_code)
         rows = d.task("task_departments")
-        own = rows[rows["department"] == government]
+        own = rows[rows["department"] == self._government()]
         verified = self._verified()
         table_rows = []
         for _, r in own.iterrows():
@@ -285,12 +339,13 @@ class PlanSections:
             basis = w.join([self._basis(r) for _, r in quantified.iterrows()])
             rows.append([w("flagship.column", column=item.column), Cell(item.title, "text"), item.task or "",
                          self._grade_cell(row["self_grade"]), self._grade_cell(row["verified_grade"]),
-                         Cell(basis or self._progress_of(item.id) or self._not_reported(item.id), "text")])
-        return self._table(w("plan_items.flagship_table", year=d.year),
+                         Cell(self._grade_parts(item.id) or basis or self._progress_of(item.id)
+                              or (self._not_reported(item.id) if d.is_city else w["missing"]), "text")])
+        return self._table(self._scoped("plan_items.flagship_table", year=d.year),
                            self._columns("plan_items.flagship_columns", [8, 24, 9, 12, 13, 34]), rows)
 
     def _flagship_items_intro(self) -> str:
-        return self.w("plan_items.flagship_intro", year=self.data.year)
+        return self._area_text("plan_items.flagship_intro", year=self.data.year)
 
     def safeguards(self, section: Section) -> HTML:
         d, w = self.data, self.w
@@ -298,9 +353,10 @@ class PlanSections:
         if not items or d.task("task_items").empty:
             return self._render(section, empty=w["plan_items.empty"] if not items
                                 else w("plan_items.not_graded", year=d.year))
-        return self._render(section, intro=w("plan_items.safeguards_intro", year=d.year) + self._ledger_note(),
+        return self._render(section, intro=self._area_text("plan_items.safeguards_intro", year=d.year)
+                            + self._ledger_note(),
                             parts=[{"heading": "", "table": self._items_table(
-                                w("plan_items.safeguards_table", year=d.year), items)}])
+                                self._scoped("plan_items.safeguards_table", year=d.year), items)}])
 
     def policies(self, section: Section) -> HTML:
         from helpers.report.sections import Cell
@@ -322,10 +378,11 @@ class PlanSections:
             rows.append([f"{item.id} {item.title}", Cell(document or r["text"], "text"), status,
                          Cell(self._basis(r), "text")])
         issued = int((policy["grade"] == "completed").sum())
-        table = self._table(w("plan_items.policies_table", year=d.year),
+        table = self._table(self._scoped("plan_items.policies_table", year=d.year),
                             self._columns("plan_items.policies_columns", [22, 30, 10, 38]), rows)
         intro = w("plan_items.policies_unassessable", count=len(policy), reason=self._absent_reason(REGISTER)) \
-            if self._absent(REGISTER) else w("plan_items.policies_intro", count=len(policy), issued=issued, year=d.year)
+            if self._absent(REGISTER) else self._area_text("plan_items.policies_intro", count=len(policy),
+                                                           issued=issued, year=d.year)
         return self._render(section, intro=intro, parts=[{"heading": "", "table": table}])
 
     def goals(self, section: Section) -> HTML:
@@ -337,11 +394,11 @@ class PlanSections:
             return self._render(section, empty=w["plan_items.empty"])
         rows = [[Cell(r["text"], "text"), r["outcome"], Cell(_text(r["series"], w["missing"]), "text"),
                  Cell(_text(r["reason"]), "text")] for _, r in goals.iterrows()]
-        table = self._table(w["plan_items.goals_table"], self._columns("plan_items.goals_columns", [26, 14, 36, 24]),
-                            rows)
+        table = self._table(self._scoped("plan_items.goals_table"),
+                            self._columns("plan_items.goals_columns", [26, 14, 36, 24]), rows)
         first = int(goals["first_year"].iloc[0])
-        return self._render(section, intro=w("plan_items.goals_intro", first_year=first, latest_year=d.year),
-                            parts=[{"heading": "", "table": table}])
+        intro = self._area_text("plan_items.goals_intro", first_year=first, latest_year=d.year)
+        return self._render(section, intro=intro, parts=[{"heading": "", "table": table}])
 
     def departments(self, section: Section) -> HTML:
         """责任单位履职情况 (city report): items led, rows this year, years reported, evidence completeness, and
@@ -355,7 +412,6 @@ class PlanSections:
         every = d.task("task_departments", every_year=True)
         every = every[every["year"] <= d.year]
         now = every[every["year"] == d.year]
-        rank = {g: i for i, g in enumerate(GRADES)}
         first_year = d.plan.base_year + 1
         rows = []
         for department in d.context.plan_items.departments:
@@ -365,7 +421,7 @@ class PlanSections:
             mine, history = now[now["department"] == department], every[every["department"] == department]
             claims = mine[mine["self_grade"].isin(["completed", "on_track"])]
             supported = claims[claims["verified_grade"] != "unverified"]
-            above = int((mine["verified_grade"].map(rank) > mine["self_grade"].map(rank)).sum())
+            above = int((mine["verified_grade"].map(RANK) > mine["self_grade"].map(RANK)).sum())
             if not led and history.empty:
                 continue
             rows.append([department, str(led), str(len(mine)),

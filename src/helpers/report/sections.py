@@ -168,9 +168,34 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                                                                  caption=caption, image=image,
                                                                  mime=IMAGE_TYPES[self.images]))
 
-    def _status_cell(self, key: str) -> Cell:
+    def _scoped(self, key: str, **fields: object) -> str:
+        """The caption (wording `key`) of a table of the city's figures; in a county report labelled 全市 (its
+        `key`_county where the label cannot simply follow it)."""
+        caption = self.w(key, **fields)
+        if self.data.is_city:
+            return caption
+        county = self.w.get(f"{key}_county")
+        return county.format(**fields) if county else self.w("city_scope", caption=caption)
+
+    def _area_text(self, key: str, **fields: object) -> str:
+        """A sentence of the wording; in a county report its county version (`key`_county), which says whose
+        figures follow and why."""
+        d = self.data
+        return self.w(key if d.is_city else f"{key}_county", area_name=d.area_name, government=self._government(),
+                      **fields)
+
+    def _flagship_places(self, target: str) -> int:
+        """The decimals a flagship target is printed with: its indicator's where it repeats one, else none."""
+        spec = next(f for f in self.data.plan.flagship if f.id == target)
+        return self.data.plan.indicator(spec.params["indicator"]).decimals if spec.compute == "same_as" else 0
+
+    def _status_cell(self, key: str, row: pd.Series | None = None) -> Cell:
+        """A status with its symbol and colour; an indicator's small sample with its n (`row`, its evaluation)."""
         style = self.data.plan.statuses[key]
-        return Cell(f"{style['symbol']} {self.w['statuses'][key]}", f"status status-{key}", style["color"])
+        label = self.w["statuses"][key]
+        if key == "small_sample" and row is not None:
+            label = self.w("indicators.status_small", n=int(row["rows"]))
+        return Cell(f"{style['symbol']} {label}", f"status status-{key}", style["color"])
 
     @property
     def title(self) -> str:
@@ -223,7 +248,8 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         files = self.data.account("files")
         broken = int((files["status"] == "rejected").sum()) if not files.empty else 0
         totals = self.data.rows_by_source().sum()
-        text = self.w("summary.data", files=len(files), **{k: f"{totals[k]:,}" for k in ["rows_in", *OUTCOMES]})
+        counts = {k: f"{totals[k]:,}" for k in ["rows_in", *OUTCOMES]}
+        text = self._area_text("summary.data", files=len(files), **counts)
         return text + (self.w("summary.data_broken", broken=broken) if broken else self.w["summary.data_ok"])
 
     def _flagship_sentence(self) -> str:
@@ -246,14 +272,15 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                  f"{r['rejected']:,}", used[s] or w[self._used_by(s)]] for s, r in per_source.iterrows()]
         missing = [s for s in d.manifest.get("missing_sources") or [] if s in d.sources]
         rows += [[d.source_title(s), "0", "—", "—", "—", w["scope.not_supplied"]] for s in missing]
-        table = self._table(w["scope.table"], self._columns("scope.columns", [30, 9, 13, 13, 11, 24]), rows,
-                            css="numbers")
+        table = self._table(self._scoped("scope.table"), self._columns("scope.columns", [30, 9, 13, 13, 11, 24]),
+                            rows, css="numbers")
         return self._render(
             section, plan_title=d.plan.title, base_year=d.plan.base_year, target_year=d.plan.target_year,
             area_name=d.area_name, year=d.year, indicator_count=len(d.plan.indicators),
             flagship_count=len(d.plan.flagship), item_count=len(d.context.plan_items.items), is_city=d.is_city,
-            item_method=self._item_method(), cutoff=d.cutoff, sources_table=table,
-            table_label=w("table_label", number=self._tables), span=d.plan.target_year - d.plan.base_year,
+            item_method=self._item_method(), sources_table=table, span=d.plan.target_year - d.plan.base_year,
+            sources=self._area_text("scope.sources", cutoff=d.cutoff,
+                                    table_label=w("table_label", number=self._tables)),
             tau=percent(d.tau), on_track=d.plan.thresholds["on_track"], lagging=d.plan.thresholds["lagging"],
             final=d.final, basic=percent(d.plan.thresholds["basically_met"]), **self._base_check())
 
@@ -281,17 +308,17 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                 cells = [str(n), r["name"], r["unit"], self._base_text(r, places), self._target_text(r, places),
                          number(r["value"], places) + self._official_line(r["indicator"], places),
                          percent(r["completion"]), gap, cagr,
-                         self._status_cell(r["status"])]
+                         self._status_cell(r["status"], r)]
             elif d.is_city:
                 cells = [str(n), r["name"], r["unit"], self._base_text(r, places), self._target_text(r, places),
                          self._value_text(r, places), percent(r["completion"]),
                          "—" if r["kind"] == "floor" else percent(r["tau"]), number(r["ratio"], 2),
-                         self._status_cell(r["status"])]
+                         self._status_cell(r["status"], r)]
             else:
                 city_row = self._row(r["indicator"], d.context.areas.city_code)
                 cells = [str(n), r["name"], r["unit"], number(r["base_used"], places), self._value_text(r, places),
                          self._target_text(city_row, places), percent(r["county_share"], 1), self._rank_text(r),
-                         self._county_progress(r), self._status_cell(r["status"])]
+                         self._county_progress(r), self._status_cell(r["status"], r)]
             rows.append(cells)
         table = self._table(w("indicators.table", area_name=d.area_name, year=d.year), columns, rows,
                             css="indicators numbers")
@@ -317,7 +344,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
     def _achieved_share(self) -> str:
         """The share of the judged indicators (data and a target) that are 已完成 or 基本完成."""
         counts = findings.status_counts(self.data)
-        judged = sum(n for k, n in counts.items() if k not in {"missing", "no_target", "city_only"})
+        judged = sum(n for k, n in counts.items() if k not in findings.UNJUDGED)
         return percent((counts.get("met", 0) + counts.get("basic", 0)) / judged if judged else math.nan)
 
     def _conclusion(self) -> str:
@@ -341,10 +368,8 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                                                                       **years), rows, css="numbers")
 
     def _value_text(self, row: pd.Series, places: int) -> str:
-        """The value, marked 样本量小（n=…） when it is a rate from few cases."""
-        value = number(row["value"], places)
-        value = self.w("indicators.small_sample", value=value, n=int(row["rows"])) if row["small_sample"] else value
-        return value + self._official_line(row["indicator"], places)
+        """The value, with its official figure beneath where there is one (a small sample's n is in its status)."""
+        return number(row["value"], places) + self._official_line(row["indicator"], places)
 
     def _rank_text(self, row: pd.Series) -> str:
         if math.isnan(row["county_rank"]):
@@ -466,12 +491,14 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         for ind in indicators:
             if ind.county == "city_only":
                 continue
-            values = pd.Series({names[c]: self._row(ind.id, c)["value"] for c in d.context.areas.county_codes})
+            rows = {names[c]: self._row(ind.id, c) for c in d.context.areas.county_codes}
+            values = pd.Series({name: row["value"] for name, row in rows.items()})
             if values.dropna().empty:
                 continue
             reference = ind.target if ind.county == "rate" else None
+            small = {name: int(row["rows"]) for name, row in rows.items() if row["status"] == "small_sample"}
             panels.append(Comparison(ind.name, ind.unit, values, None if d.is_city else d.area_name, reference,
-                                     decimals=ind.decimals))
+                                     decimals=ind.decimals, small=small))
         if not panels:
             return None
         return self._figure(self.charts.comparisons(panels), self.w("charts.counties", year=d.year, heading=heading))
@@ -522,8 +549,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         final = d.final
         rows = []
         for _, r in d.flagship.iterrows():
-            item = next(f for f in d.plan.flagship if f.id == r["id"])
-            places = d.plan.indicator(item.params["indicator"]).decimals if item.compute == "same_as" else 0
+            places = self._flagship_places(r["id"])
             progress = [] if final else [percent(r["tau"])]
             rows.append([w("flagship.column", column=r["column"]), r["name"], r["unit"], number(r["target"], places),
                          number(r["value"], places), percent(r["reached"]), *progress,
@@ -532,7 +558,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
             columns = self._columns("flagship.columns_final", [8, 36, 10, 11, 11, 10, 14], year=d.year)
         else:
             columns = self._columns("flagship.columns", [8, 30, 10, 10, 10, 9, 9, 14], year=d.year)
-        table = self._table(w("flagship.table", year=d.year), columns, rows, css="numbers")
+        table = self._table(self._scoped("flagship.table", year=d.year), columns, rows, css="numbers")
         intro_key = "flagship.intro_city_final" if final else "flagship.intro_city"
         intro = w[intro_key] if d.is_city else w("flagship.intro_county", area_name=d.area_name)
         return self._render(section, intro=intro, table=table, items_table=items,
@@ -551,7 +577,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         rec_rows = [[d.source_title(s)] + [f"{v:,}" for v in r.to_numpy()] for s, r in per_source.iterrows()]
         totals = per_source.sum()
         rec_rows.append([Cell(w["appendix.total"], "total")] + [Cell(f"{v:,}", "total") for v in totals.to_numpy()])
-        reconciliation = self._table(w["appendix.reconciliation"],
+        reconciliation = self._table(self._scoped("appendix.reconciliation"),
                                      self._columns("appendix.reconciliation_columns", [35, 13, 13, 13, 13, 13]),
                                      rec_rows, css="numbers")
         reasons = d.account("reasons")
@@ -560,22 +586,25 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         by_reason = by_reason.sort_values("rows", ascending=False)
         labels = d.context.cleaning
         reasons_table = self._table(
-            w["appendix.reasons"], self._columns("appendix.reasons_columns", [38, 12, 50]),
+            self._scoped("appendix.reasons"), self._columns("appendix.reasons_columns", [38, 12, 50]),
             [[labels.reasons.get(r, r), f"{row['rows']:,}", Cell(w.join([d.source_title(s) for s in row["sources"]]),
                                                                   "text")]
              for r, row in by_reason.iterrows()], css="numbers") if len(by_reason) else None
         files = d.account("files")
         broken = files[files["status"] == "rejected"] if not files.empty else files
-        broken_table = self._table(w["appendix.broken"], self._columns("appendix.broken_columns", [22, 38, 40]),
+        broken_table = self._table(self._scoped("appendix.broken"),
+                                   self._columns("appendix.broken_columns", [22, 38, 40]),
                                    [[d.source_title(r["source"]), r["file"], _plain(r["message"])]
                                     for _, r in broken.iterrows()]) if len(broken) else None
         warnings = d.account("warnings")
         warned = warnings.groupby(["source", "warning"], sort=False)["rows"].sum() if not warnings.empty else []
-        warnings_table = self._table(w["appendix.warnings"], self._columns("appendix.warnings_columns", [30, 55, 15]),
+        warnings_table = self._table(self._scoped("appendix.warnings"),
+                                     self._columns("appendix.warnings_columns", [30, 55, 15]),
                                      [[d.source_title(s), labels.warnings.get(k, k), f"{n:,}"]
                                       for (s, k), n in warned.items()], css="numbers") if len(warned) else None
         return self._render(
             section, balance=w["appendix.balanced"] if balanced else w["appendix.unbalanced"],
+            scope_note="" if d.is_city else w["appendix.quality_county"],
             reconciliation_table=reconciliation, reasons_table=reasons_table, broken_table=broken_table,
             warnings_table=warnings_table, method_notes=self._method_notes(), criteria_table=self._criteria_table(),
             area_name=d.area_name, year=d.year, missing_table=self._missing_evidence_table(),

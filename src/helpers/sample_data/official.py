@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.indicators.catalog import rounded
 from helpers.sample_data.context import CITY, Context
 
 SOURCE = "official_stats"
@@ -27,6 +28,7 @@ def official_rows(ctx: Context, expected: dict[str, Any]) -> tuple[list[list[str
     names = {c["code"]: c["name"] for c in conf["cities"]} | {conf["province"]["code"]: conf["province"]["name"],
                                                                conf["nation"]["code"]: conf["nation"]["name"]}
     peers = [code for codes in conf["peers"].values() for code in codes if code != CITY]
+    prefer = conf.get("prefer") or {}
     figures: dict[tuple[str, str, int], str] = {}
     rows, kinds = [], []
     peer_values: dict[tuple[str, int], tuple[float, dict[str, float]]] = {}
@@ -55,7 +57,9 @@ def official_rows(ctx: Context, expected: dict[str, Any]) -> tuple[list[list[str
                 if spec[part]:
                     value = spec[part] * (1 + spec.get("growth", 0)) ** (year - 2023)
                     add(measure, conf[part]["code"], year, _text(value, spec["decimals"]))
-            peer_values[(measure, year)] = (own, {c: round(own * factors[c], spec["decimals"]) for c in order})
+            # the city is ranked on the value its evaluation uses, as the report prints it (helpers.official.stage)
+            ranked = own if prefer.get(measure) == "official" else float(rounded(computed, spec["decimals"]))
+            peer_values[(measure, year)] = (ranked, {c: round(own * factors[c], spec["decimals"]) for c in order})
     for measure, area, year, value, document in cfg["real"]:
         key = (measure, area, year)
         at = next(i for i, row in enumerate(rows) if row[:3] == [measure, names[area], str(year)]) \

@@ -285,13 +285,16 @@ def write_evidence(ctx: Context, out_dir: Path, rows: list[Row]) -> tuple[list[W
 # ----------------------------------------------------------------------------- the oracle
 def expected_grades(ctx: Context, catalogue: PlanItems, rows: list[Row], present: dict[tuple[str, int], set],
                     per_year: dict, years: list[int]) -> dict[str, dict[str, str]]:
-    """item → year → the verified grade the spec's rules give on this truth (§3), in labels. 专栏2 is left out: its
-    data grade needs the indicator's rebased base, which the evaluation (tested on its own) computes."""
+    """item → year → the verified grade the spec's rules give on this truth (§3), in labels; a task is graded on the
+    quantified targets of its attached 专栏 too. 专栏2 and its task T3.1 are left out: its data grade needs the
+    indicator's rebased base, which the evaluation (tested on its own) computes."""
     clean = [r for r in rows if r.kind == "clean"]
     policies = ctx.cfg["plan_tasks"]["policies"]
     out: dict[str, dict[str, str]] = {}
     for item in catalogue.items:
-        if item.id == "Z2":
+        commitments = [*item.commitments, *(c for z in catalogue.items if z.task == item.id
+                                            for c in z.commitments if c.kind == "quantified")]
+        if any(c.flagship == "Z2" for c in commitments):
             continue
         out[item.id], done_before = {}, False
         for year in years:
@@ -309,7 +312,7 @@ def expected_grades(ctx: Context, catalogue: PlanItems, rows: list[Row], present
                 ledger.append("待核实" if grade in ("已完成", "按计划推进") and unsupported else grade)
             ledger_grade = max(ledger, key=RANK.__getitem__) if ledger else ("已完成" if done_before else "未报送")
             grades = []
-            for commitment in item.commitments:
+            for commitment in commitments:
                 if commitment.kind == "quantified":
                     grades.append(_data_grade(commitment.flagship, year, per_year))
                 elif commitment.kind == "policy":

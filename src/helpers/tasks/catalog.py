@@ -118,6 +118,14 @@ class PlanItems:
     def item(self, item_id: str) -> Item:
         return next(item for item in self.items if item.id == item_id)
 
+    def commitments_of(self, item: Item) -> list[tuple[str, Commitment]]:
+        """What an item is graded on, each with the id of the item that states it: its own commitments, and for a
+        task the quantified targets of the 专栏 attached to it (专栏8's five patent navigations are T4.5's
+        「开展重点产业专利导航」 in numbers: a task cannot be 已完成 while its own 专栏's number lags)."""
+        attached = [(z.id, c) for z in self.items if z.task == item.id and item.kind == "task"
+                    for c in z.commitments if c.kind == "quantified"]
+        return [(item.id, c) for c in item.commitments] + attached
+
     def department(self, text: object) -> str | None:
         """The department a written name means (its shown name, an alias, with or without 河源市), else None."""
         key = _department_key(text)

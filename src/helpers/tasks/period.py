@@ -139,13 +139,14 @@ def policy_commitment(annual: object) -> dict[str, Any]:
     return {"grade": None, "basis": "no_register"}
 
 
-def grade_item(item: Item, history: History, end: int, flagship: pd.DataFrame, policies: dict[int, object],
-               rules: PeriodRules) -> list[dict[str, Any]]:
-    """Each commitment of `item` over the period ending in `end` (`policies`: commitment number → its grade in
-    the last year). A quantified commitment without data that is the item's only one is graded by the ledger as
-    ongoing work."""
+def grade_item(item: Item, commitments: list[Commitment], history: History, end: int, flagship: pd.DataFrame,
+               policies: dict[int, object], rules: PeriodRules) -> list[dict[str, Any]]:
+    """Each of `commitments` (what `item` is graded on: its own, and a task's attached 专栏 targets —
+    PlanItems.commitments_of) over the period ending in `end` (`policies`: commitment number → its grade in the last
+    year). A quantified commitment without data that is the item's only one is graded by the ledger as ongoing
+    work."""
     rows = []
-    for number, commitment in enumerate(item.commitments, 1):
+    for number, commitment in enumerate(commitments, 1):
         if commitment.kind == "quantified":
             row = quantified_commitment(commitment, end, flagship, rules)
             if row["grade"] is None and len(item.commitments) == 1:
@@ -225,7 +226,8 @@ def grade_periods(items: pd.DataFrame, commitments: pd.DataFrame, departments: p
             history = _window(histories[item.id], end)
             annual = {number: policy.get((item.id, end, number)) for number, c in enumerate(item.commitments, 1)
                       if c.kind == "policy"}
-            graded = grade_item(item, history, end, flagship, annual, rules)
+            graded = grade_item(item, [c for _, c in catalogue.commitments_of(item)], history, end, flagship, annual,
+                                rules)
             commitment_rows += graded
             grade = lowest_period([row["grade"] for row in graded]) or NOTHING_GRADED
             item_rows.append({"period_end": end, "item": item.id, "kind": item.kind, "group": item.group,

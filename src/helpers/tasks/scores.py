@@ -13,7 +13,8 @@ import pandas as pd
 from helpers.tasks.verification import REGISTER, UNASSESSABLE
 
 GROUP_COLUMNS = ["year", "group", "score", "items"]
-COMPOSITE_COLUMNS = ["year", "part", "score", "weight", "grade", "counted", "left_out", "completed", "missing"]
+COMPOSITE_COLUMNS = ["year", "part", "score", "weight", "grade", "counted", "left_out", "small", "completed",
+                     "missing"]
 PARTS = ("indicators", "tasks", "policies", "safeguards")
 
 
@@ -76,22 +77,24 @@ def _mean_of(items: pd.DataFrame) -> dict[str, Any]:
 def composite(items: pd.DataFrame, commitments: pd.DataFrame, evaluation: pd.DataFrame, city_code: str,
               scoring: Scoring) -> pd.DataFrame:
     """Per year: each part's score and weight, and the composite with its grade. Indicators score
-    100 × min(max(r, 0), 1) of the city's status ratio r (an indicator without data is left out); tasks are the
-    mean of the main tasks and 专栏; policies the share of committed documents issued; safeguards their mean. What
-    could not be graded (无法评估, no data) is left out of its part and counted (`left_out`, with the absent sources in
-    `missing`); a part with nothing left to score is left out of the composite and the weights renormalised. Codes
-    and numbers only: the report words them."""
+    100 × min(max(r, 0), 1) of the city's status ratio r (an indicator without data, or a rate from too few cases
+    to be judged, has none and is left out); tasks are the mean of the main tasks and 专栏; policies the share of
+    committed documents issued; safeguards their mean. What could not be graded (无法评估, no data) is left out of its
+    part and counted (`left_out`, with the absent sources in `missing`; rates from too few cases in `small`); a part
+    with nothing left to score is left out of the composite and the weights renormalised. Codes and numbers only:
+    the report words them."""
     rows = []
     for year, own in items.groupby("year", sort=True):
         city = evaluation[(evaluation["year"] == year) & (evaluation["area_code"] == city_code)]
         ratios = city["ratio"].dropna().astype(float)
+        small = int((city["status"] == "small_sample").sum())
         policy = commitments[(commitments["year"] == year) & (commitments["kind"] == "policy")]
         codes = policy["missing"].astype("string").fillna("").str.split(",")
         unregistered = codes.map(lambda found: REGISTER in found).astype(bool)
         registered = policy[~unregistered]
         parts = {
             "indicators": {"score": 100 * ratios.clip(0, 1).mean() if len(ratios) else np.nan,
-                           "counted": len(ratios), "left_out": len(city) - len(ratios),
+                           "counted": len(ratios), "left_out": len(city) - len(ratios) - small, "small": small,
                            "completed": int(city["status"].isin(["met", "reached"]).sum()),
                            "missing": _codes(city.loc[city["ratio"].isna(), "missing_sources"])},
             "tasks": _mean_of(own[own["kind"].isin(["task", "flagship"])]),
@@ -104,10 +107,10 @@ def composite(items: pd.DataFrame, commitments: pd.DataFrame, evaluation: pd.Dat
         scored = {part: values["score"] for part, values in parts.items() if not np.isnan(values["score"])}
         total = sum(scoring.weights[part] for part in scored)
         for part, values in parts.items():
-            rows.append({"year": year, "part": part, **values, "grade": None,
+            rows.append({"year": year, "part": part, "small": 0, **values, "grade": None,
                          "weight": scoring.weights[part] / total * 100 if part in scored and total else 0.0})
         score = sum(scored[part] * scoring.weights[part] for part in scored) / total if total else np.nan
         rows.append({"year": year, "part": "composite", "score": score, "weight": 100.0,
                      "grade": scoring.grade_of(score) if not np.isnan(score) else None, "counted": len(scored),
-                     "left_out": len(parts) - len(scored), "completed": 0, "missing": None})
+                     "left_out": len(parts) - len(scored), "small": 0, "completed": 0, "missing": None})
     return pd.DataFrame(rows, columns=COMPOSITE_COLUMNS)

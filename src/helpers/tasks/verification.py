@@ -1,6 +1,7 @@
 """Third-party verification of the plan's items (plan-assessment.md §3): each department's self-grade, each
 commitment's grade from the data, the policy register or the ledger and its evidence, the item's verified grade
-(the lowest of its commitments), and the discrepancies between what departments claimed and what was verified.
+(the lowest of its commitments — a task's include the quantified targets of the 专栏 attached to it), and the
+discrepancies between what departments claimed and what was verified.
 
 Pure functions of explicit tables: the clean ledger, policies and evidence, the flagship and evaluation datasets,
 the catalogue and the grading rules. Grades are keys (`completed` … `not_reported`, conf assessment.yaml), highest
@@ -26,7 +27,7 @@ LEDGER, REGISTER = "task_ledger", "policies"  # the sources that only the ledger
 
 ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "ledger_grade", "departments",
                 "reported_by", "evidence_listed", "reason", "carried_forward", "missing"]
-COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis", "missing"]
+COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis", "flagship", "missing"]
 DEPARTMENT_COLUMNS = ["item", "year", "department", "area_code", "rows", "self_grade", "verified_grade",
                       "evidence_listed", "evidence_missing", "progress", "report_date"]
 
@@ -113,17 +114,17 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
             carried = reported and ledger_grade is None and item.id in completed_before
             if ledger_grade is None:
                 ledger_grade = "completed" if carried else "not_reported"
-            graded = [(c, *_commitment_grade(c, item, year, ledger_grade if reported else None, policies, measures,
-                                             rules)) for c in item.commitments]
-            for number, (commitment, grade, basis, missing) in enumerate(graded, 1):
+            graded = [(c, source, *_commitment_grade(c, item, year, ledger_grade if reported else None, policies,
+                                                     measures, rules)) for source, c in catalogue.commitments_of(item)]
+            for number, (commitment, _, grade, basis, missing) in enumerate(graded, 1):
                 commitment_rows.append({"item": item.id, "year": year, "commitment": number, "kind": commitment.kind,
                                         "text": commitment.text, "grade": grade, "basis": basis,
-                                        "missing": ",".join(missing) or None})
-            verified = lowest([grade for _, grade, _, _ in graded]) or (ledger_grade if reported else UNASSESSABLE)
+                                        "flagship": commitment.flagship, "missing": ",".join(missing) or None})
+            verified = lowest([grade for *_, grade, _, _ in graded]) or (ledger_grade if reported else UNASSESSABLE)
             if verified in RANK and any(c.kind == "policy" and grade == UNASSESSABLE and LEDGER in missing
-                                        for c, grade, _, missing in graded):
+                                        for c, _, grade, _, missing in graded):
                 verified = capped(verified, "lagging")  # a document the register lacks: 进展滞后 at best
-            absent = [code for _, grade, _, missing in graded if grade == UNASSESSABLE for code in missing]
+            absent = [code for *_, grade, _, missing in graded if grade == UNASSESSABLE for code in missing]
             absent += [LEDGER] * (verified == UNASSESSABLE)  # nothing graded: the ledger would have graded the item
             self_grade = lowest(own["self_grade"].tolist())
             item_rows.append({
@@ -131,7 +132,7 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
                 "verified_grade": verified, "ledger_grade": ledger_grade if reported else None,
                 "departments": "、".join(item.departments),
                 "reported_by": "、".join(own["department"]), "evidence_listed": int(own["evidence_listed"].sum()),
-                "reason": _reason(self_grade, verified, graded, own), "carried_forward": carried,
+                "reason": _reason(item, self_grade, verified, graded, own), "carried_forward": carried,
                 "missing": ",".join(dict.fromkeys(absent)) or None,
             })
             if verified == "completed":
@@ -247,17 +248,18 @@ def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFram
     return None
 
 
-def _reason(self_grade: str | None, verified: str, graded: list[tuple[Commitment, *Graded]],
+def _reason(item: Item, self_grade: str | None, verified: str, graded: list[tuple[Commitment, str, *Graded]],
             own: pd.DataFrame) -> str | None:
-    """Why the verified grade is below the self-grade: the commitments that set it, by kind."""
+    """Why the verified grade is below the self-grade: the commitments that set it, by kind (a task's target that
+    its 专栏 quantifies names the 专栏)."""
     if self_grade is None or verified not in RANK or RANK[self_grade] >= RANK[verified]:
         return None
     causes = []
-    for commitment, grade, basis, _ in graded:
+    for commitment, source, grade, basis, _ in graded:
         if grade not in RANK or RANK[grade] <= RANK[self_grade]:
             continue
         if commitment.kind == "quantified":
-            causes.append(f"数据核定：{basis}")
+            causes.append(f"数据核定{'' if source == item.id else f'（{source}）'}：{basis}")
         elif commitment.kind == "policy":
             causes.append(f"政策未出台：{commitment.document}（{basis}）")
         elif grade == "unverified":
