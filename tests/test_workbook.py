@@ -44,7 +44,7 @@ def test_workbook_has_every_sheet_frozen_headers_and_status_colours(built):
     workbook, _ = built
     assert workbook.name == "indicators_2021.xlsx" and workbook.parent.name == "2021"
     book = openpyxl.load_workbook(workbook)
-    assert book.sheetnames[:5] == ["说明", "评估结果", "指标值", "重点工程", "高价值专利"]
+    assert book.sheetnames[:5] == ["说明", "评估结果", "指标值", "重大工程", "高价值专利"]
     evaluation = book["评估结果"]
     assert evaluation.freeze_panes == "A2"
     header = [c.value for c in evaluation[1]]
@@ -117,7 +117,7 @@ def test_a_workbook_for_every_year_in_chinese_headers_and_labels(books):
         shown |= statuses
         sources = {s for row in rows for s in (row[headers.index("数据来源")] or "").split("、") if s}
         assert sources and sources <= {spec["title"] for spec in CONTEXT.sources.values()}, sources
-        headers, rows = _rows(book, "重点工程")
+        headers, rows = _rows(book, "重大工程")
         assert {row[headers.index("状态")] for row in rows} <= labels
     assert {"— 无分解目标", "◇ 市级指标", "★ 已完成"} <= shown
 
@@ -144,7 +144,7 @@ def test_the_final_workbook_judges_achievement_not_pace(books):
     for year, pace in ((2023, True), (2025, False)):
         book = openpyxl.load_workbook(books[year], read_only=True)
         evaluation, _ = _rows(book, "评估结果")
-        flagship, _ = _rows(book, "重点工程")
+        flagship, _ = _rows(book, "重大工程")
         assert ("序时进度" in evaluation) is pace and ("进度比r" in evaluation) is pace
         assert ("序时进度" in flagship) is pace and ("按现速2025年预计" in evaluation) is pace
         assert ("2030年趋势参考值（按2020—2025年增速）" in evaluation) is not pace

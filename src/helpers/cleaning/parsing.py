@@ -130,6 +130,13 @@ def clean_text(values: pd.Series, rules: Rules) -> pd.Series:
     return clean_distinct(values, rules).text()
 
 
+def clean_prose(values: pd.Series, rules: Rules) -> pd.Series:
+    """Free text a report quotes (a department's progress): invisible characters dropped and trimmed, but not
+    NFKC-normalised — its full-width ，：；（） are the text's own punctuation, not Excel's dirt."""
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(arrow(values), rules.invisible, ""))
+    return text_series(_missing_as_null(text, rules), values.index)
+
+
 def clean_distinct(values: pd.Series, rules: Rules) -> Distinct:
     """`clean_text` as a `Distinct`: the column hashed once, its distinct values cleaned, for a parser to read."""
     def clean(text: pa.Array) -> pa.Array:  # ASCII text has nothing to normalise: the same result, sooner

@@ -128,7 +128,8 @@ def type_fields(rows: Rows) -> None:
         # A column that is parsed, or cut to its first holder, is read through its distinct values; other
         # text, ids and amounts stay columns (ids are nearly all distinct: hashing them would only cost time).
         distinct = kind in PARSED_KINDS or (kind == "text" and spec.get("multi"))
-        clean = parsing.clean_distinct if distinct else parsing.clean_text
+        clean = parsing.clean_distinct if distinct else parsing.clean_prose if spec.get("prose") else \
+            parsing.clean_text
         text = clean(data[name], rows.rules)
         if spec.get("required"):
             rows.reject(~parsing.present(text), "missing_required", name)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from helpers.report.findings import number, percent
 from helpers.tasks import GRADES, Item
 from helpers.tasks.period import NOTHING_GRADED, PERIOD_GRADES
+from helpers.tasks.verification import LEDGER
 
 if TYPE_CHECKING:
     from helpers.report.sections import Cell, Section
@@ -123,9 +124,10 @@ class PeriodSections:
         """Each commitment's period grade and what it rests on, e.g. 「量化目标：未完成（期末5，目标6，完成度83%）」."""
         d, w = self.data, self.w
         rows = d.period["period_commitments"]
+        graded_on = d.context.plan_items.commitments_of(item)  # its own, and a task's attached 专栏 targets
         texts = []
         for _, r in rows[rows["item"] == item.id].iterrows():
-            commitment = item.commitments[int(r["commitment"]) - 1]
+            source, commitment = graded_on[int(r["commitment"]) - 1]
             places = self._flagship_places(commitment.flagship) if commitment.flagship else 0
             basis = w(f"period.basis.{r['basis']}", span=self._span, end=d.year, years=len(d.period_years),
                       good=_whole(r["good_years"]), done=_whole(r["completed_in"]), lowered=_whole(r["lowered_in"]),
@@ -134,7 +136,9 @@ class PeriodSections:
             if r["data_missing"] and r["kind"] == "quantified" and pd.notna(r["grade"]):
                 basis = w("period.basis.as_ongoing", basis=basis)
             grade = w["period.grades"][r["grade"]] if pd.notna(r["grade"]) else w["period.not_graded"]
-            texts.append(w("period.commitment", kind=w[f"period.kinds.{r['kind']}"], grade=grade, basis=basis))
+            kind = w[f"period.kinds.{r['kind']}"] if source == item.id else \
+                w["plan_items.parts.attached"].format(column=d.context.plan_items.item(source).column)
+            texts.append(w("period.commitment", kind=kind, grade=grade, basis=basis))
         return texts
 
     def _flagship_places(self, flagship: str) -> int:
@@ -151,16 +155,21 @@ class PeriodSections:
         return lines
 
     def _gap_lines(self, items: list[Item]) -> list[str]:
-        """The years an item's ledger grade was 待核实 (not a good year), and why: whose claim lacked evidence."""
+        """The years an item's ledger grade was 待核实 (not a good year), and why: whose claim lacked evidence (in a
+        county report, no other county government's rows: it speaks of its own)."""
         d, w = self.data, self.w
         commitments = d.period["period_commitments"]
         departments = d.task("task_departments", every_year=True)
+        if not d.is_city:
+            departments = departments[departments["area_code"].isin([d.area_code, d.context.areas.city_code])]
         lines = []
         for item in items:
             listed = commitments.loc[commitments["item"] == item.id, "unverified_in"].dropna()
             for year in sorted({int(y) for text in listed for y in str(text).split(",") if y}):
                 rows = departments[(departments["item"] == item.id) & (departments["year"] == year)
                                    & (departments["verified_grade"] == "unverified")]
+                if rows.empty:  # another county's claim (not this report's to name)
+                    continue
                 why = w.join([w("period.gap_department", department=r["department"],
                                 why=w("period.gap_missing", missing=w.join(str(r["evidence_missing"]).split("\n")))
                                 if r["evidence_listed"] else w["period.gap_none"]) for _, r in rows.iterrows()])
@@ -218,7 +227,10 @@ class PeriodSections:
                             **self._findings(items, gaps=True), **context)
 
     def _history_block(self, items: list[Item], caption: str) -> str:
-        """The mid-term's addition to a section: the grid of its items and their patterns."""
+        """The mid-term's addition to a section: the grid of its items and their patterns (none without a ledger:
+        the years' grades are 无法评估 and the year's tables say why)."""
+        if self._absent(LEDGER):
+            return ""
         return self._block(lead=self.w("period.history_intro", span=self._span),
                            grid=self._history_table(caption, items), **self._findings(items, gaps=False))
 
@@ -274,9 +286,9 @@ class PeriodSections:
 
     def departments(self, section: Section) -> HTML:
         """责任单位履职情况 over the period: years reported of years expected, claims with evidence found, self-grades
-        above verified grades."""
+        above verified grades (the year's section says why there is none without a ledger)."""
         d, w = self.data, self.w
-        if not self._looks_back or not d.is_city:
+        if not self._looks_back or not d.is_city or self._absent(LEDGER):
             return super().departments(section)
         records = d.period["period_departments"]
         counties = set(d.context.plan_items.county_departments.values())

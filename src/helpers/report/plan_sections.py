@@ -170,7 +170,7 @@ class PlanSections:
         item's grade — the lowest — explains itself; else ""."""
         rows = self.data.task("task_commitments")
         parts: dict[str, tuple[str, str]] = {}  # label → the lowest grade of its commitments, with its detail
-        for _, r in rows[(rows["item"] == item) & rows["grade"].notna()].iterrows():
+        for _, r in rows[(rows["item"] == item) & rows["grade"].isin(list(RANK))].iterrows():  # not 无法评估
             label, detail = self._commitment_part(item, r)
             if label not in parts or RANK[r["grade"]] > RANK[parts[label][0]]:
                 parts[label] = (r["grade"], detail)

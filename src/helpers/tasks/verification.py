@@ -215,7 +215,7 @@ def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Ru
         missing = "" if rows.empty else str(rows["missing_sources"].iloc[0] or "")
         return UNASSESSABLE, None, tuple(code for code in missing.split(",") if code)
     row = rows.iloc[0]
-    basis = f"{year}年数据：{_number(row['value'])}（目标 {_number(row['target'])}）"
+    basis = f"{year}年数据：{_number(row['value'])}（目标{_number(row['target'])}）"
     if row["status"] == "met":
         return "completed", basis, ()
     indicator = measures.repeats.get(str(commitment.flagship))
