@@ -47,6 +47,6 @@ def job_digests(jobs: list[Job], manifest: dict, formats: list[str], code: str, 
         parts += [f"{source}={recorded.get(source, {}).get('digest')}" for source in sources_read(job.area_code,
                                                                                                       context)]
         parts += [f"{slot}={text}" for slot, text in assessor.texts(folder, job.year, job.area_code, slots,
-                                                                    context.plan.target_year).items()]
+                                                                    context.plan).items()]
         out[job] = hashlib.sha256("|".join(parts).encode()).hexdigest()
     return out

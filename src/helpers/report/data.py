@@ -189,4 +189,4 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         tasks={name: datasets.read(name) for name in TASK_DATASETS},
         official={name: datasets.read(name) for name in OFFICIAL_DATASETS},
         assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
-                                context.plan.target_year))
+                                context.plan))

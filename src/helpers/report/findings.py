@@ -146,7 +146,7 @@ def recommendations(data: ReportData) -> list[str]:
     out += [rules["categories"][c] for c in seen if c in rules["categories"]]
     if (at_risk["status"] == "missing").any() or data_problems(data):
         out.append(rules["data"])
-    out.append(rules["general"])
+    out.append(rules["general_final" if data.final else "general"])
     return out
 
 

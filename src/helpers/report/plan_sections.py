@@ -6,6 +6,7 @@ said with that source (the datasets hold its code, the wording its sentence)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,38 @@ if TYPE_CHECKING:
     from helpers.report.sections import Cell, Section
     from helpers.report.wording import Words
 
-SHORT_PROGRESS = 60  # characters of a department's progress text shown in a table (the appendix has it all)
+SHORT_PROGRESS = 60  # characters of a department's progress text shown in a table at most (the appendix has it all)
+_SENTENCE_END = "。！？"  # kept at the end of an excerpt
+_CLAUSE_END = "；，、：;,:"  # left out at the end of an excerpt (, and : between digits are part of a number)
+_STRONG = "。！？；;"  # the end of a sentence or of a clause set off by a semicolon
+_OPENING, _CLOSING = "“‘（《「【(", "”’）》」】)"
+_NUMBER = re.compile(r"[A-Za-z0-9]|(?<=\d)[.,:](?=\d)|(?<=\d)[%‰]")  # a character of a Latin word or a number
+
+
+def excerpt(text: str, limit: int, more: str) -> str:
+    """`text` on one line, whole if it has at most `limit` characters, else cut at a boundary outside quotation marks
+    and brackets that keeps at most `limit` characters, followed by `more`: the last end of a sentence or
+    semicolon clause (。！？；) if it keeps half the limit, else the last clause boundary (also ，、： and a line
+    break). Without one: after the last quotation or bracket that closes within the limit, else at the limit, but
+    never inside a number or a Latin word."""
+    flat = re.sub(r"\s*\n\s*", "\n", text.strip())
+    if len(flat) <= limit:
+        return flat.replace("\n", " ")
+    strong, weak, closed, depth = 0, 0, 0, 0
+    for at, char in enumerate(flat[:limit + 1]):
+        if depth == 0 and (char in _SENTENCE_END or char in _CLAUSE_END or char == "\n") \
+                and not _NUMBER.match(flat, at):
+            weak = at + 1 if char in _SENTENCE_END and at < limit else at
+            strong = weak if char in _STRONG else strong
+        depth = depth + 1 if char in _OPENING else max(depth - 1, 0) if char in _CLOSING else depth
+        if char in _CLOSING and depth == 0 and at < limit:
+            closed = at + 1
+    cut = strong if 2 * strong >= limit else weak
+    if not cut:
+        cut = closed or limit
+        while cut > 1 and _NUMBER.match(flat, cut - 1) and _NUMBER.match(flat, cut):
+            cut -= 1
+    return flat[:cut].rstrip(_CLAUSE_END + " \n").replace("\n", " ") + more
 
 
 def _text(value: object, missing: str = "") -> str:
@@ -131,8 +163,8 @@ class PlanSections:
     def _progress_of(self, item: str) -> str:
         """The item's progress texts of this year, shortened for a table."""
         rows = self.data.task("task_departments")
-        text = "；".join(str(t).replace("\n", " ") for t in rows.loc[rows["item"] == item, "progress"].dropna())
-        return text if len(text) <= SHORT_PROGRESS else text[:SHORT_PROGRESS] + self.w["plan_items.more"]
+        text = "；".join(str(t) for t in rows.loc[rows["item"] == item, "progress"].dropna())
+        return excerpt(text, SHORT_PROGRESS, self.w["plan_items.more"])
 
     def _item_rows(self, items: list[Item]) -> list[list[Cell | str]]:
         from helpers.report.sections import Cell
@@ -237,7 +269,9 @@ class PlanSections:
                  for n, (key, title) in enumerate(groups, 1)]
         ledger = self._ledger_note()
         agree = w["plan_items.no_self_grades" if ledger else "plan_items.no_discrepancies"]
-        return self._render(section, intro=w("plan_items.intro", year=d.year) + ledger, parts=parts,
+        intro = w("plan_items.intro", year=d.year, method=self._section_title("scope"),
+                  appendix=self.appendices()["progress"])
+        return self._render(section, intro=intro + ledger, parts=parts,
                             discrepancies=self._discrepancies(), no_discrepancies=agree,
                             discrepancies_intro=w["plan_items.discrepancies_intro"])
 
@@ -253,9 +287,7 @@ class PlanSections:
         table_rows = []
         for _, r in own.iterrows():
             item = d.context.plan_items.item(r["item"])
-            progress = _text(r["progress"]).replace("\n", " ")
-            if len(progress) > SHORT_PROGRESS:
-                progress = progress[:SHORT_PROGRESS] + w["plan_items.more"]
+            progress = excerpt(_text(r["progress"]), SHORT_PROGRESS, w["plan_items.more"])
             table_rows.append([item.id, Cell(item.title, "text"), self._grade_cell(r["self_grade"]),
                                self._grade_cell(r["verified_grade"]),
                                self._grade_cell(verified.loc[item.id, "verified_grade"]), Cell(progress, "text")])
@@ -265,7 +297,8 @@ class PlanSections:
         none = w("plan_items.county_unassessable", reason=self._absent_reason(LEDGER), area_name=d.area_name,
                  year=d.year) if self._absent(LEDGER) else w("plan_items.none_county", area_name=d.area_name,
                                                               year=d.year)
-        return self._render(section, intro=w("plan_items.intro_county", area_name=d.area_name),
+        return self._render(section, intro=w("plan_items.intro_county", area_name=d.area_name,
+                                             appendix=self.appendices()["progress"]),
                             parts=[{"heading": "", "table": table}] if table is not None else [],
                             empty=None if table is not None else none)
 
@@ -381,6 +414,12 @@ class PlanSections:
         if self._absent(LEDGER):
             return self.w("plan_items.missing_unassessable", reason=self._absent_reason(LEDGER))
         return self.w["plan_items.missing_none"]
+
+    def _progress_none(self) -> str:
+        """What the progress appendix says when it lists nothing: no text reported, or no ledger to report it."""
+        if self._absent(LEDGER):
+            return self.w("plan_items.unassessable", reason=self._absent_reason(LEDGER))
+        return self.w["plan_items.progress_none"]
 
     def _missing_evidence_table(self) -> Markup | None:
         """佐证材料缺失清单: claims of this year without evidence, or whose evidence was not found."""
