@@ -121,7 +121,7 @@ def test_headings_are_the_pages_in_order_as_word_heading_styles(rendered: dict, 
     assert {level for level, _ in _headings(doc)} >= {1, 2}
     title = next(p for p in doc.paragraphs if p.style.name == "Title")
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)[1]
-    assert title.text == html_lib.unescape(re.sub(r"<(?!br>)[^>]+>", "", h1)).replace("<br>", "\n")
+    assert title.text == html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", h1)))
     # two lines that break where the page breaks them: 「…“十四五”规划」, 「实施中期评估报告」
     assert title.text.split("\n") == title_lines(YEAR, CONTEXT.plan, Words.of(CONTEXT, "zh"))
     for level in (1, 2):  # real heading styles: outline levels for the navigation pane and the TOC
@@ -253,7 +253,7 @@ def test_an_evaluators_emphasis_is_bold_and_italic_in_word(hostile_processed: Pa
     edition = Edition(SETTINGS)
     for section in Report(data, images="png").sections(only=["summary"]):
         edition.add(section.data)
-    slot = next(p for p in edition.doc.paragraphs if "水平" in p.text)
+    slot = next(p for p in edition.doc.paragraphs if p.text.startswith("总体处于"))
     assert slot.text == "总体处于“一般”水平，仅供参考。"
     assert [r.text for r in slot.runs if r.bold] == ["“一般”"]
     assert [r.text for r in slot.runs if r.italic] == ["仅供参考"]

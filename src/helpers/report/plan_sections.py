@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from helpers.report.sections import Cell, Section
     from helpers.report.wording import Words
 
+GRADE_WIDTH = 14  # percent of the text width: 「● 按计划推进」 on one line in print (8.6 pt) and in Word (9 pt)
 SHORT_PROGRESS = 60  # characters of a department's progress text shown in a table at most (the appendix has it all)
 _SENTENCE_END = "。！？"  # kept at the end of an excerpt
 _CLAUSE_END = "；，、：;,:"  # left out at the end of an excerpt (, and : between digits are part of a number)
@@ -187,7 +188,7 @@ class PlanSections:
         return f"grade grade-{grade}", self.w["grade_colors"][grade]
 
     def _items_table(self, caption: str, items: list[Item]) -> Markup:
-        columns = self._columns("plan_items.columns", [6, 18, 16, 11, 12, 8, 29])
+        columns = self._columns("plan_items.columns", [6, 17, 15, GRADE_WIDTH, GRADE_WIDTH, 7, 27])
         return self._table(caption, columns, self._item_rows(items))
 
     # ------------------------------------------------------------------ summary and method
@@ -292,7 +293,7 @@ class PlanSections:
                                self._grade_cell(r["verified_grade"]),
                                self._grade_cell(verified.loc[item.id, "verified_grade"]), Cell(progress, "text")])
         table = self._table(w("plan_items.table", group=d.area_name, year=d.year),
-                            self._columns("plan_items.county_columns", [7, 22, 12, 12, 12, 35]),
+                            self._columns("plan_items.county_columns", [7, 19, *[GRADE_WIDTH] * 3, 32]),
                             table_rows) if table_rows else None
         none = w("plan_items.county_unassessable", reason=self._absent_reason(LEDGER), area_name=d.area_name,
                  year=d.year) if self._absent(LEDGER) else w("plan_items.none_county", area_name=d.area_name,
@@ -320,7 +321,7 @@ class PlanSections:
                          self._grade_cell(row["self_grade"]), self._grade_cell(row["verified_grade"]),
                          Cell(basis or self._progress_of(item.id) or self._not_reported(item.id), "text")])
         return self._table(w("plan_items.flagship_table", year=d.year),
-                           self._columns("plan_items.flagship_columns", [8, 24, 9, 12, 13, 34]), rows)
+                           self._columns("plan_items.flagship_columns", [8, 21, 9, GRADE_WIDTH, GRADE_WIDTH, 34]), rows)
 
     def safeguards(self, section: Section) -> HTML:
         d, w = self.data, self.w
@@ -453,4 +454,4 @@ class PlanSections:
         table = [[r["item"], r["department"], self._grade_label(r["self_grade"]),
                   Cell(_text(r["progress"]), "text")] for _, r in ordered.iterrows()]
         return self._table(w("plan_items.progress_table", year=d.year),
-                           self._columns("plan_items.progress_columns", [8, 20, 10, 62]), table, css="progress")
+                           self._columns("plan_items.progress_columns", [8, 20, 12, 60]), table, css="progress")
