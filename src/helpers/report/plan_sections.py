@@ -188,7 +188,7 @@ class PlanSections:
         return f"grade grade-{grade}", self.w["grade_colors"][grade]
 
     def _items_table(self, caption: str, items: list[Item]) -> Markup:
-        columns = self._columns("plan_items.columns", [6, 17, 15, GRADE_WIDTH, GRADE_WIDTH, 7, 27])
+        columns = self._columns("plan_items.columns", [6, 17, 15, GRADE_WIDTH, GRADE_WIDTH, 8, 26])
         return self._table(caption, columns, self._item_rows(items))
 
     # ------------------------------------------------------------------ summary and method
