@@ -4,18 +4,21 @@ draft, and a final render refused while one is missing."""
 from __future__ import annotations
 
 import dataclasses
+import random
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
-from conftest import CONTEXT, run_cli
+from conftest import CONTEXT, REPO, run_cli
 from helpers.batch import plan_jobs
 from helpers.indicators import EvaluationError
 from helpers.report import Report, assessor
 
 CITY = CONTEXT.areas.city_code
-PLAN_END = CONTEXT.plan.target_year
+PLAN = CONTEXT.plan
 
 
 def test_markdown_is_rendered_without_raw_html_or_images() -> None:
@@ -23,6 +26,27 @@ def test_markdown_is_rendered_without_raw_html_or_images() -> None:
     assert "<strong>重点</strong>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<img" not in html and "href=" not in html  # images and links stay text: nothing points outside
+
+
+def test_emphasis_works_beside_chinese_punctuation() -> None:
+    """CommonMark cannot close `**` between ” and a Chinese character (its flanking rules); the CJK-friendly
+    amendments can."""
+    cases = {"处于**“一般”**水平": "处于<strong>“一般”</strong>水平",
+             "**（总结评估）**报告": "<strong>（总结评估）</strong>报告",
+             "等级为**“良好”。**其中": "等级为<strong>“良好”。</strong>其中",
+             "这是*“重点”*工作": "这是<em>“重点”</em>工作",
+             "**【示例】** 正文": "<strong>【示例】</strong> 正文",
+             "2025年**已完成**的": "2025年<strong>已完成</strong>的"}
+    for markdown, html in cases.items():
+        assert assessor.as_html(markdown).strip() == f"<p>{html}</p>", markdown
+
+
+def test_emphasis_without_chinese_is_commonmarks() -> None:
+    stock = MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autolink"])
+    rng = random.Random(26)
+    for _ in range(3000):
+        text = "".join(rng.choice("ab1 *_.,!(\"") for _ in range(rng.randint(1, 14)))
+        assert assessor.as_html(text) == stock.render(text), text
 
 
 def test_a_written_slot_closes_its_section_and_a_missing_one_shows_the_placeholder(sample_processed: Path,
@@ -71,7 +95,7 @@ def test_texts_in_gbk_gb18030_or_utf8_with_bom_are_read(tmp_path: Path) -> None:
     for encoding in ("gbk", "gb18030", "utf-8-sig", "utf-8"):
         shown = text.replace("𠀀字与", "") if encoding == "gbk" else text  # GBK has no 𠀀
         _slot_file(tmp_path, shown.encode(encoding))
-        assert assessor.texts(tmp_path, 2023, CITY, slots, PLAN_END)["overall"] == shown, encoding
+        assert assessor.texts(tmp_path, 2023, CITY, slots, PLAN)["overall"] == shown, encoding
 
 
 def test_an_unreadable_text_is_named_with_its_encoding_problem_never_called_missing(tmp_path: Path) -> None:
@@ -83,7 +107,7 @@ def test_an_unreadable_text_is_named_with_its_encoding_problem_never_called_miss
         _check_assessor_texts(jobs, _context(tmp_path))
     assert "缺少" not in str(refused.value)
     with pytest.raises(EvaluationError, match=f"{path}.*编码.*UTF-8.*GBK"):
-        assessor.texts(tmp_path, 2023, CITY, assessor.Slot.all_of(CONTEXT.report), PLAN_END)
+        assessor.texts(tmp_path, 2023, CITY, assessor.Slot.all_of(CONTEXT.report), PLAN)
 
 
 def test_a_text_beyond_the_size_limit_fails_its_report_naming_the_file(sample_processed: Path, tmp_path: Path) -> None:
@@ -101,3 +125,37 @@ def test_a_text_beyond_the_size_limit_fails_its_report_naming_the_file(sample_pr
     kept = path.read_bytes()[: limit * 1024]
     path.write_bytes(kept[: kept.rindex(b"\n")])
     assert Report.load(sample_processed, 2023, CITY, context=_context(tmp_path)).data.assessor["overall"]
+
+
+def test_a_final_report_asks_for_no_plan_adjustments(sample_processed: Path, tmp_path: Path) -> None:
+    """A report written after the plan ended proposes no 规划调整; the final render's check and the report agree."""
+    slots = assessor.Slot.all_of(CONTEXT.report)
+    asked = {str(path.relative_to(tmp_path)) for path in
+             assessor.missing(tmp_path, [(2023, CITY), (2025, CITY)], slots, CONTEXT.plan)}
+    assert f"2023/{CITY}/adjustments.md" in asked and f"2025/{CITY}/adjustments.md" not in asked
+    assert f"2025/{CITY}/next_plan.md" in asked and f"2023/{CITY}/next_plan.md" not in asked
+    context = dataclasses.replace(CONTEXT, paths={**CONTEXT.paths, "assessor_dir": str(tmp_path)})
+    final = "".join(s.data for s in Report.load(sample_processed, 2025, CITY, context=context).sections())
+    shown = set(re.findall(r'id="assessor-(\w+)"', final))
+    assert shown == {path.split("/")[-1][:-3] for path in asked if path.startswith("2025/")}
+    assert "规划调整建议" not in final
+
+
+def test_the_example_texts_render_and_agree_with_the_sample(sample_processed: Path) -> None:
+    """The examples `make report` shows beside the sample's tables: Markdown rendered (no literal **), and every
+    number in them one the report prints (years of the plan aside)."""
+    examples = REPO / "docs" / "examples" / "assessor"
+    context = dataclasses.replace(CONTEXT, paths={**CONTEXT.paths, "assessor_dir": str(examples)})
+    plan_years = {str(y) for y in range(CONTEXT.plan.base_year, CONTEXT.plan.target_year + 1)}
+    folders = sorted(examples.glob("*/*"))
+    assert folders
+    for folder in folders:
+        html = "".join(s.data for s in Report.load(sample_processed, int(folder.parent.name), folder.name,
+                                                    context=context).sections())
+        slots = re.findall(r'<div class="assessor".*?</div>', html, re.S)
+        assert len(slots) == len(list(folder.glob("*.md"))), folder
+        assert not any("**" in slot or "【评估组待填写】" in slot or "<strong>" not in slot for slot in slots)
+        tables = re.sub(r"<[^>]+>", "", re.sub(r'<div class="assessor".*?</div>', "", html, flags=re.S))
+        for text in (path.read_text(encoding="utf-8") for path in folder.glob("*.md")):
+            for figure in set(re.findall(r"\d+(?:\.\d+)?", text)) - plan_years:
+                assert figure in tables, (folder, figure)

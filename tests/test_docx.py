@@ -31,8 +31,9 @@ from helpers.batch import fingerprint
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, read_record, render_job
 from helpers.context import ConfError
+from helpers.report import Report, Words, findings
 from helpers.report import data as report_data
-from helpers.report import findings
+from helpers.report.sections import title_lines
 from helpers.report.word import Edition, parse, reference_template, write_docx
 
 CITY, COUNTY = "441600", "441621"
@@ -120,7 +121,10 @@ def test_headings_are_the_pages_in_order_as_word_heading_styles(rendered: dict, 
     assert _headings(doc) == _html_headings(page)
     assert {level for level, _ in _headings(doc)} >= {1, 2}
     title = next(p for p in doc.paragraphs if p.style.name == "Title")
-    assert title.text == html_lib.unescape(re.search(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)[1])
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", page, flags=re.S)[1]
+    assert title.text == html_lib.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", h1)))
+    # two lines that break where the page breaks them: 「…“十四五”规划」, 「实施中期评估报告」
+    assert title.text.split("\n") == title_lines(YEAR, CONTEXT.plan, Words.of(CONTEXT, "zh"))
     for level in (1, 2):  # real heading styles: outline levels for the navigation pane and the TOC
         assert doc.styles[f"Heading {level}"].element.pPr.outlineLvl.val == level - 1
 
@@ -242,6 +246,18 @@ def test_a_missing_assessor_slot_is_a_highlighted_placeholder(hostile_processed:
     assert all(run.font.highlight_color == WD_COLOR_INDEX.YELLOW for run in slot.runs)
     written = [p for p in doc.paragraphs if p.style.name == "Body Text"]
     assert written and all(r.font.highlight_color is None for p in written for r in p.runs)
+
+
+def test_an_evaluators_emphasis_is_bold_and_italic_in_word(hostile_processed: Path) -> None:
+    data = report_data.load(hostile_processed, CONTEXT, YEAR, CITY)
+    data = dataclasses.replace(data, assessor={**data.assessor, "overall": "总体处于**“一般”**水平，*仅供参考*。"})
+    edition = Edition(SETTINGS)
+    for section in Report(data, images="png").sections(only=["summary"]):
+        edition.add(section.data)
+    slot = next(p for p in edition.doc.paragraphs if p.text.startswith("总体处于"))
+    assert slot.text == "总体处于“一般”水平，仅供参考。"
+    assert [r.text for r in slot.runs if r.bold] == ["“一般”"]
+    assert [r.text for r in slot.runs if r.italic] == ["仅供参考"]
 
 
 def test_the_converter_follows_the_html_not_a_list_of_sections(tmp_path: Path) -> None:

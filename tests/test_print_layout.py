@@ -15,9 +15,12 @@ from pypdf.generic import ArrayObject
 from conftest import CONTEXT, REPO
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, render_job
+from helpers.report import Words
+from helpers.report.sections import title_lines
 
 CITY, ZIJIN = "441600", "441621"
 MM = 72 / 25.4
+WORDS = CONTEXT.words("zh")
 MARGIN = {"top": 22 * MM, "right": 18 * MM, "bottom": 20 * MM, "left": 18 * MM}  # report.css @page
 
 
@@ -139,12 +142,12 @@ def test_file_names_break_only_between_their_parts(pdf: Path) -> None:
 
 
 def test_table_headers_and_statuses_break_only_where_they_are_meant_to(pdf: Path) -> None:
-    """Every header cell breaks at its explicit line breaks only, and a status cell after its symbol only: no
+    """Every header cell breaks at its explicit line breaks only, and a status or grade cell after its symbol only: no
     line of the PDF holds a piece of a header or status word (「本县（区）核」 of 「本县（区）核实」, 「超序时进」 of
     「▲ 超序时进度」)."""
     page = pdf.with_suffix(".html").read_text(encoding="utf-8")
     words = set()
-    for cell in re.findall(r"<th[^>]*>(.*?)</th>|<td class=\"status[^>]*>(.*?)</td>", page, re.S):
+    for cell in re.findall(r"<th[^>]*>(.*?)</th>|<td class=\"(?:status|grade)[^>]*>(.*?)</td>", page, re.S):
         cell = "".join(cell)
         words |= {w for w in re.split(r"\s", markup.unescape(re.sub(r"<[^>]+>", "", cell))) if len(w) >= 2}
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
@@ -152,3 +155,20 @@ def test_table_headers_and_statuses_break_only_where_they_are_meant_to(pdf: Path
               if token not in words and len(token) >= 2 and re.search(r"[\u4e00-\u9fff]", token)
               and word.startswith(token) and token != word}
     assert not pieces, sorted(pieces)
+
+
+def test_the_text_of_adjacent_status_cells_stays_apart(pdf: Path) -> None:
+    """A grade or status never runs into the next cell (「● 按计划推进● 按计划推进」): each fits its column, so the
+    PDF's text keeps a gap between them."""
+    words = {**WORDS["grades"], **WORDS["statuses"]}.values()
+    symbols = "".join({*WORDS["grade_symbols"].values(), *(s["symbol"] for s in CONTEXT.plan.statuses.values())})
+    joined = re.compile(f"(?:{'|'.join(map(re.escape, words))})[{re.escape(symbols)}]")
+    for number, page in enumerate(PdfReader(pdf).pages, 1):
+        assert not joined.search(page.extract_text()), (number, joined.findall(page.extract_text()))
+
+
+def test_the_cover_title_breaks_between_its_parts(pdf: Path) -> None:
+    year = int(pdf.parent.name)
+    lines = [text for _, text in _lines(PdfReader(pdf).pages[0])]
+    title = title_lines(year, CONTEXT.plan, Words.of(CONTEXT, "zh"))
+    assert title[0] in lines and title[1] in lines, lines  # 「（总结评估）报告」 whole, never 「（总结评/估）报告」

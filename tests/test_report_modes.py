@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html as html_lib
 import re
 from pathlib import Path
 
@@ -11,8 +13,10 @@ import pytest
 
 from conftest import CONTEXT
 from helpers.report import Report, findings, report_title
+from helpers.report.plan_sections import excerpt
 
 CITY, YUANCHENG, ZIJIN = "441600", "441602", "441621"
+WORDS = CONTEXT.words("zh")
 
 
 def _text(report: Report, only: list[str] | None = None) -> str:
@@ -191,3 +195,110 @@ def test_trajectories_follow_the_mode_and_the_basis(reports: dict) -> None:
     caption = "".join(s.data for s in reports[(2025, CITY)].sections(only=["domains"]))
     assert "序时进度路径" not in caption and "2020—2025年走势与规划目标" in caption
 
+
+
+# ----------------------------------------------------------------------------- the wording of a final report (issue 26)
+def test_the_scope_names_what_each_mode_evaluates(reports: dict) -> None:
+    assert "对河源市2022年度规划实施情况进行监测评估" in _text(reports[(2022, CITY)], ["scope"])
+    assert "对河源市2021—2023年规划实施情况进行中期评估" in _text(reports[(2023, CITY)], ["scope"])
+    assert "对河源市2021—2025年规划实施情况进行总结评估" in _text(reports[(2025, CITY)], ["scope"])
+    assert "对紫金县2021—2025年规划实施情况进行总结评估" in _text(reports[(2025, ZIJIN)], ["scope"])
+
+
+def test_a_final_report_neither_projects_nor_proposes_adjustments(reports: dict) -> None:
+    for area in (CITY, ZIJIN):
+        text = _text(reports[(2025, area)])
+        for phrase in ("规划期末前", "按现有速度", "预计", "今后", "规划调整建议", "序时进度路径", "2025年度规划"):
+            assert phrase not in text, (area, phrase)
+        assert "纳入“十五五”规划统筹安排" in _text(reports[(2025, area)], ["recommendations"])
+    assert "在规划期末前完成目标" in _text(reports[(2023, CITY)], ["recommendations"])
+    assert "规划调整建议" in _text(reports[(2023, CITY)], ["recommendations"])
+
+
+def test_the_row_counts_are_in_the_scope_not_the_summary(reports: dict) -> None:
+    for key in [(2023, CITY), (2025, ZIJIN)]:
+        assert "本次评估读取" not in _text(reports[key], ["summary"])
+        scope = _text(reports[key], ["scope"])
+        assert re.search(r"本次评估读取\d+个数据文件共[\d,]+行.*详见附录一。", scope), scope
+
+
+def _appendix_labels(html: str) -> dict[str, str]:
+    """The appendices' ids and labels as their headings show them."""
+    return dict(re.findall(r'<h3 id="appendix-(\w+)">(附录[一二三四五六七八九十]+)　', html))
+
+
+def test_references_to_appendices_are_the_appendices_numbers(reports: dict) -> None:
+    for key in [(2023, CITY), (2025, CITY), (2025, ZIJIN)]:
+        report = reports[key]
+        html = "".join(section.data for section in report.sections())
+        labels = _appendix_labels(html)
+        assert labels == report.appendices() and list(labels) == ["quality", "method", "evidence", "progress"]
+        text = re.sub(r"<[^>]+>", "", html)
+        assert f"全文见{labels['progress']}。" in text and f"详见{labels['quality']}。" in text
+        body = _text(report, [s.id for s in report.outline() if s.id != "appendix"])
+        assert set(re.findall(r"附录[一二三四五六七八九十]+", body)) <= set(labels.values()), key
+    assert "方法见“一、评估说明”" in _text(reports[(2025, CITY)], ["tasks"])
+
+
+def test_appendices_are_numbered_from_the_section_list(sample_processed: Path) -> None:
+    """Reordering the appendices in report.yaml renumbers their headings, the contents and every reference."""
+    sections = [dict(s, appendices=list(reversed(s["appendices"]))) if s["id"] == "appendix" else s
+                for s in CONTEXT.report["sections"]]
+    context = dataclasses.replace(CONTEXT, report={**CONTEXT.report, "sections": sections})
+    report = Report.load(sample_processed, 2025, CITY, context=context)
+    assert report.appendices() == {"progress": "附录一", "evidence": "附录二", "method": "附录三", "quality": "附录四"}
+    html = "".join(section.data for section in report.sections())
+    assert _appendix_labels(html) == report.appendices()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "全文见附录一。" in text and "详见附录四。" in text and "附录一　部门填报的工作进展" in text
+    assert '<li class="toc-2"><a href="#appendix-progress">附录一　部门填报的工作进展</a></li>' in html
+
+
+def test_the_contents_list_each_appendix_under_the_appendix(reports: dict) -> None:
+    report = reports[(2023, ZIJIN)]
+    nav = re.search(r'<nav class="toc".*?</nav>', "".join(s.data for s in report.sections(only=["cover"])), re.S)[0]
+    entries = re.findall(r'<li class="toc-(\d)"><a href="#([\w-]+)">([^<]+)</a>', nav)
+    at = [anchor for _, anchor, _ in entries].index("appendix")
+    assert entries[at] == ("1", "appendix", "附录")
+    assert entries[at + 1:] == [("2", f"appendix-{key}", f"{label}　{WORDS['appendix']['titles'][key]}")
+                                for key, label in report.appendices().items()]
+    assert ("2", "domain-1", "（一）知识产权创造") in entries
+
+
+def test_a_title_quoted_in_a_quotation_takes_single_quotation_marks(reports: dict) -> None:
+    words = reports[(2025, CITY)].w
+    line = words("plan_items.discrepancy", id="T7.2", title="实施知识产权“筑基”行动", claimed="进展滞后",
+                 verified="待核实", reason="缺少佐证材料：“筑基”台账")
+    assert line == "T7.2“实施知识产权‘筑基’行动”：自评“进展滞后”，核实为“待核实”——缺少佐证材料：“筑基”台账"
+    assert words("summary.flagship_name", name="“一张网”建设") == "“‘一张网’建设”"
+    text = _text(reports[(2025, CITY)], ["summary", "tasks"])
+    assert "T7.2“实施知识产权‘筑基’行动”" in text and "T7.2“实施知识产权“筑基”行动”" not in text  # (data stay data)
+
+
+def test_excerpts_end_at_a_sentence_or_clause_boundary() -> None:
+    first = "2025年，市商务局围绕“健全知识产权保护政策体系”开展工作："
+    text = first + "\n一是制定年度工作要点；二是推进落实，持续推进中。；2025年，市委宣传部"
+    assert excerpt(text, 60, "…") == first + " 一是制定年度工作要点；二是推进落实，持续推进中。…"  # not 「；202…」
+    assert excerpt(text, 30, "…") == first[:-1] + "…"
+    assert excerpt("短。", 60, "…") == "短。"
+    assert excerpt("投入12,345,678元，建成平台", 13, "…") == "投入12,345,678元…"
+    assert excerpt("投入12,345,678元，建成平台", 12, "…") == "投入12,345,678…"  # not after 「12,」
+    assert excerpt("围绕“甲，乙，丙”开展工作，推进落实", 12, "…") == "围绕“甲，乙，丙”…"  # not inside the quotation
+    assert excerpt("共计投入资金1234567元用于建设", 9, "…") == "共计投入资金…"  # never inside a number
+    assert excerpt("比例为12.5%继续推进", 7, "…") == "比例为…"  # not 「比例为12.5…」
+    assert excerpt("比例为12.5%继续推进", 8, "…") == "比例为12.5%…"
+
+
+def test_progress_excerpts_in_the_tables_end_at_a_boundary(reports: dict) -> None:
+    for key in [(2023, CITY), (2025, CITY), (2025, ZIJIN)]:
+        report = reports[key]
+        html = "".join(s.data for s in report.sections(only=["tasks", "flagship", "safeguards"]))
+        progress = report.data.task("task_departments")["progress"].dropna()
+        flat = "；".join(re.sub(r"\s*\n\s*", " ", str(t).strip()) for t in progress)
+        cut = [html_lib.unescape(c) for c in re.findall(r'<td class="text">([^<]*)…</td>', html)]
+        assert cut, key
+        for shown in cut:
+            assert shown in flat, shown
+            after = flat[flat.index(shown) + len(shown)]
+            assert shown[-1] in "。！？" or after in "。！？；，、：;,: ", (key, shown, after)
+            assert not re.search(r"[0-9A-Za-z]$", shown), (key, shown)

@@ -398,7 +398,7 @@ def _check_assessor_texts(jobs: list, context: Context) -> None:
         problems.append("终稿须写明评估单位：请在 conf/local/report.yaml 中设置 evaluator（评估单位名称）")
     folder = context.path("assessor_dir")
     missing = assessor.missing(folder, [(job.year, job.area_code) for job in jobs],
-                               assessor.Slot.all_of(context.report), context.plan.target_year)
+                               assessor.Slot.all_of(context.report), context.plan)
     if missing:
         shown = "、".join(str(path.relative_to(folder)) for path in missing[:8])
         more = f" 等 {len(missing)} 个" if len(missing) > 8 else ""

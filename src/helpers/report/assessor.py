@@ -1,22 +1,73 @@
 """The evaluators' own judgement in a report (plan-assessment.md §4): what no data can say — 总体评价, 原因分析,
-典型经验, 规划调整建议 and, in the final evaluation, 十五五建议 — written as one Markdown file per slot, year and area,
-`<assessor_dir>/<year>/<area code>/<slot>.md`, and placed at the end of its section. Markdown is rendered with raw
-HTML, images and links disabled, so an evaluator's text can neither inject markup nor point or fetch outside the
-report. A file is read in UTF-8 (with or without BOM) or GBK/GB18030, as the cleaner reads tables, up to report.yaml
-`assessor_max_kb`; a file it cannot read is an AssessorError naming it, never a missing text."""
+典型经验, 规划调整建议 (while the plan runs) and, in the final evaluation, 十五五建议 — written as one Markdown file
+per slot, year and area, `<assessor_dir>/<year>/<area code>/<slot>.md`, and placed at the end of its section.
+Markdown is rendered with raw HTML, images and links disabled, so an evaluator's text can neither inject markup nor
+point or fetch outside the report; emphasis follows the CommonMark CJK-friendly amendments, so that
+`**“一般”**水平` is bold in Chinese text. A file is read in UTF-8 (with or without BOM) or GBK/GB18030, as the cleaner
+reads tables, up to report.yaml `assessor_max_kb`; a file it cannot read is an AssessorError naming it, never a
+missing text."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import MethodType
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.rules_inline import emphasis
+from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markupsafe import Markup
 
 from helpers.indicators import EvaluationError
 
+if TYPE_CHECKING:
+    from helpers.indicators import Plan
+
+# Code points of East Asian Width W that are emoji or symbols, not CJK text (the amendments leave out default emoji
+# presentation characters; by block here: the symbols and dingbats of the BMP bar 〈〉, and the emoji planes).
+_NOT_CJK = ((0x2300, 0x2328), (0x232B, 0x2BFF), (0x1F000, 0x1F1FF), (0x1F300, 0x1FAFF))
+
+
+def _cjk(char: str) -> bool:
+    """A CJK character (CommonMark CJK-friendly amendments §2.1): East Asian Width W, F or H, and not an emoji."""
+    code = ord(char)
+    return unicodedata.east_asian_width(char) in "WFH" and not any(low <= code <= high for low, high in _NOT_CJK)
+
+
+def _punctuation(char: str) -> bool:
+    return isMdAsciiPunct(ord(char)) or isPunctChar(char)
+
+
+def _scan_delims(state: StateInline, start: int, can_split_word: bool) -> Scanned:
+    """markdown-it's delimiter scan with the amended flanking rules: a run next to non-CJK punctuation (“ ” are such)
+    still flanks when the character on its other side is CJK — `于**“一般”**水平` opens and closes. Text without CJK
+    characters is scanned exactly as CommonMark says."""
+    end = start
+    while end < state.posMax and state.src[end] == state.src[start]:
+        end += 1
+    last = state.src[start - 1] if start > 0 else " "  # the ends of the line count as white space
+    following = state.src[end] if end < state.posMax else " "
+    last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(following))
+    last_punct, next_punct = _punctuation(last), _punctuation(following)
+    last_cjk, next_cjk = _cjk(last), _cjk(following)
+    left = not next_space and (not next_punct or next_cjk or last_space or last_punct or last_cjk)
+    right = not last_space and (not last_punct or last_cjk or next_space or next_punct or next_cjk)
+    can_open = left and (can_split_word or not right or last_punct)
+    can_close = right and (can_split_word or not left or next_punct)
+    return Scanned(can_open, can_close, end - start)
+
+
+def _emphasis(state: StateInline, silent: bool) -> bool:
+    """markdown-it's emphasis rule, its delimiter runs scanned by `_scan_delims` (for this parse only)."""
+    state.scanDelims = MethodType(_scan_delims, state)  # type: ignore[method-assign]
+    return emphasis.tokenize(state, silent)
+
+
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autolink"])
+_MARKDOWN.inline.ruler.at("emphasis", _emphasis)
 
 
 class AssessorError(EvaluationError):
@@ -25,23 +76,25 @@ class AssessorError(EvaluationError):
 
 @dataclass(frozen=True)
 class Slot:
-    """One of the evaluators' texts: its id (the file's name), the section it closes, whether only the final
-    evaluation asks for it, the largest file it takes (bytes)."""
+    """One of the evaluators' texts: its id (the file's name), the section it closes, the report modes that ask for
+    it (evaluation.yaml `modes`; empty: every mode), the largest file it takes (bytes)."""
 
     id: str
     section: str
-    final_only: bool = False
+    modes: tuple[str, ...] = ()
     max_bytes: int = 0  # 0: no limit
 
     @classmethod
     def all_of(cls, report: dict[str, Any]) -> list[Slot]:
         limit = int(report.get("assessor_max_kb") or 0) * 1024
-        return [cls(s["id"], s["section"], bool(s.get("final_only")), limit) for s in report.get("assessor_slots", [])]
+        return [cls(s["id"], s["section"], tuple(s.get("modes") or ()), limit)
+                for s in report.get("assessor_slots", [])]
 
 
-def wanted(slots: list[Slot], year: int, target_year: int) -> list[Slot]:
-    """The slots a report of `year` asks for (the final-only ones in the plan's target year)."""
-    return [slot for slot in slots if not slot.final_only or year >= target_year]
+def wanted(slots: list[Slot], year: int, plan: Plan) -> list[Slot]:
+    """The slots a report of `year` asks for, by the year's report mode."""
+    mode = plan.mode_of(year)
+    return [slot for slot in slots if not slot.modes or mode in slot.modes]
 
 
 def slot_path(folder: Path, year: int, area_code: str, slot: Slot) -> Path:
@@ -73,15 +126,15 @@ def read(path: Path, slot: Slot) -> str | None:
     return text.strip() or None
 
 
-def texts(folder: Path, year: int, area_code: str, slots: list[Slot], target_year: int) -> dict[str, str | None]:
+def texts(folder: Path, year: int, area_code: str, slots: list[Slot], plan: Plan) -> dict[str, str | None]:
     """Each wanted slot's Markdown (None where its file is missing or blank; see `read`)."""
-    return {slot.id: read(slot_path(folder, year, area_code, slot), slot) for slot in wanted(slots, year, target_year)}
+    return {slot.id: read(slot_path(folder, year, area_code, slot), slot) for slot in wanted(slots, year, plan)}
 
 
-def missing(folder: Path, jobs: list[tuple[int, str]], slots: list[Slot], target_year: int) -> list[Path]:
+def missing(folder: Path, jobs: list[tuple[int, str]], slots: list[Slot], plan: Plan) -> list[Path]:
     """The slot files the reports of `jobs` (year, area code) ask for that are missing or blank."""
     return [slot_path(folder, year, area, slot) for year, area in jobs
-            for slot_id, text in texts(folder, year, area, slots, target_year).items() if text is None
+            for slot_id, text in texts(folder, year, area, slots, plan).items() if text is None
             for slot in slots if slot.id == slot_id]
 
 

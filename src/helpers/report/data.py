@@ -214,7 +214,7 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         findings=_of_year(datasets.read("findings"), year),
         period={name: _ending(datasets.read(name), year) for name in PERIOD_DATASETS},
         assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
-                                context.plan.target_year))
+                                context.plan))
 
 
 def _of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:

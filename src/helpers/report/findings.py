@@ -135,7 +135,8 @@ def recommendations(data: ReportData) -> list[str]:
     found = data.own_findings
     if (at_risk["status"] == "missing").any() or ((found["topic"] == "data") & (found["severity"] == "problem")).any():
         out.append(county.get("data", rules["data"]))
-    out.append(county.get("general", rules["general"]))
+    closing = "general_final" if data.final else "general"
+    out.append(county.get(closing, rules[closing]))
     return out
 
 

@@ -6,6 +6,7 @@ said with that source (the datasets hold its code, the wording its sentence)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,39 @@ if TYPE_CHECKING:
     from helpers.report.sections import Cell, Section
     from helpers.report.wording import Words
 
-SHORT_PROGRESS = 60  # characters of a department's progress text shown in a table (the appendix has it all)
+GRADE_WIDTH = 14  # percent of the text width: 「● 按计划推进」 on one line in print (8.6 pt) and in Word (9 pt)
+SHORT_PROGRESS = 60  # characters of a department's progress text shown in a table at most (the appendix has it all)
+_SENTENCE_END = "。！？"  # kept at the end of an excerpt
+_CLAUSE_END = "；，、：;,:"  # left out at the end of an excerpt (, and : between digits are part of a number)
+_STRONG = "。！？；;"  # the end of a sentence or of a clause set off by a semicolon
+_OPENING, _CLOSING = "“‘（《「【(", "”’）》」】)"
+_NUMBER = re.compile(r"[A-Za-z0-9]|(?<=\d)[.,:](?=\d)|(?<=\d)[%‰]")  # a character of a Latin word or a number
+
+
+def excerpt(text: str, limit: int, more: str) -> str:
+    """`text` on one line, whole if it has at most `limit` characters, else cut at a boundary outside quotation marks
+    and brackets that keeps at most `limit` characters, followed by `more`: the last end of a sentence or
+    semicolon clause (。！？；) if it keeps half the limit, else the last clause boundary (also ，、： and a line
+    break). Without one: after the last quotation or bracket that closes within the limit, else at the limit, but
+    never inside a number or a Latin word."""
+    flat = re.sub(r"\s*\n\s*", "\n", text.strip())
+    if len(flat) <= limit:
+        return flat.replace("\n", " ")
+    strong, weak, closed, depth = 0, 0, 0, 0
+    for at, char in enumerate(flat[:limit + 1]):
+        if depth == 0 and (char in _SENTENCE_END or char in _CLAUSE_END or char == "\n") \
+                and not _NUMBER.match(flat, at):
+            weak = at + 1 if char in _SENTENCE_END and at < limit else at
+            strong = weak if char in _STRONG else strong
+        depth = depth + 1 if char in _OPENING else max(depth - 1, 0) if char in _CLOSING else depth
+        if char in _CLOSING and depth == 0 and at < limit:
+            closed = at + 1
+    cut = strong if 2 * strong >= limit else weak
+    if not cut:
+        cut = closed or limit
+        while cut > 1 and _NUMBER.match(flat, cut - 1) and _NUMBER.match(flat, cut):
+            cut -= 1
+    return flat[:cut].rstrip(_CLAUSE_END + " \n").replace("\n", " ") + more
 
 
 def _text(value: object, missing: str = "") -> str:
@@ -137,8 +170,8 @@ class PlanSections:
         rows = rows[rows["item"] == item]
         if not self.data.is_city:
             rows = rows[rows["department"] == self._government()]
-        text = "；".join(str(t).replace("\n", " ") for t in rows["progress"].dropna())
-        return text if len(text) <= SHORT_PROGRESS else text[:SHORT_PROGRESS] + self.w["plan_items.more"]
+        text = "；".join(str(t) for t in rows["progress"].dropna())
+        return excerpt(text, SHORT_PROGRESS, self.w["plan_items.more"])
 
     def _government(self) -> str | None:
         """The county government of a county report (plan_items.yaml `county_departments`)."""
@@ -211,7 +244,7 @@ class PlanSections:
         return f"grade grade-{grade}", self.w["grade_colors"][grade]
 
     def _items_table(self, caption: str, items: list[Item]) -> Markup:
-        columns = self._columns("plan_items.columns", [6, 18, 16, 11, 12, 8, 29])
+        columns = self._columns("plan_items.columns", [6, 17, 15, GRADE_WIDTH, GRADE_WIDTH, 8, 26])
         return self._table(caption, columns, self._item_rows(items))
 
     # ------------------------------------------------------------------ summary and method
@@ -292,7 +325,9 @@ class PlanSections:
                  for n, (key, title) in enumerate(groups, 1)]
         ledger = self._ledger_note()
         agree = w["plan_items.no_self_grades" if ledger else "plan_items.no_discrepancies"]
-        return self._render(section, intro=w("plan_items.intro", year=d.year) + ledger, parts=parts,
+        intro = w("plan_items.intro", year=d.year, method=self._section_title("scope"),
+                  appendix=self.appendices()["progress"])
+        return self._render(section, intro=intro + ledger, parts=parts,
                             discrepancies=self._discrepancies(), no_discrepancies=agree,
                             discrepancies_intro=w["plan_items.discrepancies_intro"])
 
@@ -307,19 +342,18 @@ class PlanSections:
         table_rows = []
         for _, r in own.iterrows():
             item = d.context.plan_items.item(r["item"])
-            progress = _text(r["progress"]).replace("\n", " ")
-            if len(progress) > SHORT_PROGRESS:
-                progress = progress[:SHORT_PROGRESS] + w["plan_items.more"]
+            progress = excerpt(_text(r["progress"]), SHORT_PROGRESS, w["plan_items.more"])
             table_rows.append([item.id, Cell(item.title, "text"), self._grade_cell(r["self_grade"]),
                                self._grade_cell(r["verified_grade"]),
                                self._grade_cell(verified.loc[item.id, "verified_grade"]), Cell(progress, "text")])
         table = self._table(w("plan_items.table", group=d.area_name, year=d.year),
-                            self._columns("plan_items.county_columns", [7, 22, 12, 12, 12, 35]),
+                            self._columns("plan_items.county_columns", [7, 19, *[GRADE_WIDTH] * 3, 32]),
                             table_rows) if table_rows else None
         none = w("plan_items.county_unassessable", reason=self._absent_reason(LEDGER), area_name=d.area_name,
                  year=d.year) if self._absent(LEDGER) else w("plan_items.none_county", area_name=d.area_name,
                                                               year=d.year)
-        return self._render(section, intro=w("plan_items.intro_county", area_name=d.area_name),
+        return self._render(section, intro=w("plan_items.intro_county", area_name=d.area_name,
+                                             appendix=self.appendices()["progress"]),
                             parts=[{"heading": "", "table": table}] if table is not None else [],
                             empty=None if table is not None else none)
 
@@ -342,7 +376,7 @@ class PlanSections:
                          Cell(self._grade_parts(item.id) or basis or self._progress_of(item.id)
                               or (self._not_reported(item.id) if d.is_city else w["missing"]), "text")])
         return self._table(self._scoped("plan_items.flagship_table", year=d.year),
-                           self._columns("plan_items.flagship_columns", [8, 24, 9, 12, 13, 34]), rows)
+                           self._columns("plan_items.flagship_columns", [8, 21, 9, GRADE_WIDTH, GRADE_WIDTH, 34]), rows)
 
     def _flagship_items_intro(self) -> str:
         return self._area_text("plan_items.flagship_intro", year=self.data.year)
@@ -441,6 +475,12 @@ class PlanSections:
             return self.w("plan_items.missing_unassessable", reason=self._absent_reason(LEDGER))
         return self.w["plan_items.missing_none"]
 
+    def _progress_none(self) -> str:
+        """What the progress appendix says when it lists nothing: no text reported, or no ledger to report it."""
+        if self._absent(LEDGER):
+            return self.w("plan_items.unassessable", reason=self._absent_reason(LEDGER))
+        return self.w["plan_items.progress_none"]
+
     def _missing_evidence_table(self) -> Markup | None:
         """佐证材料缺失清单: claims of this year without evidence, or whose evidence was not found."""
         from helpers.report.sections import Cell
@@ -473,4 +513,4 @@ class PlanSections:
         table = [[r["item"], r["department"], self._grade_label(r["self_grade"]),
                   Cell(_text(r["progress"]), "text")] for _, r in ordered.iterrows()]
         return self._table(w("plan_items.progress_table", year=d.year),
-                           self._columns("plan_items.progress_columns", [8, 20, 10, 62]), table, css="progress")
+                           self._columns("plan_items.progress_columns", [8, 20, 12, 60]), table, css="progress")

@@ -102,14 +102,35 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                                words.get("heading", title), bool(spec.get("per_domain"))))
         return out
 
-    def toc(self) -> list[tuple[str, str]]:
+    def toc(self) -> list[tuple[str, str, int]]:
+        """The table of contents: (anchor, label, level) of the listed sections (level 1), the domains of a per-domain
+        section and the appendices (level 2)."""
         entries = []
         for section in self.outline():
             if section.toc:
-                entries.append((section.id, section.toc))
+                entries.append((section.id, section.toc, 1))
             if section.per_domain:
-                entries += [(f"domain-{n}", self._domain_heading(n)) for n in range(1, len(self.data.plan.domains) + 1)]
+                entries += [(f"domain-{n}", self._domain_heading(n), 2)
+                            for n in range(1, len(self.data.plan.domains) + 1)]
+            if section.id == "appendix":
+                entries += [(f"appendix-{key}", self._appendix_heading(key), 2) for key in self.appendices()]
         return entries
+
+    def _section_title(self, section_id: str) -> str:
+        """A section as the text refers to it: its title in the contents (一、评估说明)."""
+        return next(section.toc for section in self.outline() if section.id == section_id)
+
+    def appendices(self) -> dict[str, str]:
+        """The appendices this report has, in the order report.yaml lists them, each with its label (附录一、二、… by
+        position): those on the plan's items only where the plan has items. The one source of every reference to an
+        appendix."""
+        spec = next((s for s in self.data.context.report["sections"] if s["id"] == "appendix"), {})
+        has_items = bool(self.data.context.plan_items.items)
+        keys = [a["id"] for a in spec.get("appendices", []) if has_items or not a.get("plan_items")]
+        return {key: self.w("appendix.label", numeral=self.w.numeral(n)) for n, key in enumerate(keys, 1)}
+
+    def _appendix_heading(self, key: str) -> str:
+        return self.w("appendix.heading", label=self.appendices()[key], title=self.w[f"appendix.titles.{key}"])
 
     def sections(self, only: list[str] | None = None) -> Iterator[HTML]:
         """Every section of the report (or those whose ids `only` names), rendered in order, for the notebook to
@@ -219,7 +240,8 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                    rule=w[f"cutoff_rules.{d.cutoff_rule}"])
         return self._render(
             section, synthetic=d.synthetic, banner=w("synthetic_banner", city=d.context.areas.city_name),
-            plan_title=d.plan.title, title=self.title, area_name=d.area_name, area_code=d.area_code,
+            plan_title=d.plan.title, title_lines=title_lines(d.year, d.plan, w), area_name=d.area_name,
+            area_code=d.area_code,
             year_text=year_text, period=w("cover.period_text", start=f"{d.plan.base_year + 1}-01-01", end=period_end),
             cutoff=cutoff, version=d.version, assessor=d.context.report.get("evaluator") or w["assessor.placeholder"],
             generated=local_time(datetime.now(UTC).isoformat(), w), toc=self.toc())
@@ -235,7 +257,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         bar = [{**statuses[k], "label": w["statuses"][k], "count": n, "share": round(100 * n / total, 2)}
                for k, n in head.counts.items() if n]
         final = d.final
-        return self._render(section, headline=head.sentence, bar=bar, risks=risks, data_sentence=self._data_sentence(),
+        return self._render(section, headline=head.sentence, bar=bar, risks=risks,
                             achieved=w("summary.achieved_share", share=self._achieved_share()) if final else "",
                             no_risks=w["summary.no_risks_final" if final else "summary.no_risks"],
                             flagship=self._flagship_sentence() if d.is_city else "",
@@ -245,12 +267,15 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                             discrepancies_intro=w["plan_items.discrepancies_intro"])
 
     def _data_sentence(self) -> str:
+        """What cleaning read (files, rows and their outcomes), for 评估说明."""
         files = self.data.account("files")
         broken = int((files["status"] == "rejected").sum()) if not files.empty else 0
         totals = self.data.rows_by_source().sum()
         counts = {k: f"{totals[k]:,}" for k in ["rows_in", *OUTCOMES]}
-        text = self._area_text("summary.data", files=len(files), **counts)
-        return text + (self.w("summary.data_broken", broken=broken) if broken else self.w["summary.data_ok"])
+        text = self._area_text("scope.data", files=len(files), **counts)
+        appendix = self.appendices()["quality"]
+        return text + (self.w("scope.data_broken", broken=broken, appendix=appendix) if broken
+                       else self.w("scope.data_ok", appendix=appendix))
 
     def _flagship_sentence(self) -> str:
         w, flagship = self.w, self.data.flagship
@@ -274,9 +299,12 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         rows += [[d.source_title(s), "0", "—", "—", "—", w["scope.not_supplied"]] for s in missing]
         table = self._table(self._scoped("scope.table"), self._columns("scope.columns", [30, 9, 13, 13, 11, 24]),
                             rows, css="numbers")
+        mode = d.plan.mode_of(d.year)
         return self._render(
             section, plan_title=d.plan.title, base_year=d.plan.base_year, target_year=d.plan.target_year,
             area_name=d.area_name, year=d.year, indicator_count=len(d.plan.indicators),
+            period=w(f"scope.period.{mode}", start=d.plan.base_year + 1, year=d.year),
+            evaluation=w[f"scope.evaluation.{mode}"], data_sentence=self._data_sentence(),
             flagship_count=len(d.plan.flagship), item_count=len(d.context.plan_items.items), is_city=d.is_city,
             item_method=self._item_method(), sources_table=table, span=d.plan.target_year - d.plan.base_year,
             sources=self._area_text("scope.sources", cutoff=d.cutoff,
@@ -603,14 +631,15 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                                      [[d.source_title(s), labels.warnings.get(k, k), f"{n:,}"]
                                       for (s, k), n in warned.items()], css="numbers") if len(warned) else None
         return self._render(
-            section, balance=w["appendix.balanced"] if balanced else w["appendix.unbalanced"],
+            section, appendices=[{"id": key, "heading": self._appendix_heading(key)} for key in self.appendices()],
+            balance=w["appendix.balanced"] if balanced else w["appendix.unbalanced"],
             scope_note="" if d.is_city else w["appendix.quality_county"],
             reconciliation_table=reconciliation, reasons_table=reasons_table, broken_table=broken_table,
             warnings_table=warnings_table, method_notes=self._method_notes(), criteria_table=self._criteria_table(),
             area_name=d.area_name, year=d.year, missing_table=self._missing_evidence_table(),
             missing_none=self._missing_none() if d.context.plan_items.items else "",
             data_problems=findings.data_problems(d) + self._official_problems(),
-            progress_table=self._progress_table(), has_items=bool(d.context.plan_items.items))
+            progress_table=self._progress_table(), progress_none=self._progress_none())
 
     def _criteria_table(self) -> Markup | None:
         d = self.data
@@ -622,8 +651,8 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                            [[r["label"], f"{int(r['count']):,}"] for _, r in table.iterrows()], css="numbers")
 
     def _method_notes(self) -> list[str]:
-        """附录二: how the cut-off and missing data are treated, then the notes of the plan's indicators that have
-        one (plan_wording.yaml `method_notes`), and the synthetic-data banner where it applies."""
+        """The method appendix: how the cut-off and missing data are treated, then the notes of the plan's indicators
+        that have one (plan_wording.yaml `method_notes`), and the synthetic-data banner where it applies."""
         d, w = self.data, self.w
         stated_in = (d.manifest.get("data_cutoff_basis") or {}).get("stated_in")
         how = w(f"appendix.method_cutoff_how.{d.cutoff_rule}", file=stated_in)
@@ -666,9 +695,14 @@ CHARTS: dict[str, Callable[[Report, list[Indicator], str], Markup | None]] = {
 
 
 def report_title(year: int, plan: Plan, words: Words) -> str:
-    """'河源市知识产权“十四五”规划实施年度监测报告（2021年）', '…中期评估报告', '…终期评估（总结评估）报告': the
-    plan's short title and the title of the year's report mode."""
-    return plan.short_title + words(f"plan.title.{plan.mode_of(year)}", year=year)
+    """'河源市知识产权“十四五”规划实施年度监测报告（2021年）', '…中期评估报告', '…终期评估（总结评估）报告'."""
+    return "".join(title_lines(year, plan, words))
+
+
+def title_lines(year: int, plan: Plan, words: Words) -> list[str]:
+    """The report's title as the cover sets it, on two lines that break at no other place: the plan's short title,
+    then the title of the year's report mode."""
+    return [plan.short_title, words(f"plan.title.{plan.mode_of(year)}", year=year)]
 
 
 def _plain(message: str) -> str:

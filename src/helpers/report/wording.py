@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from string import Formatter
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -10,6 +11,7 @@ from markupsafe import Markup, escape
 from helpers.context import ConfError
 
 BEIJING = timezone(timedelta(hours=8))  # the zone every time a report, workbook or index shows is given in
+_NESTED = str.maketrans("“”", "‘’")
 
 
 class Words:
@@ -38,7 +40,8 @@ class Words:
             return default
 
     def __call__(self, key: str, **fields: object) -> str:
-        return str(self[key]).format(**fields)
+        text = str(self[key])
+        return text.format(**quoted(text, fields))
 
     def numeral(self, n: int) -> str:
         """1 → 一 … 10 → 十, 11 → 十一, 21 → 二十一 (the wording's `numerals` are one to ten)."""
@@ -55,7 +58,23 @@ class Words:
 def fill(text: str, **fields: object) -> Markup:
     """Jinja filter: `text` (wording) with its placeholders filled, everything escaped except values that are
     already markup (a link, a table)."""
-    return Markup(escape(text)).format(**fields)
+    return Markup(escape(text)).format(**quoted(text, fields))
+
+
+def nested(text: str) -> str:
+    """A text quoted inside a quotation: its double quotation marks become single ones (T7.2“实施知识产权‘筑基’行动”,
+    GB/T 15834-2011 引号)."""
+    return text.translate(_NESTED)
+
+
+def quoted(text: str, fields: dict[str, object]) -> dict[str, object]:
+    """`fields` for the wording `text`, those it places inside “…” nested (plain text only, not markup)."""
+    inside, depth = set(), 0
+    for literal, name, _, _ in Formatter().parse(text):
+        depth += literal.count("“") - literal.count("”")
+        if name and depth > 0:
+            inside.add(name)
+    return {key: nested(value) if key in inside and type(value) is str else value for key, value in fields.items()}
 
 
 def local_time(stamp: str, words: Words) -> str:
