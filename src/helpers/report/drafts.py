@@ -182,12 +182,14 @@ class Drafter:
                     if judged.isin(level["statuses"]).mean() >= level["share"] or not level["statuses"])
 
     def _rise(self, row: pd.Series) -> str | None:
-        """"…由2020年的2.02件提升至2025年的3.20件，年均增长9.6%" when the value (as printed) rose on its base."""
+        """"…由2020年的2.02件提升至2025年的3.20件，年均增长9.6%" when the value (as printed) rose on its base; the
+        annual rate in the final evaluation, the only report that prints it."""
         d, w = self.data, self.w
         places = d.plan.indicator(row["indicator"]).decimals
         if math.isnan(row["base_used"]) or shown_difference(row["value"], row["base_used"], places) <= 0:
             return None
-        cagr = w("drafts.rise_cagr", cagr=percent(row["cagr"] / 100, 1)) if not math.isnan(row["cagr"]) else ""
+        cagr = w("drafts.rise_cagr", cagr=percent(row["cagr"] / 100, 1)) \
+            if d.final and not math.isnan(row["cagr"]) else ""
         return w("drafts.rise", **indicator_fields(d, row)) + cagr
 
     # -------------------------------------------------------------- 总体评价
