@@ -197,6 +197,7 @@ def test_the_report_shows_a_draft_marked_in_html_pdf_and_word(drafted: Path, sam
 def test_front_matter_marks_and_markdown_escapes() -> None:
     report = CONTEXT.report
     assert assessor.is_draft(FRONT + "正文", report) and assessor.is_draft("---\n状态：初稿\n---\n正文", report)
+    assert assessor.is_draft(FRONT.replace("\n", "\r\n") + "正文", report)  # saved by a Windows editor
     assert not assessor.is_draft("---\n状态: 定稿\n---\n正文", report) and not assessor.is_draft("正文", report)
     assert assessor.front_matter("---\n\n一、总体\n---\n正文")[0] == {}  # a thematic break, not front matter
     fields, body = assessor.front_matter(FRONT + "**正文**")

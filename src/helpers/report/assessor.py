@@ -94,7 +94,9 @@ def texts(folder: Path, year: int, area_code: str, slots: list[Slot], mode: str)
 
 def front_matter(text: str) -> tuple[dict[str, str], str]:
     """The fields of a slot text's front matter (`key: value` lines between two `---` lines at its top; the tool's
-    drafts carry one, helpers.report.drafts) and the Markdown after it; a text without one: no fields and the text."""
+    drafts carry one, helpers.report.drafts) and the Markdown after it; a text without one: no fields and the text.
+    Line ends of any system are read."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     match = _FRONT.match(text)
     if match is None:
         return {}, text
