@@ -352,16 +352,24 @@ class Drafter:
             return self._measure("indicator", self._task(f["subject"]), name=row["name"],
                                  label=w["statuses"][row["status"]], advice=advice)
         if f["topic"] == "flagship" and pd.notna(f["reference"]):
-            target = next(t for t in self.data.plan.flagship if t.id == f["subject"])
+            fields = self._target_fields(f)
             item = next((i.id for i in self.data.context.plan_items.items
-                         if i.kind == "flagship" and i.column == target.column), None)
-            return self._measure("flagship", item, column=target.column, name=target.name, year=self.data.year,
-                                 value=number(f["value"], 0), unit=target.unit, target=number(f["reference"], 0))
+                         if i.kind == "flagship" and i.column == fields["column"]), None)
+            return self._measure("flagship", item, **fields)
         if f["topic"] == "policy":
-            commitment = self.data.context.plan_items.item(f["subject"]).commitments[int(f["count"]) - 1]
-            document = w("findings.document", name=commitment.document) if commitment.document else commitment.text
-            return self._measure("policy", f["subject"], document=document, id=f["subject"])
+            return self._measure("policy", f["subject"], document=self._document(f), id=f["subject"])
         return self._measure(f"items.{f['code']}", f["subject"], item=self._item(f["subject"]), year=self.data.year)
+
+    def _target_fields(self, f: pd.Series) -> dict[str, object]:
+        """A 专栏 target's finding as its sentences print it: 专栏 number, name, year, value, unit, target (counted)."""
+        target = next(t for t in self.data.plan.flagship if t.id == f["subject"])
+        return {"column": target.column, "name": target.name, "year": self.data.year, "value": number(f["value"], 0),
+                "unit": target.unit, "target": number(f["reference"], 0)}
+
+    def _document(self, f: pd.Series) -> str:
+        """The document a policy finding's commitment promised (《…》), or the commitment's text."""
+        commitment = self.data.context.plan_items.item(f["subject"]).commitments[int(f["count"]) - 1]
+        return self.w("findings.document", name=commitment.document) if commitment.document else commitment.text
 
     def _evidence_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
         return (f["subject"],), self.w("drafts.measures.evidence", items=self.w.join(str(f["code"]).split(",")))
@@ -398,16 +406,11 @@ class Drafter:
                 sentences.append(w("drafts.adjustments.behind", label=w["statuses"][row["status"]],
                                    **indicator_fields(d, row)))
             elif f["topic"] == "flagship" and pd.notna(f["reference"]):
-                target = next(t for t in d.plan.flagship if t.id == f["subject"])
-                sentences.append(w("drafts.adjustments.flagship", column=target.column, name=target.name,
-                                   label=w["statuses"][f["code"]], year=d.year, value=number(f["value"], 0),
-                                   unit=target.unit, target=number(f["reference"], 0)))
+                sentences.append(w("drafts.adjustments.flagship", label=w["statuses"][f["code"]],
+                                   **self._target_fields(f)))
             elif f["topic"] == "policy":
-                units, _ = self._shortfall_measure(f)
-                commitment = d.context.plan_items.item(f["subject"]).commitments[int(f["count"]) - 1]
-                sentences.append(w("drafts.adjustments.policy", id=f["subject"], departments=w.join(list(units)),
-                                   document=w("findings.document", name=commitment.document)
-                                   if commitment.document else commitment.text))
+                sentences.append(w("drafts.adjustments.policy", id=f["subject"], document=self._document(f),
+                                   departments=w.join(list(self._departments(f["subject"])))))
             elif f["topic"] in ("task", "flagship"):
                 sentences.append(w("drafts.adjustments.item", item=self._item(f["subject"]),
                                    grade_text=w[f"findings.grade_texts.{f['code']}"],
