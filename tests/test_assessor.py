@@ -18,7 +18,7 @@ from helpers.indicators import EvaluationError
 from helpers.report import Report, assessor
 
 CITY = CONTEXT.areas.city_code
-PLAN = CONTEXT.plan
+MID_TERM = CONTEXT.plan.mode_of(2023)
 
 
 def test_markdown_is_rendered_without_raw_html_or_images() -> None:
@@ -95,7 +95,7 @@ def test_texts_in_gbk_gb18030_or_utf8_with_bom_are_read(tmp_path: Path) -> None:
     for encoding in ("gbk", "gb18030", "utf-8-sig", "utf-8"):
         shown = text.replace("𠀀字与", "") if encoding == "gbk" else text  # GBK has no 𠀀
         _slot_file(tmp_path, shown.encode(encoding))
-        assert assessor.texts(tmp_path, 2023, CITY, slots, PLAN)["overall"] == shown, encoding
+        assert assessor.texts(tmp_path, 2023, CITY, slots, MID_TERM)["overall"] == shown, encoding
 
 
 def test_an_unreadable_text_is_named_with_its_encoding_problem_never_called_missing(tmp_path: Path) -> None:
@@ -103,11 +103,12 @@ def test_an_unreadable_text_is_named_with_its_encoding_problem_never_called_miss
 
     path = _slot_file(tmp_path, "评估组意见".encode("utf-16-le") + b"\xff\xfe\x00\xd8")
     jobs = plan_jobs([2023], [CITY], CONTEXT)
-    with pytest.raises(EvaluationError, match="编码") as refused:  # `run --final`: exit 2 with this message
+    with pytest.raises(EvaluationError, match="编码"):  # `run --final`: exit 2 with this message
         _check_assessor_texts(jobs, _context(tmp_path))
-    assert "缺少" not in str(refused.value)
+    found = assessor.review(tmp_path, [(2023, CITY)], CONTEXT.report, CONTEXT.plan.mode_of)
+    assert path not in found.missing and len(found.unreadable) == 1 and str(path) in found.unreadable[0]
     with pytest.raises(EvaluationError, match=f"{path}.*编码.*UTF-8.*GBK"):
-        assessor.texts(tmp_path, 2023, CITY, assessor.Slot.all_of(CONTEXT.report), PLAN)
+        assessor.texts(tmp_path, 2023, CITY, assessor.Slot.all_of(CONTEXT.report), MID_TERM)
 
 
 def test_a_text_beyond_the_size_limit_fails_its_report_naming_the_file(sample_processed: Path, tmp_path: Path) -> None:
@@ -129,9 +130,8 @@ def test_a_text_beyond_the_size_limit_fails_its_report_naming_the_file(sample_pr
 
 def test_a_final_report_asks_for_no_plan_adjustments(sample_processed: Path, tmp_path: Path) -> None:
     """A report written after the plan ended proposes no 规划调整; the final render's check and the report agree."""
-    slots = assessor.Slot.all_of(CONTEXT.report)
-    asked = {str(path.relative_to(tmp_path)) for path in
-             assessor.missing(tmp_path, [(2023, CITY), (2025, CITY)], slots, CONTEXT.plan)}
+    found = assessor.review(tmp_path, [(2023, CITY), (2025, CITY)], CONTEXT.report, CONTEXT.plan.mode_of)
+    asked = {str(path.relative_to(tmp_path)) for path in found.missing}
     assert f"2023/{CITY}/adjustments.md" in asked and f"2025/{CITY}/adjustments.md" not in asked
     assert f"2025/{CITY}/next_plan.md" in asked and f"2023/{CITY}/next_plan.md" not in asked
     context = dataclasses.replace(CONTEXT, paths={**CONTEXT.paths, "assessor_dir": str(tmp_path)})

@@ -74,7 +74,8 @@ def test_an_empty_choice_is_refused_not_taken_for_the_default(option: str, tmp_p
     (["run", "--executor", "spark"], "--executor：无效的取值 'spark'（可选：local、dask）"),
     (["indicators"], "缺少必需的参数：--out"),
     ([], "缺少必需的参数：命令"),
-    (["render"], "命令：无效的取值 'render'（可选：sample-data、clean、indicators、tasks、evaluate、run）"),
+    (["render"], "命令：无效的取值 'render'（可选：sample-data、clean、indicators、tasks、findings、evaluate、draft、"
+                 "run）"),
     (["run", "--bogus", "2023"], "无法识别的参数：--bogus 2023"),
     (["run", "--years"], "--years：需要一个取值"),
     (["sample-data", "--seed", "x"], "--seed：应为整数，收到 'x'"),

@@ -1,4 +1,4 @@
-"""Command line: `python -m helpers sample-data | clean | indicators | tasks | findings | evaluate | run`. The
+"""Command line: `python -m helpers sample-data | clean | indicators | tasks | findings | evaluate | draft | run`. The
 configuration is read once here (helpers.context.Context) and passed down; data problems print a message, never a
 traceback."""
 
@@ -65,7 +65,7 @@ def _as_of_argument(parser: argparse.ArgumentParser, what: str) -> None:
 
 def _parser(context: Context | None) -> argparse.ArgumentParser:
     paths = context.paths if context else {"raw_dir": "data/raw", "processed_dir": "data/processed",
-                                          "reports_dir": "reports"}
+                                          "reports_dir": "reports", "assessor_dir": "data/assessor"}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--plan", type=Path, help="a plan folder whose files replace those of conf/base "
                                                   "(default: the plan in conf/base)")
@@ -124,6 +124,15 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
                                                    "the table printed is the latest's)")
     _as_of_argument(evaluate, "the processed folder must have been cleaned with it")
 
+    draft = commands.add_parser("draft", parents=[common],
+                                help="write drafts of the evaluators' texts (assessor slots) of one year's reports "
+                                     "from the findings, where a slot has no text yet or only an earlier draft")
+    draft.add_argument("--year", type=int, required=True, help="the reports' year")
+    draft.add_argument("--areas", type=_given, help="all (default) or comma-separated area codes, e.g. 441600,441621")
+    draft.add_argument("--processed", type=Path, default=Path(paths["processed_dir"]))
+    draft.add_argument("--assessor", type=Path, help="the folder of the evaluators' texts, <year>/<area>/<slot>.md "
+                       f"(default: {paths['assessor_dir']}, paths.yaml assessor_dir)")
+
     run = commands.add_parser("run", parents=[common],
                               help="render the evaluation reports (notebook → HTML and PDF) per year and area")
     run.add_argument("--years", type=_given,
@@ -136,8 +145,10 @@ def _parser(context: Context | None) -> argparse.ArgumentParser:
                      help="reports rendered at once (default: the number of cores)")
     run.add_argument("--force", action="store_true", help="render every report, even those that are up to date")
     run.add_argument("--final", action="store_true",
-                     help="the reports to hand over: refuse to render while an evaluator's text (assessor_dir) is "
-                          "missing, instead of showing a placeholder")
+                     help="the reports to hand over: refuse to render while an evaluator's text is missing or "
+                          "still the tool's draft, instead of showing a placeholder or the draft")
+    run.add_argument("--assessor", type=Path, help="the folder of the evaluators' texts, <year>/<area>/<slot>.md "
+                     f"(default: {paths['assessor_dir']}, paths.yaml assessor_dir)")
     run.add_argument("--executor", choices=["local", "dask"], default="local",
                      help="local worker processes (default) or a Dask distributed cluster (--scheduler)")
     run.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
@@ -176,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"错误：{problem}", file=sys.stderr)
             return 2
     commands = {"sample-data": _sample_data, "clean": _clean, "indicators": _indicators, "tasks": _tasks,
-                "findings": _findings, "evaluate": _evaluate, "run": _run}
+                "findings": _findings, "evaluate": _evaluate, "draft": _draft, "run": _run}
     from helpers.files import BusyError, NoSpaceError, no_space, no_space_message
 
     try:
@@ -220,20 +231,7 @@ def _sample_data(args: argparse.Namespace, context: Context) -> int:
     provenance = sample_data.generate(args.out, seed=args.seed, scale=args.scale)
     print(f"wrote synthetic sample data (seed {args.seed}, scale {args.scale}) to {args.out}: "
           f"{len(provenance.get('files', []))} files")
-    if Path(args.out).resolve() == context.path("raw_dir").resolve():
-        _example_assessor_texts(context)
     return 0
-
-
-def _example_assessor_texts(context: Context) -> None:
-    """The sample's example evaluators' texts (docs/examples/assessor), into an assessor folder that has none."""
-    import shutil
-
-    folder, examples = context.path("assessor_dir"), context.conf.root / "docs" / "examples" / "assessor"
-    if not examples.is_dir() or any(folder.rglob("*.md")):
-        return
-    shutil.copytree(examples, folder, dirs_exist_ok=True)
-    print(f"copied the sample's example evaluators' texts to {folder} (replace them with your own)")
 
 
 def _print_build(build, args: argparse.Namespace, context: Context) -> None:  # noqa: ANN001 — a pipeline Build
@@ -388,8 +386,8 @@ def _evaluate(args: argparse.Namespace, context: Context) -> int:
 
 
 def _check_assessor_texts(jobs: list, context: Context) -> None:
-    """A final render needs the evaluating organisation and every evaluator's text its reports show; else a
-    RunError naming what is missing."""
+    """A final render needs the evaluating organisation and every evaluator's text its reports show, readable and no
+    longer the tool's draft; else a RunError naming every file and problem at once."""
     from helpers import batch
     from helpers.report import assessor
 
@@ -397,14 +395,53 @@ def _check_assessor_texts(jobs: list, context: Context) -> None:
     if not context.report.get("evaluator"):
         problems.append("终稿须写明评估单位：请在 conf/local/report.yaml 中设置 evaluator（评估单位名称）")
     folder = context.path("assessor_dir")
-    missing = assessor.missing(folder, [(job.year, job.area_code) for job in jobs],
-                               assessor.Slot.all_of(context.report), context.plan)
-    if missing:
-        shown = "、".join(str(path.relative_to(folder)) for path in missing[:8])
-        more = f" 等 {len(missing)} 个" if len(missing) > 8 else ""
-        problems.append(f"终稿缺少评估组意见，请先在 {folder} 下补写：{shown}{more}")
+    found = assessor.review(folder, [(job.year, job.area_code) for job in jobs], context.report, context.plan.mode_of)
+    if found.missing:
+        problems.append(f"终稿缺少评估组意见，请先在 {folder} 下补写：{_listed(found.missing, folder)}")
+    if found.drafts:
+        mark = context.report["drafts"]["status"]
+        problems.append(f"以下评估组意见仍是工具生成的初稿，请审定后删除文件开头的“{mark['key']}: "
+                        f"{mark['draft']}”标记：{_listed(found.drafts, folder)}")
+    problems += found.unreadable
     if problems:
-        raise batch.RunError("；".join(problems) + "（不加 --final 时生成草稿，缺失处显示占位）")
+        raise batch.RunError("；".join(problems) + "（不加 --final 时照常生成报告，缺失处显示占位，初稿标为【初稿】）")
+
+
+def _with_assessor(context: Context, folder: Path | None) -> Context:
+    """The context with --assessor, as given from the current folder, in place of paths.yaml assessor_dir."""
+    return context.with_path("assessor_dir", folder.resolve() if folder is not None else None)
+
+
+def _listed(paths: list[Path], folder: Path, shown: int = 8) -> str:
+    """The first `shown` files, relative to `folder`, and how many there are in all."""
+    names = "、".join(str(path.relative_to(folder)) for path in paths[:shown])
+    return names + (f" 等 {len(paths)} 个" if len(paths) > shown else "")
+
+
+def _draft(args: argparse.Namespace, context: Context) -> int:
+    """The drafts of the evaluators' texts of --year's reports (helpers.report.drafts), one line per file."""
+    from helpers import batch
+    from helpers.indicators import EvaluationError, check_year
+    from helpers.pipeline import DatasetError, open_datasets
+    from helpers.report import drafts
+
+    folder = _with_assessor(context, args.assessor).path("assessor_dir")
+    if _outputs_unwritable(folders=(folder,)):
+        return 2
+    try:
+        area_codes = batch.parse_areas(args.areas, context.areas)
+        datasets = open_datasets(args.processed, context)
+        year = check_year(args.year, context.plan, datasets.read("values"))
+        outcomes = drafts.write(datasets, context, year, area_codes, folder)
+    except (EvaluationError, DatasetError, ConfError) as problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
+    words = {"written": "已生成初稿", "refreshed": "已更新初稿", "unchanged": "初稿无变化",
+             "kept": "评估组文本（无初稿标记），未改动", "unreadable": "无法读取，未改动",
+             "no_rule": "无生成规则，未生成"}
+    for outcome in outcomes:
+        print(f"{words[outcome.action]}：{outcome.path}" + (f"（{outcome.note}）" if outcome.note else ""))
+    return 0
 
 
 def _run(args: argparse.Namespace, context: Context) -> int:
@@ -415,6 +452,7 @@ def _run(args: argparse.Namespace, context: Context) -> int:
 
     if _outputs_unwritable(folders=(args.reports,)):
         return 2
+    context = _with_assessor(context, args.assessor)
     try:
         context.words(args.lang)
         formats = batch.parse_formats(args.formats)

@@ -10,6 +10,7 @@ of `conf/`; nothing is cached in a module, so one process can hold two plans sid
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,13 @@ class Context:
     def path(self, key: str) -> Path:
         """A folder of paths.yaml (raw_dir, processed_dir, reports_dir, cache_dir) under the project root."""
         return self.conf.root / self.paths[key]
+
+    def with_path(self, key: str, folder: Path | str | None) -> Context:
+        """This context with the folder `key` of paths.yaml set to `folder` (relative: under the project root; None:
+        unchanged)."""
+        if folder is None:
+            return self
+        return dataclasses.replace(self, paths={**self.paths, key: str(folder)})
 
     def words(self, lang: str = "zh") -> dict[str, Any]:
         """The report wording in `lang`; an unknown language is a ConfError naming the known ones."""

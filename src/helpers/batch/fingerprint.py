@@ -49,7 +49,7 @@ def job_digests(jobs: list[Job], manifest: dict, formats: list[str], code: str, 
                                                                                                       context)]
         try:
             parts += [f"{slot}={text}" for slot, text in assessor.texts(folder, job.year, job.area_code, slots,
-                                                                        context.plan).items()]
+                                                                        context.plan.mode_of(job.year)).items()]
         except assessor.AssessorError as problem:  # the report fails with this message, the others go on
             parts.append(str(problem))
         out[job] = hashlib.sha256("|".join(parts).encode()).hexdigest()

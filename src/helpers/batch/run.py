@@ -111,7 +111,7 @@ def run(jobs: list[Job], datasets: Datasets, reports: Path, formats: list[str], 
     notebook = (notebook or notebook_path(context.conf.root)).resolve()
     code = fingerprint.code_digest(notebook, context)
     settings = Settings(context.conf.root, context.conf.plan_dir, Path(datasets.folder).resolve(), reports, formats,
-                        notebook, timeout, lang, code)
+                        notebook, timeout, lang, code, context.path("assessor_dir"))
     with _exclusive(reports):
         return _run_locked(jobs, datasets, settings, context, workers, force, executor, scheduler, out, started)
 

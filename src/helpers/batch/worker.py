@@ -40,8 +40,8 @@ _ONE_AT_A_TIME = threading.Lock()  # one kernel per process: reports in threads 
 
 @dataclass(frozen=True)
 class Settings:
-    """What every worker needs to render a job: where the checkout, plan, datasets and reports are, the
-    formats, the language, the template, the cell timeout and the digest of the run's code."""
+    """What every worker needs to render a job: where the checkout, plan, datasets, reports and evaluators' texts
+    are, the formats, the language, the template, the cell timeout and the digest of the run's code."""
 
     root: Path
     plan: Path | None
@@ -52,6 +52,7 @@ class Settings:
     timeout: float
     lang: str = "zh"
     code: str = ""
+    assessor: Path | None = None  # the evaluators' texts (None: paths.yaml assessor_dir)
 
     @property
     def hard_timeout(self) -> float:
@@ -178,7 +179,8 @@ def _execute(job: Job, settings: Settings, executed: Path, beat: Beat):  # noqa:
     _register_engine()
     root = settings.root
     parameters = {"year": job.year, "area_code": job.area_code, "processed_dir": _shown_path(settings.processed, root),
-                  "lang": settings.lang, "plan": _shown_path(settings.plan, root) if settings.plan else None}
+                  "lang": settings.lang, "plan": _shown_path(settings.plan, root) if settings.plan else None,
+                  "assessor_dir": _shown_path(settings.assessor, root) if settings.assessor else None}
     return papermill.execute_notebook(
         str(settings.notebook), str(executed), kernel_name="python3", km=_HOST.manager(root), progress_bar=False,
         engine_name=ENGINE, log_output=False, execution_timeout=settings.timeout, start_timeout=60,
@@ -215,7 +217,7 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
     from helpers.report import Words, report_title, to_pdf
 
     reports, formats = Path(settings.reports).resolve(), settings.formats
-    context, renderer = _HOST.context, _HOST.renderer
+    context, renderer = _HOST.context.with_path("assessor_dir", settings.assessor), _HOST.renderer
     words = Words.of(context, settings.lang)
     outcome = Outcome(job, digest)
     folder = reports / str(job.year)

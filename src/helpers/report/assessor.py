@@ -1,19 +1,22 @@
-"""The evaluators' own judgement in a report (plan-assessment.md §4): what no data can say — 总体评价, 原因分析,
-典型经验, 规划调整建议 (while the plan runs) and, in the final evaluation, 十五五建议 — written as one Markdown file
-per slot, year and area, `<assessor_dir>/<year>/<area code>/<slot>.md`, and placed at the end of its section.
-Markdown is rendered with raw HTML, images and links disabled, so an evaluator's text can neither inject markup nor
-point or fetch outside the report; emphasis follows the CommonMark CJK-friendly amendments, so that
-`**“一般”**水平` is bold in Chinese text. A file is read in UTF-8 (with or without BOM) or GBK/GB18030, as the cleaner
-reads tables, up to report.yaml `assessor_max_kb`; a file it cannot read is an AssessorError naming it, never a
-missing text."""
+"""The evaluators' own judgement in a report (plan-assessment.md §4, conclusions.md §4): 总体评价, 主要成效,
+经验做法, 问题与原因, 对策建议, and 规划调整建议 in the mid-term or 十五五建议 in the final evaluation — written as one
+Markdown file per slot, year and area, `<assessor_dir>/<year>/<area code>/<slot>.md`, and placed at the end of its
+section. A file whose front matter still marks it as the tool's draft (helpers.report.drafts) is shown marked 【初稿】
+and refused by a final render. Markdown is rendered with raw HTML, images and links disabled, so an evaluator's text
+can neither inject markup nor point or fetch outside the report; emphasis follows the CommonMark CJK-friendly
+amendments, so that `**“一般”**水平` is bold in Chinese text. A file is read in UTF-8 (with or without BOM) or
+GBK/GB18030, as the cleaner reads tables, up to report.yaml `assessor_max_kb`; a file it cannot read is an
+AssessorError naming it, never a missing text."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MethodType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
@@ -21,10 +24,8 @@ from markdown_it.rules_inline import emphasis
 from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markupsafe import Markup
 
+from helpers.context import ConfError
 from helpers.indicators import EvaluationError
-
-if TYPE_CHECKING:
-    from helpers.indicators import Plan
 
 # Code points of East Asian Width W that are emoji or symbols, not CJK text (the amendments leave out default emoji
 # presentation characters; by block here: the symbols and dingbats of the BMP bar 〈〉, and the emoji planes).
@@ -68,6 +69,8 @@ def _emphasis(state: StateInline, silent: bool) -> bool:
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(["image", "link", "autolink"])
 _MARKDOWN.inline.ruler.at("emphasis", _emphasis)
+_FRONT = re.compile(r"\A---[ \t]*\n((?:[ \t]*(?:[^\n:：]+[:：][^\n]*)?\n)*?)---[ \t]*(?:\n|\Z)")
+_FIELD = re.compile(r"^\s*([^:：]+?)\s*[:：]\s*(.*?)\s*$")
 
 
 class AssessorError(EvaluationError):
@@ -77,7 +80,7 @@ class AssessorError(EvaluationError):
 @dataclass(frozen=True)
 class Slot:
     """One of the evaluators' texts: its id (the file's name), the section it closes, the report modes that ask for
-    it (evaluation.yaml `modes`; empty: every mode), the largest file it takes (bytes)."""
+    it (empty: every mode), the largest file it takes (bytes)."""
 
     id: str
     section: str
@@ -86,14 +89,18 @@ class Slot:
 
     @classmethod
     def all_of(cls, report: dict[str, Any]) -> list[Slot]:
+        """The slots of report.yaml `assessor_slots`; an id that is not a plain file name is a ConfError."""
         limit = int(report.get("assessor_max_kb") or 0) * 1024
-        return [cls(s["id"], s["section"], tuple(s.get("modes") or ()), limit)
-                for s in report.get("assessor_slots", [])]
+        slots = [cls(str(s["id"]), s["section"], tuple(s.get("modes") or ()), limit)
+                 for s in report.get("assessor_slots", [])]
+        bad = [slot.id for slot in slots if not re.fullmatch(r"[a-z][a-z0-9_]*", slot.id)]
+        if bad:
+            raise ConfError(f"report.yaml assessor_slots 的 id 用作文件名，只能含小写字母、数字和下划线：{bad}")
+        return slots
 
 
-def wanted(slots: list[Slot], year: int, plan: Plan) -> list[Slot]:
-    """The slots a report of `year` asks for, by the year's report mode."""
-    mode = plan.mode_of(year)
+def wanted(slots: list[Slot], mode: str) -> list[Slot]:
+    """The slots a report of `mode` (evaluation.yaml `modes`: annual, midterm, final) asks for."""
     return [slot for slot in slots if not slot.modes or mode in slot.modes]
 
 
@@ -126,16 +133,56 @@ def read(path: Path, slot: Slot) -> str | None:
     return text.strip() or None
 
 
-def texts(folder: Path, year: int, area_code: str, slots: list[Slot], plan: Plan) -> dict[str, str | None]:
-    """Each wanted slot's Markdown (None where its file is missing or blank; see `read`)."""
-    return {slot.id: read(slot_path(folder, year, area_code, slot), slot) for slot in wanted(slots, year, plan)}
+def texts(folder: Path, year: int, area_code: str, slots: list[Slot], mode: str) -> dict[str, str | None]:
+    """Each slot's Markdown that a report of `year` in `mode` asks for (None where its file is missing or blank; see
+    `read`)."""
+    return {slot.id: read(slot_path(folder, year, area_code, slot), slot) for slot in wanted(slots, mode)}
 
 
-def missing(folder: Path, jobs: list[tuple[int, str]], slots: list[Slot], plan: Plan) -> list[Path]:
-    """The slot files the reports of `jobs` (year, area code) ask for that are missing or blank."""
-    return [slot_path(folder, year, area, slot) for year, area in jobs
-            for slot_id, text in texts(folder, year, area, slots, plan).items() if text is None
-            for slot in slots if slot.id == slot_id]
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """The fields of a slot text's front matter (`key: value` lines between two `---` lines at its top; the tool's
+    drafts carry one, helpers.report.drafts) and the Markdown after it; a text without one: no fields and the text.
+    Line ends of any system are read."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    match = _FRONT.match(text)
+    if match is None:
+        return {}, text
+    return dict(m.groups() for line in match[1].splitlines() if (m := _FIELD.match(line))), text[match.end():]
+
+
+def is_draft(text: str | None, report: dict[str, Any]) -> bool:
+    """Whether a slot's text is still marked as the tool's draft (report.yaml `drafts.status` in its front matter)."""
+    status = report["drafts"]["status"]
+    return text is not None and front_matter(text)[0].get(status["key"]) == status["draft"]
+
+
+@dataclass
+class Review:
+    """What keeps a final render from starting: slot files missing (or blank), still drafts, or unreadable."""
+
+    missing: list[Path] = field(default_factory=list)
+    drafts: list[Path] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # the message naming each file
+
+
+def review(folder: Path, jobs: list[tuple[int, str]], report: dict[str, Any],
+           mode_of: Callable[[int], str]) -> Review:
+    """Every slot file the reports of `jobs` (year, area code) ask for (`mode_of`: a year's report mode) that keeps a
+    final render from starting, by what keeps it."""
+    out, slots = Review(), Slot.all_of(report)
+    for year, area in jobs:
+        for slot in wanted(slots, mode_of(year)):
+            path = slot_path(folder, year, area, slot)
+            try:
+                text = read(path, slot)
+            except AssessorError as problem:
+                out.unreadable.append(str(problem))
+                continue
+            if text is None or not front_matter(text)[1].strip():
+                out.missing.append(path)
+            elif is_draft(text, report):
+                out.drafts.append(path)
+    return out
 
 
 def as_html(markdown: str) -> Markup:

@@ -222,16 +222,21 @@ SAYINGS: dict[str, Callable[[Speaker, pd.Series], str]] = {
 }
 
 
-def problems(data: ReportData) -> list[str]:
-    """存在的问题: every problem finding of the area in the stage's rank, one sentence each, except those shown
-    elsewhere (report.yaml `problems_elsewhere`: the data accounts of 附录一) and the causes a sentence already
-    carries (an age decomposition with its indicator's shortfall)."""
-    speaker = Speaker(data)
-    found = speaker.found
+def problem_findings(data: ReportData) -> pd.DataFrame:
+    """The problem findings 存在的问题 states, in the stage's rank: every one of the area except those shown elsewhere
+    (report.yaml `problems_elsewhere`: the data accounts of 附录一) and the causes a sentence already carries (an age
+    decomposition with its indicator's shortfall)."""
+    found = data.own_findings
     shown = found[(found["severity"] == "problem") & ~found["kind"].isin(data.context.report["problems_elsewhere"])]
     short = set(shown.loc[(shown["kind"] == "shortfall") & (shown["topic"] == "indicator"), "subject"])
     carried = (shown["kind"] == "decomposition") & shown["subject"].isin(short)
-    return [speaker.say(f) for _, f in shown[~carried].iterrows()]
+    return shown[~carried]
+
+
+def problems(data: ReportData) -> list[str]:
+    """存在的问题: one sentence per problem finding (problem_findings)."""
+    speaker = Speaker(data)
+    return [speaker.say(f) for _, f in problem_findings(data).iterrows()]
 
 
 def achievements(data: ReportData) -> list[tuple[str, list[str]]]:

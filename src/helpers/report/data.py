@@ -198,7 +198,9 @@ def load(processed_dir: Path | str, context: Context, year: int | None = None, a
 
 
 def from_datasets(datasets: Datasets, context: Context, year: int | None, area_code: str,
-                  lang: str = "zh") -> ReportData:
+                  lang: str = "zh", texts: bool = True) -> ReportData:
+    """The inputs of one report from `datasets`; without `texts`, none of the evaluators' texts (what the drafts of
+    them are built from)."""
     values = datasets.read("values")
     year = check_year(year, context.plan, values) if year is not None else latest_year(values, context.plan)
     evaluation, flagship = datasets.read("evaluation"), datasets.read("flagship")
@@ -214,7 +216,7 @@ def from_datasets(datasets: Datasets, context: Context, year: int | None, area_c
         findings=_of_year(datasets.read("findings"), year),
         period={name: _ending(datasets.read(name), year) for name in PERIOD_DATASETS},
         assessor=assessor.texts(context.path("assessor_dir"), year, area_code, assessor.Slot.all_of(context.report),
-                                context.plan))
+                                context.plan.mode_of(year)) if texts else {})
 
 
 def _of_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:

@@ -66,7 +66,9 @@ def in_text(unit: str, data: ReportData) -> str:
     return data.words["sentence.units"].get(unit, unit)
 
 
-def _fields(data: ReportData, row: pd.Series) -> dict[str, str]:
+def indicator_fields(data: ReportData, row: pd.Series) -> dict[str, str]:
+    """An indicator's evaluation row as the report prints it (name, year, unit, value, base, target, completion, τ,
+    r, gap, what it takes to reach the target), for the wording's placeholders."""
     w = data.words
     places = decimals(data, row["indicator"])
     left = data.plan.target_year - data.year
@@ -95,7 +97,7 @@ def gap(data: ReportData, row: pd.Series) -> str:
 def indicator_problem(data: ReportData, row: pd.Series) -> str:
     """The shortfall of one indicator at risk (its evaluation row), in the wording of its status."""
     rule = row["status"]
-    fields = _fields(data, row)
+    fields = indicator_fields(data, row)
     if row["kind"] == "growth" and rule in {"lagging", "serious", "unmet"}:
         rule = "growth_final" if data.final else "growth"
     elif rule == "serious" and fields["value"] == fields["base"]:

@@ -73,10 +73,12 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
 
     @classmethod
     def load(cls, processed_dir: Path | str, year: int | None = None, area_code: str | None = None, *,
-             lang: str = "zh", plan: str | None = None, context: Context | None = None) -> Report:
+             lang: str = "zh", plan: str | None = None, context: Context | None = None,
+             assessor_dir: Path | str | None = None) -> Report:
         """The report of `area_code` for `year` from the datasets of `processed_dir`, written in `lang`, for the
-        plan of the folder `plan` (default: conf/base's)."""
-        context = context or Context.load(plan=plan)
+        plan of the folder `plan` (default: conf/base's), with the evaluators' texts of `assessor_dir` (default:
+        paths.yaml's)."""
+        context = (context or Context.load(plan=plan)).with_path("assessor_dir", assessor_dir)
         return cls(report_data.load(processed_dir, context, year, area_code, lang))
 
     @property
@@ -154,15 +156,20 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         return HTML(self._with_assessor_text(html, section_id))
 
     def _with_assessor_text(self, html: str, section_id: str) -> str:
-        """The section with the evaluators' texts that close it (a visible placeholder where one is missing)."""
+        """The section with the evaluators' texts that close it, without their front matter: a visible placeholder
+        where one is missing, the mark 【初稿】 over one still the tool's draft (helpers.report.drafts)."""
         slots = [s for s in assessor.Slot.all_of(self.data.context.report) if s.section == section_id
                  and s.id in self.data.assessor]
         if not slots:
             return html
-        w = self.w
-        parts = [{"id": s.id, "heading": w("assessor.heading", title=w["assessor.slots"][s.id]),
-                  "html": assessor.as_html(self.data.assessor[s.id]) if self.data.assessor[s.id] else None}
-                 for s in slots]
+        w, report = self.w, self.data.context.report
+        parts = []
+        for slot in slots:
+            text = self.data.assessor[slot.id]
+            body = assessor.front_matter(text)[1].strip() if text else ""
+            parts.append({"id": slot.id, "heading": w("assessor.heading", title=w["assessor.slots"][slot.id]),
+                          "html": assessor.as_html(body) if body else None,
+                          "draft": bool(body) and assessor.is_draft(text, report)})
         closing = _ENV.get_template("assessor.html.j2").render(w=self.w.texts, slots=parts)
         at = html.rfind("</section>")
         return html[:at] + closing + html[at:] if at >= 0 else html + closing
