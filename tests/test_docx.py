@@ -36,8 +36,8 @@ from helpers.batch import fingerprint
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, read_record, render_job
 from helpers.context import ConfError
+from helpers.report import Words, findings
 from helpers.report import data as report_data
-from helpers.report import findings
 from helpers.report.render import RenderError
 from helpers.report.sections import report_title
 from helpers.report.word import Edition, parse, reference_template, write_docx
@@ -409,8 +409,9 @@ def test_styles_name_the_gbt_9704_faces_with_free_stand_ins_in_the_font_table(re
     for each GB/T face, its class and the GB2312 character set. Numbers are Latin text, Chinese is Chinese."""
     doc = _doc(rendered, area)
     assert {name: _face(doc.styles[name]) for name in GBT_9704} == GBT_9704
-    used = {p.style for p in doc.paragraphs} | {p.style for t in doc.tables for r in t.rows for c in r.cells
-                                                for p in c.paragraphs}
+    names = {p.style.name for p in doc.paragraphs} | {p.style.name for t in doc.tables for r in t.rows
+                                                      for c in r.cells for p in c.paragraphs}
+    used = [doc.styles[name] for name in names]
     assert {_face(style) for style in used} <= set(GBT_9704.values())
     assert {_face(style, "ascii") for style in used} == {"Times New Roman"}
     assert "Theme" not in "".join(style.element.xml for style in used)
@@ -431,8 +432,9 @@ def test_properties_are_the_reports_and_its_title_runs_in_the_header(rendered: d
     heads every page after the cover, as in the PDF."""
     doc = _doc(rendered, area)
     core = doc.core_properties
-    title = report_title(YEAR, CONTEXT.plan, WORDS)
-    assert core.title == WORDS("page_title", area_name=CONTEXT.areas.names[area], year=YEAR, title=title)
+    words = Words.of(CONTEXT, "zh")
+    title = report_title(YEAR, CONTEXT.plan, words)
+    assert core.title == words("page_title", area_name=CONTEXT.areas.names[area], year=YEAR, title=title)
     assert core.author == core.last_modified_by == WORDS["assessor"]["placeholder"]
     rendered_at = dt.datetime.fromtimestamp(rendered[area]["docx"].stat().st_mtime, dt.UTC)
     assert core.created == core.modified and abs(core.created - rendered_at) < dt.timedelta(minutes=10)
@@ -458,7 +460,7 @@ def test_a_table_starts_and_ends_a_page_with_rows_kept_together(tmp_path: Path) 
     assert doc.paragraphs[0].text == "表1　六行" and doc.paragraphs[0].paragraph_format.keep_with_next
     table = doc.tables[0]
     kept = [all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs) for row in table.rows]
-    assert kept == [True, True, False, False, True, True, False]  # header, row 1 | rows 2–3 | rows 4–5 | row 6
+    assert kept == [True, True, False, False, False, True, False]  # header, row 1 | rows 2–4 | row 5 with row 6
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
 
 
