@@ -1,7 +1,8 @@
 """The Word edition of a report (`--formats docx`): the report's own sections — the HTML its templates generate,
 the same that the page and the PDF show — turned into Word paragraphs, tables and pictures, in the layout of a
 Chinese government document (GB/T 9704 as the model): A4 with its margins, the title, 一、（一）1. headings as Word's
-heading styles (the navigation pane and the TOC field use them), a TOC field, page numbers in the footer, tables
+heading styles (the navigation pane and the TOC field use them) in the GB/T faces by name, a TOC field with the page
+numbers of a headless LibreOffice layout, the report's title in the header and page numbers in the footer, tables
 with their header row repeated on every page and numbers right-aligned, charts as 300 dpi pictures with captions.
 
 The converter knows HTML, not sections: a new section or column needs nothing here. Every paragraph, run and table
