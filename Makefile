@@ -24,7 +24,7 @@ help:
 ## Create .venv and install the project with its dependencies (done by every target that needs it)
 install: $(STAMP)
 
-## Install the Debian packages reports and tests need, when missing: fonts-noto-cjk (CJK font), chromium (browser test), libreoffice-writer-nogui (the Word edition's test)
+## Install the Debian packages reports and tests need, when missing: fonts-noto-cjk (CJK font), chromium (browser test), libreoffice-writer-nogui (the Word edition's TOC page numbers)
 install-system:
 	@missing=""; \
 	[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \

@@ -1,10 +1,12 @@
 """The Word edition, read back as an editor's office suite would: the city's and 紫金县's 2023 reports rendered
-through the runner beside their HTML page, then opened with python-docx (headings, tables, numbers, pictures, fields)
-and converted by headless LibreOffice (title, headings, a CJK font in the PDF)."""
+through the runner beside their HTML page, then opened with python-docx (headings, tables, numbers, pictures, fields,
+styles, properties) and converted by headless LibreOffice (title, headings, a CJK font, the TOC's page numbers and
+every number whole in the PDF)."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import html as html_lib
 import io
 import json
@@ -13,6 +15,7 @@ import shutil
 import subprocess
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,25 +24,32 @@ import pandas as pd
 import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from PIL import Image
 from pypdf import PdfReader
 
 from conftest import CONTEXT, HOSTILE, REPO
+from helpers import batch, cli
 from helpers.batch import fingerprint
 from helpers.batch.jobs import Job, notebook_path
 from helpers.batch.worker import Settings, read_record, render_job
 from helpers.context import ConfError
 from helpers.report import Report, Words, findings
 from helpers.report import data as report_data
-from helpers.report.sections import title_lines
+from helpers.report.render import RenderError
+from helpers.report.sections import report_title, title_lines
 from helpers.report.word import Edition, parse, reference_template, write_docx
 
 CITY, COUNTY = "441600", "441621"
 YEAR = 2023
 WORDS = CONTEXT.words("zh")
 SETTINGS = CONTEXT.report["word"]
+GBT_9704 = {"Title": "方正小标宋简体", "Heading 1": "黑体", "Heading 2": "楷体_GB2312", "Heading 3": "仿宋_GB2312",
+            "Body Text": "仿宋_GB2312", "Caption": "黑体", "表格文字": "仿宋_GB2312"}
+NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +74,38 @@ def _doc(rendered: dict, area: str):  # noqa: ANN202 — a python-docx Document
     return Document(str(rendered[area]["docx"]))
 
 
+@pytest.fixture(scope="module")
+def converted(rendered: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Both documents converted to PDF by headless LibreOffice, as an editor's LibreOffice lays them out."""
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is missing: make install-system installs libreoffice-writer-nogui"
+    out = tmp_path_factory.mktemp("libreoffice")
+    for area in (CITY, COUNTY):
+        started = time.perf_counter()
+        subprocess.run([soffice, f"-env:UserInstallation={(out / 'profile').as_uri()}", "--headless", "--convert-to",
+                        "pdf", "--outdir", str(out), str(rendered[area]["docx"])], check=True, capture_output=True,
+                       timeout=300)
+        print(f"{rendered[area]['docx'].name}: {time.perf_counter() - started:.1f} s")
+    return {area: out / f"{rendered[area]['docx'].stem}.pdf" for area in (CITY, COUNTY)}
+
+
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+def _toc_numbers(doc) -> list[str]:  # noqa: ANN001
+    """The page number each TOC entry shows ('' where none)."""
+    return [(p.text.split("\t") + [""])[1] for p in doc.paragraphs if p.style.name in ("toc 1", "toc 2")]
+
+
+def _face(style, script: str = "eastAsia") -> str | None:  # noqa: ANN001 — a python-docx style
+    """The face a style gives to Chinese text (or to Latin text, `ascii`), through its bases."""
+    while style is not None:
+        fonts = style.element.rPr.find(qn("w:rFonts")) if style.element.rPr is not None else None
+        if fonts is not None and fonts.get(qn(f"w:{script}")):
+            return fonts.get(qn(f"w:{script}"))
+        style = style.base_style
+    return None
 
 
 def _headings(doc) -> list[tuple[int, str]]:  # noqa: ANN001
@@ -381,27 +421,142 @@ def test_parse_keeps_text_and_structure() -> None:
 
 
 @pytest.mark.slow
-def test_libreoffice_opens_both_documents_with_title_headings_and_a_cjk_font(rendered: dict,
-                                                                              tmp_path: Path) -> None:
-    """Headless LibreOffice converts each .docx to PDF; the PDF's text has the title and every heading, its fonts
-    are the CJK faces (no missing-glyph boxes: the headings read back as the characters written)."""
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is missing: make install-system installs libreoffice-writer-nogui"
-    for area in (CITY, COUNTY):
-        source = rendered[area]["docx"]
-        started = time.perf_counter()
-        subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to",
-                        "pdf", "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
-        pdf = tmp_path / f"{source.stem}.pdf"
-        reader = PdfReader(pdf)
-        text = _squeeze("".join(page.extract_text() for page in reader.pages))
-        doc = Document(str(source))
-        title = next(p.text for p in doc.paragraphs if p.style.name == "Title")
-        assert _squeeze(title) in text
-        for _, heading in _headings(doc):
-            assert _squeeze(heading) in text, heading
-        fonts = {str(font.get_object().get("/BaseFont")) for page in reader.pages
-                 for font in (page["/Resources"].get("/Font") or {}).values()}
-        assert any("NotoSerifCJK" in f for f in fonts) and any("NotoSansCJK" in f for f in fonts), fonts
-        assert len(reader.pages) > 10
-        print(f"{source.name}: {time.perf_counter() - started:.1f} s, {len(reader.pages)} pages")
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_libreoffice_opens_both_documents_with_title_headings_and_a_cjk_font(rendered: dict, converted: dict,
+                                                                              area: str) -> None:
+    """The PDF's text has the title and every heading, its fonts are CJK faces (no missing-glyph boxes: the headings
+    read back as the characters written) — free ones standing in for the GB/T 9704 faces this machine lacks."""
+    reader = PdfReader(converted[area])
+    text = _squeeze("".join(page.extract_text() for page in reader.pages))
+    doc = _doc(rendered, area)
+    title = next(p.text for p in doc.paragraphs if p.style.name == "Title")
+    assert _squeeze(title) in text
+    for _, heading in _headings(doc):
+        assert _squeeze(heading) in text, heading
+    fonts = {str(font.get_object().get("/BaseFont")) for page in reader.pages
+             for font in (page["/Resources"].get("/Font") or {}).values()}
+    assert any("CJK" in f for f in fonts), fonts
+    assert len(reader.pages) > 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_the_toc_shows_the_pages_libreoffice_lays_the_headings_on(rendered: dict, converted: dict, area: str) -> None:
+    """Opened in LibreOffice with no update: every TOC entry has the number of the page its heading is on, as that
+    page's footer shows it (the PDF's bookmarks are the headings)."""
+    reader = PdfReader(converted[area])
+
+    def flat(items: list) -> list:
+        return [x for item in items for x in (flat(item) if isinstance(item, list) else [item])]
+
+    footer = re.compile(r"—\s*(\d+)\s*—")
+    pages = {}
+    for mark in flat(reader.outline):
+        index = reader.get_destination_page_number(mark)
+        pages.setdefault(_squeeze(mark.title), footer.findall(reader.pages[index].extract_text())[-1])
+    doc = _doc(rendered, area)
+    entries = [p.text.split("\t")[0] for p in doc.paragraphs if p.style.name in ("toc 1", "toc 2")]
+    numbers = _toc_numbers(doc)
+    assert numbers == [pages[_squeeze(entry)] for entry in entries]
+    first = reader.get_destination_page_number(flat(reader.outline)[0])
+    shown = "".join(page.extract_text() for page in reader.pages[:first])  # the cover and the TOC's pages
+    assert re.findall(r"\.{3,}\s*(\d+)", shown) == numbers
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_no_number_is_broken_across_lines_in_libreoffice(rendered: dict, converted: dict, area: str) -> None:
+    """Every number of the document's tables (and text) is whole in LibreOffice's layout: as often in the PDF's text
+    as in the document (a number broken at a line end, 「17,8/00」, reads back as two)."""
+    doc = _doc(rendered, area)
+    cells = {cell._tc: cell.text for table in doc.tables for row in table.rows for cell in row.cells}
+    tables = Counter(n for text in cells.values() for n in NUMBER.findall(text))
+    written = tables + Counter(n for p in doc.paragraphs for n in NUMBER.findall(p.text))
+    shown = Counter(NUMBER.findall("\n".join(page.extract_text() for page in PdfReader(converted[area]).pages)))
+    assert sum(tables.values()) > 300
+    assert {n: (written[n], shown[n]) for n in written if shown[n] < written[n]} == {}
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_styles_name_the_gbt_9704_faces_with_free_stand_ins_in_the_font_table(rendered: dict, area: str) -> None:
+    """Chinese text in 方正小标宋简体 (title), 黑体, 楷体_GB2312, 仿宋_GB2312, Latin text and numbers in Times New
+    Roman, through every style the document uses (no theme font); the font table names the free face standing in
+    for each GB/T face, its class and the GB2312 character set. Numbers are Latin text, Chinese is Chinese."""
+    doc = _doc(rendered, area)
+    assert {name: _face(doc.styles[name]) for name in GBT_9704} == GBT_9704
+    names = {p.style.name for p in doc.paragraphs} | {p.style.name for t in doc.tables for r in t.rows
+                                                      for c in r.cells for p in c.paragraphs}
+    used = [doc.styles[name] for name in names]
+    assert {_face(style) for style in used} <= set(GBT_9704.values())
+    assert {_face(style, "ascii") for style in used} == {"Times New Roman"}
+    assert "Theme" not in "".join(style.element.xml for style in used)
+    table = parse_xml(doc.part.part_related_by(RT.FONT_TABLE).blob)
+    fonts = {f.get(qn("w:name")): {c.tag.split("}")[1]: c.get(qn("w:val")) for c in f} for f in table}
+    for name, spec in SETTINGS["fonts"].items():
+        assert fonts[name] == {"altName": spec["alt"], "panose1": spec["panose"], "charset": "86",
+                               "family": spec["family"]}, name
+    assert {spec["alt"] for spec in SETTINGS["fonts"].values()} == {"Noto Serif CJK SC", "Noto Sans CJK SC"}
+    lang = doc.styles["Normal"].element.rPr.find(qn("w:lang"))
+    assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("en-US", "zh-CN")
+
+
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_properties_are_the_reports_and_its_title_runs_in_the_header(rendered: dict, area: str) -> None:
+    """Title, the evaluator (here the placeholder) as author and last editor, the render time; none of python-docx's
+    template (created 2013 by 「Microsoft Macintosh Word」, its thumbnail and bibliography store). The report's title
+    heads every page after the cover, as in the PDF."""
+    doc = _doc(rendered, area)
+    core = doc.core_properties
+    words = Words.of(CONTEXT, "zh")
+    title = report_title(YEAR, CONTEXT.plan, words)
+    assert core.title == words("page_title", area_name=CONTEXT.areas.names[area], year=YEAR, title=title)
+    assert core.author == core.last_modified_by == WORDS["assessor"]["placeholder"]
+    rendered_at = dt.datetime.fromtimestamp(rendered[area]["docx"].stat().st_mtime, dt.UTC)
+    assert core.created == core.modified and abs(core.created - rendered_at) < dt.timedelta(minutes=10)
+    assert core.revision == 1 and not (core.subject or core.keywords or core.comments or core.category)
+    with zipfile.ZipFile(rendered[area]["docx"]) as package:
+        names = package.namelist()
+    assert "docProps/app.xml" not in names and "docProps/thumbnail.jpeg" not in names
+    assert not any(name.startswith("customXml/") for name in names)
+    cover, body = doc.sections
+    assert [body.header.paragraphs[0].text, body.even_page_header.paragraphs[0].text] == [title, title]
+    assert body.header.paragraphs[0].style.name == "Header"
+    assert not any(p.text for h in (cover.header, cover.even_page_header) for p in h.paragraphs)
+
+
+def test_a_table_starts_and_ends_a_page_with_rows_kept_together(tmp_path: Path) -> None:
+    """The caption, the header and the first two rows are kept with what follows, as are the last two rows: no
+    table leaves its header and one row at a page's foot, nor its last row alone on the next page; no row splits."""
+    edition = Edition(SETTINGS)
+    rows = "".join(f"<tr><td>{n}</td><td>{n * 1000:,}</td></tr>" for n in range(1, 7))
+    edition.add('<figure class="table-figure"><figcaption>表1　六行</figcaption><table><thead><tr><th>序号</th>'
+                f'<th>数值</th></tr></thead><tbody>{rows}</tbody></table></figure>')
+    doc = Document(str(edition.save(tmp_path / "t.docx")))
+    assert doc.paragraphs[0].text == "表1　六行" and doc.paragraphs[0].paragraph_format.keep_with_next
+    table = doc.tables[0]
+    kept = [all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs) for row in table.rows]
+    assert kept == [True, True, False, False, False, True, False]  # header, row 1 | rows 2–4 | row 5 with row 6
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+
+
+def test_without_libreoffice_the_toc_waits_for_the_reader_and_the_run_says_so_once(
+        hostile_processed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice
+    data = report_data.load(hostile_processed, CONTEXT, YEAR, COUNTY)
+    doc = Document(str(write_docx(data, tmp_path / "no-libreoffice.docx")))
+    assert re.search(r"> TOC \\o ", doc.element.xml) and _toc_numbers(doc) and not any(_toc_numbers(doc))
+    runs = []
+    monkeypatch.setattr(batch, "run", lambda jobs, *_, **__: runs.append(jobs) or batch.RunResult([], tmp_path, 0))
+    assert cli.main(["run", "--processed", str(hostile_processed), "--reports", str(tmp_path / "reports"),
+                     "--years", str(YEAR), "--areas", f"{CITY},{COUNTY}", "--formats", "html,docx"]) == 0
+    assert len(runs[0]) == 2 and capsys.readouterr().err.count("未找到 LibreOffice") == 1
+
+
+def test_a_failing_libreoffice_fails_the_word_edition_with_a_message() -> None:
+    edition = Edition(SETTINGS)
+    edition.add('<section><nav class="toc"><h2>目　录</h2><ol><li>一、甲</li></ol></nav></section>'
+                '<section><h2>一、甲</h2><p>正文。</p></section>')
+    edition.finish("标题", "标题", "评估单位", dt.datetime.now(dt.UTC))
+    with pytest.raises(RenderError, match="LibreOffice"):
+        edition.paginate(shutil.which("false"), 60)

@@ -444,6 +444,15 @@ def _draft(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
+def _say_if_no_libreoffice(context: Context) -> None:
+    """Once per run: without LibreOffice the Word edition's TOC has no page numbers until a reader updates it."""
+    from helpers.report.word import libreoffice
+
+    if libreoffice(context) is None:
+        print(f"提示：未找到 LibreOffice（{context.report['word']['libreoffice']['command']}），Word 版目录不含页码："
+              "Word 打开时更新；LibreOffice 中用 工具 ▸ 更新 ▸ 全部更新", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace, context: Context) -> int:
     from helpers import batch
     from helpers.cutoff import AsOfError, check_cleaned_as_of
@@ -473,6 +482,8 @@ def _run(args: argparse.Namespace, context: Context) -> int:
         jobs = batch.plan_jobs(batch.parse_years(args.years, context.plan, latest), area_codes, context)
         if args.final:
             _check_assessor_texts(jobs, context)
+        if "docx" in formats:
+            _say_if_no_libreoffice(context)
         result = batch.run(jobs, datasets, args.reports, formats, context, lang=args.lang, workers=args.workers,
                            force=args.force, executor=args.executor, scheduler=args.scheduler,
                            timeout=args.timeout, notebook=args.notebook)

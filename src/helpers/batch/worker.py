@@ -282,7 +282,8 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
 
 def _docx(job: Job, settings: Settings, context: Context, out: Path) -> Path:
     """The Word edition: the report's sections built again in this process from the same datasets, wording and
-    code as the notebook's, with PNG charts (python-docx cannot embed SVG portably)."""
+    code as the notebook's, with PNG charts (python-docx cannot embed SVG portably), and its TOC's page numbers
+    from a headless LibreOffice layout where LibreOffice is installed (the run says once when it is not)."""
     from helpers.report import load
     from helpers.report.word import write_docx
 

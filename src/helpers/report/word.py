@@ -1,7 +1,8 @@
 """The Word edition of a report (`--formats docx`): the report's own sections — the HTML its templates generate,
 the same that the page and the PDF show — turned into Word paragraphs, tables and pictures, in the layout of a
 Chinese government document (GB/T 9704 as the model): A4 with its margins, the title, 一、（一）1. headings as Word's
-heading styles (the navigation pane and the TOC field use them), a TOC field, page numbers in the footer, tables
+heading styles (the navigation pane and the TOC field use them) in the GB/T faces by name, a TOC field with the page
+numbers of a headless LibreOffice layout, the report's title in the header and page numbers in the footer, tables
 with their header row repeated on every page and numbers right-aligned, charts as 300 dpi pictures with captions.
 
 The converter knows HTML, not sections: a new section or column needs nothing here. Every paragraph, run and table
@@ -18,9 +19,13 @@ import base64
 import io
 import posixpath
 import re
+import shutil
+import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -38,11 +43,16 @@ from docx.enum.text import (
     WD_TAB_ALIGNMENT,
     WD_TAB_LEADER,
 )
-from docx.oxml import OxmlElement
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from lxml import etree
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from helpers.context import ConfError, Context
 from helpers.report.data import ReportData
@@ -195,7 +205,7 @@ def _field(paragraph: Paragraph, instruction: str, shown: str = "", *, begin: bo
 
 
 # ---------------------------------------------------------------------------------------------- styles
-def _styles(doc: WordDocument, specs: dict[str, dict[str, Any]], keep: set[str]) -> None:
+def _styles(doc: WordDocument, specs: dict[str, dict[str, Any]], keep: set[str], language: dict[str, str]) -> None:
     """Create or set each style of `specs`, in order (a base before what is based on it); the styles named in
     `keep` (a reference template's own) are used as they are."""
     for name, spec in specs.items():
@@ -206,7 +216,7 @@ def _styles(doc: WordDocument, specs: dict[str, dict[str, Any]], keep: set[str])
         style.hidden, style.quick_style = False, True
         if spec.get("base"):
             style.base_style = doc.styles[spec["base"]]
-        _font(style.element.get_or_add_rPr(), spec)
+        _font(style.element.get_or_add_rPr(), spec, language)
         font = style.font
         if kind == WD_STYLE_TYPE.PARAGRAPH or "size" in spec:  # a paragraph style's size, not its template's
             font.size = Pt(_size(doc, name, specs))
@@ -218,13 +228,34 @@ def _styles(doc: WordDocument, specs: dict[str, dict[str, Any]], keep: set[str])
             _paragraph_style(style, spec, _size(doc, name, specs))
 
 
-def _font(rpr: Any, spec: dict[str, Any]) -> None:  # noqa: ANN401 — lxml element
-    """The face of every script (Latin, CJK, complex) and the CJK language, without the theme's fonts."""
+def _font(rpr: Any, spec: dict[str, Any], language: dict[str, str]) -> None:  # noqa: ANN401 — lxml element
+    """The style's faces — `font` for Chinese text, `latin` for Latin text and numbers — each inherited on its own
+    where not given (not the template's nor its theme's); the document's languages on a style based on none."""
+    faces = dict.fromkeys(("ascii", "hAnsi", "cs"), spec["latin"]) if spec.get("latin") else {}
     if spec.get("font"):
-        fonts = _put(rpr, "rFonts", RPR, **{k: spec["font"] for k in ("ascii", "hAnsi", "eastAsia", "cs")})
-        fonts.attrib.pop(qn("w:hint"), None)
+        faces["eastAsia"] = spec["font"]
+    fonts = _put(rpr, "rFonts", RPR, **faces)
+    if not faces:
+        rpr.remove(fonts)
     if spec.get("base") is None and spec.get("type") != "character":
-        _put(rpr, "lang", RPR, val="zh-CN", eastAsia="zh-CN")
+        _put(rpr, "lang", RPR, val=language["latin"], eastAsia=language["east_asia"])
+
+
+def _font_table(doc: WordDocument, fonts: dict[str, dict[str, str]]) -> None:
+    """The font table's entry of each face the styles name and the table lacks: the face standing in where it is
+    missing (altName), its PANOSE class, the GB2312 character set and its family, for Word's and WPS's substitution."""
+    part = doc.part.part_related_by(RT.FONT_TABLE)
+    table = parse_xml(part.blob)
+    known = {font.get(qn("w:name")) for font in table.findall(qn("w:font"))}
+    for name, spec in fonts.items():
+        if name in known:
+            continue
+        font = OxmlElement("w:font", {qn("w:name"): name})
+        for tag, value in (("altName", spec["alt"]), ("panose1", spec["panose"]), ("charset", "86"),
+                           ("family", spec["family"])):
+            font.append(OxmlElement(f"w:{tag}", {qn("w:val"): value}))
+        table.append(font)
+    part._blob = serialize_part_xml(table)
 
 
 def _size(doc: WordDocument, name: str, specs: dict[str, dict[str, Any]]) -> float:
@@ -321,7 +352,8 @@ class Edition:
             if element.tag != qn("w:sectPr"):
                 body.remove(element)
         own = {s.name for s in self.doc.styles} if template else set()
-        _styles(self.doc, settings["styles"], own)
+        _styles(self.doc, settings["styles"], own, settings["language"])
+        _font_table(self.doc, settings["fonts"])
         for name, spec in settings["tables"].items():
             _table_style(self.doc, spec["table"], name == "default")
         section = self.doc.sections[0]
@@ -335,6 +367,7 @@ class Edition:
         self.ids = {style.name: style.style_id for style in self.doc.styles}  # python-docx looks names up slowly
         self.headings: list[Heading] = []
         self.toc: Paragraph | None = None
+        self.entries: list[tuple[Heading, Any]] = []  # the TOC's entries and their hyperlinks (lxml elements)
         self.clamp = False  # inside an assessor's text, after its slot's heading: headings go one level down
 
     # -------------------------------------------------------------- blocks
@@ -450,7 +483,8 @@ class Edition:
 
     def _table(self, node: Node) -> None:
         """A Word table: header rows (thead) repeated on every page, rows kept whole, column widths as the page's,
-        numbers right-aligned."""
+        numbers right-aligned. It starts a page with its header and first rows and ends one with its last rows
+        (report.yaml `table_rows`): their paragraphs are kept with the next, as Word keeps rows together."""
         spec = next((self.settings["tables"][c] for c in node.classes if c in self.settings["tables"]),
                     self.settings["tables"]["default"])
         rows = [(row, section.tag == "thead") for section in node.elements("thead", "tbody", "tfoot", "tr")
@@ -467,7 +501,8 @@ class Edition:
         _put(table._tbl.tblPr, "tblW", TBLPR, w="5000", type="pct")
         for column, share in zip(table.columns, widths, strict=True):
             column.width = int(self.width * share / 100)
-        for (_, head), row_cells in zip(rows, cells, strict=True):
+        body, keep = sum(not head for _, head in rows), self.settings["table_rows"]
+        for n, ((_, head), row_cells) in enumerate(zip(rows, cells, strict=True)):
             row = table.add_row()
             trpr = row._tr.get_or_add_trPr()
             _put(trpr, "cantSplit", TRPR)
@@ -475,6 +510,10 @@ class Edition:
                 _put(trpr, "tblHeader", TRPR)
             for cell_node, cell, share in zip(row_cells, row.cells, widths, strict=False):
                 self._cell(cell_node, cell, spec, int(self.width * share / 100))
+            at = n - (len(rows) - body)  # the body row's place; negative in the header
+            if n < len(rows) - 1 and (at < keep["first"] - 1 or at >= body - keep["last"]):
+                for paragraph in (p for cell in row.cells for p in cell.paragraphs):
+                    paragraph.paragraph_format.keep_with_next = True
 
     def _cell(self, node: Node, cell: Any, spec: dict[str, Any], width: int) -> None:  # noqa: ANN401 — _Cell
         header = node.tag == "th"
@@ -546,19 +585,18 @@ class Edition:
                     target.font.highlight_color = getattr(WD_COLOR_INDEX, highlight.upper())
 
     # -------------------------------------------------------------- the whole document
-    def finish(self, title: str, author: str) -> WordDocument:
-        """The TOC from the headings, page numbers, the document's properties."""
+    def finish(self, title: str, running: str, author: str, now: datetime) -> WordDocument:
+        """The TOC from the headings, the running header and the page numbers, the document's properties (`title`,
+        `author`, created and modified `now`)."""
         self._fill_toc()
-        self._page_numbers()
+        self._header_and_footers(running)
         _put(self.doc.settings.element, "updateFields", SETTINGS, val="true")  # Word fills the TOC's page numbers
-        core = self.doc.core_properties
-        core.title, core.author, core.last_modified_by, core.language = title, author, author, "zh-CN"
-        core.comments = core.subject = core.keywords = core.category = ""
+        _properties(self.doc, title, author, now, self.settings["language"]["east_asia"])
         return self.doc
 
     def _fill_toc(self) -> None:
         """A TOC field over Heading 1–`toc_levels`, its result the headings as entries with PAGEREF page numbers
-        (computed by the client: Word on opening, LibreOffice at layout)."""
+        (written by `paginate`; Word computes them on opening)."""
         if self.toc is None:
             return
         levels = self.settings["toc_levels"]
@@ -580,16 +618,20 @@ class Edition:
                 run.append(element)
                 link.append(run)
             _field(Paragraph(link, paragraph._parent), f"PAGEREF {entry.bookmark} \\h")
+            self.entries.append((entry, link))
         _field(paragraph, "", begin=False)
         paragraph.add_run().add_break(WD_BREAK.PAGE)  # the table of contents has its page(s) to itself
 
-    def _page_numbers(self) -> None:
-        """'— 1 —' in the footer, right on odd pages and left on even ones (GB/T 9704), counted from the first page
-        after the cover; the cover's own footers are empty."""
+    def _header_and_footers(self, running: str) -> None:
+        """The report's title in the header; '— 1 —' in the footer, right on odd pages and left on even ones
+        (GB/T 9704), counted from the first page after the cover. The cover has neither."""
         self.doc.settings.odd_and_even_pages_header_footer = True
         sections = self.doc.sections
         body = sections[-1]
         _put(body._sectPr, "pgNumType", SECTPR, start="1")
+        for header in (body.header, body.even_page_header):
+            header.is_linked_to_previous = False
+            self._write(self._new("Header", header.paragraphs[0]), [Run(running)], "Header")
         before, _, after = self.settings["page_number"].partition("{page}")
         size = _size(self.doc, "Footer", self.settings["styles"])
         for footer, align, side in ((body.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
@@ -602,8 +644,44 @@ class Edition:
             _field(paragraph, "PAGE", "1")
             paragraph.add_run(after)
         for cover in sections[:-1]:
-            for footer in (cover.footer, cover.even_page_footer):
-                footer.is_linked_to_previous = False
+            for part in (cover.header, cover.even_page_header, cover.footer, cover.even_page_footer):
+                part.is_linked_to_previous = False
+
+    def paginate(self, soffice: str, timeout: float) -> None:
+        """The TOC's page numbers as LibreOffice lays the document out: a copy (its pictures one pixel each, at
+        their size; the entries' numbers two digits wide) converted to PDF headless; the page of each heading is
+        its bookmark in the PDF's outline, numbered as the footer of that page shows."""
+        if not self.entries:
+            return
+        self._number_toc(dict.fromkeys((entry.bookmark for entry, _ in self.entries), "00"))
+        with tempfile.TemporaryDirectory(prefix="docx-layout-") as folder:
+            copy = Path(folder) / "layout.docx"
+            _without_pixels(self.doc, copy)
+            command = [soffice, f"-env:UserInstallation={(Path(folder) / 'profile').as_uri()}", "--headless",
+                       "--norestore", "--convert-to", "pdf", "--outdir", folder, str(copy)]
+            try:
+                subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+                pages = _outline_pages(copy.with_suffix(".pdf"), self.settings["page_number"])
+            except (OSError, subprocess.SubprocessError, PyPdfError, ValueError) as problem:
+                raise RenderError(f"LibreOffice 排版 Word 版以取得目录页码失败：{problem}") from problem
+        numbers, found = {}, iter(pages)
+        for entry, _ in self.entries:
+            page = next((page for text, page in found if text == _squeeze(entry.text)), None)
+            if page is None:
+                raise RenderError(f"LibreOffice 排版的 Word 版中找不到目录条目「{entry.text}」")
+            numbers[entry.bookmark] = str(page)
+        self._number_toc(numbers)
+
+    def _number_toc(self, numbers: dict[str, str]) -> None:
+        """Each TOC entry's page number, the result of its PAGEREF field."""
+        for entry, link in self.entries:
+            separate = link.xpath("./w:r[w:fldChar/@w:fldCharType='separate']")[-1]
+            shown = separate.getnext()
+            if shown.find(qn("w:t")) is None:
+                shown = OxmlElement("w:r")
+                shown.append(OxmlElement("w:t"))
+                separate.addnext(shown)
+            shown.find(qn("w:t")).text = numbers[entry.bookmark]
 
     def save(self, out: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -616,6 +694,59 @@ def _after(paragraph: Paragraph) -> Paragraph:
     new = OxmlElement("w:p")
     paragraph._p.addnext(new)
     return Paragraph(new, paragraph._parent)
+
+
+def _properties(doc: WordDocument, title: str, author: str, now: datetime, language: str) -> None:
+    """This document's core properties only (title, author as creator and last editor, created and modified `now`,
+    revision 1, language), none of the template's; and none of the template's other properties: its extended
+    properties (application, template, counts), thumbnail and bibliography store are dropped."""
+    core = doc.core_properties
+    for element in list(core._element):
+        core._element.remove(element)
+    core.title, core.author, core.last_modified_by, core.language = title, author, author, language
+    core.created = core.modified = now.astimezone(UTC).replace(microsecond=0)
+    core.revision = 1
+    for rels in (doc.part.package.rels, doc.part.rels):
+        for rid in [rid for rid, rel in rels.items() if rel.reltype in (RT.EXTENDED_PROPERTIES, RT.THUMBNAIL,
+                                                                             RT.CUSTOM_XML)]:
+            del rels[rid]
+
+
+def _without_pixels(doc: WordDocument, out: Path) -> None:
+    """`doc` saved at `out` with every picture one white pixel: the layout is the same (a picture is placed at its
+    size in the document), LibreOffice decodes and exports none of the charts."""
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    pixel = io.BytesIO()
+    Image.new("L", (1, 1), 255).save(pixel, "PNG")
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for name in source.namelist():
+            copy.writestr(name, pixel.getvalue() if name.startswith("word/media/") else source.read(name))
+
+
+def _outline_pages(pdf: Path, page_number: str) -> list[tuple[str, int]]:
+    """The PDF's outline — the headings in order, their text without white space — with the number each one's page
+    shows in its footer (`page_number`; read on the first heading's page, the numbers run on from there)."""
+    reader = PdfReader(pdf)
+
+    def flat(items: list[Any]) -> Iterator[Any]:
+        for item in items:
+            yield from flat(item) if isinstance(item, list) else [item]
+
+    marks = [(_squeeze(item.title), reader.get_destination_page_number(item)) for item in flat(reader.outline)]
+    if not marks:
+        raise ValueError("PDF 没有书签")
+    first = marks[0][1]
+    before, _, after = page_number.partition("{page}")
+    footer = rf"{re.escape(before.strip())}\s*(\d+)\s*{re.escape(after.strip())}"
+    shown = re.findall(footer, reader.pages[first].extract_text())
+    if not shown:
+        raise ValueError(f"PDF 第 {first + 1} 页的页脚没有页码")
+    return [(text, page + int(shown[-1]) - first) for text, page in marks]
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _bookmark(paragraph: Paragraph, name: str, number: int) -> None:
@@ -725,14 +856,24 @@ def reference_template(context: Context) -> Path | None:
     return path
 
 
+def libreoffice(context: Context) -> str | None:
+    """The LibreOffice program report.yaml `word.libreoffice.command` names, found on the PATH; None if not."""
+    return shutil.which(context.report["word"]["libreoffice"]["command"])
+
+
 def write_docx(data: ReportData, out: Path) -> Path:
-    """The Word edition of the report of `data` at `out`: the same sections as the page, with PNG charts."""
+    """The Word edition of the report of `data` at `out`: the same sections as the page, with PNG charts; its TOC
+    with the page numbers of LibreOffice's layout where LibreOffice is installed."""
     context = data.context
     report = Report(data, images="png")
-    edition = Edition(context.report["word"], reference_template(context))
+    settings = context.report["word"]
+    edition = Edition(settings, reference_template(context))
     for section in report.sections():
         edition.add(section.data)
     words = data.words
-    edition.finish(words("page_title", area_name=data.area_name, year=data.year, title=report.title),
-                   context.report.get("evaluator") or "")
+    edition.finish(words("page_title", area_name=data.area_name, year=data.year, title=report.title), report.title,
+                   context.report.get("evaluator") or words["assessor.placeholder"], datetime.now(UTC))
+    soffice = libreoffice(context)
+    if soffice:
+        edition.paginate(soffice, settings["libreoffice"]["timeout"])
     return edition.save(out)
