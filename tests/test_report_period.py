@@ -63,7 +63,7 @@ def test_the_final_report_names_t63s_years_of_non_reporting(reports: dict) -> No
     text = _text(reports[(2025, CITY)], ["tasks"])
     cells = _row(_html(reports[(2025, CITY)], ["tasks"]), "T6.3").split("|")
     assert cells[2:8] == ["×"] * 5 + ["× 未报送"] and "连续5年未报送" in cells[8]
-    assert "T6.3“推进知识产权“融湾融深””：连续5年未报送" in text
+    assert "T6.3“推进知识产权‘融湾融深’”：连续5年未报送" in text
 
 
 def test_the_final_report_counts_and_scores_by_period_grade(reports: dict) -> None:

@@ -396,10 +396,18 @@ def test_published_notebook_names_a_folder_inside_the_project_relative_to_it(tmp
 def test_the_index_shows_a_rate_from_too_few_cases_unjudged(processed: Path) -> None:
     words = Words.of(CONTEXT, "zh")
     legend = {k: {**v, "label": words["statuses"][k]} for k, v in CONTEXT.plan.statuses.items()}
-    matrix = _matrix(open_datasets(processed, CONTEXT), CONTEXT, words, legend, [2025])
+    from helpers.report.findings import number
+
+    datasets = open_datasets(processed, CONTEXT)
+    matrix = _matrix(datasets, CONTEXT, words, legend, [2025])
     i11 = next(row for row in matrix["rows"] if row["name"].startswith("I11 "))
-    lianping = i11["cells"][CONTEXT.areas.codes.index("441623")]  # 连平县 2025: 0.0 % from one case
-    assert (lianping["value"], lianping["small"], lianping["symbol"]) == ("0.0", "样本不足（n=1）", "□")
+    lianping = i11["cells"][CONTEXT.areas.codes.index("441623")]  # 连平县 2025: a rate from a case or two
+    evaluation = datasets.read("evaluation").set_index(["year", "indicator", "area_code"])
+    row = evaluation.loc[(2025, "I11", "441623")]
+    assert row["status"] == "small_sample"
+    shown = number(row["value"], CONTEXT.plan.indicator("I11").decimals)
+    small = f"样本不足（n={int(row['rows'])}）"
+    assert (lianping["value"], lianping["small"], lianping["symbol"]) == (shown, small, "□")
     assert lianping["label"] == "样本不足（不评级）" and "□" in [s["symbol"] for s in matrix["legend"]]
 
 

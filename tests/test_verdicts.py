@@ -93,7 +93,9 @@ def test_a_county_reports_recommendations_are_addressed_to_the_county_government
         text = _text(reports[key], ["recommendations"])
         assert "（责任单位：紫金县人民政府及其有关部门）" in text
         assert "市市场监督管理局" not in text and "市科学技术局" not in text and "市委宣传部" not in text
-        assert "本县（区）规划实施年度监测机制" in text
+    # the closing recommendation is the county's: its monitoring while the plan runs, its 十五五 plan after it
+    assert "本县（区）规划实施年度监测机制" in _text(reports[(2023, ZIJIN)], ["recommendations"])
+    assert "对本县（区）未完成的指标和任务逐项分析原因" in _text(reports[(2025, ZIJIN)], ["recommendations"])
     assert "（责任单位：市委宣传部（市版权局））" in _text(reports[(2025, CITY)], ["recommendations"])
 
 

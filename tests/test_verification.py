@@ -240,7 +240,7 @@ def test_without_a_ledger_what_only_it_grades_is_unassessable():
     assert np.isnan(table.loc["safeguards", "score"]) and table.loc["safeguards", "weight"] == 0
     assert table.loc["safeguards", ["left_out", "missing"]].tolist() == [4, "task_ledger"]
     # (50·40 + 83.33·40 + 66.67·10) / 90
-    assert table.loc["composite", "score"] == pytest.approx((50 * 40 + 250 / 3 * 40 + 200 / 3 * 10) / 90)
+    assert table.loc["composite", "score"] == pytest.approx((50 * 40 + 85 * 40 + 200 / 3 * 10) / 90)
 
 
 @pytest.mark.parametrize("register", [None, POLICIES.iloc[:0]], ids=["absent", "empty"])

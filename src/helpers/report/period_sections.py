@@ -250,7 +250,9 @@ class PeriodSections:
         parts = [{"heading": w("plan_items.group_heading", numeral=w.numeral(n), title=title),
                   "table": self._period_table(w("period.table", group=title, span=self._span),
                                               self._items("task", key))} for n, (key, title) in enumerate(groups, 1)]
-        return self._look_back(section, items, parts, intro=w("period.intro", span=self._span),
+        intro = w("period.intro", span=self._span, year=d.year, method=self._section_title("scope"),
+                  appendix=self.appendices()["progress"])
+        return self._look_back(section, items, parts, intro=intro,
                                discrepancies=self._discrepancies(),
                                discrepancies_intro=w("period.discrepancies_intro", year=d.year))
 
