@@ -147,7 +147,8 @@ def test_table_headers_and_statuses_break_only_where_they_are_meant_to(pdf: Path
     「▲ 超序时进度」)."""
     page = pdf.with_suffix(".html").read_text(encoding="utf-8")
     words = set()
-    for cell in re.findall(r"<th[^>]*>(.*?)</th>|<td class=\"(?:status|grade)[^>]*>(.*?)</td>", page, re.S):
+    for cell in re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>|<td class=\"(?:status|grade)[^>]*>(.*?)</td>", page,
+                           re.S):
         cell = "".join(cell)
         words |= {w for w in re.split(r"\s", markup.unescape(re.sub(r"<[^>]+>", "", cell))) if len(w) >= 2}
     text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)

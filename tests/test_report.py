@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -223,27 +222,21 @@ def test_render_visible_text_skips_data_urls() -> None:
 
 # ----------------------------------------------------------------------------- in a real browser
 @pytest.mark.slow
-def test_html_renders_offline_in_headless_chromium(rendered: dict, tmp_path: Path) -> None:
+def test_html_renders_offline_in_headless_chromium(rendered: dict, browser, tmp_path: Path) -> None:  # noqa: ANN001
     """Debian's chromium, network off: no request may fail or leave the file, the CJK font must load."""
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is not installed: run `make install-system` (Debian package chromium)"
     requested, failed = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.on("request", lambda request: requested.append(request.url))
-        page.on("requestfailed", lambda request: failed.append(f"{request.url} {request.failure}"))
-        page.goto(rendered[CITY]["html"].as_uri(), wait_until="load")
-        page.evaluate("document.fonts.ready")
-        font_ok = page.evaluate("""document.fonts.check('16px "Noto Sans CJK SC"', '河源市知识产权规划')""")
-        loaded = page.evaluate("Array.from(document.fonts).filter(f => f.status === 'loaded').length")
-        images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
-        shot = tmp_path / "report-city.png"
-        page.screenshot(path=str(shot), full_page=False)
-        browser.close()
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("requestfailed", lambda request: failed.append(f"{request.url} {request.failure}"))
+    page.goto(rendered[CITY]["html"].as_uri(), wait_until="load")
+    page.evaluate("document.fonts.ready")
+    font_ok = page.evaluate("""document.fonts.check('16px "Noto Sans CJK SC"', '河源市知识产权规划')""")
+    loaded = page.evaluate("Array.from(document.fonts).filter(f => f.status === 'loaded').length")
+    images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+    shot = tmp_path / "report-city.png"
+    page.screenshot(path=str(shot), full_page=False)
+    context.close()
     assert not failed, failed
     assert all(url.startswith(("file:", "data:")) for url in requested), [u[:60] for u in requested]
     assert font_ok and loaded >= 2, "embedded CJK font faces loaded"
