@@ -104,6 +104,24 @@ def test_embedded_font_draws_every_visible_character(rendered: dict, area: str) 
     assert len(page.encode()) < 3_000_000, "fonts are subset, not embedded whole"
 
 
+def test_the_page_stays_small(rendered: dict) -> None:
+    """The city's page was 2.5 MB, four fifths of it charts: their compact SVG (path data to 1/100 pt, no metadata)
+    keeps it near 2.1 MB with every chart's numbers added as text."""
+    assert len(_html(rendered, CITY).encode()) < 2_400_000
+
+
+def test_a_charts_numbers_are_on_the_page_not_in_the_pdf(rendered: dict) -> None:
+    """Each chart's table of numbers is on the page (collapsed under it); the PDF, printed from the same page, shows
+    the picture only."""
+    page = _html(rendered, CITY)
+    charts = page.count('<figure class="chart"')
+    summaries = [WORDS["charts"]["data_summary"].format(number=n) for n in range(1, charts + 1)]
+    assert charts >= 5 and all(f"<summary>{summary}</summary>" in page for summary in summaries)
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(rendered[CITY]["pdf"]).pages))
+    assert re.sub(r"\s+", "", WORDS["figure_caption"].format(number=charts, caption="")) in text
+    assert not [summary for summary in summaries if summary in text]
+
+
 @pytest.mark.parametrize("area", [CITY, COUNTY])
 def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> None:
     reader = PdfReader(rendered[area]["pdf"])
