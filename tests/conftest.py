@@ -304,6 +304,27 @@ def hostile_processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFa
     return out
 
 
+# Debian's chromium, headless; the machine has no network, so nothing that would call home is started
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201 — Playwright's Browser
+    """Debian's headless Chromium through Playwright, once for the session, for the tests that look at a page as a
+    browser shows it."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is not installed: run `make install-system` (Debian package chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def provenance(runs: dict[str, Path]) -> dict:
     import json

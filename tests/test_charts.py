@@ -20,7 +20,7 @@ from matplotlib.transforms import Bbox
 
 from conftest import CONTEXT
 from helpers.report import Report, findings
-from helpers.report.charts import ChartError, Charts, Comparison, Trajectory
+from helpers.report.charts import ChartError, Charts, Comparison, DataTable, Trajectory
 from helpers.report.fonts import fonts_of
 
 CITY, ZIJIN = "441600", "441621"
@@ -32,39 +32,42 @@ def charts() -> Charts:
     return Charts(CONTEXT.report["charts"], fonts_of(CONTEXT), CONTEXT.words("zh")["charts"])
 
 
+YEARS = [2020, 2021, 2022, 2023]
+TRAJECTORIES = [
+    Trajectory("每万人发明专利拥有量", "件", pd.Series([1.85, 2.25, 2.52, 2.75], YEARS), 2020, 2025, 2.02, 3.05,
+               "level", 2, plan_base=1.85),
+    Trajectory("知识产权质押融资登记金额", "万元", pd.Series([9005, 10600, 12800, 11900], YEARS), 2020, 2025,
+               9005, 18000, "flow", 0),
+    Trajectory("著作权登记量年均增长率", "%", pd.Series([8.96, 7.5, 7.8, 6.27], YEARS), 2020, 2025, None, 10,
+               "growth", 1),
+    Trajectory("法院一审审结的知识产权民事诉讼案件服判息诉率", "%", pd.Series([86.7, 88.2, 81.6, 88.98], YEARS),
+               2020, 2025, None, 85, "floor", 1),
+    Trajectory("地理标志商标", "件", pd.Series([0, 0, 0, 1], YEARS), 2020, 2025, 0, 2, "stock", 0),
+]
+
+SMALL = {"紫金县": 1, "龙川县": 4, "连平县": 1, "和平县": 3, "东源县": 5}  # 2025's first-instance cases; 源城区 has 30
+COMPARISONS = [
+    Comparison("每万人发明专利拥有量", "件", pd.Series([6.57, 1.2, 0.96, 0.91, 1.19, 2.87], COUNTIES), "紫金县",
+               3.05),
+    Comparison("每万人口高价值发明专利拥有量", "件", pd.Series([1.88, 0.42, 0.32, 0.49, 0.48, 0.86], COUNTIES),
+               "紫金县", 1.0),
+    Comparison("地理标志商标", "件", pd.Series([0, 0, 0, 0, 0, 1], COUNTIES), "紫金县", decimals=0),
+    Comparison("著作权登记量年均增长率", "%", pd.Series([6.8, 1.4, -0.5, 5.0, 10.6, 9.9], COUNTIES), "紫金县",
+               10.0, decimals=1),
+    Comparison("知识产权质押融资登记金额", "万元", pd.Series([3189, 3148, 12_345_678, 1502, 922, 320], COUNTIES),
+               "紫金县", decimals=0),
+    Comparison("法院一审审结的知识产权民事诉讼案件服判息诉率", "%",
+               pd.Series([86.7, 100, 100, 0.0, 100, 100], COUNTIES), "紫金县", 85.0, decimals=1,
+               small=SMALL),
+]
+
+
 def _trajectories(charts: Charts) -> Figure:
-    years = [2020, 2021, 2022, 2023]
-    return charts.trajectories([
-        Trajectory("每万人发明专利拥有量", "件", pd.Series([1.85, 2.25, 2.52, 2.75], years), 2020, 2025, 2.02, 3.05,
-                   "level", 2, plan_base=1.85),
-        Trajectory("知识产权质押融资登记金额", "万元", pd.Series([9005, 10600, 12800, 11900], years), 2020, 2025,
-                   9005, 18000, "flow", 0),
-        Trajectory("著作权登记量年均增长率", "%", pd.Series([8.96, 7.5, 7.8, 6.27], years), 2020, 2025, None, 10,
-                   "growth", 1),
-        Trajectory("法院一审审结的知识产权民事诉讼案件服判息诉率", "%", pd.Series([86.7, 88.2, 81.6, 88.98], years),
-                   2020, 2025, None, 85, "floor", 1),
-        Trajectory("地理标志商标", "件", pd.Series([0, 0, 0, 1], years), 2020, 2025, 0, 2, "stock", 0),
-    ])
+    return charts.trajectories(TRAJECTORIES)
 
 
 def _comparisons(charts: Charts) -> Figure:
-    return charts.comparisons([
-        Comparison("每万人发明专利拥有量", "件", pd.Series([6.57, 1.2, 0.96, 0.91, 1.19, 2.87], COUNTIES), "紫金县",
-                   3.05),
-        Comparison("每万人口高价值发明专利拥有量", "件", pd.Series([1.88, 0.42, 0.32, 0.49, 0.48, 0.86], COUNTIES),
-                   "紫金县", 1.0),
-        Comparison("地理标志商标", "件", pd.Series([0, 0, 0, 0, 0, 1], COUNTIES), "紫金县", decimals=0),
-        Comparison("著作权登记量年均增长率", "%", pd.Series([6.8, 1.4, -0.5, 5.0, 10.6, 9.9], COUNTIES), "紫金县",
-                   10.0, decimals=1),
-        Comparison("知识产权质押融资登记金额", "万元", pd.Series([3189, 3148, 12_345_678, 1502, 922, 320], COUNTIES),
-                   "紫金县", decimals=0),
-        Comparison("法院一审审结的知识产权民事诉讼案件服判息诉率", "%",
-                   pd.Series([86.7, 100, 100, 0.0, 100, 100], COUNTIES), "紫金县", 85.0, decimals=1,
-                   small=SMALL),
-    ])
-
-
-SMALL = {"紫金县": 1, "龙川县": 4, "连平县": 1, "和平县": 3, "东源县": 5}  # 2025's first-instance cases; 源城区 has 30
+    return charts.comparisons(COMPARISONS)
 
 
 PEERS = ["汕头市", "汕尾市", "潮州市", "揭阳市", "湛江市", "茂名市",
@@ -227,6 +230,59 @@ def test_report_charts_are_vector_with_text_as_outlines(charts: Charts) -> None:
         charts.svg(charts.months(pd.Series([1, 2], index=[1, 2]), "访问量 \U0001F600", "人次"))
 
 
+def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Charts) -> None:
+    """The SVG embedded in the page keeps every point of matplotlib's within 0.005 pt (path data to 1/100 pt, glyph
+    outlines untouched) and is a fifth smaller: no metadata, no indentation, no line breaks inside path data."""
+    import io
+    import xml.etree.ElementTree as ElementTree
+
+    import matplotlib
+
+    from helpers.report.charts import SVG_RC
+
+    def paths(svg: bytes) -> list[tuple[list[str], list[float]]]:
+        return [(re.findall(r"[A-Za-z]", d), [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)])
+                for d in re.findall(r'\bd="([^"]*)"', svg.decode())]
+
+    for make in FIGURES.values():
+        fig = make(charts)
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(SVG_RC):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plain, compact = buffer.getvalue(), charts.svg(fig)
+        ElementTree.fromstring(compact)  # well-formed
+        assert len(compact) < 0.85 * len(plain) and b"<metadata" not in compact
+        assert len(paths(compact)) == len(paths(plain))
+        for (commands, numbers), (commands_before, numbers_before) in zip(paths(compact), paths(plain), strict=True):
+            assert commands == commands_before and len(numbers) == len(numbers_before)
+            assert all(abs(a - b) <= 0.005 + 1e-9 for a, b in zip(numbers, numbers_before, strict=True))
+
+
+def test_each_charts_numbers_as_the_tables_print_them(charts: Charts) -> None:
+    """Every chart has a twin table of its numbers, from the same panels: values by year as the report prints the
+    indicator (the base year on its basis, the plan's beside it), the target named for a growth or floor; a county's
+    rate from few cases with its n, the reference line as a row; counts by year and month."""
+    trajectories = charts.trajectories_table(TRAJECTORIES)
+    assert trajectories.columns == ["指标", "单位", "2020年", "2021年", "2022年", "2023年", "规划目标"]
+    assert trajectories.rows[0] == ["每万人发明专利拥有量", "件", "2.02（原人口口径基期值 1.85）", "2.25", "2.52",
+                                    "2.75", "3.05"]
+    assert trajectories.rows[1][2:] == ["9,005", "10,600", "12,800", "11,900", "18,000"]
+    assert trajectories.rows[2][-1] == "目标增速 10.0" and trajectories.rows[3][-1] == "目标下限 85.0"
+    comparisons = charts.comparisons_table(COMPARISONS)
+    assert comparisons.columns[:2] == ["地区", "每万人发明专利拥有量（件）"]
+    assert [row[0] for row in comparisons.rows] == [*COUNTIES, "市目标"]
+    assert comparisons.rows[1][-1] == "100.0（n=1）" and comparisons.rows[2][5] == "12,345,678"
+    assert comparisons.rows[-1] == ["市目标", "3.05", "1.00", "—", "10.0", "—", "85.0"]
+    months = charts.months_table(pd.Series([1200, 3400], [1, 2]), "人次")
+    assert months.columns == ["月份", "人次"] and months.rows == [["1月", "1,200"], ["2月", "3,400"]]
+    cumulative = charts.cumulative_table(pd.Series([9005, 10600, 12800], [2020, 2021, 2022]), 2021, 50000, "万元", 0)
+    assert cumulative.rows == [["2021年", "10,600", "10,600"], ["2022年", "12,800", "23,400"],
+                               ["累计目标", "—", "50,000"]]
+    criteria = charts.criteria_table(pd.DataFrame([{"year": 2020, "label": "海外同族", "count": 11},
+                                                   {"year": 2021, "label": "海外同族", "count": 1234}]))
+    assert criteria.columns == ["年度", "海外同族"] and criteria.rows == [["2020年", "11"], ["2021年", "1,234"]]
+
+
 def test_long_titles_wrap_inside_their_panel(charts: Charts) -> None:
     fig = _drawn(_trajectories(charts))
     renderer = fig.canvas.get_renderer()
@@ -238,15 +294,16 @@ def test_long_titles_wrap_inside_their_panel(charts: Charts) -> None:
 
 # ----------------------------------------------------------------------------- in a report
 @pytest.fixture(scope="module")
-def drawn(sample_processed: Path) -> dict[tuple[int, str], list[tuple[Figure, str]]]:
-    """The figures and captions of the 分领域评估 of three reports, recorded as the report makes them."""
+def drawn(sample_processed: Path) -> dict[tuple[int, str], list[tuple[Figure, DataTable, str]]]:
+    """The figures, their tables of numbers and captions of the 分领域评估 of three reports, recorded as the report
+    makes them."""
     out = {}
     for year, area in ((2023, CITY), (2023, ZIJIN), (2025, CITY)):
         report = Report.load(sample_processed, year, area, context=CONTEXT)
-        figures: list[tuple[Figure, str]] = []
+        figures: list[tuple[Figure, DataTable, str]] = []
 
-        def record(figure: Figure, caption: str, figures: list = figures) -> Markup:
-            figures.append((figure, caption))
+        def record(figure: Figure, data: DataTable, caption: str, figures: list = figures) -> Markup:
+            figures.append((figure, data, caption))
             return Markup("")
 
         report._figure = record
@@ -270,7 +327,7 @@ def _series(fig: Figure) -> list[tuple[float, ...]]:
 @pytest.mark.parametrize("key", [(2023, CITY), (2023, ZIJIN), (2025, CITY)])
 def test_no_series_is_drawn_twice(drawn: dict, key: tuple[int, str]) -> None:
     seen: dict[tuple[float, ...], str] = {}
-    for fig, caption in drawn[key]:
+    for fig, _, caption in drawn[key]:
         # a constant run, or a run of zeros and ones (a county's few cases), may recur by chance
         for series in (s for s in _series(fig) if len(set(s)) > 1 and max(s) > 1):
             assert series not in seen or seen[series] == caption, f"{series}: 「{seen.get(series)}」, 「{caption}」"
@@ -279,8 +336,19 @@ def test_no_series_is_drawn_twice(drawn: dict, key: tuple[int, str]) -> None:
 
 @pytest.mark.parametrize("key", [(2023, CITY), (2023, ZIJIN), (2025, CITY)])
 def test_a_caption_names_the_path_only_where_one_is_drawn(drawn: dict, key: tuple[int, str]) -> None:
-    for fig, caption in drawn[key]:
+    for fig, _, caption in drawn[key]:
         dashed = any(line.get_linestyle() == "--" for ax in fig.axes for line in ax.get_lines())
         assert ("序时进度" in caption) == dashed, caption
     if key[0] == 2025:
-        assert not any("序时进度" in caption for _, caption in drawn[key])
+        assert not any("序时进度" in caption for _, _, caption in drawn[key])
+
+
+@pytest.mark.parametrize("key", [(2023, CITY), (2023, ZIJIN), (2025, CITY)])
+def test_a_charts_table_holds_every_number_the_chart_labels(drawn: dict, key: tuple[int, str]) -> None:
+    """The table under a chart is made from the panels the chart is drawn from: each value label of the figure is in
+    it, as printed."""
+    for fig, data, caption in drawn[key]:
+        cells = [cell for row in data.rows for cell in row[1:]]
+        assert data.rows and all(len(row) == len(data.columns) for row in data.rows), caption
+        for label in (t.get_text() for ax in fig.axes for t in ax.texts if t.get_text()):
+            assert any(label in cell for cell in cells), f"{caption}: {label}"

@@ -5,6 +5,7 @@ every number whole in the PDF)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import html as html_lib
@@ -120,9 +121,9 @@ def _html_headings(page: str) -> list[tuple[int, str]]:
 
 
 def _html_tables(page: str) -> list[tuple[list[str], int]]:
-    """Each table of the page: its header cells and number of body rows."""
+    """Each table of the page (a chart's numbers aside: on screen only): its header cells and number of body rows."""
     out = []
-    for table in re.findall(r"<table.*?</table>", page, flags=re.S):
+    for table in re.findall(r"<table.*?</table>", re.sub(r"<details.*?</details>", "", page, flags=re.S), flags=re.S):
         head = re.search(r"<thead>(.*?)</thead>", table, flags=re.S)
         header = [_squeeze(html_lib.unescape(re.sub(r"<[^>]+>", "", c)))
                   for c in re.findall(r"<th[^>]*>(.*?)</th>", head[1], flags=re.S)] if head else []
@@ -322,6 +323,41 @@ def test_the_converter_follows_the_html_not_a_list_of_sections(tmp_path: Path) -
     widths = [c.width for c in table.rows[1].cells]
     assert widths[0] / sum(widths) == pytest.approx(0.4, abs=0.01)
     assert "instrText" not in doc.element.xml
+
+
+def test_a_tables_caption_comes_first_and_its_row_headers_are_body_cells(tmp_path: Path) -> None:
+    """The page's tables carry their caption inside (<caption>) and name their rows (<th scope="row">): Word writes the
+    caption above the table, kept with it, and a row header as the body cell it looks like on the page."""
+    edition = Edition(SETTINGS)
+    edition.add('<table class="numbers" id="table-3"><caption>表3　数据来源</caption>'
+                '<colgroup><col style="width: 60%"><col style="width: 40%"></colgroup>'
+                '<thead><tr><th scope="col">数据来源</th><th scope="col">行数</th></tr></thead><tbody>'
+                '<tr><th scope="row">专利</th> <td>1,234</td></tr></tbody></table>')
+    doc = Document(str(edition.save(tmp_path / "x.docx")))
+    assert [(p.style.name, p.text) for p in doc.paragraphs] == [("Caption", "表3　数据来源")]
+    assert doc.paragraphs[0].paragraph_format.keep_with_next
+    table = doc.tables[0]
+    assert _header_rows(table) == 1 and [c.text for c in table.rows[1].cells] == ["专利", "1,234"]
+    head, row = table.rows[0].cells[0], table.rows[1].cells[0]
+    assert row.paragraphs[0].style.name == SETTINGS["tables"]["default"]["cell"] != head.paragraphs[0].style.name
+    assert row._tc.tcPr.find(qn("w:shd")) is None and head._tc.tcPr.find(qn("w:shd")) is not None
+
+
+def test_a_charts_numbers_stay_on_the_page(tmp_path: Path) -> None:
+    """A chart's data table (a collapsed <details> under it, on screen only) is not in the Word edition: the picture
+    and its caption are."""
+    png = io.BytesIO()
+    Image.new("RGB", (30, 20), "white").save(png, format="PNG", dpi=(300, 300))
+    image = base64.b64encode(png.getvalue()).decode("ascii")
+    edition = Edition(SETTINGS)
+    edition.add(f'<figure class="chart" id="figure-1"><img src="data:image/png;base64,{image}" alt="走势">'
+                '<figcaption>图1　走势</figcaption><details class="chart-data"><summary>图1的数据</summary>'
+                '<table class="numbers"><caption>图1的数据：走势</caption><thead><tr><th scope="col">指标</th>'
+                '<th scope="col">2021年</th></tr></thead><tbody><tr><th scope="row">发明专利</th> <td>2.25</td></tr>'
+                '</tbody></table></details></figure><details><summary>其他</summary><p>仅在网页</p></details>')
+    doc = Document(str(edition.save(tmp_path / "x.docx")))
+    assert len(doc.inline_shapes) == 1 and not doc.tables
+    assert [p.text for p in doc.paragraphs if p.text] == ["图1　走势"]
 
 
 def test_a_reference_template_restyles_by_its_own_styles(tmp_path: Path) -> None:

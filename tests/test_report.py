@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -103,6 +102,24 @@ def test_embedded_font_draws_every_visible_character(rendered: dict, area: str) 
         undrawable = {c for c in set(text) if c.isprintable() and not c.isspace() and ord(c) not in drawable}
         assert not undrawable, f"no glyph for {sorted(undrawable)[:10]}"
     assert len(page.encode()) < 3_000_000, "fonts are subset, not embedded whole"
+
+
+def test_the_page_stays_small(rendered: dict) -> None:
+    """The city's page was 2.5 MB, four fifths of it charts: their compact SVG (path data to 1/100 pt, no metadata)
+    keeps it near 2.1 MB with every chart's numbers added as text."""
+    assert len(_html(rendered, CITY).encode()) < 2_400_000
+
+
+def test_a_charts_numbers_are_on_the_page_not_in_the_pdf(rendered: dict) -> None:
+    """Each chart's table of numbers is on the page (collapsed under it); the PDF, printed from the same page, shows
+    the picture only."""
+    page = _html(rendered, CITY)
+    charts = page.count('<figure class="chart"')
+    summaries = [WORDS["charts"]["data_summary"].format(number=n) for n in range(1, charts + 1)]
+    assert charts >= 5 and all(f"<summary>{summary}</summary>" in page for summary in summaries)
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(rendered[CITY]["pdf"]).pages))
+    assert re.sub(r"\s+", "", WORDS["figure_caption"].format(number=charts, caption="")) in text
+    assert not [summary for summary in summaries if summary in text]
 
 
 @pytest.mark.parametrize("area", [CITY, COUNTY])
@@ -223,27 +240,21 @@ def test_render_visible_text_skips_data_urls() -> None:
 
 # ----------------------------------------------------------------------------- in a real browser
 @pytest.mark.slow
-def test_html_renders_offline_in_headless_chromium(rendered: dict, tmp_path: Path) -> None:
+def test_html_renders_offline_in_headless_chromium(rendered: dict, browser, tmp_path: Path) -> None:  # noqa: ANN001
     """Debian's chromium, network off: no request may fail or leave the file, the CJK font must load."""
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is not installed: run `make install-system` (Debian package chromium)"
     requested, failed = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.on("request", lambda request: requested.append(request.url))
-        page.on("requestfailed", lambda request: failed.append(f"{request.url} {request.failure}"))
-        page.goto(rendered[CITY]["html"].as_uri(), wait_until="load")
-        page.evaluate("document.fonts.ready")
-        font_ok = page.evaluate("""document.fonts.check('16px "Noto Sans CJK SC"', '河源市知识产权规划')""")
-        loaded = page.evaluate("Array.from(document.fonts).filter(f => f.status === 'loaded').length")
-        images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
-        shot = tmp_path / "report-city.png"
-        page.screenshot(path=str(shot), full_page=False)
-        browser.close()
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("requestfailed", lambda request: failed.append(f"{request.url} {request.failure}"))
+    page.goto(rendered[CITY]["html"].as_uri(), wait_until="load")
+    page.evaluate("document.fonts.ready")
+    font_ok = page.evaluate("""document.fonts.check('16px "Noto Sans CJK SC"', '河源市知识产权规划')""")
+    loaded = page.evaluate("Array.from(document.fonts).filter(f => f.status === 'loaded').length")
+    images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+    shot = tmp_path / "report-city.png"
+    page.screenshot(path=str(shot), full_page=False)
+    context.close()
     assert not failed, failed
     assert all(url.startswith(("file:", "data:")) for url in requested), [u[:60] for u in requested]
     assert font_ok and loaded >= 2, "embedded CJK font faces loaded"

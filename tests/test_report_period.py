@@ -28,7 +28,7 @@ def _text(report: Report, only: list[str] | None = None) -> str:
 def _row(html: str, item: str) -> str:
     """The first table row of an item in rendered sections, its cells as text separated by |."""
     for row in re.findall(r"<tr>(.*?)</tr>", html, flags=re.S):
-        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
         if cells and cells[0] == item:
             return "|".join(cells)
     raise AssertionError(item)

@@ -434,7 +434,7 @@ def test_the_index_names_modes_links_workbooks_and_shows_the_latest_matrix(proce
     assert len(notebooks) == 6 and all(href.endswith(".ipynb") for href in notebooks)
     assert "2025年各地区主要指标（终期评估）" in index
     matrix = main[main.index('class="matrix"'):]
-    assert matrix.count("<tr><th>I") == len(CONTEXT.plan.indicators)
+    assert matrix.count('<tr><th scope="row">I') == len(CONTEXT.plan.indicators)
     assert 'title="市级指标">◇' in matrix and 'title="无分解目标">—' in matrix
     legend = matrix[matrix.index('class="legend matrix-legend"'):]
     assert ">— 无分解目标</span>" in legend and ">◇ 市级指标</span>" in legend
@@ -443,5 +443,5 @@ def test_the_index_names_modes_links_workbooks_and_shows_the_latest_matrix(proce
     decimals = {i.id: i.decimals for i in CONTEXT.plan.indicators}
     for _, row in latest.dropna(subset=["value"]).iterrows():  # the city's column as the reports print it
         shown = re.escape(number(row["value"], decimals[row["indicator"]]))
-        assert re.search(rf"<tr><th>{row['indicator']} [^<]*</th><td class=\"num\"><span[^>]*>[^<]*</span> "
-                         rf"{shown}</td>", matrix), row["indicator"]
+        assert re.search(rf"<tr><th scope=\"row\">{row['indicator']} [^<]*</th><td class=\"num\">"
+                         rf"<span[^>]*>[^<]*</span> {shown}</td>", matrix), row["indicator"]

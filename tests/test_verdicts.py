@@ -22,14 +22,14 @@ def _text(report: Report, only: list[str]) -> str:
 
 
 def _rows(report: Report, section: str, caption: str) -> dict[str, str]:
-    """The rows of the table whose caption contains `caption`, by their first cell, as text."""
+    """The body rows of the table whose caption contains `caption`, by their first cell, as text."""
     html = "".join(s.data for s in report.sections(only=[section]))
-    table = next(t for t in re.findall(r"<figcaption>.*?</table>", html, flags=re.S)
-                 if caption in t.split("</figcaption>")[0])
+    table = next(t for t in re.findall(r"<caption>.*?</table>", html, flags=re.S)
+                 if caption in t.split("</caption>")[0])
     rows = {}
-    for row in re.findall(r"<tr.*?</tr>", table, flags=re.S):
-        cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td.*?</td>", row,
-                                                                                             flags=re.S)]
+    for row in re.findall(r"<tr.*?</tr>", table.split("<tbody>")[1], flags=re.S):
+        cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd]\b.*?</t[hd]>",
+                                                                                             row, flags=re.S)]
         if cells:
             rows[cells[0]] = " | ".join(cells)
     return rows

@@ -1,7 +1,8 @@
-"""reports/index.html: every report by year and area with its status counts (from the evaluation dataset), each
-year's report mode and indicator workbook, the latest year's indicator × area matrix, the run's time (北京时间), the
-data cut-off and the failures; the executed notebooks in a block of their own for researchers — one self-contained
-page (no scripts, no external resources, the CJK font embedded, every text escaped)."""
+"""reports/index.html: every report by year and area with its status counts (from the evaluation dataset) and, the
+city's, its composite score (规划实施综合评价), each year's report mode and indicator workbook, the latest year's
+indicator × area matrix, the run's time (北京时间), the data cut-off and the failures; the executed notebooks in a
+block of their own for researchers — one self-contained page (no scripts, no external resources, the CJK font
+embedded, every text escaped) whose tables have captions and header scopes, its colours legible (WCAG 2.x AA)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ _ENV.filters["fill"] = fill
 
 
 def _cell(reports: Path, job: Job, failures: dict[Job, Outcome], counts: dict[tuple, pd.Series],
-          legend: dict[str, dict]) -> dict:
+          legend: dict[str, dict], composite: str | None) -> dict:
     record = read_record(reports, job)
-    cell: dict = {"record": record, "failed": job in failures, "links": [], "counts": []}
+    cell: dict = {"record": record, "failed": job in failures, "links": [], "counts": [], "composite": composite}
     if record:
         by_suffix = {Path(f).suffix[1:]: f for f in record["files"]}
         cell["links"] = [{"href": by_suffix[k], "kind": k} for k in ("html", "pdf", "docx") if k in by_suffix]
@@ -51,8 +52,10 @@ def write_index(reports: Path, years: list[int], outcomes: list[Outcome], datase
     legend = {k: {**v, "label": words["statuses"][k]} for k, v in plan.statuses.items()}
     known_years = sorted({int(p.name) for p in reports.iterdir() if p.is_dir() and p.name.isdigit()} | set(years))
     failures = {o.job: o for o in outcomes if o.state == "failed"}
+    composites = _composites(datasets, context, words)
     rows = [{"year": y, "mode": words["modes"][plan.mode_of(y)], "workbook": _workbook(reports, y),
-             "cells": [_cell(reports, Job(y, code, info.names[code]), failures, counts, legend)
+             "cells": [_cell(reports, Job(y, code, info.names[code]), failures, counts, legend,
+                             composites.get(y) if code == info.city_code else None)
                        for code in info.codes]}
             for y in known_years]
     page = _ENV.get_template("index.html.j2").render(
@@ -73,6 +76,20 @@ def write_index(reports: Path, years: list[int], outcomes: list[Outcome], datase
                         for o in outcomes]}
     atomic_write(reports / "run.json", json.dumps(run, ensure_ascii=False, indent=1))
     return atomic_write(reports / "index.html", page)
+
+
+def _composites(datasets: Datasets, context: Context, words: Words) -> dict[int, str]:
+    """The composite score and grade of each year's city report, as its summary gives them: on the period grades in
+    the modes that grade the period (终期核定, conf assessment.yaml `period.graded_modes`) where there are any, else on
+    the year's grades. County reports have none."""
+    def scores(name: str, column: str) -> dict[int, pd.Series]:
+        table = datasets.read(name)
+        return {int(r[column]): r for _, r in table[(table["part"] == "composite") & table["score"].notna()].iterrows()}
+
+    yearly, period = scores("composite", "year"), scores("period_composite", "period_end")
+    graded = context.assessment["period"]["graded_modes"]
+    chosen = {**yearly, **{y: r for y, r in period.items() if context.plan.mode_of(y) in graded}}
+    return {y: words("index.composite", score=number(r["score"], 1), grade=r["grade"]) for y, r in chosen.items()}
 
 
 def _workbook(reports: Path, year: int) -> str | None:

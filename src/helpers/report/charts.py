@@ -4,7 +4,8 @@
 plain series and return figures, so the exploration notebook can use them as the report does. `svg()` renders
 a figure for the report as a vector image with its text drawn as outlines (sharp in print and in the browser at
 any zoom, readable without any font), `png()` as a bitmap for notebooks; both refuse a figure that would show a
-missing-glyph box.
+missing-glyph box. Each chart has a `…_table` twin that gives its numbers, from the same panels, as the report's
+tables print them (the page shows it under the chart for screen readers, search engines and copying).
 
 Print rules every chart keeps (tests/test_charts.py measures them on the figures): a panel's unit sits in its
 title line (no axis label that could run into the next panel's title), a title too long for its panel wraps;
@@ -16,6 +17,7 @@ indicator's decimals); series differ by marker, line style or hatch, not by colo
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -53,6 +55,10 @@ HEADROOM = 0.08  # above the highest value or target: markers and lines are not 
 TARGET_LABELS = {"growth": "target_growth", "floor": "target_floor"}  # other kinds: "target"
 HATCHES = ["", "////", "....", "xxxx", "\\\\\\\\", "++++"]  # bar series in black-and-white print
 SVG_RC = {"svg.fonttype": "path", "svg.hashsalt": "heyuan-ip-eval"}  # outlines; stable ids for identical figures
+SVG_PLACES = 2  # decimals of a path's coordinates (pt): 1/100 pt, far below what print or a screen shows
+_PATH_DATA = re.compile(rb'\bd="([^"]*)"')
+_COORDINATE = re.compile(rb"-?\d+\.\d+")
+_PATH_COMMAND = re.compile(rb" ?([MmLlHhVvCcSsQqTtAaZz]) ?")
 NO_BREAK_AFTER = set("（《“‘([")
 NO_BREAK_BEFORE = set("）》”’，、。：；！？%)]")
 
@@ -97,6 +103,14 @@ class Comparison:
     reference_label: str = ""
     decimals: int = 2
     small: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A chart's numbers as text: the column headings, then rows whose first cell names the row."""
+
+    columns: list[str]
+    rows: list[list[str]]
 
 
 class TableNumbers(Formatter):
@@ -236,10 +250,8 @@ class Charts:
         fig, axes = self.figure(len(panels), legend=-(-len(entries) // LEGEND_PER_LINE),
                                 titles=[p.title for p in panels], units=[p.unit for p in panels])
         for ax, panel in zip(axes, panels, strict=False):
-            actual = panel.actual.dropna()
-            if panel.plan_base is not None and panel.base is not None and panel.base_year in actual.index:
-                actual = actual.copy()  # the base year on the basis progress is measured on, the plan's marked
-                actual[panel.base_year] = panel.base
+            actual = _drawn(panel)
+            if _rebased(panel):
                 ax.scatter([panel.base_year], [panel.plan_base], marker="o", facecolors="none",
                            edgecolors=colors["path"], zorder=3, label=labels["plan_base"])
             ax.plot(actual.index, actual.to_numpy(), marker="o", color=colors["actual"], label=labels["actual"],
@@ -328,8 +340,7 @@ class Charts:
     def criteria(self, table: pd.DataFrame, title: str) -> Figure:
         """Patents meeting each high-value criterion by year (a patent may meet several): grouped bars, each
         criterion with its own shade and hatching, named in a legend below the chart."""
-        counts = table.pivot_table(index="year", columns="label", values="count", aggfunc="sum", sort=False)
-        counts = counts.fillna(0)
+        counts = _criteria_counts(table)
         fig, axes = self.figure(1, per_row=1, height_cm=6.5, legend=-(-len(counts.columns) // 3), titles=[title],
                                 units=[self.labels["pieces"]])
         ax = axes[0]
@@ -354,13 +365,82 @@ class Charts:
         _value_axis(ax.yaxis, integer=True)
         return fig
 
+    # ------------------------------------------------------------------ each chart's numbers as a table
+    def _heading(self, title: str, unit: str) -> str:
+        return self.labels["table_heading"].format(title=title, unit=unit) if unit else title
+
+    def trajectories_table(self, panels: list[Trajectory]) -> DataTable:
+        """The numbers of `trajectories`: a row per panel with its value of each year drawn (the base year's on the
+        basis progress is measured on, the plan's own beside it) and its target (a target growth or floor named)."""
+        labels = self.labels
+        years = sorted({int(year) for panel in panels for year in panel.actual.dropna().index})
+        rows = []
+        for panel in panels:
+            drawn = _drawn(panel)
+            cells = [number(drawn.get(year), panel.decimals) for year in years]
+            if _rebased(panel):
+                cells[years.index(panel.base_year)] = labels["table_rebased"].format(
+                    value=cells[years.index(panel.base_year)], label=labels["plan_base"],
+                    plan_base=number(panel.plan_base, panel.decimals))
+            target = number(panel.target, panel.decimals)
+            if panel.kind in TARGET_LABELS and panel.target is not None:  # a growth rate or a floor says which
+                target = labels["table_target"].format(label=labels[TARGET_LABELS[panel.kind]], value=target)
+            rows.append([panel.title, panel.unit, *cells, target])
+        columns = [labels["table_indicator"], labels["table_unit"],
+                   *(labels["table_year"].format(year=year) for year in years), labels["target"]]
+        return DataTable(columns, rows)
+
+    def comparisons_table(self, panels: list[Comparison]) -> DataTable:
+        """The numbers of `comparisons`: a row per area (a panel's bar, or — where it has none), a column per panel,
+        a rate from too few cases with its n; the reference lines in a last row."""
+        names = list(dict.fromkeys(name for panel in panels for name in panel.values.index))
+        rows = []
+        for name in names:
+            cells = []
+            for panel in panels:
+                text = number(panel.values.get(name), panel.decimals)
+                if name in panel.small:
+                    text = self.labels["small_value"].format(value=text, n=panel.small[name])
+                cells.append(text)
+            rows.append([name, *cells])
+        references = [p for p in panels if p.reference is not None]
+        if references:
+            label = references[0].reference_label or self.labels["city_target"]
+            rows.append([label, *(number(p.reference, p.decimals) for p in panels)])
+        return DataTable([self.labels["table_area"], *(self._heading(p.title, p.unit) for p in panels)], rows)
+
+    def cumulative_table(self, series: pd.Series, since: int, target: float | None, unit: str,
+                         decimals: int) -> DataTable:
+        """The numbers of `cumulative`: each year's amount and the running total, then the target."""
+        labels = self.labels
+        yearly = series.dropna()
+        yearly = yearly[yearly.index >= since]
+        rows = [[labels["table_year"].format(year=year), number(amount, decimals), number(total, decimals)]
+                for (year, amount), total in zip(yearly.items(), yearly.cumsum(), strict=True)]
+        if target is not None:
+            rows.append([labels["table_cumulative_target"], "—", number(target, decimals)])
+        return DataTable([labels["year"], self._heading(labels["table_yearly"], unit),
+                          self._heading(labels["cumulative"], unit)], rows)
+
+    def criteria_table(self, table: pd.DataFrame) -> DataTable:
+        """The numbers of `criteria`: a row per year, a column per criterion."""
+        counts = _criteria_counts(table)
+        rows = [[self.labels["table_year"].format(year=year), *(number(v, 0) for v in counts.loc[year])]
+                for year in counts.index]
+        return DataTable([self.labels["year"], *counts.columns], rows)
+
+    def months_table(self, series: pd.Series, unit: str) -> DataTable:
+        """The numbers of `months`: a row per month."""
+        return DataTable([self.labels["table_month"], unit],
+                         [[self.labels["month"].format(month=m), number(v, 0)] for m, v in series.items()])
+
     def svg(self, fig: Figure) -> bytes:
         """The figure as SVG for the report: vector, its text as outlines of the chart font (sharp at any
         size and self-contained). A glyph the font lacks is a ChartError, never a box in a report."""
         buffer = io.BytesIO()
         with _glyphs_checked(), matplotlib.rc_context(SVG_RC):
             fig.savefig(buffer, format="svg", metadata={"Date": None})
-        return buffer.getvalue()
+        return compact_svg(buffer.getvalue())
 
     def png(self, fig: Figure) -> bytes:
         """The figure as an RGB PNG at the configured resolution, which it records (a word processor sizes it
@@ -381,6 +461,44 @@ class Charts:
         from IPython.display import Image as Picture
 
         return Picture(self.png(fig))
+
+
+def compact_svg(svg: bytes) -> bytes:
+    """matplotlib's SVG, smaller and drawn the same: without its metadata block and indentation, path data on one line
+    without spaces around its commands and coordinates to SVG_PLACES decimals (a point moves by at most 0.005 pt;
+    glyph outlines are whole font units already, so unchanged). Cuts a chart by about a fifth."""
+
+    def short(number: re.Match[bytes]) -> bytes:
+        text = f"{float(number[0]):.{SVG_PLACES}f}".rstrip("0").rstrip(".")
+        return b"0" if text == "-0" else text.encode()
+
+    def path(data: re.Match[bytes]) -> bytes:
+        d = _COORDINATE.sub(short, data[1])
+        d = _PATH_COMMAND.sub(rb"\1", b" ".join(d.split()))
+        return b'd="' + d + b'"'
+
+    svg = re.sub(rb"<metadata>.*?</metadata>\s*", b"", svg, flags=re.S)
+    return re.sub(rb"\n\s+", b"\n", _PATH_DATA.sub(path, svg))
+
+
+def _rebased(panel: Trajectory) -> bool:
+    """Whether a trajectory's base year is drawn on another basis than the plan's (the plan's own marked beside it)."""
+    return panel.plan_base is not None and panel.base is not None and panel.base_year in panel.actual.dropna().index
+
+
+def _drawn(panel: Trajectory) -> pd.Series:
+    """A trajectory's values as drawn: by year, the base year's on the basis progress is measured on."""
+    actual = panel.actual.dropna()
+    if _rebased(panel):
+        actual = actual.copy()
+        actual[panel.base_year] = panel.base
+    return actual
+
+
+def _criteria_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Patents meeting each high-value criterion (columns, in the table's order) by year (rows)."""
+    counts = table.pivot_table(index="year", columns="label", values="count", aggfunc="sum", sort=False)
+    return counts.fillna(0)
 
 
 @contextmanager

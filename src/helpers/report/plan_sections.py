@@ -413,7 +413,8 @@ class PlanSections:
                          Cell(self._basis(r), "text")])
         issued = int((policy["grade"] == "completed").sum())
         table = self._table(self._scoped("plan_items.policies_table", year=d.year),
-                            self._columns("plan_items.policies_columns", [22, 30, 10, 38]), rows)
+                            self._columns("plan_items.policies_columns", [22, 30, 10, 38]), rows,
+                            row_header=1)  # the document, not the task it belongs to, names the row
         intro = w("plan_items.policies_unassessable", count=len(policy), reason=self._absent_reason(REGISTER)) \
             if self._absent(REGISTER) else self._area_text("plan_items.policies_intro", count=len(policy),
                                                            issued=issued, year=d.year)

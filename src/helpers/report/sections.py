@@ -22,7 +22,7 @@ from helpers.context import Context
 from helpers.indicators import Indicator, Plan
 from helpers.report import assessor, findings
 from helpers.report import data as report_data
-from helpers.report.charts import Charts, Comparison, Figure, Trajectory
+from helpers.report.charts import Charts, Comparison, DataTable, Figure, Trajectory
 from helpers.report.conclusions import ConclusionSections
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
@@ -174,13 +174,15 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         at = html.rfind("</section>")
         return html[:at] + closing + html[at:] if at >= 0 else html + closing
 
-    def _table(self, caption: str, columns: dict[str, float], rows: list[list[Cell | str]], css: str = "") -> Markup:
-        """A numbered table; `columns` maps each heading to its width in percent (fixed layout prints fast)."""
+    def _table(self, caption: str, columns: dict[str, float], rows: list[list[Cell | str]], css: str = "",
+               row_header: int | None = 0) -> Markup:
+        """A numbered table with its caption; `columns` maps each heading to its width in percent (fixed layout prints
+        fast); the cells of column `row_header` (the first by default, None for none) name their rows (row headers)."""
         self._tables += 1
         cells = [[c if isinstance(c, Cell) else Cell(str(c)) for c in row] for row in rows]
         html = _ENV.get_template("table.html.j2").render(w=self.w.texts, number=self._tables, caption=caption,
                                                           columns=list(columns), widths=list(columns.values()),
-                                                          rows=cells, css=css)
+                                                          rows=cells, css=css, row_header=row_header)
         return Markup(html)
 
     def _columns(self, key: str, widths: list[float], **fields: object) -> dict[str, float]:
@@ -188,12 +190,13 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         headings = [str(h).format(**fields) for h in self.w[key].values()]
         return dict(zip(headings, widths, strict=True))
 
-    def _figure(self, figure: Figure, caption: str) -> Markup:
-        """A numbered chart: the figure as an embedded SVG (vector, text as outlines) or PNG, with its caption."""
+    def _figure(self, figure: Figure, data: DataTable, caption: str) -> Markup:
+        """A numbered chart: the figure as an embedded SVG (vector, text as outlines) or PNG, with its caption and,
+        collapsed under it, its numbers as a table (`data`: on screen only)."""
         self._figures += 1
         image = base64.b64encode(getattr(self.charts, self.images)(figure)).decode("ascii")
         return Markup(_ENV.get_template("figure.html.j2").render(w=self.w.texts, number=self._figures,
-                                                                 caption=caption, image=image,
+                                                                 caption=caption, image=image, data=data,
                                                                  mime=IMAGE_TYPES[self.images]))
 
     def _scoped(self, key: str, **fields: object) -> str:
@@ -356,7 +359,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                          self._county_progress(r), self._status_cell(r["status"], r)]
             rows.append(cells)
         table = self._table(w("indicators.table", area_name=d.area_name, year=d.year), columns, rows,
-                            css="indicators numbers")
+                            css="indicators numbers", row_header=1)  # the first column is a sequence number
         intro = findings.headline(d).sentence
         trend = self._trend_table() if d.is_city and final else None
         return self._render(section, intro=intro, table=table, notes=self._indicator_notes(),
@@ -514,7 +517,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         # the caption names what is drawn: the 序时进度 path, else the targets, else the values alone
         key = "charts.trajectory" if any(p.draws_path for p in panels) else \
             "charts.trajectory_targets" if any(p.target is not None for p in panels) else "charts.trajectory_values"
-        return self._figure(self.charts.trajectories(panels),
+        return self._figure(self.charts.trajectories(panels), self.charts.trajectories_table(panels),
                             self.w(key, area_name=d.area_name, heading=heading, base_year=d.plan.base_year,
                                    year=d.year))
 
@@ -536,7 +539,8 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                                      decimals=ind.decimals, small=small))
         if not panels:
             return None
-        return self._figure(self.charts.comparisons(panels), self.w("charts.counties", year=d.year, heading=heading))
+        return self._figure(self.charts.comparisons(panels), self.charts.comparisons_table(panels),
+                            self.w("charts.counties", year=d.year, heading=heading))
 
     def _chart_high_value(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
@@ -545,7 +549,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         if table.empty or not table["count"].sum():
             return None
         return self._figure(self.charts.criteria(table, self.w["charts.high_value_title"]),
-                            self.w("charts.high_value", area_name=d.area_name))
+                            self.charts.criteria_table(table), self.w("charts.high_value", area_name=d.area_name))
 
     def _chart_pledges(self, indicators: list[Indicator], heading: str) -> Markup | None:
         d = self.data
@@ -562,7 +566,9 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
             return None
         since = cumulative.params["since"]
         title = self.w("charts.cumulative_title", name=pledge.name, since=since)
-        return self._figure(self.charts.cumulative(series, since, cumulative.target, title, pledge.unit),
+        target = cumulative.target
+        return self._figure(self.charts.cumulative(series, since, target, title, pledge.unit),
+                            self.charts.cumulative_table(series, since, target, pledge.unit, pledge.decimals),
                             self.w("charts.pledges", area_name=d.area_name, name=pledge.name, unit=pledge.unit,
                                    since=since))
 
@@ -574,9 +580,9 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         months = d.visitors_by_month()
         if not months.sum():
             return None
-        return self._figure(self.charts.months(months, self.w("charts.visitors_title", year=d.year),
-                                               self.w["charts.visitors_unit"]),
-                            self.w("charts.visitors", year=d.year))
+        unit = self.w["charts.visitors_unit"]
+        return self._figure(self.charts.months(months, self.w("charts.visitors_title", year=d.year), unit),
+                            self.charts.months_table(months, unit), self.w("charts.visitors", year=d.year))
 
     def flagship(self, section: Section) -> HTML:
         d, w = self.data, self.w

@@ -62,6 +62,7 @@ from helpers.report.sections import Report
 VOID = {"img", "br", "wbr", "col", "hr", "meta", "link", "input", "source"}
 BLOCK = {"section", "div", "nav", "figure", "figcaption", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ol", "ul", "li",
          "table", "blockquote", "pre", "hr", "header", "footer", "article", "main", "aside", "img"}
+SCREEN_ONLY = {"details"}  # on screen only, hidden in print (a chart's numbers): the Word edition leaves it out too
 HEADINGS = {"h1": 0, "h2": 1, "h3": 2, "h4": 3, "h5": 3, "h6": 3}  # 0: the title
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
          "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
@@ -379,6 +380,8 @@ class Edition:
         """`node`'s children: runs of inline content become paragraphs of `flow.style`, blocks convert."""
         pending: list[Node | str] = []
         for child in node.children:
+            if isinstance(child, Node) and child.tag in SCREEN_ONLY:
+                continue
             if isinstance(child, Node) and child.tag in BLOCK:
                 prefix = self._loose(pending, flow, prefix)
                 pending = []
@@ -456,8 +459,9 @@ class Edition:
         return paragraph
 
     def _figure(self, node: Node) -> None:
-        """A chart (picture, caption below) or a table (caption above), kept with what follows it."""
-        parts = [c for c in node.children if isinstance(c, Node)]
+        """A chart (picture, caption below) or a table (caption above), kept with what follows it; a chart's data
+        table (screen only) is left out."""
+        parts = [c for c in node.children if isinstance(c, Node) and c.tag not in SCREEN_ONLY]
         for n, part in enumerate(parts):
             if part.tag == "figcaption":
                 written = self._paragraph(self._runs(part, Run("")), "Caption")
@@ -482,11 +486,15 @@ class Edition:
         return paragraph
 
     def _table(self, node: Node) -> None:
-        """A Word table: header rows (thead) repeated on every page, rows kept whole, column widths as the page's,
-        numbers right-aligned. It starts a page with its header and first rows and ends one with its last rows
-        (report.yaml `table_rows`): their paragraphs are kept with the next, as Word keeps rows together."""
+        """A Word table under its caption (kept with it): header rows (thead) repeated on every page, rows kept whole,
+        column widths as the page's, numbers right-aligned; a row header (th in tbody) is a body cell, as it looks on
+        the page. It starts a page with its header and first rows and ends one with its last rows (report.yaml
+        `table_rows`): their paragraphs are kept with the next, as Word keeps rows together."""
         spec = next((self.settings["tables"][c] for c in node.classes if c in self.settings["tables"]),
                     self.settings["tables"]["default"])
+        caption = next(node.elements("caption"), None)
+        if caption is not None:
+            self._paragraph(self._runs(caption, Run("")), "Caption").paragraph_format.keep_with_next = True
         rows = [(row, section.tag == "thead") for section in node.elements("thead", "tbody", "tfoot", "tr")
                 for row in ([section] if section.tag == "tr" else section.elements("tr"))]
         cells = [list(row.elements("th", "td")) for row, _ in rows]
@@ -509,14 +517,13 @@ class Edition:
             if head:
                 _put(trpr, "tblHeader", TRPR)
             for cell_node, cell, share in zip(row_cells, row.cells, widths, strict=False):
-                self._cell(cell_node, cell, spec, int(self.width * share / 100))
+                self._cell(cell_node, cell, spec, int(self.width * share / 100), head)
             at = n - (len(rows) - body)  # the body row's place; negative in the header
             if n < len(rows) - 1 and (at < keep["first"] - 1 or at >= body - keep["last"]):
                 for paragraph in (p for cell in row.cells for p in cell.paragraphs):
                     paragraph.paragraph_format.keep_with_next = True
 
-    def _cell(self, node: Node, cell: Any, spec: dict[str, Any], width: int) -> None:  # noqa: ANN401 — _Cell
-        header = node.tag == "th"
+    def _cell(self, node: Node, cell: Any, spec: dict[str, Any], width: int, header: bool) -> None:  # noqa: ANN401
         cell.width = width
         style = spec["header" if header else "cell"]
         paragraph = self._new(style, cell.paragraphs[0])
