@@ -290,7 +290,9 @@ def test_excerpts_end_at_a_sentence_or_clause_boundary() -> None:
 
 
 def test_progress_excerpts_in_the_tables_end_at_a_boundary(reports: dict) -> None:
-    for key in [(2023, CITY), (2025, CITY), (2025, ZIJIN)]:
+    """The year's tables (a mid-term's, a county's) end a progress excerpt at a boundary; the final city report's
+    tables give each item's period basis instead, the progress in full in its appendix."""
+    for key in [(2023, CITY), (2025, ZIJIN)]:
         report = reports[key]
         html = "".join(s.data for s in report.sections(only=["tasks", "flagship", "safeguards"]))
         progress = report.data.task("task_departments")["progress"].dropna()

@@ -352,7 +352,7 @@ class Drafter:
         item = f["subject"] if f["subject"] in self.data.context.plan_items.ids else None
         units = self._departments(item) if item else (f["subject"],)
         subject = self._item(item) if item else f["subject"]
-        return units, self.w(f"drafts.measures.patterns.{f['code']}", subject=subject)
+        return units, self.w(f"drafts.measures.patterns.{f['code']}", also="{also}", subject=subject)
 
     def _indicator_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
         """A disparity, an age decomposition or a lumpy sum: the measure of its kind, to the indicator's units."""
