@@ -260,8 +260,7 @@ class Drafter:
         lines = [w("drafts.practice", department=text(r["department"]), item=text(self._item(r["item"])), year=d.year,
                    progress=text(cut(r["progress"], limits["chars"], w["plan_items.more"])))
                  for _, r in shown.iterrows()]
-        intro = w("drafts.practices_intro", period=self.w("findings.span", span=d.year), area_name=d.area_name,
-                  count=len(done), shown=len(shown))
+        intro = w("drafts.practices_intro", period=self.w("findings.span", span=d.year), area_name=d.area_name)
         return [text(intro), "\n".join(f"- {line}" for line in lines)]
 
     # -------------------------------------------------------------- 问题与原因
