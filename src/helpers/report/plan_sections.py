@@ -72,10 +72,10 @@ def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def absent_reason(codes: object, w: Words, titles: Mapping[str, str], not_supplied: Collection[str]) -> str:
+def absent_reason(cell: object, w: Words, titles: Mapping[str, str], not_supplied: Collection[str]) -> str:
     """Why something is 无法评估, from the codes of the sources it lacked: those not supplied (the manifest's missing
     sources), those supplied without a usable row, or no data at all."""
-    keys = codes(codes)
+    keys = codes(cell)
     if not keys:
         return w["plan_items.reason_no_data"]
     absent = [titles.get(key, key) for key in keys if key in not_supplied]
@@ -132,10 +132,10 @@ class PlanSections:
     def _grade_label(self, grade: object) -> str:
         return self.w["grades"][grade] if isinstance(grade, str) and grade in ALL_GRADES else self.w["missing"]
 
-    def _absent_reason(self, codes: object) -> str:
+    def _absent_reason(self, cell: object) -> str:
         """Why something is 无法评估 (the sources it lacked, as this folder's manifest knows them)."""
         d = self.data
-        return absent_reason(codes, self.w, {key: d.source_title(key) for key in codes(codes)},
+        return absent_reason(cell, self.w, {key: d.source_title(key) for key in codes(cell)},
                              d.manifest.get("missing_sources") or [])
 
     def _absent(self, source: str) -> bool:
@@ -150,8 +150,7 @@ class PlanSections:
 
     def _not_reported(self, item: str) -> str:
         """What a table says of an item without progress text: 未报送, or why no ledger could report it."""
-        codes = self._verified().loc[item, "missing"]
-        if LEDGER in codes(codes):
+        if LEDGER in codes(self._verified().loc[item, "missing"]):
             return self.w("plan_items.unassessable", reason=self._absent_reason(LEDGER))
         return self.w["plan_items.not_reported"]
 
@@ -280,10 +279,10 @@ class PlanSections:
         parts = [self.w("plan_items.count_part", label=self.w["grades"][g], count=int(counts[g]))
                  for g in GRADES if counts.get(g)]
         if counts.get(UNASSESSABLE):
-            codes = ",".join(items.loc[items["verified_grade"] == UNASSESSABLE, "missing"].dropna())
+            absent = ",".join(items.loc[items["verified_grade"] == UNASSESSABLE, "missing"].dropna())
             parts.append(self.w("plan_items.count_unassessable", label=self.w["grades"][UNASSESSABLE],
                                 count=int(counts[UNASSESSABLE]),
-                                reason=self._absent_reason(",".join(dict.fromkeys(codes(codes))))))
+                                reason=self._absent_reason(",".join(dict.fromkeys(codes(absent))))))
         return self.w("plan_items.counts", total=len(items), parts=self.w.join(parts))
 
     def _discrepancies(self, limit: int | None = None) -> list[str]:
