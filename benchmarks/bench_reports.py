@@ -42,6 +42,7 @@ def main() -> int:
     from helpers.context import Context
     from helpers.report import render
     from helpers.report.fonts import WEIGHTS, fonts_of
+    from helpers.report.wording import Words
 
     context = Context.load(ROOT)
     fonts = fonts_of(context)
@@ -55,7 +56,7 @@ def main() -> int:
             print(f"report failed: {outcome.error}")
             return 1
         notebook = nbformat.read(next(p for p in outcome.files if p.endswith(".ipynb")), as_version=4)
-        page = renderer.document(notebook, "benchmark", "zh-CN")
+        page = renderer.document(notebook, "benchmark", Words.of(context, "zh"))
         full = {w: fonts.face(w).path.as_uri() for w in WEIGHTS}
         naive_faces = "\n".join(f'@font-face {{ font-family: "Noto Sans CJK SC"; font-weight: {v}; '
                                 f'src: url("{full[w]}"); }}' for w, v in WEIGHTS.items())

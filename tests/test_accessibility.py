@@ -194,6 +194,6 @@ def test_the_index_gives_each_city_reports_composite_score_as_its_summary_does(p
     for year, table, key in ((2023, yearly, "year"), (2025, period, "period_end")):
         row = table[table[key] == year].iloc[0]
         score = number(row["score"], 1)
-        assert shown[year] == WORDS("index.composite", score=score, grade=row["grade"])
+        assert shown[year] == WORDS("index.composite", score=score, grade=WORDS["composite_grades"][row["grade"]])
         summary = pages[f"{year}-city"].read_text(encoding="utf-8")
         assert f"得分{score}分，等级为“{row['grade']}”" in summary, year

@@ -86,6 +86,14 @@ def test_departments_by_any_of_their_names(written, department):
     assert CATALOGUE.department(written) == department
 
 
+def test_a_department_may_be_written_with_its_own_plan_s_city_name_only():
+    from helpers.tasks import PlanItems
+
+    meizhou = PlanItems.from_conf({"departments": {"市农业农村局": []}}, ("梅州市", "梅州"))
+    assert meizhou.department("梅州市农业农村局") == meizhou.department("农业农村局") == "市农业农村局"
+    assert meizhou.department("河源市农业农村局") is None  # another city's: the plan's areas.yaml names its city
+
+
 def test_titles_match_when_whole_or_contained_but_not_when_ambiguous():
     assert CATALOGUE.item_of_title("加强知识产权协同保护") == "T2.5"
     assert CATALOGUE.item_of_title("建设全市知识产权维权援助一张网") == "Z1"

@@ -129,10 +129,21 @@ def test_reports_of_the_second_plan_name_its_own_places_and_nothing_of_the_first
                                                                       context.plan.indicators)):
         assert text in city, text
     for page in [*pages.values(), (built["reports"] / "index.html").read_text(encoding="utf-8")]:
-        assert "河源" not in page and "高价值" not in page
+        assert "河源" not in page and "高价值" not in page and "粤东西北" not in page
     assert (folder / f"{CITY}_梅州市.pdf").stat().st_size > 10_000
     record = json.loads((folder / f"{WUHUA}_五华县.json").read_text(encoding="utf-8"))
     assert record["state"] == "done"
+
+
+def test_the_second_plan_is_benchmarked_among_its_own_peers(built: dict[str, Path], context: Context) -> None:
+    """Its peers, and what it calls them, are its areas.yaml's: none of the first plan's 12 粤东西北 cities (河源
+    among them) comes from conf/base; a department is read with its own city's names."""
+    assert context.official.peer_name == "粤北山区"
+    assert list(context.official.peers) == [CITY, "440200", "441800", "445300"]  # 梅州, 韶关, 清远, 云浮
+    assert context.plan_items.city_words == ("梅州市", "梅州")
+    city = (built["reports"] / "2022" / f"{CITY}_梅州市.html").read_text(encoding="utf-8")
+    # no official figures were supplied: the benchmark section names this plan's peers
+    assert "对标分析需要粤北山区4市中至少" in city
 
 
 def test_workbook_of_the_second_plan(built: dict[str, Path]) -> None:

@@ -124,15 +124,15 @@ class Context:
             if not plan_dir.is_dir():
                 raise ConfError(f"找不到规划配置目录：{plan}")
         conf = Conf(root, plan_dir.resolve() if plan_dir else None)
-        official = conf.read("official_stats")
-        areas = Areas.from_conf(conf.read("areas"), official.get("cities") or [])
+        official, areas_conf = conf.read("official_stats"), conf.read("areas")
+        areas = Areas.from_conf(areas_conf, official.get("cities") or [])
         wording = conf.read("wording")
         plan_of = Plan.from_conf(conf.read("indicators"), conf.read("evaluation"), conf.read("plan_wording"),
                                  conf.read("ipc_sei"))
         return cls(
             conf=conf,
             plan=plan_of,
-            plan_items=PlanItems.from_conf(conf.read("plan_items") if conf.has("plan_items") else {}),
+            plan_items=PlanItems.from_conf(conf.read("plan_items") if conf.has("plan_items") else {}, areas.city_words),
             assessment=conf.read("assessment"),
             areas=areas,
             sources=conf.read("sources"),
@@ -141,7 +141,7 @@ class Context:
             wording=wording,
             datasets=conf.read("catalog")["datasets"],
             paths=conf.read("paths"),
-            official=OfficialStats.from_conf(official, plan_of, areas),
+            official=OfficialStats.from_conf(official, plan_of, areas, areas_conf.get("peers")),
             findings=conf.read("findings"),
             plan_facts=tuple((conf.read("plan_facts") if conf.has("plan_facts") else {}).get("facts") or ()),
         )

@@ -465,6 +465,7 @@ class Explorer:
 
     def discrepancies(self, year: int | None = None) -> pd.DataFrame:
         """Items whose department's self-grade is above the verified grade, with the reason (one year or all)."""
+        from helpers.report.task_words import reasons
         from helpers.tasks import GRADES
 
         items = self.read("task_items").dropna(subset=["self_grade"])
@@ -472,6 +473,8 @@ class Explorer:
         above = items[items["self_grade"].map(rank) < items["verified_grade"].map(rank)]
         if year is not None:
             above = above[above["year"] == year]
+        above = above.assign(reason=reasons(above, self.read("task_commitments"), self.read("task_departments"),
+                                            self.context.plan_items, self.words))
         grades = self.words["grades"]
         labels = {c: self._col(c) for c in ("year", "item", "self_grade", "verified_grade")}
         labels["reason"] = self._col("discrepancy")

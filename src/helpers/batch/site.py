@@ -89,7 +89,8 @@ def _composites(datasets: Datasets, context: Context, words: Words) -> dict[int,
     yearly, period = scores("composite", "year"), scores("period_composite", "period_end")
     graded = context.assessment["period"]["graded_modes"]
     chosen = {**yearly, **{y: r for y, r in period.items() if context.plan.mode_of(y) in graded}}
-    return {y: words("index.composite", score=number(r["score"], 1), grade=r["grade"]) for y, r in chosen.items()}
+    return {y: words("index.composite", score=number(r["score"], 1), grade=words["composite_grades"][r["grade"]])
+            for y, r in chosen.items()}
 
 
 def _workbook(reports: Path, year: int) -> str | None:

@@ -238,7 +238,7 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
         outcome.seconds["execute"] = time.perf_counter() - started
         title = words("page_title", area_name=job.area_name, year=job.year,
                       title=report_title(job.year, context.plan, words))
-        page = renderer.document(notebook_node, title, words["html_lang"])
+        page = renderer.document(notebook_node, title, words)
         started = time.perf_counter()
         html = renderer.to_html(page)
         staged = [executed]

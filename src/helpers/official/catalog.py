@@ -1,12 +1,13 @@
-"""What an official figure may name (conf `official_stats.yaml`): the areas outside the plan's city, the peers, the
-indicators by id, name or alias and the directional measures; and the cross-check and benchmarking rules."""
+"""What an official figure may name (conf `official_stats.yaml`): the areas outside the plan's city, the indicators
+by id, name or alias and the directional measures; the cross-check and benchmarking rules; and the plan's peers (its
+areas.yaml `peers`: the cities it ranks its city among, by name)."""
 
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from helpers.areas import Areas
@@ -46,13 +47,18 @@ class OfficialStats:
     province_prefix: str
     province_code: str
     nation_code: str
-    peers: dict[str, str]  # peer city code → its group (粤东, 粤西, 粤北), in order
+    peers: dict[str, str]  # peer city code → its group (粤东, 粤西, 粤北), in the plan's order
     tolerance: float
     prefer: dict[str, str]  # indicator id → computed | official
     leading: dict[str, float]
+    peer_name: str = ""  # what the plan calls its peers (粤东西北)
+    peer_names: dict[str, str] = field(default_factory=dict)  # peer city code → its name as the plan writes it
 
     @classmethod
-    def from_conf(cls, data: dict[str, Any], plan: Any, areas: Areas) -> OfficialStats:  # noqa: ANN401 — a Plan
+    def from_conf(cls, data: dict[str, Any], plan: Any, areas: Areas,  # noqa: ANN401 — a Plan
+                  peers: dict[str, Any] | None = None) -> OfficialStats:
+        """The vocabulary of official_stats.yaml for `plan` and its `areas`; `peers`: areas.yaml `peers` (a name and
+        the peer cities by group, each a name or code of the vocabulary; none: no benchmarking)."""
         measures = {i.id: Measure(i.id, i.name, i.unit, True) for i in plan.indicators}
         names = {normalised(i.id): i.id for i in plan.indicators} | {normalised(i.name): i.id for i in plan.indicators}
         for key, aliases in (data.get("indicator_aliases") or {}).items():
@@ -70,13 +76,18 @@ class OfficialStats:
         for word, code in list(words.items()):  # 汕头市 also as 汕头, 广东省 as 广东
             if len(word) > 2 and word[-1] in "市省":
                 words.setdefault(word[:-1], code)
-        peers = {code: group for group, codes in (data.get("peers") or {}).items() for code in codes}
+        peers = peers or {}
+        written = {str(name): group for group, names in (peers.get("groups") or {}).items() for name in names}
+        codes = {name: words.get(normalised(name), name if name in regions else None) for name in written}
+        if unknown := [name for name, code in codes.items() if code is None]:
+            raise ValueError(f"areas.yaml: peers 中的 {'、'.join(unknown)} 不是 official_stats.yaml 中的城市")
         prefer = {key: value for key, value in (data.get("prefer") or {}).items() if key in measures}
         if bad := {v for v in prefer.values() if v not in {"computed", "official"}}:
             raise ValueError(f"official_stats.yaml: prefer 的取值应为 computed 或 official，收到 {sorted(bad)}")
         return cls(measures, names, regions, words, str(data.get("province_prefix", "")), data["province"]["code"],
-                   data["nation"]["code"], peers, float(data.get("tolerance", 0.02)), prefer,
-                   dict(data.get("leading") or {}))
+                   data["nation"]["code"], {codes[name]: group for name, group in written.items()},
+                   float(data.get("tolerance", 0.02)), prefer, dict(data.get("leading") or {}),
+                   str(peers.get("name") or ""), {codes[name]: name for name in written})
 
     def measure_of(self, text: str) -> str | None:
         """The measure a 指标 cell names (its id, name or an alias; a trailing unit in brackets ignored)."""

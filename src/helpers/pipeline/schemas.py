@@ -11,8 +11,10 @@ from helpers.indicators import Plan
 from helpers.indicators.catalog import MODES
 from helpers.tasks import ALL_GRADES, GRADES, PlanItems
 from helpers.tasks.catalog import KINDS
+from helpers.tasks.goals import OUTCOMES, REASONS
 from helpers.tasks.period import CHRONIC, NOTHING_GRADED, PERIOD_GRADES
 from helpers.tasks.scores import PARTS
+from helpers.tasks.verification import BASES
 
 
 def _text(**kwargs: object) -> pa.Column:
@@ -130,13 +132,16 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
         "task_items": pa.DataFrameSchema({
             "item": item, "kind": _text(checks=pa.Check.isin(["task", "flagship", "safeguard"])), "group": _text(),
             "year": year, "self_grade": own_grade, "verified_grade": grade, "ledger_grade": own_grade,
-            "departments": _text(),
-            "reported_by": _text(), "evidence_listed": _count(), "reason": _text(nullable=True),
+            "departments": _text(), "reported_by": _text(), "evidence_listed": _count(),
+            "causes": _text(nullable=True),  # '2,3': the commitments that set the verified grade below the self-grade
             "carried_forward": pa.Column("bool", coerce=True), "missing": codes, "points": _number(),
         }, strict=True, ordered=True, name="task_items"),
         "task_commitments": pa.DataFrameSchema({
-            "item": item, "year": year, "commitment": _count(), "kind": _text(checks=pa.Check.isin(list(KINDS))),
-            "text": _text(), "grade": grade, "basis": _text(nullable=True), "flagship": _text(nullable=True),
+            "item": item, "year": year, "commitment": _count(), "stated_in": item,
+            "kind": _text(checks=pa.Check.isin(list(KINDS))), "text": _text(), "grade": grade,
+            "basis": _text(checks=pa.Check.isin(list(BASES)), nullable=True), "value": _number(), "target": _number(),
+            "policy_title": _text(nullable=True), "policy_no": _text(nullable=True),
+            "policy_date": pa.Column("datetime64[ns]", nullable=True, coerce=True), "flagship": _text(nullable=True),
             "missing": codes,
         }, strict=True, ordered=True, name="task_commitments"),
         "task_departments": pa.DataFrameSchema({
@@ -154,9 +159,10 @@ def _task_schemas(plan: Plan, areas: Areas, items: PlanItems | None) -> dict[str
             "left_out": _count(), "small": _count(), "completed": _count(), "missing": codes,
         }, strict=True, ordered=True, name="composite"),
         "goals": pa.DataFrameSchema({
-            "goal": _text(), "text": _text(), "rule": _text(), "year": year, "outcome": _text(),
-            "first_year": _count(), "latest_value": _number(), "series": _text(nullable=True),
-            "reason": _text(nullable=True),
+            "goal": _text(), "text": _text(), "rule": _text(), "year": year,
+            "outcome": _text(checks=pa.Check.isin(list(OUTCOMES))), "first_year": _count(), "base_value": _number(),
+            "latest_value": _number(), "reason": _text(checks=pa.Check.isin(list(REASONS)), nullable=True),
+            "count": _number(), "missing": codes,
         }, strict=True, ordered=True, name="goals"),
     }
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from helpers.report.charts import Comparison
 from helpers.report.data import OFFICIAL_SOURCE
 from helpers.report.findings import number, percent
+from helpers.report.task_words import goal_outcome
 
 __all__ = ["OFFICIAL_SOURCE", "OfficialSections", "workbook_sheets"]
 
@@ -77,6 +78,8 @@ class OfficialSections:
         leading = d.context.official.leading
         if not d.is_city:
             return self._render(section, lines=[w("official.county", city=d.context.areas.city_name)])
+        if not d.context.official.peers:
+            return self._render(section, lines=[w["official.no_peers"]])
         frame = d.official["benchmark"]
         rows = frame[frame["year"] == d.year]
         if rows.empty:
@@ -87,10 +90,10 @@ class OfficialSections:
         goal = goal[goal["rule"] == "ranking"]
         counted = rows[rows["counted"].astype(bool)]
         if len(goal) and len(counted):
-            judgement = w("official.judgement", area_name=d.area_name, counted=len(counted),
-                          leading=int(counted["leading"].astype(bool).sum()), outcome=goal.iloc[0]["outcome"])
+            judgement = w("official.judgement", area_name=d.area_name, counted=len(counted), goal=goal.iloc[0]["text"],
+                          leading=int(counted["leading"].astype(bool).sum()), outcome=goal_outcome(goal.iloc[0], w))
         else:
-            judgement = w["official.judgement_none"]
+            judgement = w("official.judgement_none", goal=goal.iloc[0]["text"]) if len(goal) else None
         documents = self._benchmark_documents(rows)
         notes = [w("official.basis_note", top_rank=leading.get("top_rank"), min_ranked=leading.get("min_ranked"),
                    top_share=percent(leading.get("top_rank", 0) / max(len(d.context.official.peers), 1))),

@@ -421,7 +421,7 @@ class PeriodSections:
                  if name in table.index and pd.notna(table.loc[name, "score"]) else w["plan_items.composite_none"]
                  for name in ("indicators", "tasks", "policies", "safeguards")}
         return w("period.composite", score=number(table.loc["composite", "score"], 1),
-                 grade=table.loc["composite", "grade"], **parts)
+                 grade=w["composite_grades"][table.loc["composite", "grade"]], **parts)
 
     def _item_method(self) -> list[str]:
         lines = super()._item_method()

@@ -15,6 +15,16 @@ from IPython.display import HTML
 from markupsafe import Markup
 
 from helpers.report.findings import number, percent
+from helpers.report.task_words import (
+    basis,
+    causes,
+    codes,
+    goal_outcome,
+    goal_reason,
+    goal_series,
+    missing_evidence,
+    reason,
+)
 from helpers.tasks import ALL_GRADES, GRADES, RANK, UNASSESSABLE, Item
 from helpers.tasks.verification import LEDGER, REGISTER
 
@@ -57,20 +67,15 @@ def excerpt(text: str, limit: int, more: str) -> str:
     return flat[:cut].rstrip(_CLAUSE_END + " \n").replace("\n", " ") + more
 
 
-def _text(value: object, missing: str = "") -> str:
-    """A dataset's text cell, or `missing` where it is empty."""
-    return missing if value is None or pd.isna(value) else str(value)
+def _text(value: object) -> str:
+    """A dataset's text cell, or "" where it is empty."""
+    return "" if value is None or pd.isna(value) else str(value)
 
 
-def _codes(cell: object) -> list[str]:
-    """A dataset's comma-separated codes ('task_ledger,policies') as a list."""
-    return [code for code in ("" if cell is None or pd.isna(cell) else str(cell)).split(",") if code]
-
-
-def absent_reason(codes: object, w: Words, titles: Mapping[str, str], not_supplied: Collection[str]) -> str:
+def absent_reason(cell: object, w: Words, titles: Mapping[str, str], not_supplied: Collection[str]) -> str:
     """Why something is 无法评估, from the codes of the sources it lacked: those not supplied (the manifest's missing
     sources), those supplied without a usable row, or no data at all."""
-    keys = _codes(codes)
+    keys = codes(cell)
     if not keys:
         return w["plan_items.reason_no_data"]
     absent = [titles.get(key, key) for key in keys if key in not_supplied]
@@ -106,10 +111,10 @@ def composite_notes(table: pd.DataFrame, w: Words, reason: Callable[[object], st
     return notes
 
 
-def _seriousness(reason: str) -> int:
-    """How serious a discrepancy's reason is: the data contradict the claim (0), a promised policy is missing (1),
-    evidence is missing (2)."""
-    return 0 if reason.startswith("数据核定") else 1 if "政策未出台" in reason else 2
+def _seriousness(kinds: list[str]) -> int:
+    """How serious a discrepancy is, from the kinds of the commitments that set it: the data contradict the claim
+    first (0), a promised policy is missing (1), evidence is missing (2)."""
+    return 0 if kinds[:1] == ["quantified"] else 1 if "policy" in kinds else 2
 
 
 class PlanSections:
@@ -127,16 +132,16 @@ class PlanSections:
     def _grade_label(self, grade: object) -> str:
         return self.w["grades"][grade] if isinstance(grade, str) and grade in ALL_GRADES else self.w["missing"]
 
-    def _absent_reason(self, codes: object) -> str:
+    def _absent_reason(self, cell: object) -> str:
         """Why something is 无法评估 (the sources it lacked, as this folder's manifest knows them)."""
         d = self.data
-        return absent_reason(codes, self.w, {key: d.source_title(key) for key in _codes(codes)},
+        return absent_reason(cell, self.w, {key: d.source_title(key) for key in codes(cell)},
                              d.manifest.get("missing_sources") or [])
 
     def _absent(self, source: str) -> bool:
         """Whether the tasks stage left something of this year 无法评估 for want of `source` (the ledger, the
         register)."""
-        return any(source in _codes(cell) for name in ("task_items", "task_commitments")
+        return any(source in codes(cell) for name in ("task_items", "task_commitments")
                    for cell in self.data.task(name)["missing"])
 
     def _ledger_note(self) -> str:
@@ -145,8 +150,7 @@ class PlanSections:
 
     def _not_reported(self, item: str) -> str:
         """What a table says of an item without progress text: 未报送, or why no ledger could report it."""
-        codes = self._verified().loc[item, "missing"]
-        if LEDGER in _codes(codes):
+        if LEDGER in codes(self._verified().loc[item, "missing"]):
             return self.w("plan_items.unassessable", reason=self._absent_reason(LEDGER))
         return self.w["plan_items.not_reported"]
 
@@ -154,7 +158,7 @@ class PlanSections:
         """What a commitment's grade rests on, or why it is 无法评估."""
         if row["grade"] == UNASSESSABLE and not isinstance(row["basis"], str):
             return self.w("plan_items.unassessable", reason=self._absent_reason(row["missing"]))
-        return _text(row["basis"])
+        return basis(row, self.w) or ""
 
     def _items(self, kind: str | None = None, group: str | None = None) -> list[Item]:
         return [i for i in self.data.context.plan_items.items
@@ -185,7 +189,7 @@ class PlanSections:
         for item in items:
             row = verified.loc[item.id]
             evidence = (w("plan_items.evidence", listed=int(row["evidence_listed"])) if row["evidence_listed"]
-                        else w["missing"] if LEDGER in _codes(row["missing"]) else w["plan_items.evidence_none"])
+                        else w["missing"] if LEDGER in codes(row["missing"]) else w["plan_items.evidence_none"])
             carried = w["plan_items.carried"] if bool(row["carried_forward"]) else ""
             progress = self._progress_of(item.id) or (self._not_reported(item.id) if self.data.is_city
                                                        else w["missing"])
@@ -260,7 +264,8 @@ class PlanSections:
                 w["plan_items.composite_none"]
 
         sentence = w("plan_items.composite", score=number(table.loc["composite", "score"], 1),
-                     grade=table.loc["composite", "grade"], indicators=part("indicators"), tasks=part("tasks"),
+                     grade=w["composite_grades"][table.loc["composite", "grade"]], indicators=part("indicators"),
+                     tasks=part("tasks"),
                      policies=part("policies"), safeguards=part("safeguards"))
         notes = [note for note in composite_notes(table.reset_index(), w, self._absent_reason).values() if note]
         return sentence + (w("plan_items.composite_notes", notes=w["plan_items.note_separator"].join(notes))
@@ -274,10 +279,10 @@ class PlanSections:
         parts = [self.w("plan_items.count_part", label=self.w["grades"][g], count=int(counts[g]))
                  for g in GRADES if counts.get(g)]
         if counts.get(UNASSESSABLE):
-            codes = ",".join(items.loc[items["verified_grade"] == UNASSESSABLE, "missing"].dropna())
+            absent = ",".join(items.loc[items["verified_grade"] == UNASSESSABLE, "missing"].dropna())
             parts.append(self.w("plan_items.count_unassessable", label=self.w["grades"][UNASSESSABLE],
                                 count=int(counts[UNASSESSABLE]),
-                                reason=self._absent_reason(",".join(dict.fromkeys(_codes(codes))))))
+                                reason=self._absent_reason(",".join(dict.fromkeys(codes(absent))))))
         return self.w("plan_items.counts", total=len(items), parts=self.w.join(parts))
 
     def _discrepancies(self, limit: int | None = None) -> list[str]:
@@ -288,13 +293,14 @@ class PlanSections:
             return []
         gap = items["verified_grade"].map(RANK).astype(int) - items["self_grade"].map(RANK).astype(int)
         found = items[gap > 0].assign(gap=gap[gap > 0])
+        commitments, departments = self.data.task("task_commitments"), self.data.task("task_departments")
         # what the data and the policy register contradict first, then missing evidence; larger gaps first
-        found = found.assign(weight=found["reason"].map(lambda reason: _seriousness(str(reason))))
+        found = found.assign(weight=[_seriousness(list(causes(r, commitments)["kind"])) for _, r in found.iterrows()])
         found = found.sort_values(["weight", "gap", "item"], ascending=[True, False, True])
         catalogue = self.data.context.plan_items
         lines = [self.w("plan_items.discrepancy", id=r["item"], title=catalogue.item(r["item"]).title,
                         claimed=self._grade_label(r["self_grade"]), verified=self._grade_label(r["verified_grade"]),
-                        reason=r["reason"]) for _, r in found.iterrows()]
+                        reason=reason(r, commitments, departments, catalogue, self.w)) for _, r in found.iterrows()]
         return lines[:limit] if limit else lines
 
     def _item_method(self) -> list[str]:
@@ -406,7 +412,7 @@ class PlanSections:
             item = catalogue.item(r["item"])
             document = item.commitments[int(r["commitment"]) - 1].document
             issued = r["grade"] == "completed"
-            status = self._grade_cell(UNASSESSABLE) if REGISTER in _codes(r["missing"]) else Cell(
+            status = self._grade_cell(UNASSESSABLE) if REGISTER in codes(r["missing"]) else Cell(
                 w["plan_items.issued"] if issued else w["plan_items.not_issued"],
                 *self._grade_style("completed" if issued else "lagging"))
             rows.append([f"{item.id} {item.title}", Cell(document or r["text"], "text"), status,
@@ -427,8 +433,12 @@ class PlanSections:
         goals = d.task("goals")
         if goals.empty:
             return self._render(section, empty=w["plan_items.empty"])
-        rows = [[Cell(r["text"], "text"), r["outcome"], Cell(_text(r["series"], w["missing"]), "text"),
-                 Cell(_text(r["reason"]), "text")] for _, r in goals.iterrows()]
+        history, benchmark = d.task("goals", every_year=True), d.official["benchmark"]
+        catalogue = {goal.id: goal for goal in d.context.plan_items.goals}
+        peers = d.context.official.peer_name
+        rows = [[Cell(r["text"], "text"), goal_outcome(r, w),
+                 Cell(goal_series(r, history, catalogue[r["goal"]], benchmark, w) or w["missing"], "text"),
+                 Cell(goal_reason(r, catalogue[r["goal"]], peers, w) or "", "text")] for _, r in goals.iterrows()]
         table = self._table(self._scoped("plan_items.goals_table"),
                             self._columns("plan_items.goals_columns", [26, 14, 36, 24]), rows)
         first = int(goals["first_year"].iloc[0])
@@ -495,7 +505,7 @@ class PlanSections:
             return None
         catalogue = d.context.plan_items
         table = [[r["department"], Cell(f"{r['item']} {catalogue.item(r['item']).title}", "text"),
-                  self._grade_label(r["self_grade"]), Cell(str(r["evidence_missing"]).replace("\n", "；"), "text")]
+                  self._grade_label(r["self_grade"]), Cell(missing_evidence(r, w).replace("\n", "；"), "text")]
                  for _, r in missing.sort_values(["department", "item"]).iterrows()]
         return self._table(w("plan_items.missing_table", year=d.year),
                            self._columns("plan_items.missing_columns", [24, 30, 12, 34]), table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 from pathlib import Path
+from string import Formatter
 from typing import TYPE_CHECKING
 
 from helpers.report.fonts import Fonts
@@ -13,8 +14,12 @@ if TYPE_CHECKING:  # nbformat and nbconvert load a JSON-schema stack: imported o
     import nbformat
     from nbconvert import HTMLExporter
 
+    from helpers.report.wording import Words
+
 TEMPLATES = Path(__file__).parent / "templates"
 FONT_MARKER = "/*FONT-FACES*/"
+FOOTER_MARKER = "/*PAGE-FOOTER*/"  # report.css: the printed page's footer, from the wording's `page_footer`
+PAGE_COUNTERS = ("page", "pages")
 FILE_NAME = re.compile(r"[\w./-]+\.(?:csv|tsv|txt|xlsx?|json|log|gz|zip|parquet|pdf|docx?|ipynb|html)\b", re.ASCII)
 
 
@@ -41,11 +46,13 @@ class Renderer:
                                           exclude_input_prompt=True, exclude_output_prompt=True)
         return self._exporter
 
-    def document(self, notebook: nbformat.NotebookNode, title: str, lang: str) -> str:
-        """The report page without fonts: outputs of the executed notebook in the house template; `lang` is the
-        page's language tag (zh-CN)."""
-        body, _ = self.exporter.from_notebook_node(notebook, resources={"report_title": title, "html_lang": lang,
-                                                                         "report_css": self.stylesheet})
+    def document(self, notebook: nbformat.NotebookNode, title: str, words: Words) -> str:
+        """The report page without fonts: outputs of the executed notebook in the house template, in the language
+        of `words` (its `html_lang` tag and `page_footer`)."""
+        stylesheet = self.stylesheet.replace(FOOTER_MARKER, page_content(words["page_footer"]))
+        body, _ = self.exporter.from_notebook_node(notebook, resources={"report_title": title,
+                                                                         "html_lang": words["html_lang"],
+                                                                         "report_css": stylesheet})
         if FONT_MARKER not in body:
             raise RenderError("报告模板缺少字体占位符")
         return break_file_names(body)
@@ -53,6 +60,20 @@ class Renderer:
     def to_html(self, page: str) -> str:
         """The self-contained page: both font weights, cut to the page's characters, embedded as data URLs."""
         return embed_fonts(page, self.fonts)
+
+
+def page_content(text: str) -> str:
+    """A wording text with `{page}` and `{pages}` as CSS generated content (「第 {page} 页」 →
+    `"第 " counter(page) " 页"`)."""
+    parts = []
+    for literal, name, _, _ in Formatter().parse(text):
+        if literal:
+            parts.append('"' + literal.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        if name is not None:
+            if name not in PAGE_COUNTERS:
+                raise RenderError(f"页脚措辞中只能使用 {{page}} 和 {{pages}}：{text}")
+            parts.append(f"counter({name})")
+    return " ".join(parts)
 
 
 def embed_fonts(page: str, fonts: Fonts) -> str:

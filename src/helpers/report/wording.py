@@ -22,8 +22,18 @@ class Words:
 
     @classmethod
     def of(cls, context: Any, lang: str) -> Words:  # noqa: ANN401 — helpers.context.Context
-        """The tool's wording in `lang` with the plan's own texts under `plan`."""
-        return cls({**context.words(lang), "plan": context.plan.words(lang)}, lang)
+        """The tool's wording in `lang` with the plan's own texts under `plan`, and the plan's peer cities (its
+        areas.yaml `peers`) wherever a text names them: `{peers}` (粤东西北), `{peer_count}` (12) and `{peer_list}`
+        (粤东：汕头、汕尾、潮州、揭阳；…)."""
+        words = cls({**context.words(lang), "plan": context.plan.words(lang)}, lang)
+        official = context.official
+        groups: dict[str, list[str]] = {}
+        for code, group in official.peers.items():
+            groups.setdefault(group, []).append(official.peer_names[code])
+        peer_list = words["official.peer_separator"].join(
+            words("official.peer_group", group=group, cities=words.join(cities)) for group, cities in groups.items())
+        return cls(_filled(words.texts, {"peers": official.peer_name, "peer_count": str(len(official.peers)),
+                                         "peer_list": peer_list}), lang)
 
     def __getitem__(self, key: str) -> Any:  # noqa: ANN401 — a text or a mapping of texts
         node: Any = self.texts
@@ -53,6 +63,16 @@ class Words:
 
     def join(self, items: list[str]) -> str:
         return self["list_separator"].join(items)
+
+
+def _filled(node: Any, fields: dict[str, str]) -> Any:  # noqa: ANN401 — a text or a mapping of texts
+    """`node` with each `{name}` of `fields` replaced by its value in every text (the plan's constants)."""
+    if isinstance(node, dict):
+        return {key: _filled(value, fields) for key, value in node.items()}
+    if isinstance(node, str) and "{" in node:
+        for name, value in fields.items():
+            node = node.replace("{" + name + "}", value)
+    return node
 
 
 def fill(text: str, **fields: object) -> Markup:

@@ -25,6 +25,7 @@ from helpers.pipeline import Datasets, open_datasets
 from helpers.report import official
 from helpers.report.findings import number
 from helpers.report.plan_sections import absent_reason, composite_notes
+from helpers.report.task_words import basis, missing_evidence, reasons
 from helpers.report.wording import Words, local_time
 from helpers.safety import neutralise
 
@@ -263,14 +264,15 @@ def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year
         frame = datasets.read(name)
         return frame[frame["year"] == year].reset_index(drop=True)
 
-    items = of_year("task_items")
+    items, commitments, departments = of_year("task_items"), of_year("task_commitments"), of_year("task_departments")
     items = items.assign(title=items["item"].map(titles), self_label=items["self_grade"].map(grades),
+                         reason=reasons(items, commitments, departments, catalogue, w),
                          verified_label=items["verified_grade"].map(grades),
                          kind=items["kind"].map(w["workbook.kinds"]), group=items["group"].map(catalogue.groups))
     headings = w["workbook.item_columns"]
     book.table(sheets["items"], items[list(headings)].rename(columns=headings))
-    commitments = of_year("task_commitments")
     commitments = commitments.assign(grade_label=commitments["grade"].map(grades),
+                                     basis=[basis(r, w) for _, r in commitments.iterrows()],
                                      kind=commitments["kind"].map(w["workbook.commitment_kinds"]).fillna(
                                          commitments["kind"]))
     headings = w["workbook.commitment_columns"]
@@ -280,11 +282,12 @@ def _plan_items(book: Book, datasets: Datasets, context: Context, w: Words, year
     notes = composite_notes(composite, w, lambda codes: absent_reason(codes, w, titles, not_supplied))
     headings = w["workbook.composite_columns"]
     book.table(sheets["composite"], composite.assign(part=composite["part"].map(w["workbook.parts"]),
+                                                     grade=composite["grade"].map(w["composite_grades"]),
                                                      note=composite["part"].map(notes))[
         list(headings)].rename(columns=headings), formats={headings["score"]: book.decimals[1]})
-    departments = of_year("task_departments")
     missing = departments[departments["verified_grade"] == "unverified"]
-    missing = missing.assign(title=missing["item"].map(titles), self_label=missing["self_grade"].map(grades))
+    missing = missing.assign(title=missing["item"].map(titles), self_label=missing["self_grade"].map(grades),
+                             evidence_missing=[missing_evidence(r, w) for _, r in missing.iterrows()])
     headings = w["workbook.missing_columns"]
     book.table(sheets["missing"], missing[list(headings)].rename(columns=headings))
 

@@ -54,6 +54,13 @@ class Context:
         return {**names, CITY: areas["city"]["name"]}
 
     @cached_property
+    def peers(self) -> list[str]:
+        """The codes of the plan's peer cities (areas.yaml `peers`, read as the official statistics read them)."""
+        from helpers.context import Context as Run
+
+        return list(Run.load(self.conf.root, self.conf.plan_dir).official.peers)
+
+    @cached_property
     def short_names(self) -> dict[str, str]:
         return {c["code"]: c["short"] for c in self.conf.read("areas")["counties"]}
 

@@ -1,5 +1,5 @@
 """Synthetic official statistics (conf sample_data.yaml `official_stats`): the city's figures from the sample's own
-expected values (a few moved beyond the cross-check's tolerance), its 12 粤东西北 peers around them so that the
+expected values (a few moved beyond the cross-check's tolerance), its peers (areas.yaml `peers`) around them so that the
 city's rank is known, the province and the nation, the real Guangdong figures of calibration.md, and the bad input
 of the contract, each row with the outcome the cleaner must give it."""
 
@@ -27,7 +27,7 @@ def official_rows(ctx: Context, expected: dict[str, Any]) -> tuple[list[list[str
     conf = ctx.conf.read("official_stats")
     names = {c["code"]: c["name"] for c in conf["cities"]} | {conf["province"]["code"]: conf["province"]["name"],
                                                                conf["nation"]["code"]: conf["nation"]["name"]}
-    peers = [code for codes in conf["peers"].values() for code in codes if code != CITY]
+    peers = [code for code in ctx.peers if code != CITY]
     prefer = conf.get("prefer") or {}
     figures: dict[tuple[str, str, int], str] = {}
     rows, kinds = [], []

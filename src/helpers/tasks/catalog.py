@@ -73,9 +73,12 @@ class PlanItems:
     departments: dict[str, tuple[str, ...]]  # name shown → aliases
     county_departments: dict[str, str]  # area code → the county government
     goals: tuple[Goal, ...]
+    city_words: tuple[str, ...] = ()  # the city's names (areas.yaml `city.aliases`): a department written with one
 
     @classmethod
-    def from_conf(cls, data: dict[str, Any]) -> PlanItems:
+    def from_conf(cls, data: dict[str, Any], city_words: tuple[str, ...] = ()) -> PlanItems:
+        """The catalogue of plan_items.yaml; `city_words`: the plan's city's names (河源市, 河源), which a department's
+        written name may begin with."""
         items = tuple(
             Item(id=i["id"], group=i["group"], title=i["title"], summary=i["summary"],
                  departments=tuple(i.get("departments", [])),
@@ -88,7 +91,7 @@ class PlanItems:
         departments = {name: tuple(aliases or []) for name, aliases in data.get("departments", {}).items()}
         catalogue = cls(groups=dict(data.get("groups", {})), items=items, departments=departments,
                         county_departments={str(k): v for k, v in data.get("county_departments", {}).items()},
-                        goals=goals)
+                        goals=goals, city_words=tuple(city_words))
         catalogue.check()
         return catalogue
 
@@ -127,8 +130,9 @@ class PlanItems:
         return [(item.id, c) for c in item.commitments] + attached
 
     def department(self, text: object) -> str | None:
-        """The department a written name means (its shown name, an alias, with or without 河源市), else None."""
-        key = _department_key(text)
+        """The department a written name means (its shown name, an alias, with or without the city's name), else
+        None."""
+        key = self._department_key(text)
         return self._department_keys.get(key) if key else None
 
     def department_in(self, text: object) -> str | None:
@@ -149,8 +153,17 @@ class PlanItems:
         keys: dict[str, str] = {}
         for name, aliases in self.departments.items():
             for written in (name, *aliases):
-                keys.setdefault(_department_key(written), name)
+                keys.setdefault(self._department_key(written), name)
         return keys
+
+    @cached_property
+    def _city_prefix(self) -> re.Pattern[str]:
+        """A written department's leading city name (河源市, 河源) or 市 (the city's own: 市科技局)."""
+        words = sorted({normalised(word) for word in self.city_words}, key=len, reverse=True)
+        return re.compile("^(" + "|".join([*map(re.escape, words), "市"]) + ")")
+
+    def _department_key(self, text: object) -> str:
+        return self._city_prefix.sub("", normalised(text))
 
     def item_of_number(self, text: object) -> str | None:
         """The item a written number means (`T2.5`, `三（二）5`, `（二）5`, `2.5`, `专栏1`, `四（一）`), else None."""
@@ -168,11 +181,6 @@ class PlanItems:
             return exact[0]
         near = [item.id for item in self.items if (t := normalised(item.title)) in key or key in t]
         return near[0] if len(near) == 1 else None
-
-
-def _department_key(text: object) -> str:
-    key = normalised(text)
-    return re.sub(r"^(河源市|河源|市)", "", key)
 
 
 _CN = {ch: i + 1 for i, ch in enumerate(CHINESE_DIGITS)}

@@ -1,6 +1,7 @@
 """The directional goals of 二（三） (plan-assessment.md §1): "保持稳步增长" and "实现新突破" judged on the city's
 yearly values from the clean registries; a goal without a measure, or whose source is missing, cannot be assessed
-and says why."""
+and says why. Codes and numbers only: an outcome code, a reason code with its count or absent source, and the
+values the outcome was judged on (the report words them, helpers.report.task_words)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import pandas as pd
 from helpers.indicators import Tables
 from helpers.tasks.catalog import Goal
 
-GOAL_COLUMNS = ["goal", "text", "rule", "year", "outcome", "first_year", "latest_value", "series", "reason"]
+GOAL_COLUMNS = ["goal", "text", "rule", "year", "outcome", "first_year", "base_value", "latest_value", "reason",
+                "count", "missing"]
+OUTCOMES = ("met", "mostly", "not_met", "unassessable")
+# why: the goal's own reason (plan_items.yaml `why`); no_source: its measure's source (`missing`) was not supplied;
+# one_year: a single year of data; dips: `count` years without growth; no_rule: a rule no judgement knows;
+# ranking: 靠前 on `latest_value` of the `count` measures with enough peer figures
+REASONS = ("why", "no_source", "one_year", "dips", "no_rule", "ranking")
 
 
 def _by_year(dates: pd.Series, years: list[int]) -> pd.Series:
@@ -86,29 +93,29 @@ MEASURES: dict[str, tuple[Callable[[Tables, list[int]], pd.Series], str]] = {
 
 
 def judge_goals(goals: tuple[Goal, ...], tables: Tables, base_year: int, years: list[int],
-                outcomes: dict, benchmark: pd.DataFrame | None = None, majority: float = 0.5) -> pd.DataFrame:
-    """Each goal's outcome in each of `years`, judged on the values from the base year to that year; a ranking
-    goal on the benchmarking against the peer cities (helpers.official), when there is one."""
+                benchmark: pd.DataFrame | None = None, majority: float = 0.5) -> pd.DataFrame:
+    """Each goal's outcome in each of `years`, judged on the values from the base year to that year (the base
+    year's in `base_value`, the year's in `latest_value`); a ranking goal on the benchmarking against the peer
+    cities (helpers.official), when there is one."""
     rows = []
     for goal in goals:
         if goal.rule == "ranking" and benchmark is not None:
-            rows += [ranked_goal(goal, year, base_year, benchmark, outcomes, majority) for year in years]
+            rows += [ranked_goal(goal, year, base_year, benchmark, majority) for year in years]
             continue
         measure = MEASURES.get(goal.measure or "")
         missing = measure is None or not tables.has(measure[1])
         values = None if missing else measure[0](tables, list(range(base_year, max(years, default=base_year) + 1)))
         for year in years:
-            row = {"goal": goal.id, "text": goal.text, "rule": goal.rule, "year": year, "first_year": base_year,
-                   "latest_value": None, "series": None, "reason": goal.why}
+            row = {"goal": goal.id, "text": goal.text, "rule": goal.rule, "year": year, "first_year": base_year}
             if values is None:
-                reason = goal.why or (f"数据源 {measure[1]} 缺失" if measure else None)
-                rows.append(row | {"outcome": outcomes["unassessable"], "reason": reason})
+                reason = "why" if goal.why else "no_source" if measure else None
+                rows.append(row | {"outcome": "unassessable", "reason": reason,
+                                   "missing": measure[1] if measure else None})
                 continue
             upto = values.loc[:year]
-            row["latest_value"] = float(upto.iloc[-1])
-            row["series"] = "；".join(f"{y}年 {value:,.0f}{goal.unit}" for y, value in upto.items())
-            row["outcome"], row["reason"] = judged(goal.rule, upto, outcomes)
-            rows.append(row)
+            outcome, reason, count = judged(goal.rule, upto)
+            rows.append(row | {"outcome": outcome, "reason": reason, "count": count,
+                               "base_value": float(upto.iloc[0]), "latest_value": float(upto.iloc[-1])})
     return pd.DataFrame(rows, columns=GOAL_COLUMNS)
 
 
@@ -121,33 +128,25 @@ def ranking(benchmark: pd.DataFrame, year: int, majority: float) -> tuple[str, i
     return ("met" if leading > majority * len(rows) else "not_met"), leading, len(rows)
 
 
-def ranked_goal(goal: Goal, year: int, base_year: int, benchmark: pd.DataFrame, outcomes: dict,
-                majority: float) -> dict:
+def ranked_goal(goal: Goal, year: int, base_year: int, benchmark: pd.DataFrame, majority: float) -> dict:
     """「排名靠前」 in `year`: met when the city is 靠前 on more than `majority` of the measures with enough peer
     figures (helpers.official.stage.ranking); without any, 无法评估 with the goal's reason."""
     key, leading, counted = ranking(benchmark, year, majority)
     row = {"goal": goal.id, "text": goal.text, "rule": goal.rule, "year": year, "first_year": base_year,
-           "latest_value": None, "series": None, "reason": goal.why}
+           "outcome": key}
     if key == "unassessable":
-        return row | {"outcome": outcomes["unassessable"]}
-    words = outcomes["ranking"]
-    rows = benchmark[(benchmark["year"] == year) & benchmark["counted"].astype(bool)]
-    series = "；".join(words["rank"].format(name=r["name"], rank=int(r["rank"]), ranked=int(r["ranked"]),
-                                           tied=words["tied"] if r["tied"] else "") for _, r in rows.iterrows())
-    return row | {"outcome": words[key], "latest_value": float(leading), "series": series,
-                  "reason": words["reason"].format(counted=counted, leading=leading)}
+        return row | {"reason": "why" if goal.why else None}
+    return row | {"latest_value": float(leading), "reason": "ranking", "count": counted}
 
 
-def judged(rule: str, values: pd.Series, outcomes: dict) -> tuple[str, str | None]:
-    """steady: grew every year (one dip: mostly); breakthrough: the latest value above every earlier one."""
+def judged(rule: str, values: pd.Series) -> tuple[str, str | None, int | None]:
+    """The outcome, the reason and its count: steady: grew every year (one dip: mostly); breakthrough: the latest
+    value above every earlier one."""
     if len(values) < 2:
-        return outcomes["unassessable"], "只有一年的数据"
+        return "unassessable", "one_year", None
     if rule == "steady":
         dips = int((values.diff().dropna() <= 0).sum())
-        words = outcomes["steady"]
-        return (words["met"], None) if dips == 0 else (words["mostly"] if dips == 1 else words["not_met"],
-                                                        f"{dips} 个年度未增长")
+        return ("met", None, None) if dips == 0 else ("mostly" if dips == 1 else "not_met", "dips", dips)
     if rule == "breakthrough":
-        words = outcomes["breakthrough"]
-        return (words["met"], None) if values.iloc[-1] > values.iloc[:-1].max() else (words["not_met"], None)
-    return outcomes["unassessable"], "没有可用的判定规则"
+        return ("met" if values.iloc[-1] > values.iloc[:-1].max() else "not_met"), None, None
+    return "unassessable", "no_rule", None

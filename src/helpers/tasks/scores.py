@@ -25,12 +25,12 @@ class Scoring:
     points: dict[str, float]
     final_points: dict[str, float]
     weights: dict[str, float]
-    grades: tuple[tuple[str, float], ...]  # (label, floor), highest first
+    grades: tuple[tuple[str, float], ...]  # (grade code, floor), highest first; the wording's `composite_grades` labels
     target_year: int
 
     @classmethod
     def from_conf(cls, conf: dict[str, Any], target_year: int) -> Scoring:
-        grades = tuple(sorted(((g["label"], float(g["floor"])) for g in conf["composite_grades"]),
+        grades = tuple(sorted(((g["grade"], float(g["floor"])) for g in conf["composite_grades"]),
                               key=lambda grade: -grade[1]))
         return cls({k: float(v) for k, v in conf["points"].items()},
                    {k: float(v) for k, v in conf.get("final_points", {}).items()},
@@ -42,7 +42,7 @@ class Scoring:
         return self.points[grade]
 
     def grade_of(self, score: float) -> str:
-        return next(label for label, floor in self.grades if score >= floor)
+        return next(grade for grade, floor in self.grades if score >= floor)
 
 
 def with_points(items: pd.DataFrame, scoring: Scoring) -> pd.DataFrame:

@@ -38,6 +38,5 @@ def assess_plan(tables: Tables, evaluation: pd.DataFrame, flagship: pd.DataFrame
         "task_departments": result.departments,
         "task_groups": group_scores(scored),
         "composite": composite(scored, result.commitments, evaluation, areas.city_code, scoring),
-        "goals": judge_goals(items.goals, tables, plan.base_year, years, assessment["goal_outcomes"], benchmark,
-                             majority),
+        "goals": judge_goals(items.goals, tables, plan.base_year, years, benchmark, majority),
     }

@@ -7,6 +7,8 @@ Pure functions of explicit tables: the clean ledger, policies and evidence, the 
 the catalogue and the grading rules. Grades are keys (`completed` … `not_reported`, conf assessment.yaml), highest
 first; their Chinese labels are the wording's. `unassessable` (无法评估) stands outside that order: what only a source
 that was not supplied could grade (plan-assessment.md §3.5), with the absent sources as codes in `missing`.
+Codes and numbers only: what a grade rests on is a `basis` code with its numbers, why a verified grade is below
+the self-grade the numbers of the commitments that set it; the report words them (helpers.report.task_words).
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ ALL_GRADES = (*GRADES, UNASSESSABLE)
 LEDGER, REGISTER = "task_ledger", "policies"  # the sources that only the ledger rules and policy commitments read
 
 ITEM_COLUMNS = ["item", "kind", "group", "year", "self_grade", "verified_grade", "ledger_grade", "departments",
-                "reported_by", "evidence_listed", "reason", "carried_forward", "missing"]
-COMMITMENT_COLUMNS = ["item", "year", "commitment", "kind", "text", "grade", "basis", "flagship", "missing"]
+                "reported_by", "evidence_listed", "causes", "carried_forward", "missing"]
+COMMITMENT_COLUMNS = ["item", "year", "commitment", "stated_in", "kind", "text", "grade", "basis", "value", "target",
+                      "policy_title", "policy_no", "policy_date", "flagship", "missing"]
+BASES = ("data", "issued", "not_issued", "ledger")  # what a commitment's grade rests on (the report words them)
 DEPARTMENT_COLUMNS = ["item", "year", "department", "area_code", "rows", "self_grade", "verified_grade",
                       "evidence_listed", "evidence_missing", "progress", "report_date"]
 
-Graded = tuple[str, str | None, tuple[str, ...]]  # grade, what it rests on, the absent sources of a 无法评估
+Basis = dict[str, Any]  # `basis` (a code of BASES) and its numbers: the data's value and target, the policy issued
+Graded = tuple[str, Basis | None, tuple[str, ...]]  # grade, what it rests on, the absent sources of a 无法评估
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class Verification:
     departments: pd.DataFrame
 
     def discrepancies(self) -> pd.DataFrame:
-        """Items whose self-grade is above their verified grade, with the reason."""
+        """Items whose self-grade is above their verified grade, with the commitments that set it (`causes`)."""
         table = self.items.dropna(subset=["self_grade"])
         table = table[table["verified_grade"].isin(GRADES)]  # 无法评估 is no grade to compare
         above = table["self_grade"].map(RANK).astype(float) < table["verified_grade"].map(RANK).astype(float)
@@ -116,10 +121,11 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
                 ledger_grade = "completed" if carried else "not_reported"
             graded = [(c, source, *_commitment_grade(c, item, year, ledger_grade if reported else None, policies,
                                                      measures, rules)) for source, c in catalogue.commitments_of(item)]
-            for number, (commitment, _, grade, basis, missing) in enumerate(graded, 1):
-                commitment_rows.append({"item": item.id, "year": year, "commitment": number, "kind": commitment.kind,
-                                        "text": commitment.text, "grade": grade, "basis": basis,
-                                        "flagship": commitment.flagship, "missing": ",".join(missing) or None})
+            for number, (commitment, source, grade, basis, missing) in enumerate(graded, 1):
+                commitment_rows.append({"item": item.id, "year": year, "commitment": number, "stated_in": source,
+                                        "kind": commitment.kind, "text": commitment.text, "grade": grade,
+                                        **(basis or {}), "flagship": commitment.flagship,
+                                        "missing": ",".join(missing) or None})
             verified = lowest([grade for *_, grade, _, _ in graded]) or (ledger_grade if reported else UNASSESSABLE)
             if verified in RANK and any(c.kind == "policy" and grade == UNASSESSABLE and LEDGER in missing
                                         for c, _, grade, _, missing in graded):
@@ -132,7 +138,7 @@ def verify(ledger: pd.DataFrame | None, policies: pd.DataFrame | None, evidence:
                 "verified_grade": verified, "ledger_grade": ledger_grade if reported else None,
                 "departments": "、".join(item.departments),
                 "reported_by": "、".join(own["department"]), "evidence_listed": int(own["evidence_listed"].sum()),
-                "reason": _reason(item, self_grade, verified, graded, own), "carried_forward": carried,
+                "causes": _causes(self_grade, verified, graded), "carried_forward": carried,
                 "missing": ",".join(dict.fromkeys(absent)) or None,
             })
             if verified == "completed":
@@ -178,7 +184,7 @@ def _departments(ledger: pd.DataFrame, found: dict[tuple[str, int], set[str]], y
         records.append({
             "item": item, "year": int(year), "department": department, "area_code": rows["area_code"].iloc[0],
             "rows": len(rows), "self_grade": own, "verified_grade": verified, "evidence_listed": len(listed),
-            "evidence_missing": "\n".join(missing) if listed else "（未列佐证材料）",
+            "evidence_missing": "\n".join(missing) if listed else None,  # None: nothing listed (evidence_listed 0)
             "progress": "\n\n".join(rows["progress"].dropna().astype(str)),
             "report_date": rows["report_date"].max() if "report_date" in rows else pd.NaT,
         })
@@ -197,13 +203,13 @@ def _commitment_grade(commitment: Commitment, item: Item, year: int, ledger_grad
         issued = _issued(commitment, item, year, policies)
         if issued is not None:
             return "completed", issued, ()
-        basis = f"截至{year}年底政策文件台账中未见印发"
+        basis = {"basis": "not_issued"}
         if ledger_grade is None:
             return UNASSESSABLE, basis, (LEDGER,)
         return capped(ledger_grade, "lagging"), basis, ()
     if ledger_grade is None:
         return UNASSESSABLE, None, (LEDGER,)
-    return ledger_grade, "部门自评与佐证材料", ()
+    return ledger_grade, {"basis": "ledger"}, ()
 
 
 def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Rules) -> Graded:
@@ -215,7 +221,7 @@ def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Ru
         missing = "" if rows.empty else str(rows["missing_sources"].iloc[0] or "")
         return UNASSESSABLE, None, tuple(code for code in missing.split(",") if code)
     row = rows.iloc[0]
-    basis = f"{year}年数据：{_number(row['value'])}（目标{_number(row['target'])}）"
+    basis = {"basis": "data", "value": float(row["value"]), "target": float(row["target"])}
     if row["status"] == "met":
         return "completed", basis, ()
     indicator = measures.repeats.get(str(commitment.flagship))
@@ -232,9 +238,10 @@ def _quantified(commitment: Commitment, year: int, measures: Measures, rules: Ru
     return ("on_track" if ratio >= rules.on_track_ratio else "lagging"), basis, ()
 
 
-def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFrame | None) -> str | None:
+def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFrame | None) -> Basis | None:
     """The register's document that fulfils a policy commitment by 31 Dec `year` (listed against the item, its
-    name holding every `match` word, not a draft; a later repeal does not undo it), described; else None."""
+    name holding every `match` word, not a draft; a later repeal does not undo it): its title, number and date;
+    else None."""
     if policies is None or policies.empty:
         return None
     words = [normalised(word) for word in commitment.match]
@@ -243,32 +250,16 @@ def _issued(commitment: Commitment, item: Item, year: int, policies: pd.DataFram
         named = all(word in normalised(policy["title"]) for word in words)
         issued = pd.notna(policy["issued_date"]) and policy["issued_date"] <= pd.Timestamp(year, 12, 31)
         if serves and named and issued and policy.get("status") != "征求意见稿":
-            number = f"（{policy['doc_no']}）" if pd.notna(policy.get("doc_no")) else ""
-            return f"《{str(policy['title']).strip('《》')}》{number}，{policy['issued_date']:%Y-%m-%d} 印发"
+            return {"basis": "issued", "policy_title": str(policy["title"]).strip("《》"),
+                    "policy_no": policy["doc_no"] if pd.notna(policy.get("doc_no")) else None,
+                    "policy_date": policy["issued_date"]}
     return None
 
 
-def _reason(item: Item, self_grade: str | None, verified: str, graded: list[tuple[Commitment, str, *Graded]],
-            own: pd.DataFrame) -> str | None:
-    """Why the verified grade is below the self-grade: the commitments that set it, by kind (a task's target that
-    its 专栏 quantifies names the 专栏)."""
+def _causes(self_grade: str | None, verified: str, graded: list[tuple[Commitment, str, *Graded]]) -> str | None:
+    """Why the verified grade is below the self-grade: the numbers of the commitments graded below it ('2,3'; the
+    report words each from its kind and basis), else None."""
     if self_grade is None or verified not in RANK or RANK[self_grade] >= RANK[verified]:
         return None
-    causes = []
-    for commitment, source, grade, basis, _ in graded:
-        if grade not in RANK or RANK[grade] <= RANK[self_grade]:
-            continue
-        if commitment.kind == "quantified":
-            causes.append(f"数据核定{'' if source == item.id else f'（{source}）'}：{basis}")
-        elif commitment.kind == "policy":
-            causes.append(f"政策未出台：{commitment.document}（{basis}）")
-        elif grade == "unverified":
-            departments = own.loc[own["verified_grade"] == "unverified", "department"].tolist()
-            causes.append(f"缺少佐证材料：{'、'.join(departments)}")
-        else:
-            causes.append(f"{commitment.text[:20]}…")
-    return "；".join(dict.fromkeys(causes)) or None
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return ",".join(str(number) for number, (_, _, grade, _, _) in enumerate(graded, 1)
+                    if grade in RANK and RANK[grade] > RANK[self_grade]) or None
