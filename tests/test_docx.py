@@ -47,7 +47,7 @@ from helpers.report.word import Edition, parse, reference_template, write_docx
 CITY, COUNTY = "441600", "441621"
 YEAR = 2023
 WORDS = CONTEXT.words("zh")
-SETTINGS = CONTEXT.report["word"]
+SETTINGS = CONTEXT.report.word
 GBT_9704 = {"Title": "方正小标宋简体", "Heading 1": "黑体", "Heading 2": "楷体_GB2312", "Heading 3": "仿宋_GB2312",
             "Body Text": "仿宋_GB2312", "Caption": "黑体", "表格文字": "仿宋_GB2312"}
 NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
