@@ -19,14 +19,9 @@ class Strict(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------------ report.yaml
-class FontFiles(Strict):
-    regular: list[str]
-    bold: list[str]
-
-
 class Font(Strict):
     family: str
-    files: FontFiles
+    files: dict[Literal["regular", "bold"], list[str]]  # candidates by weight, the first found used
     drop_tables: list[str] = []
     extra_characters: str = ""
 

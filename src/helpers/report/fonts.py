@@ -102,7 +102,7 @@ class Fonts:
     def chart_characters(self) -> str:
         """What charts may show: GB 2312, ASCII, Latin-1, the configured extras and every configuration file."""
         chars = _gb2312() | {chr(c) for c in range(0x20, 0x7F)} | {chr(c) for c in range(0xA0, 0x100)}
-        chars |= set(self.settings.get("extra_characters", ""))
+        chars |= set(self.settings.extra_characters)
         for conf in self.conf_files:
             chars |= set(conf.read_text(encoding="utf-8"))
         return "".join(sorted(c for c in chars if c.isprintable()))

@@ -253,7 +253,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
             plan_title=d.plan.title, title_lines=title_lines(d.year, d.plan, w), area_name=d.area_name,
             area_code=d.area_code,
             year_text=year_text, period=w("cover.period_text", start=f"{d.plan.base_year + 1}-01-01", end=period_end),
-            cutoff=cutoff, version=d.version, assessor=d.context.report.get("evaluator") or w["assessor.placeholder"],
+            cutoff=cutoff, version=d.version, assessor=d.context.report.evaluator or w["assessor.placeholder"],
             generated=local_time(datetime.now(UTC).isoformat(), w), toc=self.toc())
 
     def summary(self, section: Section) -> HTML:

@@ -880,7 +880,7 @@ def write_docx(data: ReportData, out: Path) -> Path:
         edition.add(section.data)
     words = data.words
     edition.finish(words("page_title", area_name=data.area_name, year=data.year, title=report.title), report.title,
-                   context.report.get("evaluator") or words["assessor.placeholder"], datetime.now(UTC))
+                   context.report.evaluator or words["assessor.placeholder"], datetime.now(UTC))
     soffice = libreoffice(context)
     if soffice:
         edition.paginate(soffice, settings.libreoffice.timeout)
