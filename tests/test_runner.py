@@ -289,7 +289,8 @@ def _with_dask_limits(**limits: float):  # noqa: ANN202 — a Context
     import dataclasses
 
     dask = CONTEXT.report.batch.dask.model_copy(update=limits)
-    return dataclasses.replace(CONTEXT, report=CONTEXT.report.model_copy(update={"batch": {"dask": dask}}))
+    batch = CONTEXT.report.batch.model_copy(update={"dask": dask})
+    return dataclasses.replace(CONTEXT, report=CONTEXT.report.model_copy(update={"batch": batch}))
 
 
 @pytest.mark.parametrize("address", ["http://127.0.0.1:8787", "10.0.0.5", "tcp://10.0.0.5:99999", "tcp://[::1"])
