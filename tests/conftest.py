@@ -36,9 +36,10 @@ PATENT_HEADER = ["申请号", "申请日", "申请人", "申请人地址"]
 LEDGER_HEADER = ["案件编号", "受理日期", "案件类型", "所在区县"]  # assistance_cases
 
 
-def run_cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """`python -m helpers …` in a fresh interpreter from the checkout, output captured as text."""
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(REPO)}
+def run_cli(*args: str, timeout: int = 900, root: Path = REPO) -> subprocess.CompletedProcess:
+    """`python -m helpers …` in a fresh interpreter from the checkout (its configuration: that of `root`), output
+    captured as text."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "HELPERS_ROOT": str(root)}
     return subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, env=env,
                           cwd=REPO, timeout=timeout)
 

@@ -113,7 +113,7 @@ def test_an_unreadable_text_is_named_with_its_encoding_problem_never_called_miss
 
 def test_a_text_beyond_the_size_limit_fails_its_report_naming_the_file(sample_processed: Path, tmp_path: Path) -> None:
     """A 6 MB slot kept WeasyPrint busy for more than 14 minutes; real texts are a few dozen KB."""
-    limit = CONTEXT.report["assessor_max_kb"]
+    limit = CONTEXT.report.assessor_max_kb
     assert 100 <= limit <= 1000
     path = _slot_file(tmp_path, ("评估组意见。" * 20 + "\n\n").encode() * (limit * 1024 // 362 + 10))
     assert path.stat().st_size > limit * 1024

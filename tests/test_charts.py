@@ -29,7 +29,7 @@ COUNTIES = ["源城区", "紫金县", "龙川县", "连平县", "和平县", "�
 
 @pytest.fixture(scope="module")
 def charts() -> Charts:
-    return Charts(CONTEXT.report["charts"], fonts_of(CONTEXT), CONTEXT.words("zh")["charts"])
+    return Charts(CONTEXT.report.charts, fonts_of(CONTEXT), CONTEXT.words("zh")["charts"])
 
 
 YEARS = [2020, 2021, 2022, 2023]

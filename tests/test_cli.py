@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import LEDGER_HEADER, PATENT_HEADER, app_no, run_cli, write_bytes, write_csv
+from conftest import LEDGER_HEADER, PATENT_HEADER, REPO, app_no, run_cli, write_bytes, write_csv
 from helpers import cli
+from helpers.context import ConfError, Context
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty"])
@@ -70,3 +71,30 @@ def test_clean_if_changed_skips_an_unchanged_folder_and_redoes_a_changed_one(tmp
     changed = run_cli("clean", "--raw-dir", str(raw), "--out", str(out), "--if-changed")
     assert changed.returncode == 0 and "跳过清洗" not in changed.stdout
     assert len(pd.read_parquet(out / "clean" / "assistance_cases.parquet")) == 2
+
+
+def test_a_misspelt_key_or_a_wrong_type_in_conf_local_is_one_message_naming_file_and_key(tmp_path):
+    """The configuration files are checked when read (helpers.settings): a misspelt key or a value of the wrong type
+    in conf/local is named with its file and key, through the command line's error path (exit 2, no traceback)."""
+    root = tmp_path / "checkout"
+    (root / "conf" / "local").mkdir(parents=True)
+    (root / "conf" / "base").symlink_to(REPO / "conf" / "base")
+    cases = {
+        "report.yaml": ("evalutor: 某评估组\n", "conf/local/report.yaml 中的 evalutor：没有这个配置项"),
+        "evaluation.yaml": ("thresholds: {lagging: 六成}\n",
+                            "conf/local/evaluation.yaml 中的 thresholds.lagging：应为数字"),
+        "assessment.yaml": ("period: {graded_modes: [final, annaul]}\n",
+                            "conf/local/assessment.yaml 中的 period.graded_modes[1]：应为以下之一"),
+        "areas.yaml": ("city: {code: 441600}\n", "conf/local/areas.yaml 中的 city.code：应为文本"),
+    }
+    for name, (text, message) in cases.items():
+        local = root / "conf" / "local" / name
+        local.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfError) as raised:
+            Context.load(root)
+        assert message in str(raised.value), str(raised.value)
+        local.unlink()
+    (root / "conf" / "local" / "report.yaml").write_text("word: {toc_levels: two}\n", encoding="utf-8")
+    result = run_cli("clean", "--help", root=root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "conf/local/report.yaml 中的 word.toc_levels：应为整数（现为 'two'）" in result.stderr

@@ -47,7 +47,7 @@ from helpers.report.word import Edition, parse, reference_template, write_docx
 CITY, COUNTY = "441600", "441621"
 YEAR = 2023
 WORDS = CONTEXT.words("zh")
-SETTINGS = CONTEXT.report["word"]
+SETTINGS = CONTEXT.report.word
 GBT_9704 = {"Title": "方正小标宋简体", "Heading 1": "黑体", "Heading 2": "楷体_GB2312", "Heading 3": "仿宋_GB2312",
             "Body Text": "仿宋_GB2312", "Caption": "黑体", "表格文字": "仿宋_GB2312"}
 NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
@@ -339,7 +339,7 @@ def test_a_tables_caption_comes_first_and_its_row_headers_are_body_cells(tmp_pat
     table = doc.tables[0]
     assert _header_rows(table) == 1 and [c.text for c in table.rows[1].cells] == ["专利", "1,234"]
     head, row = table.rows[0].cells[0], table.rows[1].cells[0]
-    assert row.paragraphs[0].style.name == SETTINGS["tables"]["default"]["cell"] != head.paragraphs[0].style.name
+    assert row.paragraphs[0].style.name == SETTINGS.tables["default"]["cell"] != head.paragraphs[0].style.name
     assert row._tc.tcPr.find(qn("w:shd")) is None and head._tc.tcPr.find(qn("w:shd")) is not None
 
 
@@ -375,7 +375,7 @@ def test_a_reference_template_restyles_by_its_own_styles(tmp_path: Path) -> None
     assert [p.text for p in doc.paragraphs] == ["报告标题", "正文。"]  # the template's own text is not kept
     assert doc.styles["Title"].font.name == "方正小标宋简体" and doc.styles["Title"].font.size == Pt(24)
     assert doc.styles["Normal"].font.name == "仿宋_GB2312"
-    assert doc.styles["表格文字"].font.size.pt == SETTINGS["styles"]["表格文字"]["size"]
+    assert doc.styles["表格文字"].font.size.pt == SETTINGS.styles["表格文字"]["size"]
 
 
 def _zip_edit(path: Path, edits: dict[str, Callable[[str], str]]) -> None:
@@ -439,7 +439,8 @@ def test_a_reference_templates_remote_parts_do_not_reach_the_reports(tmp_path: P
 
 def test_a_reference_template_must_be_a_docx_in_the_project(tmp_path: Path) -> None:
     def context(name: str) -> SimpleNamespace:
-        return SimpleNamespace(report={"word": {"template": name}}, conf=SimpleNamespace(root=tmp_path))
+        return SimpleNamespace(report=SimpleNamespace(word=SETTINGS.model_copy(update={"template": name})),
+                               conf=SimpleNamespace(root=tmp_path))
 
     (tmp_path / "t.docx").write_bytes(b"")
     assert reference_template(context("")) is None and reference_template(context("t.docx")) == tmp_path / "t.docx"
@@ -528,10 +529,10 @@ def test_styles_name_the_gbt_9704_faces_with_free_stand_ins_in_the_font_table(re
     assert "Theme" not in "".join(style.element.xml for style in used)
     table = parse_xml(doc.part.part_related_by(RT.FONT_TABLE).blob)
     fonts = {f.get(qn("w:name")): {c.tag.split("}")[1]: c.get(qn("w:val")) for c in f} for f in table}
-    for name, spec in SETTINGS["fonts"].items():
+    for name, spec in SETTINGS.fonts.items():
         assert fonts[name] == {"altName": spec["alt"], "panose1": spec["panose"], "charset": "86",
                                "family": spec["family"]}, name
-    assert {spec["alt"] for spec in SETTINGS["fonts"].values()} == {"Noto Serif CJK SC", "Noto Sans CJK SC"}
+    assert {spec["alt"] for spec in SETTINGS.fonts.values()} == {"Noto Serif CJK SC", "Noto Sans CJK SC"}
     lang = doc.styles["Normal"].element.rPr.find(qn("w:lang"))
     assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("en-US", "zh-CN")
 

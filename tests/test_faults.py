@@ -402,7 +402,7 @@ def test_a_failed_clean_leaves_the_previous_folder_and_no_leftovers(sample_proce
     def fail(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 — a stage that breaks half-way
         raise RuntimeError("stage failed")
 
-    monkeypatch.setattr("helpers.pipeline.stages.values_stage", fail)
+    monkeypatch.setattr("helpers.indicators.stage.compute_values", fail)
     with pytest.raises(RuntimeError):
         build(raw, out, CONTEXT)
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -16,6 +16,7 @@ import pandas as pd
 import pandera.errors
 import pytest
 
+import helpers
 from conftest import CONTEXT, LEDGER_HEADER, REPO, run_cli, write_csv
 from helpers.indicators import evaluate
 from helpers.pipeline import DatasetError, Datasets, build, open_datasets, stale_stages
@@ -51,6 +52,22 @@ def test_a_stage_runs_again_only_when_its_inputs_changed(tmp_path: Path) -> None
     record = json.loads((out / "stages.json").read_text(encoding="utf-8"))
     assert set(record) == {"clean", "values", "official", "evaluation", "flagship", "tasks", "period", "findings"}
     assert set(record["values"]["outputs"]) == {"values", "high_value", "visits"}
+
+
+def test_an_edit_to_a_module_a_stage_imports_runs_that_stage_again(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """The code a stage runs is found from its function's imports (helpers.fingerprint), not from a list: an edit to
+    helpers.official.catalog, which cleaning imports from outside helpers.cleaning, cleans again; an edit to the
+    period stage's module runs that stage alone (its outputs unchanged, nothing after it runs)."""
+    package = tmp_path / "helpers"
+    shutil.copytree(Path(helpers.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr("helpers.fingerprint.PACKAGE", package)
+    raw, out = _small_raw(tmp_path / "raw"), tmp_path / "processed"
+    build(raw, out, CONTEXT, if_changed=True)
+    assert not any(ran for _, ran, _ in build(raw, out, CONTEXT, if_changed=True).steps)
+    for module, expected in (("official/catalog.py", [True] * 8), ("tasks/period.py", [False] * 6 + [True, False])):
+        with (package / module).open("a", encoding="utf-8") as handle:
+            handle.write("\n# an edit\n")
+        assert [ran for _, ran, _ in build(raw, out, CONTEXT, if_changed=True).steps] == expected, module
 
 
 def test_clean_if_changed_sees_an_edit_that_keeps_the_size_and_the_time(tmp_path: Path) -> None:

@@ -208,7 +208,7 @@ def test_every_chart_renders_without_missing_glyphs(report: Report) -> None:
 
 @pytest.fixture(scope="module")
 def charts() -> Charts:
-    return Charts(CONTEXT.report["charts"], fonts_of(CONTEXT), WORDS["charts"])
+    return Charts(CONTEXT.report.charts, fonts_of(CONTEXT), WORDS["charts"])
 
 
 def test_a_glyph_the_font_lacks_fails_the_chart(charts: Charts) -> None:

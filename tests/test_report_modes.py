@@ -242,9 +242,9 @@ def test_references_to_appendices_are_the_appendices_numbers(reports: dict) -> N
 
 def test_appendices_are_numbered_from_the_section_list(sample_processed: Path) -> None:
     """Reordering the appendices in report.yaml renumbers their headings, the contents and every reference."""
-    sections = [dict(s, appendices=list(reversed(s["appendices"]))) if s["id"] == "appendix" else s
-                for s in CONTEXT.report["sections"]]
-    context = dataclasses.replace(CONTEXT, report={**CONTEXT.report, "sections": sections})
+    sections = [s.model_copy(update={"appendices": list(reversed(s.appendices))}) if s.id == "appendix" else s
+                for s in CONTEXT.report.sections]
+    context = dataclasses.replace(CONTEXT, report=CONTEXT.report.model_copy(update={"sections": sections}))
     report = Report.load(sample_processed, 2025, CITY, context=context)
     assert report.appendices() == {"progress": "附录一", "evidence": "附录二", "method": "附录三", "quality": "附录四"}
     html = "".join(section.data for section in report.sections())

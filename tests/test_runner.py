@@ -288,9 +288,9 @@ def _with_dask_limits(**limits: float):  # noqa: ANN202 — a Context
     """The configuration with short Dask limits (report.yaml batch.dask), so that a test waits seconds."""
     import dataclasses
 
-    batch = CONTEXT.report.get("batch") or {}
-    return dataclasses.replace(CONTEXT, report={**CONTEXT.report,
-                                                "batch": {**batch, "dask": {**batch.get("dask", {}), **limits}}})
+    dask = CONTEXT.report.batch.dask.model_copy(update=limits)
+    batch = CONTEXT.report.batch.model_copy(update={"dask": dask})
+    return dataclasses.replace(CONTEXT, report=CONTEXT.report.model_copy(update={"batch": batch}))
 
 
 @pytest.mark.parametrize("address", ["http://127.0.0.1:8787", "10.0.0.5", "tcp://10.0.0.5:99999", "tcp://[::1"])

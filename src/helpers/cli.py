@@ -392,16 +392,16 @@ def _check_assessor_texts(jobs: list, context: Context) -> None:
     from helpers.report import assessor
 
     problems = []
-    if not context.report.get("evaluator"):
+    if not context.report.evaluator:
         problems.append("终稿须写明评估单位：请在 conf/local/report.yaml 中设置 evaluator（评估单位名称）")
     folder = context.path("assessor_dir")
     found = assessor.review(folder, [(job.year, job.area_code) for job in jobs], context.report, context.plan.mode_of)
     if found.missing:
         problems.append(f"终稿缺少评估组意见，请先在 {folder} 下补写：{_listed(found.missing, folder)}")
     if found.drafts:
-        mark = context.report["drafts"]["status"]
-        problems.append(f"以下评估组意见仍是工具生成的初稿，请审定后删除文件开头的“{mark['key']}: "
-                        f"{mark['draft']}”标记：{_listed(found.drafts, folder)}")
+        mark = context.report.drafts.status
+        problems.append(f"以下评估组意见仍是工具生成的初稿，请审定后删除文件开头的“{mark.key}: "
+                        f"{mark.draft}”标记：{_listed(found.drafts, folder)}")
     problems += found.unreadable
     if problems:
         raise batch.RunError("；".join(problems) + "（不加 --final 时照常生成报告，缺失处显示占位，初稿标为【初稿】）")
@@ -449,7 +449,7 @@ def _say_if_no_libreoffice(context: Context) -> None:
     from helpers.report.word import libreoffice
 
     if libreoffice(context) is None:
-        print(f"提示：未找到 LibreOffice（{context.report['word']['libreoffice']['command']}），Word 版目录不含页码："
+        print(f"提示：未找到 LibreOffice（{context.report.word.libreoffice.command}），Word 版目录不含页码："
               "Word 打开时更新；LibreOffice 中用 工具 ▸ 更新 ▸ 全部更新", file=sys.stderr)
 
 

@@ -14,9 +14,12 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from helpers.settings import Report
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: the same data, ~8× faster
 
@@ -81,11 +84,26 @@ class Conf:
         return sorted(p for folder in folders if folder is not None and folder.is_dir() for p in folder.glob("*.yaml")
                       if names is None or p.stem in names)
 
-    def read(self, name: str) -> dict[str, Any]:
-        """The file `name` merged with conf/local/<name>.yaml when that exists."""
-        data = read_yaml(self.file(name))
+    def sources(self, name: str) -> list[Path]:
+        """The files `name` is read from, in order: the plan folder's or conf/base's, then conf/local's if any."""
         local = self.root / "conf" / "local" / f"{name}.yaml"
-        return merge(data, read_yaml(local)) if local.is_file() else data
+        return [self.file(name), *([local] if local.is_file() else [])]
+
+    def read(self, name: str, *, check: bool = False) -> dict[str, Any]:
+        """The file `name` merged with conf/local/<name>.yaml when that exists; with `check`, checked against its
+        model first (typed)."""
+        base, *local = self.sources(name)
+        data = merge(read_yaml(base), read_yaml(local[0])) if local else read_yaml(base)
+        if check:
+            self.typed(name, data)
+        return data
+
+    def typed(self, name: str, data: dict[str, Any] | None = None) -> Any:  # noqa: ANN401 — helpers.settings' model
+        """The file `name` (or its contents `data`, read already) as its model in helpers.settings: a ConfError
+        names the file and the key of every misspelt key or value of the wrong type."""
+        from helpers.settings import checked
+
+        return checked(name, self.read(name) if data is None else data, self.sources(name), self.root)
 
 
 @dataclass(frozen=True)
@@ -95,11 +113,11 @@ class Context:
     conf: Conf
     plan: Any  # helpers.indicators.catalog.Plan
     plan_items: Any  # helpers.tasks.PlanItems: tasks, 专栏, safeguards and goals (empty for a plan without them)
-    assessment: dict[str, Any]  # grades, points, weights and thresholds of the plan-wide assessment
+    assessment: dict[str, Any]  # grades, points, weights and thresholds of the plan-wide assessment (checked: settings)
     areas: Any  # helpers.areas.Areas
     sources: dict[str, dict[str, Any]]
     cleaning: Any  # helpers.cleaning.rules.Rules
-    report: dict[str, Any]
+    report: Report  # report.yaml, typed
     wording: dict[str, dict[str, Any]]  # language → texts
     datasets: dict[str, dict[str, Any]]
     paths: dict[str, str]
@@ -124,20 +142,20 @@ class Context:
             if not plan_dir.is_dir():
                 raise ConfError(f"找不到规划配置目录：{plan}")
         conf = Conf(root, plan_dir.resolve() if plan_dir else None)
-        official, areas_conf = conf.read("official_stats"), conf.read("areas")
+        official, areas_conf = conf.read("official_stats"), conf.read("areas", check=True)
         areas = Areas.from_conf(areas_conf, official.get("cities") or [])
         wording = conf.read("wording")
-        plan_of = Plan.from_conf(conf.read("indicators"), conf.read("evaluation"), conf.read("plan_wording"),
-                                 conf.read("ipc_sei"))
+        plan_of = Plan.from_conf(conf.read("indicators"), conf.read("evaluation", check=True),
+                                 conf.read("plan_wording"), conf.read("ipc_sei"))
         return cls(
             conf=conf,
             plan=plan_of,
             plan_items=PlanItems.from_conf(conf.read("plan_items") if conf.has("plan_items") else {}, areas.city_words),
-            assessment=conf.read("assessment"),
+            assessment=conf.read("assessment", check=True),
             areas=areas,
             sources=conf.read("sources"),
             cleaning=Rules.from_conf(conf.read("cleaning"), areas, conf.read("court_cases")),
-            report=conf.read("report"),
+            report=conf.typed("report"),
             wording=wording,
             datasets=conf.read("catalog")["datasets"],
             paths=conf.read("paths"),

@@ -506,7 +506,7 @@ class Explorer:
     # ------------------------------------------------------------------ charts
     def charts(self) -> Charts:
         """The report's charts (style, font, wording), for figures drawn here."""
-        return Charts(self.context.report["charts"], fonts_of(self.context), self.words["charts"])
+        return Charts(self.context.report.charts, fonts_of(self.context), self.words["charts"])
 
     def county_lines(self, indicator: str) -> Figure:
         """The indicator's yearly values, one line per county, the city target as a dotted line

@@ -45,41 +45,6 @@ def hash_files(digest: Any, paths: Iterable[Path], root: Path | None = None) -> 
     return digest
 
 
-PACKAGE = Path(__file__).resolve().parent  # helpers/
-_IMPORT = re.compile(rf"^[ \t]*(?:from[ \t]+({PACKAGE.name}[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)"
-                     r"|import[ \t]+([^\n]*))", re.M)
-
-
-def module_files(*modules: str, outside: tuple[str, ...] = ()) -> list[Path]:
-    """The source files of the named modules or packages of `helpers` (a package: every module in it) and of every
-    `helpers` module they import, at any depth, wherever the import statement stands (read from the code, not from
-    what this process happened to import; the house writes absolute imports). Imports of modules under `outside`
-    are not followed. The code a stage can run, so that its digest cannot miss a module it comes to import."""
-    def source(name: str) -> Path | None:
-        base = PACKAGE.joinpath(*name.split(".")[1:])
-        return next((p for p in (base / "__init__.py", base.with_suffix(".py")) if p.is_file()), None)
-
-    def imported(path: Path) -> set[str]:
-        names = set()
-        for module, listed, plain in _IMPORT.findall(path.read_text(encoding="utf-8")):
-            items = [item.split()[0] for item in re.sub(r"#[^\n]*", "", listed or plain).strip("() \n").split(",")
-                     if item.strip()]
-            names |= {module, *(f"{module}.{item}" for item in items)} if module else set(items)
-        return {".".join(name.split(".")[:depth]) for name in names if name.split(".")[0] == PACKAGE.name
-                for depth in range(1, name.count(".") + 2)}  # a module and the packages its import runs
-
-    todo = [path for name in modules for base in [PACKAGE.joinpath(*name.split(".")[1:])]
-            for path in (sorted(base.rglob("*.py")) if base.is_dir() else [source(name)]) if path]
-    seen: set[Path] = set()
-    while todo:
-        path = todo.pop()
-        if path not in seen:
-            seen.add(path)
-            todo += [found for name in imported(path) if not any(name == o or name.startswith(f"{o}.") for o in outside)
-                     for found in [source(name)] if found]
-    return sorted(seen)
-
-
 class BusyError(Exception):
     """Another process holds the lock of an output (a message for people)."""
 

@@ -18,17 +18,16 @@ from pathlib import Path
 from helpers.batch.jobs import Job
 from helpers.context import Context
 from helpers.files import hash_files
+from helpers.fingerprint import Code
 
 
 def code_digest(notebook: Path, context: Context) -> str:
-    """Notebook, package code and templates, the configuration files of the run and the Word edition's reference
-    template (report.yaml word.template) when one is named."""
+    """Notebook, package code and templates (helpers.fingerprint.Code.package_files), the configuration files of
+    the run and the Word edition's reference template (report.yaml word.template) when one is named."""
     from helpers.report.word import reference_template
 
-    package = Path(__file__).resolve().parents[1]
-    code = sorted(p for p in package.rglob("*") if p.suffix in {".py", ".j2", ".css", ".json"})
     template = reference_template(context)
-    return hash_files(hashlib.sha256(), [notebook, *code, *context.conf.files(),
+    return hash_files(hashlib.sha256(), [notebook, *Code().package_files(), *context.conf.files(),
                                          *([template] if template else [])]).hexdigest()
 
 

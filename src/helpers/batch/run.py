@@ -141,9 +141,9 @@ def _run_locked(jobs: list[Job], datasets: Datasets, settings: Settings, context
 
     try:
         if todo and executor == "dask":
-            limits = context.report["batch"]["dask"]
-            executors.run_dask(todo, settings, scheduler, finished, connect_s=float(limits["connect_s"]),
-                               no_workers_s=float(limits["no_workers_s"]),
+            limits = context.report.batch.dask
+            executors.run_dask(todo, settings, scheduler, finished, connect_s=limits.connect_s,
+                               no_workers_s=limits.no_workers_s,
                                notice=lambda line: print(line, file=out, flush=True))
         elif todo:
             executors.run_local(todo, settings, workers, finished)

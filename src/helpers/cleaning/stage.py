@@ -29,7 +29,8 @@ from helpers.cleaning.source import (
 from helpers.cleaning.workers import context as workers_context
 from helpers.cleaning.workers import dies_with_parent
 from helpers.context import Context
-from helpers.files import atomic_write, hash_files, module_files
+from helpers.files import atomic_write, hash_files
+from helpers.fingerprint import Code
 from helpers.safety import neutralise_frame
 
 PROVENANCE = "PROVENANCE.json"
@@ -242,14 +243,13 @@ def summarise(result: SourceResult, seconds: float) -> dict:
 
 
 def raw_fingerprint(raw_dir: Path, context: Context, as_of: date | None = None) -> str:
-    """Changes when a raw file (its path under the raw folder, size and content), the code cleaning runs (the
-    cleaning package and every module it imports, helpers.files.module_files), the configuration or the as-of date
-    changes. A file's time is not part of it: a copy or a `touch` changes nothing, an edit that keeps size and
-    time does."""
+    """Changes when a raw file (its path under the raw folder, size and content), the code cleaning runs (clean_all's
+    module and every module it imports, helpers.fingerprint), the configuration or the as-of date changes. A
+    file's time is not part of it: a copy or a `touch` changes nothing, an edit that keeps size and time does."""
     raw_dir = Path(raw_dir)
-    digest = hashlib.sha256(f"{raw_dir.resolve()}|as_of={as_of}".encode())
-    hash_files(digest, sorted(p for p in raw_dir.rglob("*") if p.is_file()), root=raw_dir)
-    return hash_files(digest, [*module_files("helpers.cleaning"), *context.conf.files()]).hexdigest()[:16]
+    code = Code().digest([clean_all], context.conf.files())
+    digest = hashlib.sha256(f"{raw_dir.resolve()}|as_of={as_of}|{code}".encode())
+    return hash_files(digest, sorted(p for p in raw_dir.rglob("*") if p.is_file()), root=raw_dir).hexdigest()[:16]
 
 
 def unchanged(raw_dir: Path, out_dir: Path, context: Context, as_of: date | None = None,

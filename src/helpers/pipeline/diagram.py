@@ -50,9 +50,12 @@ def datasets_table(context: Context) -> str:
 
 
 def stages_table() -> str:
-    rows = ["| stage | reads | writes | what it computes |", "| --- | --- | --- | --- |"]
+    """One row per stage: its function, the datasets it reads, the configuration it takes, what it writes."""
+    rows = ["| stage | function | reads | configuration | writes | what it computes |",
+            "| --- | --- | --- | --- | --- | --- |"]
     for stage in STAGES:
-        rows.append(f"| {stage.name} | {', '.join(stage.reads)} | {', '.join(stage.writes)} | {stage.about} |")
+        rows.append(f"| {stage.name} | `{stage.run.__module__}.{stage.run.__name__}` | {', '.join(stage.reads)} | "
+                    f"{', '.join(stage.params) or 'all of conf/'} | {', '.join(stage.writes)} | {stage.about} |")
     return "\n".join(rows)
 
 

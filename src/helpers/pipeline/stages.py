@@ -18,113 +18,129 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from helpers.areas import Areas
 from helpers.cleaning import CleanRun, clean_all, raw_fingerprint, still_fresh
 from helpers.context import Context
-from helpers.files import hash_files, module_files, staged_folder
+from helpers.files import staged_folder
 from helpers.findings import READS as FINDINGS_READS
 from helpers.findings import findings_stage
-from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate_flagship, evaluate_years, visitor_days
-from helpers.official.stage import official_stage, values_used
+from helpers.fingerprint import Code
+from helpers.indicators import Tables
+from helpers.indicators.stage import evaluation_stage, flagship_stage, values_stage
+from helpers.official.stage import official_stage
 from helpers.pipeline.datasets import DatasetError, Datasets
 from helpers.pipeline.schemas import schemas
 from helpers.tasks.period import assess_periods
 from helpers.tasks.stage import assess_plan
 
+PARAMS = "params:"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A value of the configuration a stage takes (`params:<name>`), and the configuration files it is built from
+    (what makes the stages that take it stale)."""
+
+    of: Callable[[Context], Any]
+    conf: tuple[str, ...]
+
+
+PLAN_CONF = ("indicators", "evaluation", "plan_wording", "ipc_sei")
+PARAMETERS = {
+    "plan": Parameter(lambda context: context.plan, PLAN_CONF),
+    "areas": Parameter(lambda context: context.areas, ("areas", "official_stats")),
+    "plan_items": Parameter(lambda context: context.plan_items, ("plan_items",)),
+    "assessment": Parameter(lambda context: context.assessment, ("assessment",)),
+    "official": Parameter(lambda context: context.official, (*PLAN_CONF, "areas", "official_stats")),
+    "majority": Parameter(lambda context: context.official.leading.get("majority", 0.5), ("official_stats",)),
+    "findings_rules": Parameter(lambda context: context.findings, ("findings",)),
+    "plan_facts": Parameter(lambda context: context.plan_facts, ("plan_facts",)),
+    "basically_met": Parameter(lambda context: context.plan.thresholds["basically_met"], ("evaluation",)),
+    "target_year": Parameter(lambda context: context.plan.target_year, ("indicators",)),
+    "city_code": Parameter(lambda context: context.areas.city_code, ("areas",)),
+}
+
 
 @dataclass(frozen=True)
 class Stage:
-    """One step of the pipeline: the datasets it reads and writes (names of the catalog)."""
+    """One step of the pipeline, declared once (Kedro's node): its function, called with `inputs` in order — a
+    dataset of the catalog by name (`clean`: the clean tables with their manifest and accounts), `params:<name>` a
+    value of the configuration (PARAMETERS), a tuple of dataset names the dict of those datasets — and the datasets
+    of the catalog its result holds."""
 
     name: str
-    reads: tuple[str, ...]
+    run: Callable[..., Any]
+    inputs: tuple[str | tuple[str, ...], ...]
     writes: tuple[str, ...]
     about: str
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The datasets among the inputs."""
+        names = [name for entry in self.inputs for name in (entry if isinstance(entry, tuple) else (entry,))]
+        return tuple(name for name in names if not name.startswith(PARAMS))
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The values of the configuration among the inputs."""
+        return tuple(entry.removeprefix(PARAMS) for entry in self.inputs
+                     if isinstance(entry, str) and entry.startswith(PARAMS))
+
+    def conf(self) -> tuple[str, ...]:
+        """The configuration files its result depends on: those of its parameters, and the dataset catalog (the
+        columns of the clean tables it is given)."""
+        return tuple(dict.fromkeys(["catalog", *(name for p in self.params for name in PARAMETERS[p].conf)]))
+
 
 STAGES = (
-    Stage("clean", ("raw",), ("clean", "quarantine", "reconciliation", "files", "warnings", "reasons", "manifest"),
+    Stage("clean", clean_all, ("raw",),
+          ("clean", "quarantine", "reconciliation", "files", "warnings", "reasons", "manifest"),
           "every source cleaned, typed, placed and deduplicated; every row accounted for"),
-    Stage("values", ("clean", "manifest"), ("values", "high_value", "visits"),
+    Stage("values", values_stage, ("clean", "params:plan", "params:areas"), ("values", "high_value", "visits"),
           "the plan's indicators per area and year"),
-    Stage("official", ("clean", "manifest", "values"), ("official", "crosscheck", "benchmark"),
+    Stage("official", official_stage, ("clean", "values", "params:plan", "params:areas", "params:official"),
+          ("official", "crosscheck", "benchmark"),
           "official figures: their status, the cross-check with the computed values, the peer benchmarking"),
-    Stage("evaluation", ("values", "crosscheck"), ("evaluation",), "progress and status of every evaluated year"),
-    Stage("flagship", ("clean", "values", "evaluation"), ("flagship",), "the 专栏 targets of every evaluated year"),
-    Stage("tasks", ("clean", "manifest", "evaluation", "flagship", "benchmark"),
+    Stage("evaluation", evaluation_stage, ("values", "params:plan", "params:areas", "crosscheck"), ("evaluation",),
+          "progress and status of every evaluated year"),
+    Stage("flagship", flagship_stage, ("clean", "values", "evaluation", "params:plan", "params:areas"), ("flagship",),
+          "the 专栏 targets of every evaluated year"),
+    Stage("tasks", assess_plan, ("clean", "evaluation", "flagship", "params:plan", "params:plan_items",
+                                 "params:assessment", "params:areas", "benchmark", "params:majority"),
           ("task_items", "task_commitments", "task_departments", "task_groups", "composite", "goals"),
           "the plan's tasks, 专栏, policies, safeguards and goals, verified and scored"),
-    Stage("period", ("evaluation", "flagship", "task_items", "task_commitments", "task_departments"),
+    Stage("period", assess_periods, ("evaluation", "flagship", "task_items", "task_commitments", "task_departments",
+                                     "params:plan_items", "params:assessment", "params:basically_met",
+                                     "params:target_year", "params:city_code"),
           ("period_indicators", "period_items", "period_commitments", "period_departments", "period_composite"),
           "the period up to each graded year: indicators year by year, items' period grades and patterns, "
           "departments' records, the period composite"),
-    Stage("findings", ("clean", "manifest", *FINDINGS_READS), ("findings",),
+    Stage("findings", findings_stage, ("clean", FINDINGS_READS, "params:plan", "params:areas", "params:plan_items",
+                                       "params:findings_rules", "params:plan_facts"), ("findings",),
           "what the evaluation finds: shortfalls, strengths, decompositions, disparities, risks, 基期数据核对"),
 )
-
-
-# ----------------------------------------------------------------------------- the stages' computations
-def values_stage(tables: Tables, plan: Plan, areas: Areas) -> dict[str, pd.DataFrame]:
-    """Indicator values, the high-value criteria breakdown and monthly website visitors."""
-    inputs = Inputs(tables, plan, areas, plan.years)
-    values, breakdown = compute_values(inputs)
-    return {"values": values, "high_value": breakdown, "visits": monthly_visits(inputs)}
-
-
-def monthly_visits(inputs: Inputs) -> pd.DataFrame:
-    """Distinct visitors per month (the visitor indicator's rule, counted by month) of every year with logs."""
-    indicator = next((i for i in inputs.plan.indicators if i.compute == "web_visitors"), None)
-    if indicator is None or not inputs.tables.has(indicator.params["table"]):
-        return pd.DataFrame({"year": pd.Series(dtype="int64"), "month": pd.Series(dtype="int64"),
-                             "visitors": pd.Series(dtype="int64")})
-    days = pd.Series(pd.to_datetime(visitor_days(inputs, **indicator.params), unit="D"))
-    counts = days.groupby([days.dt.year.rename("year"), days.dt.month.rename("month")]).size()
-    years = sorted(counts.index.get_level_values("year").unique())
-    full = pd.MultiIndex.from_product([years, range(1, 13)], names=["year", "month"])
-    return counts.reindex(full, fill_value=0).rename("visitors").reset_index()
-
-
-def evaluation_stage(values: pd.DataFrame, plan: Plan, areas: Areas,
-                     crosscheck: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Progress and status on the values the evaluation uses: the computed ones, or the official figures where the
-    cross-check says so (helpers.official.stage.values_used)."""
-    used = values_used(values, crosscheck) if crosscheck is not None else values.assign(value_source="computed")
-    return {"evaluation": evaluate_years(used, plan, areas)}
-
-
-def flagship_stage(tables: Tables, values: pd.DataFrame, evaluation: pd.DataFrame, plan: Plan,
-                   areas: Areas) -> dict[str, pd.DataFrame]:
-    return {"flagship": evaluate_flagship(tables, values, evaluation, plan, areas)}
+DERIVED = STAGES[1:]  # the stages the runner calls; clean has its own runner (helpers.cleaning.clean_all)
 
 
 # ----------------------------------------------------------------------------- digests
-# what the derived stages run, with every module it imports (helpers.files.module_files); the clean stage's code
-# counts through the datasets it writes
-STAGE_CODE = ("helpers.indicators", "helpers.official", "helpers.tasks", "helpers.findings", "helpers.pipeline")
-CLEAN_CODE = ("helpers.cleaning",)
-STAGE_CONF = ("indicators", "evaluation", "areas", "ipc_sei", "catalog", "plan_items", "assessment",
-              "official_stats", "findings", "plan_facts")  # what they read
+def code_digests(context: Context, package: Path | None = None) -> dict[str, str]:
+    """Per derived stage, the digest of the code it runs (its function's module and every module that imports, and
+    the writing of datasets; helpers.fingerprint) and of the configuration files it reads: a change to either
+    makes it stale (a change to the report's code or wording does not)."""
+    code = Code(package)
+    return {stage.name: code.digest((stage.run, Datasets.write), context.conf.files(stage.conf()))
+            for stage in DERIVED}
 
 
-def code_digest(context: Context) -> str:
-    """The code the derived stages run and the configuration they read: a change to either makes them stale (a
-    change to the report's code or wording does not)."""
-    code = module_files(*STAGE_CODE, outside=CLEAN_CODE)
-    return hash_files(hashlib.sha256(), [*code, *context.conf.files(STAGE_CONF)]).hexdigest()
-
-
-def _input_digest(stage: str, code: str, record: dict[str, Any], manifest: dict[str, Any]) -> str:
-    """What the stage's result depends on: the code and configuration, and the digests of what it reads."""
-    parts = [stage, code]
-    reads = next(s for s in STAGES if s.name == stage).reads
-    if "clean" in reads:
+def _input_digest(stage: Stage, code: str, record: dict[str, Any], manifest: dict[str, Any]) -> str:
+    """What the stage's result depends on: the code and configuration, and the digests of what it reads (the clean
+    tables: each source's digest and the data cut-off, as the manifest records them)."""
+    parts = [stage.name, code]
+    if "clean" in stage.reads:
         parts += [f"{s}={v.get('digest')}" for s, v in sorted(manifest.get("sources", {}).items())]
         parts.append(f"{manifest.get('data_cutoff')}|{manifest.get('data_cutoff_rule')}")
-    for name in reads:
-        writer = next((s.name for s in STAGES if name in s.writes), None)
-        if writer and writer != "clean":
+    for name in stage.reads:
+        writer = next((s.name for s in DERIVED if name in s.writes), None)
+        if writer:
             parts.append(f"{name}={record.get(writer, {}).get('outputs', {}).get(name)}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -133,12 +149,12 @@ def stale_stages(datasets: Datasets, context: Context) -> list[str]:
     """The derived stages whose record is missing or whose inputs changed since they last ran."""
     if not datasets.exists("manifest"):
         return [s.name for s in STAGES]
-    record, manifest, code = datasets.record(), datasets.read_json("manifest"), code_digest(context)
+    record, manifest, code = datasets.record(), datasets.read_json("manifest"), code_digests(context)
     stale = []
-    for stage in STAGES[1:]:
+    for stage in DERIVED:
         entry = record.get(stage.name, {})
         missing = any(not datasets.exists(name) for name in stage.writes)
-        if missing or entry.get("input") != _input_digest(stage.name, code, record, manifest):
+        if missing or entry.get("input") != _input_digest(stage, code[stage.name], record, manifest):
             stale.append(stage.name)
     return stale
 
@@ -218,8 +234,9 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
         datasets.write_record(record)
     result.steps.append(("clean", not fresh_clean, time.perf_counter() - started))
     manifest = datasets.read_json("manifest")
-    code = code_digest(context)
+    code = code_digests(context)
     checked = schemas(context.plan, context.areas, context.plan_items, context.findings)
+    params = {name: parameter.of(context) for name, parameter in PARAMETERS.items()}
     loaded: dict[str, Any] = {}
 
     def load(name: str) -> Any:  # noqa: ANN401 — a table or the clean tables
@@ -228,31 +245,19 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
                             if name == "clean" else datasets.read(name))
         return loaded[name]
 
-    runs: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {
-        "values": lambda: values_stage(load("clean"), context.plan, context.areas),
-        "official": lambda: official_stage(load("clean"), load("values"), context.plan, context.areas,
-                                           context.official),
-        "evaluation": lambda: evaluation_stage(load("values"), context.plan, context.areas, load("crosscheck")),
-        "flagship": lambda: flagship_stage(load("clean"), load("values"), load("evaluation"), context.plan,
-                                           context.areas),
-        "tasks": lambda: assess_plan(load("clean"), load("evaluation"), load("flagship"), context.plan,
-                                     context.plan_items, context.assessment, context.areas, load("benchmark"),
-                                     context.official.leading.get("majority", 0.5)),
-        "period": lambda: assess_periods(load("evaluation"), load("flagship"), load("task_items"),
-                                         load("task_commitments"), load("task_departments"), context.plan_items,
-                                         context.assessment, context.plan.thresholds["basically_met"],
-                                         context.plan.target_year, context.areas.city_code),
-        "findings": lambda: findings_stage(load("clean"), {name: load(name) for name in FINDINGS_READS}, context.plan,
-                                           context.areas, context.plan_items, context.findings, context.plan_facts),
-    }
-    for stage in STAGES[1:]:
+    def value(entry: str | tuple[str, ...]) -> Any:  # noqa: ANN401 — an input of a stage (Stage)
+        if isinstance(entry, tuple):
+            return {name: load(name) for name in entry}
+        return params[entry.removeprefix(PARAMS)] if entry.startswith(PARAMS) else load(entry)
+
+    for stage in DERIVED:
         started = time.perf_counter()
-        digest = _input_digest(stage.name, code, record, manifest)
+        digest = _input_digest(stage, code[stage.name], record, manifest)
         current = record.get(stage.name, {})
         if if_changed and current.get("input") == digest and all(datasets.exists(n) for n in stage.writes):
             result.steps.append((stage.name, False, time.perf_counter() - started))
             continue
-        frames = runs[stage.name]()
+        frames = stage.run(*(value(entry) for entry in stage.inputs))
         outputs = {name: datasets.write(name, frame, checked[name]) for name, frame in frames.items()}
         for name in frames:  # a later stage reads what was written, as a later run would
             loaded.pop(name, None)

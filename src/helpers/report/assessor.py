@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MethodType
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
@@ -26,6 +25,7 @@ from markupsafe import Markup
 
 from helpers.context import ConfError
 from helpers.indicators import EvaluationError
+from helpers.settings import Report as ReportSettings
 
 # Code points of East Asian Width W that are emoji or symbols, not CJK text (the amendments leave out default emoji
 # presentation characters; by block here: the symbols and dingbats of the BMP bar 〈〉, and the emoji planes).
@@ -88,11 +88,10 @@ class Slot:
     max_bytes: int = 0  # 0: no limit
 
     @classmethod
-    def all_of(cls, report: dict[str, Any]) -> list[Slot]:
+    def all_of(cls, report: ReportSettings) -> list[Slot]:
         """The slots of report.yaml `assessor_slots`; an id that is not a plain file name is a ConfError."""
-        limit = int(report.get("assessor_max_kb") or 0) * 1024
-        slots = [cls(str(s["id"]), s["section"], tuple(s.get("modes") or ()), limit)
-                 for s in report.get("assessor_slots", [])]
+        limit = report.assessor_max_kb * 1024
+        slots = [cls(s.id, s.section, tuple(s.modes), limit) for s in report.assessor_slots]
         bad = [slot.id for slot in slots if not re.fullmatch(r"[a-z][a-z0-9_]*", slot.id)]
         if bad:
             raise ConfError(f"report.yaml assessor_slots 的 id 用作文件名，只能含小写字母、数字和下划线：{bad}")
@@ -150,10 +149,10 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
     return dict(m.groups() for line in match[1].splitlines() if (m := _FIELD.match(line))), text[match.end():]
 
 
-def is_draft(text: str | None, report: dict[str, Any]) -> bool:
+def is_draft(text: str | None, report: ReportSettings) -> bool:
     """Whether a slot's text is still marked as the tool's draft (report.yaml `drafts.status` in its front matter)."""
-    status = report["drafts"]["status"]
-    return text is not None and front_matter(text)[0].get(status["key"]) == status["draft"]
+    status = report.drafts.status
+    return text is not None and front_matter(text)[0].get(status.key) == status.draft
 
 
 @dataclass
@@ -165,7 +164,7 @@ class Review:
     unreadable: list[str] = field(default_factory=list)  # the message naming each file
 
 
-def review(folder: Path, jobs: list[tuple[int, str]], report: dict[str, Any],
+def review(folder: Path, jobs: list[tuple[int, str]], report: ReportSettings,
            mode_of: Callable[[int], str]) -> Review:
     """Every slot file the reports of `jobs` (year, area code) ask for (`mode_of`: a year's report mode) that keeps a
     final render from starting, by what keeps it."""

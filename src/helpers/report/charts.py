@@ -38,6 +38,7 @@ from PIL import Image
 
 from helpers.report.findings import number
 from helpers.report.fonts import Fonts
+from helpers.settings import Charts as ChartStyle
 
 CM = 1 / 2.54
 PT_PER_CM = 72 / 2.54
@@ -183,9 +184,9 @@ def wrap(text: str, width_pt: float, prop: FontProperties) -> list[str]:
 class Charts:
     """The report's charts in one style (report.yaml `charts`), font and language (`labels`: wording `charts`)."""
 
-    def __init__(self, style: dict[str, Any], fonts: Fonts, labels: dict[str, str]) -> None:
+    def __init__(self, style: ChartStyle, fonts: Fonts, labels: dict[str, str]) -> None:
         self.style, self.labels = style, labels
-        self.palette: dict[str, str] = style["palette"]
+        self.palette: dict[str, str] = style.palette
         self.family = fonts.register_matplotlib()
         sns.set_theme(style="whitegrid", context="paper", font=self.family,
                       rc={"axes.unicode_minus": False, "font.sans-serif": [self.family],
@@ -205,7 +206,7 @@ class Charts:
         which measured every label again and took most of a chart's time."""
         rows = max(1, -(-count // per_row))
         cols = min(per_row, max(count, 1))
-        width = self.style["width_cm"]
+        width = self.style.width_cm
         between = left_cm + 0.5  # between panels side by side: the next panel's tick labels
         panel_cm = (width - left_cm - right_cm - (cols - 1) * between) / cols
         title_prop = FontProperties(family=self.family, weight="bold", size=TITLE_SIZE)
@@ -446,7 +447,7 @@ class Charts:
         """The figure as an RGB PNG at the configured resolution, which it records (a word processor sizes it
         from that), for notebooks and the Word edition (no alpha channel). A glyph the font lacks is a ChartError,
         never a box."""
-        dpi = self.style["dpi"]
+        dpi = self.style.dpi
         with _glyphs_checked():
             fig.set_dpi(dpi)
             canvas = FigureCanvasAgg(fig)

@@ -227,7 +227,7 @@ def problem_findings(data: ReportData) -> pd.DataFrame:
     (report.yaml `problems_elsewhere`: the data accounts of 附录一) and the causes a sentence already carries (an age
     decomposition with its indicator's shortfall)."""
     found = data.own_findings
-    shown = found[(found["severity"] == "problem") & ~found["kind"].isin(data.context.report["problems_elsewhere"])]
+    shown = found[(found["severity"] == "problem") & ~found["kind"].isin(data.context.report.problems_elsewhere)]
     short = set(shown.loc[(shown["kind"] == "shortfall") & (shown["topic"] == "indicator"), "subject"])
     carried = (shown["kind"] == "decomposition") & shown["subject"].isin(short)
     return shown[~carried]

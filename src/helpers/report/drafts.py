@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -25,15 +24,16 @@ from helpers.report import data as report_data
 from helpers.report.conclusions import Speaker, achievements, problem_findings
 from helpers.report.findings import headline, indicator_fields, number, percent, shown_difference
 from helpers.report.sections import Report
+from helpers.settings import Report as ReportSettings
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>&~|#])")  # what Markdown would read as syntax in a text from the data
 _CLAUSE_END = re.compile(r"[。！？；;!?]")
 
 
-def mark(report: dict[str, Any]) -> str:
+def mark(report: ReportSettings) -> str:
     """The front matter a draft starts with (report.yaml `drafts.status`)."""
-    status = report["drafts"]["status"]
-    return f"---\n{status['key']}: {status['draft']}\n---\n\n"
+    status = report.drafts.status
+    return f"---\n{status.key}: {status.draft}\n---\n\n"
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -101,7 +101,7 @@ class Drafter:
 
     def __init__(self, data: report_data.ReportData) -> None:
         self.data, self.w = data, data.words
-        self.rules = data.context.report["drafts"]
+        self.rules = data.context.report.drafts
         self.speaker, self.report = Speaker(data), Report(data)
 
     def draft(self, slot: str) -> str:
@@ -149,22 +149,22 @@ class Drafter:
         """The area's indicators with a judgement: a status not in report.yaml `drafts.unjudged`, not from a small
         sample (conclusions.md §2)."""
         own = self.data.own
-        return own[~own["status"].isin(self.rules["unjudged"]) & ~own["small_sample"].astype(bool)]
+        return own[~own["status"].isin(self.rules.unjudged) & ~own["small_sample"].astype(bool)]
 
     @property
     def _good(self) -> pd.DataFrame:
         """The judged indicators in a good status (report.yaml `drafts.good`), in the plan's order."""
         judged = self._judged
-        return judged[judged["status"].isin(self.rules["good"])]
+        return judged[judged["status"].isin(self.rules.good)]
 
     def _verdict(self) -> str | None:
         """The first level of report.yaml `drafts.verdicts` whose statuses cover its share of the judged indicators."""
         judged = self._judged["status"]
         if judged.empty:
             return None
-        levels = self.rules["verdicts"]["final" if self.data.final else "progress"]
-        return next(level["verdict"] for level in levels
-                    if judged.isin(level["statuses"]).mean() >= level["share"] or not level["statuses"])
+        levels = self.rules.verdicts["final" if self.data.final else "progress"]
+        return next(level.verdict for level in levels
+                    if judged.isin(level.statuses).mean() >= level.share or not level.statuses)
 
     def _rise(self, row: pd.Series) -> str | None:
         """"…由2020年的2.02件提升至2025年的3.20件，年均增长9.6%" when the value (as printed) rose on its base; the
@@ -192,9 +192,9 @@ class Drafter:
         paragraphs = ["".join(lead)]
         rises = [rise for _, row in self._good.iterrows() if (rise := self._rise(row))]
         if rises:
-            paragraphs.append(w("drafts.rises", rises=w["drafts.separator"].join(rises[: self.rules["rises"]])))
+            paragraphs.append(w("drafts.rises", rises=w["drafts.separator"].join(rises[: self.rules.rises])))
         problems = problem_findings(self.data)
-        first = problems[problems["topic"].isin(["indicator", "flagship"])].head(self.rules["problems"])
+        first = problems[problems["topic"].isin(["indicator", "flagship"])].head(self.rules.problems)
         if len(first):
             paragraphs.append(w["drafts.problems"] + "".join(self.speaker.say(f) for _, f in first.iterrows()))
         addressees = list(self._measures())
@@ -244,7 +244,7 @@ class Drafter:
     def practices(self) -> list[str]:
         """The items verified 已完成 in the year with their evidence found, each in its department's own words (the
         city's units in the city's report, the county government in a county's), in the plan's order."""
-        d, w, limits = self.data, self.w, self.rules["practices"]
+        d, w, limits = self.data, self.w, self.rules.practices
         rows = d.task("task_departments")
         done = rows[(rows["verified_grade"] == "completed") & (rows["evidence_listed"] > 0)
                     & (rows["evidence_missing"].fillna("") == "") & rows["progress"].notna()]
@@ -256,9 +256,9 @@ class Drafter:
         if done.empty:
             return [text(w("drafts.practices_none", period=self.w("findings.span", span=d.year),
                            area_name=d.area_name))]
-        shown = done.head(limits["limit"])
+        shown = done.head(limits.limit)
         lines = [w("drafts.practice", department=text(r["department"]), item=text(self._item(r["item"])), year=d.year,
-                   progress=text(cut(r["progress"], limits["chars"], w["plan_items.more"])))
+                   progress=text(cut(r["progress"], limits.chars, w["plan_items.more"])))
                  for _, r in shown.iterrows()]
         intro = w("drafts.practices_intro", period=self.w("findings.span", span=d.year), area_name=d.area_name)
         return [text(intro), "\n".join(f"- {line}" for line in lines)]

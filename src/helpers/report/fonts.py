@@ -16,6 +16,7 @@ from typing import Any
 import uharfbuzz as hb
 
 from helpers.files import atomic_write
+from helpers.settings import Font
 
 WEIGHTS = {"regular": 400, "bold": 700}
 
@@ -49,13 +50,13 @@ class Fonts:
     subsets documents and charts embed. `conf_files` are read for the characters charts may show; chart font
     files are cached under `cache_dir`."""
 
-    def __init__(self, settings: dict[str, Any], cache_dir: Path, conf_files: list[Path]) -> None:
+    def __init__(self, settings: Font, cache_dir: Path, conf_files: list[Path]) -> None:
         self.settings, self.cache_dir, self.conf_files = settings, Path(cache_dir), conf_files
         self._faces: dict[str, Face] = {}
 
     @property
     def family(self) -> str:
-        return self.settings["family"]
+        return self.settings.family
 
     def face(self, weight: str = "regular") -> Face:
         """The configured family's face of `weight`: the first configured file that holds it."""
@@ -64,7 +65,7 @@ class Fonts:
         return self._faces[weight]
 
     def _find(self, weight: str) -> Face:
-        for candidate in self.settings["files"][weight]:
+        for candidate in self.settings.files[weight]:
             path = Path(candidate)
             if not path.is_file():
                 continue
@@ -82,7 +83,7 @@ class Fonts:
         for char in set(text):
             wanted.unicode_set.add(ord(char))
         wanted.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NO_LAYOUT_CLOSURE
-        for tag in self.settings["drop_tables"]:  # horizontal Chinese text needs no layout or vertical tables
+        for tag in self.settings.drop_tables:  # horizontal Chinese text needs no layout or vertical tables
             wanted.drop_table_tag_set.add(int.from_bytes(tag.ljust(4).encode("ascii"), "big"))
         result = hb.subset(self.face(weight).hb_face, wanted)
         if result is None:
@@ -101,7 +102,7 @@ class Fonts:
     def chart_characters(self) -> str:
         """What charts may show: GB 2312, ASCII, Latin-1, the configured extras and every configuration file."""
         chars = _gb2312() | {chr(c) for c in range(0x20, 0x7F)} | {chr(c) for c in range(0xA0, 0x100)}
-        chars |= set(self.settings.get("extra_characters", ""))
+        chars |= set(self.settings.extra_characters)
         for conf in self.conf_files:
             chars |= set(conf.read_text(encoding="utf-8"))
         return "".join(sorted(c for c in chars if c.isprintable()))
@@ -134,4 +135,4 @@ class Fonts:
 
 def fonts_of(context: Any) -> Fonts:  # noqa: ANN401 — helpers.context.Context
     """The report fonts of a run's configuration."""
-    return Fonts(context.report["font"], context.path("cache_dir") / "fonts", context.conf.files())
+    return Fonts(context.report.font, context.path("cache_dir") / "fonts", context.conf.files())

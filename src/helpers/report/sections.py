@@ -85,23 +85,23 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
     def charts(self) -> Charts:
         if self._charts is None:
             context = self.data.context
-            self._charts = Charts(context.report["charts"], fonts_of(context), self.w["charts"])
+            self._charts = Charts(context.report.charts, fonts_of(context), self.w["charts"])
         return self._charts
 
     # ------------------------------------------------------------------ the sections, as report.yaml lists them
     def outline(self) -> list[Section]:
         """The sections in order, numbered (一、二、…) where report.yaml says so, with their headings."""
         out, numbered = [], 0
-        for spec in self.data.context.report["sections"]:
-            if spec.get("city_only") and not self.data.is_city:
+        for spec in self.data.context.report.sections:
+            if spec.city_only and not self.data.is_city:
                 continue
-            words = self.w.get(f"sections.{spec['id']}", {})
+            words = self.w.get(f"sections.{spec.id}", {})
             title = words.get("toc", "")
-            if spec.get("numbered"):
+            if spec.numbered:
                 numbered += 1
                 title = self.w("numbered", numeral=self.w.numeral(numbered), title=title)
-            out.append(Section(spec["id"], spec["template"], title if spec.get("toc") else "",
-                               words.get("heading", title), bool(spec.get("per_domain"))))
+            out.append(Section(spec.id, spec.template, title if spec.toc else "", words.get("heading", title),
+                               spec.per_domain))
         return out
 
     def toc(self) -> list[tuple[str, str, int]]:
@@ -126,9 +126,9 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         """The appendices this report has, in the order report.yaml lists them, each with its label (附录一、二、… by
         position): those on the plan's items only where the plan has items. The one source of every reference to an
         appendix."""
-        spec = next((s for s in self.data.context.report["sections"] if s["id"] == "appendix"), {})
+        spec = next((s for s in self.data.context.report.sections if s.id == "appendix"), None)
         has_items = bool(self.data.context.plan_items.items)
-        keys = [a["id"] for a in spec.get("appendices", []) if has_items or not a.get("plan_items")]
+        keys = [a.id for a in (spec.appendices if spec else []) if has_items or not a.plan_items]
         return {key: self.w("appendix.label", numeral=self.w.numeral(n)) for n, key in enumerate(keys, 1)}
 
     def _appendix_heading(self, key: str) -> str:
@@ -253,7 +253,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
             plan_title=d.plan.title, title_lines=title_lines(d.year, d.plan, w), area_name=d.area_name,
             area_code=d.area_code,
             year_text=year_text, period=w("cover.period_text", start=f"{d.plan.base_year + 1}-01-01", end=period_end),
-            cutoff=cutoff, version=d.version, assessor=d.context.report.get("evaluator") or w["assessor.placeholder"],
+            cutoff=cutoff, version=d.version, assessor=d.context.report.evaluator or w["assessor.placeholder"],
             generated=local_time(datetime.now(UTC).isoformat(), w), toc=self.toc())
 
     def summary(self, section: Section) -> HTML:

@@ -58,6 +58,7 @@ from helpers.context import ConfError, Context
 from helpers.report.data import ReportData
 from helpers.report.render import RenderError
 from helpers.report.sections import Report
+from helpers.settings import Language, Word
 
 VOID = {"img", "br", "wbr", "col", "hr", "meta", "link", "input", "source"}
 BLOCK = {"section", "div", "nav", "figure", "figcaption", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ol", "ul", "li",
@@ -206,7 +207,7 @@ def _field(paragraph: Paragraph, instruction: str, shown: str = "", *, begin: bo
 
 
 # ---------------------------------------------------------------------------------------------- styles
-def _styles(doc: WordDocument, specs: dict[str, dict[str, Any]], keep: set[str], language: dict[str, str]) -> None:
+def _styles(doc: WordDocument, specs: dict[str, dict[str, Any]], keep: set[str], language: Language) -> None:
     """Create or set each style of `specs`, in order (a base before what is based on it); the styles named in
     `keep` (a reference template's own) are used as they are."""
     for name, spec in specs.items():
@@ -229,7 +230,7 @@ def _styles(doc: WordDocument, specs: dict[str, dict[str, Any]], keep: set[str],
             _paragraph_style(style, spec, _size(doc, name, specs))
 
 
-def _font(rpr: Any, spec: dict[str, Any], language: dict[str, str]) -> None:  # noqa: ANN401 — lxml element
+def _font(rpr: Any, spec: dict[str, Any], language: Language) -> None:  # noqa: ANN401 — lxml element
     """The style's faces — `font` for Chinese text, `latin` for Latin text and numbers — each inherited on its own
     where not given (not the template's nor its theme's); the document's languages on a style based on none."""
     faces = dict.fromkeys(("ascii", "hAnsi", "cs"), spec["latin"]) if spec.get("latin") else {}
@@ -239,7 +240,7 @@ def _font(rpr: Any, spec: dict[str, Any], language: dict[str, str]) -> None:  # 
     if not faces:
         rpr.remove(fonts)
     if spec.get("base") is None and spec.get("type") != "character":
-        _put(rpr, "lang", RPR, val=language["latin"], eastAsia=language["east_asia"])
+        _put(rpr, "lang", RPR, val=language.latin, eastAsia=language.east_asia)
 
 
 def _font_table(doc: WordDocument, fonts: dict[str, dict[str, str]]) -> None:
@@ -345,7 +346,7 @@ class Heading:
 class Edition:
     """One Word document built from a report's sections (HTML, in order): `add(html)` for each, then `save`."""
 
-    def __init__(self, settings: dict[str, Any], template: Path | None = None) -> None:
+    def __init__(self, settings: Word, template: Path | None = None) -> None:
         self.settings = settings
         self.doc = Document(_kept_inside(template)) if template else Document()
         body = self.doc.element.body
@@ -353,17 +354,17 @@ class Edition:
             if element.tag != qn("w:sectPr"):
                 body.remove(element)
         own = {s.name for s in self.doc.styles} if template else set()
-        _styles(self.doc, settings["styles"], own, settings["language"])
-        _font_table(self.doc, settings["fonts"])
-        for name, spec in settings["tables"].items():
+        _styles(self.doc, settings.styles, own, settings.language)
+        _font_table(self.doc, settings.fonts)
+        for name, spec in settings.tables.items():
             _table_style(self.doc, spec["table"], name == "default")
         section = self.doc.sections[0]
         if template is None:
-            page = settings["page"]
-            section.page_width, section.page_height = Mm(page["width_mm"]), Mm(page["height_mm"])
-            section.top_margin, section.bottom_margin = Mm(page["top_mm"]), Mm(page["bottom_mm"])
-            section.left_margin, section.right_margin = Mm(page["left_mm"]), Mm(page["right_mm"])
-            section.footer_distance = Mm(page["footer_mm"])
+            page = settings.page
+            section.page_width, section.page_height = Mm(page.width_mm), Mm(page.height_mm)
+            section.top_margin, section.bottom_margin = Mm(page.top_mm), Mm(page.bottom_mm)
+            section.left_margin, section.right_margin = Mm(page.left_mm), Mm(page.right_mm)
+            section.footer_distance = Mm(page.footer_mm)
         self.width = section.page_width - section.left_margin - section.right_margin
         self.ids = {style.name: style.style_id for style in self.doc.styles}  # python-docx looks names up slowly
         self.headings: list[Heading] = []
@@ -401,7 +402,7 @@ class Edition:
 
     def _block(self, node: Node, flow: Flow, prefix: str = "") -> None:
         tag, classes = node.tag, node.classes
-        styled = next((self.settings["classes"][c] for c in classes if c in self.settings["classes"]), None)
+        styled = next((self.settings.classes[c] for c in classes if c in self.settings.classes), None)
         if tag in HEADINGS:
             self._heading(node, flow)
         elif tag == "p":
@@ -490,8 +491,8 @@ class Edition:
         column widths as the page's, numbers right-aligned; a row header (th in tbody) is a body cell, as it looks on
         the page. It starts a page with its header and first rows and ends one with its last rows (report.yaml
         `table_rows`): their paragraphs are kept with the next, as Word keeps rows together."""
-        spec = next((self.settings["tables"][c] for c in node.classes if c in self.settings["tables"]),
-                    self.settings["tables"]["default"])
+        spec = next((self.settings.tables[c] for c in node.classes if c in self.settings.tables),
+                    self.settings.tables["default"])
         caption = next(node.elements("caption"), None)
         if caption is not None:
             self._paragraph(self._runs(caption, Run("")), "Caption").paragraph_format.keep_with_next = True
@@ -509,7 +510,7 @@ class Edition:
         _put(table._tbl.tblPr, "tblW", TBLPR, w="5000", type="pct")
         for column, share in zip(table.columns, widths, strict=True):
             column.width = int(self.width * share / 100)
-        body, keep = sum(not head for _, head in rows), self.settings["table_rows"]
+        body, keep = sum(not head for _, head in rows), self.settings.table_rows
         for n, ((_, head), row_cells) in enumerate(zip(rows, cells, strict=True)):
             row = table.add_row()
             trpr = row._tr.get_or_add_trPr()
@@ -519,7 +520,7 @@ class Edition:
             for cell_node, cell, share in zip(row_cells, row.cells, widths, strict=False):
                 self._cell(cell_node, cell, spec, int(self.width * share / 100), head)
             at = n - (len(rows) - body)  # the body row's place; negative in the header
-            if n < len(rows) - 1 and (at < keep["first"] - 1 or at >= body - keep["last"]):
+            if n < len(rows) - 1 and (at < keep.first - 1 or at >= body - keep.last):
                 for paragraph in (p for cell in row.cells for p in cell.paragraphs):
                     paragraph.paragraph_format.keep_with_next = True
 
@@ -557,9 +558,9 @@ class Edition:
     def _format(self, node: Node, run: Run) -> Run:
         """The formatting of text inside `node`: bold, italic, its colour, the run style of its class."""
         color = COLOR.search(node.attrs.get("style", ""))
-        classes = self.settings["classes"]
+        classes = self.settings.classes
         styled = next((classes[c] for c in node.classes if c in classes
-                       and self.settings["styles"].get(classes[c], {}).get("type") == "character"), None)
+                       and self.settings.styles.get(classes[c], {}).get("type") == "character"), None)
         return replace(run, bold=run.bold or node.tag in ("strong", "b"), italic=run.italic or node.tag in ("em", "i"),
                        color=color[1].upper() if color else run.color, style=styled or run.style)
 
@@ -570,7 +571,7 @@ class Edition:
         if runs:
             runs[0] = replace(runs[0], text=runs[0].text.lstrip(" \n"))
             runs[-1] = replace(runs[-1], text=runs[-1].text.rstrip(" \n"))
-        highlight = self.settings["styles"].get(style, {}).get("highlight")
+        highlight = self.settings.styles.get(style, {}).get("highlight")
         previous = ""
         for run in runs:
             text = _xml_text(run.text)
@@ -598,7 +599,7 @@ class Edition:
         self._fill_toc()
         self._header_and_footers(running)
         _put(self.doc.settings.element, "updateFields", SETTINGS, val="true")  # Word fills the TOC's page numbers
-        _properties(self.doc, title, author, now, self.settings["language"]["east_asia"])
+        _properties(self.doc, title, author, now, self.settings.language.east_asia)
         return self.doc
 
     def _fill_toc(self) -> None:
@@ -606,7 +607,7 @@ class Edition:
         (written by `paginate`; Word computes them on opening)."""
         if self.toc is None:
             return
-        levels = self.settings["toc_levels"]
+        levels = self.settings.toc_levels
         entries = [h for h in self.headings if h.level <= levels]
         tab = self.width
         paragraph = self.toc
@@ -639,8 +640,8 @@ class Edition:
         for header in (body.header, body.even_page_header):
             header.is_linked_to_previous = False
             self._write(self._new("Header", header.paragraphs[0]), [Run(running)], "Header")
-        before, _, after = self.settings["page_number"].partition("{page}")
-        size = _size(self.doc, "Footer", self.settings["styles"])
+        before, _, after = self.settings.page_number.partition("{page}")
+        size = _size(self.doc, "Footer", self.settings.styles)
         for footer, align, side in ((body.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
                                     (body.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
             footer.is_linked_to_previous = False
@@ -668,7 +669,7 @@ class Edition:
                        "--norestore", "--convert-to", "pdf", "--outdir", folder, str(copy)]
             try:
                 subprocess.run(command, check=True, capture_output=True, timeout=timeout)
-                pages = _outline_pages(copy.with_suffix(".pdf"), self.settings["page_number"])
+                pages = _outline_pages(copy.with_suffix(".pdf"), self.settings.page_number)
             except (OSError, subprocess.SubprocessError, PyPdfError, ValueError) as problem:
                 raise RenderError(f"LibreOffice 排版 Word 版以取得目录页码失败：{problem}") from problem
         numbers, found = {}, iter(pages)
@@ -853,7 +854,7 @@ def _drop_references(root: Any, ids: set[str]) -> None:  # noqa: ANN401 — an l
 # ---------------------------------------------------------------------------------------------- entry points
 def reference_template(context: Context) -> Path | None:
     """The reference .docx report.yaml `word.template` names (from the project root), checked; None if none."""
-    name = str((context.report.get("word") or {}).get("template") or "").strip()
+    name = context.report.word.template.strip()
     if not name:
         return None
     root = Path(context.conf.root).resolve()
@@ -865,7 +866,7 @@ def reference_template(context: Context) -> Path | None:
 
 def libreoffice(context: Context) -> str | None:
     """The LibreOffice program report.yaml `word.libreoffice.command` names, found on the PATH; None if not."""
-    return shutil.which(context.report["word"]["libreoffice"]["command"])
+    return shutil.which(context.report.word.libreoffice.command)
 
 
 def write_docx(data: ReportData, out: Path) -> Path:
@@ -873,14 +874,14 @@ def write_docx(data: ReportData, out: Path) -> Path:
     with the page numbers of LibreOffice's layout where LibreOffice is installed."""
     context = data.context
     report = Report(data, images="png")
-    settings = context.report["word"]
+    settings = context.report.word
     edition = Edition(settings, reference_template(context))
     for section in report.sections():
         edition.add(section.data)
     words = data.words
     edition.finish(words("page_title", area_name=data.area_name, year=data.year, title=report.title), report.title,
-                   context.report.get("evaluator") or words["assessor.placeholder"], datetime.now(UTC))
+                   context.report.evaluator or words["assessor.placeholder"], datetime.now(UTC))
     soffice = libreoffice(context)
     if soffice:
-        edition.paginate(soffice, settings["libreoffice"]["timeout"])
+        edition.paginate(soffice, settings.libreoffice.timeout)
     return edition.save(out)
