@@ -5,6 +5,9 @@ in a report: no series drawn twice, a caption naming a 序时进度 path only wh
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import os
 import re
 from pathlib import Path
 
@@ -17,10 +20,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
+from PIL import Image
 
 from conftest import CONTEXT
 from helpers.report import Report, findings
-from helpers.report.charts import ChartError, Charts, Comparison, DataTable, Trajectory
+from helpers.report.charts import ChartError, Charts, Comparison, DataTable, Trajectory, prune_store, stored_png
 from helpers.report.fonts import fonts_of
 
 CITY, ZIJIN = "441600", "441621"
@@ -228,6 +232,33 @@ def test_report_charts_are_vector_with_text_as_outlines(charts: Charts) -> None:
     assert b"<text" not in svg, "text drawn as outlines: readable without any font"
     with pytest.raises(ChartError, match="字体缺少"):
         charts.svg(charts.months(pd.Series([1, 2], index=[1, 2]), "访问量 \U0001F600", "人次"))
+
+
+def test_a_chart_is_drawn_once_and_read_back_until_what_draws_it_changes(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charts.drawn: the figure built once for its SVG and the Word edition's PNG (found by that SVG); the same chart
+    again is read from the store, not drawn; another number, word or style is another chart; pruning keeps what was
+    used lately."""
+    store = Charts(CONTEXT.report.charts, fonts_of(CONTEXT), CONTEXT.words("zh")["charts"], tmp_path)
+    built = []
+    draw = Charts.comparisons
+    monkeypatch.setattr(Charts, "comparisons", lambda self, panels: built.append(panels) or draw(self, panels))
+    svg = store.drawn("comparisons", COMPARISONS, png=True)
+    png = Image.open(io.BytesIO(stored_png(tmp_path, svg)))
+    assert png.format == "PNG" and round(png.info["dpi"][0]) == CONTEXT.report.charts.dpi
+    assert store.drawn("comparisons", COMPARISONS, png=True) == svg and len(built) == 1  # read back, not drawn
+    changed = [dataclasses.replace(COMPARISONS[0], values=COMPARISONS[0].values.replace(6.57, 6.58)),
+               *COMPARISONS[1:]]
+    store.drawn("comparisons", changed)
+    Charts(CONTEXT.report.charts, fonts_of(CONTEXT), {**store.labels, "unit": "（{unit}）"}, tmp_path).drawn(
+        "comparisons", COMPARISONS)
+    assert len(built) == 3 and len(list(tmp_path.glob("*.svg"))) == 3
+    with pytest.raises(ChartError, match="PNG"):
+        stored_png(tmp_path, b"<svg/>")
+    old = next(p for p in tmp_path.glob("*.svg") if p.read_bytes() != svg)
+    os.utime(old, (0, 0))
+    prune_store(tmp_path, 30)
+    assert not old.exists() and len(list(tmp_path.glob("*"))) == 3  # two SVGs and the PNG
 
 
 def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Charts) -> None:

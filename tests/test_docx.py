@@ -40,6 +40,7 @@ from helpers.batch.worker import Settings, read_record, render_job
 from helpers.context import ConfError
 from helpers.report import Report, Words, findings
 from helpers.report import data as report_data
+from helpers.report.charts import chart_store, stored_png
 from helpers.report.render import RenderError
 from helpers.report.sections import report_title, title_lines
 from helpers.report.word import Edition, parse, reference_template, write_docx
@@ -65,6 +66,16 @@ def rendered(hostile_processed: Path, tmp_path_factory: pytest.TempPathFactory) 
         out[area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
         out[area]["reports"] = reports
     return out
+
+
+def _word(data: report_data.ReportData, out: Path) -> Path:
+    """The Word edition of `data` built in this process as the runner builds it: the sections once, their charts'
+    PNGs left in the chart store."""
+    report = Report(data, word=True)
+    sections = [section.data for section in report.sections()]
+    store = chart_store(CONTEXT)
+    title = data.words("page_title", area_name=data.area_name, year=data.year, title=report.title)
+    return write_docx(sections, out, CONTEXT, data.words, title, report.title, lambda svg: stored_png(store, svg))
 
 
 def _page(rendered: dict, area: str) -> str:
@@ -278,7 +289,7 @@ def test_text_from_data_stays_text(rendered: dict) -> None:
 def test_a_missing_assessor_slot_is_a_highlighted_placeholder(hostile_processed: Path, tmp_path: Path) -> None:
     data = report_data.load(hostile_processed, CONTEXT, YEAR, CITY)
     data = dataclasses.replace(data, assessor={**data.assessor, "overall": None})
-    doc = Document(str(write_docx(data, tmp_path / "draft.docx")))
+    doc = Document(str(_word(data, tmp_path / "draft.docx")))
     placeholder = WORDS["assessor"]["placeholder"]
     heading = next(n for n, p in enumerate(doc.paragraphs)
                    if p.text == WORDS["assessor"]["heading"].format(title=WORDS["assessor"]["slots"]["overall"]))
@@ -293,7 +304,7 @@ def test_an_evaluators_emphasis_is_bold_and_italic_in_word(hostile_processed: Pa
     data = report_data.load(hostile_processed, CONTEXT, YEAR, CITY)
     data = dataclasses.replace(data, assessor={**data.assessor, "overall": "总体处于**“一般”**水平，*仅供参考*。"})
     edition = Edition(SETTINGS)
-    for section in Report(data, images="png").sections(only=["summary"]):
+    for section in Report(data).sections(only=["summary"]):
         edition.add(section.data)
     slot = next(p for p in edition.doc.paragraphs if p.text.startswith("总体处于"))
     assert slot.text == "总体处于“一般”水平，仅供参考。"
@@ -581,7 +592,7 @@ def test_without_libreoffice_the_toc_waits_for_the_reader_and_the_run_says_so_on
         capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no soffice
     data = report_data.load(hostile_processed, CONTEXT, YEAR, COUNTY)
-    doc = Document(str(write_docx(data, tmp_path / "no-libreoffice.docx")))
+    doc = Document(str(_word(data, tmp_path / "no-libreoffice.docx")))
     assert re.search(r"> TOC \\o ", doc.element.xml) and _toc_numbers(doc) and not any(_toc_numbers(doc))
     runs = []
     monkeypatch.setattr(batch, "run", lambda jobs, *_, **__: runs.append(jobs) or batch.RunResult([], tmp_path, 0))

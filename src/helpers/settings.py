@@ -45,6 +45,7 @@ class Charts(Strict):
     dpi: int
     width_cm: float
     palette: dict[str, str]
+    store_days: int = 30
 
 
 class AssessorSlot(Strict):

@@ -118,8 +118,11 @@ def run(jobs: list[Job], datasets: Datasets, reports: Path, formats: list[str], 
 
 def _run_locked(jobs: list[Job], datasets: Datasets, settings: Settings, context: Context, workers: int,
                 force: bool, executor: str, scheduler: str | None, out: TextIO, started: float) -> RunResult:
+    from helpers.report.charts import chart_store, prune_store  # matplotlib: loaded when reports are made
+
     reports = settings.reports
     _sweep(reports)
+    prune_store(chart_store(context), context.report.charts.store_days)
     manifest = datasets.read_json("manifest")
     digests = fingerprint.job_digests(jobs, manifest, settings.formats, settings.code, context, settings.lang)
     outcomes: dict[Job, Outcome] = {}

@@ -1,5 +1,9 @@
 """One report, start to finish, inside a worker process that stays warm between reports.
 
+The report is built once, by its notebook: the kernel renders the sections (HTML with SVG charts) and, when a Word
+edition is asked for, leaves each chart's PNG, drawn from the same figure, in the chart store; the worker makes the
+page and PDF from the executed notebook and the Word edition from the same sections' HTML with those PNGs.
+
 A worker keeps one Jupyter kernel alive and hands it to papermill for each notebook, so imports are loaded
 once per worker, not once per report (each report reads its slices of the saved datasets); the nbconvert
 exporter and the run's configuration are kept while the code is unchanged. A kernel that dies or hangs is
@@ -30,7 +34,10 @@ from helpers.batch.jobs import FORMATS, Job
 from helpers.files import PARTIAL_PREFIX, atomic_write, no_space, no_space_message
 
 if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
     from helpers.context import Context
+    from helpers.report import Words
 
 SCRATCH_PREFIX = PARTIAL_PREFIX
 Beat = Callable[[], None]
@@ -180,7 +187,8 @@ def _execute(job: Job, settings: Settings, executed: Path, beat: Beat):  # noqa:
     root = settings.root
     parameters = {"year": job.year, "area_code": job.area_code, "processed_dir": _shown_path(settings.processed, root),
                   "lang": settings.lang, "plan": _shown_path(settings.plan, root) if settings.plan else None,
-                  "assessor_dir": _shown_path(settings.assessor, root) if settings.assessor else None}
+                  "assessor_dir": _shown_path(settings.assessor, root) if settings.assessor else None,
+                  "word": "docx" in settings.formats}
     return papermill.execute_notebook(
         str(settings.notebook), str(executed), kernel_name="python3", km=_HOST.manager(root), progress_bar=False,
         engine_name=ENGINE, log_output=False, execution_timeout=settings.timeout, start_timeout=60,
@@ -236,8 +244,8 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
             beat()
             notebook_node = _execute(job, settings, executed, beat)
         outcome.seconds["execute"] = time.perf_counter() - started
-        title = words("page_title", area_name=job.area_name, year=job.year,
-                      title=report_title(job.year, context.plan, words))
+        running = report_title(job.year, context.plan, words)
+        title = words("page_title", area_name=job.area_name, year=job.year, title=running)
         page = renderer.document(notebook_node, title, words)
         started = time.perf_counter()
         html = renderer.to_html(page)
@@ -254,7 +262,7 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
             beat()
         if "docx" in formats:
             started = time.perf_counter()
-            staged.append(_docx(job, settings, context, scratch / f"{job.stem}.docx"))
+            staged.append(_docx(notebook_node, context, words, title, running, scratch / f"{job.stem}.docx"))
             outcome.seconds["docx"] = time.perf_counter() - started
             beat()
         for path in staged:
@@ -280,14 +288,17 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
     return outcome
 
 
-def _docx(job: Job, settings: Settings, context: Context, out: Path) -> Path:
-    """The Word edition: the report's sections built again in this process from the same datasets, wording and
-    code as the notebook's, with PNG charts (python-docx cannot embed SVG portably), and its TOC's page numbers
+def _docx(notebook: NotebookNode, context: Context, words: Words, title: str, running: str, out: Path) -> Path:
+    """The Word edition from the sections the notebook displayed (their HTML, as the page shows them), each chart the
+    PNG the kernel drew from the same figure (python-docx cannot embed SVG portably), and its TOC's page numbers
     from a headless LibreOffice layout where LibreOffice is installed (the run says once when it is not)."""
-    from helpers.report import load
+    from helpers.report.charts import chart_store, stored_png
     from helpers.report.word import write_docx
 
-    return write_docx(load(settings.processed, context, job.year, job.area_code, settings.lang), out)
+    sections = [output["data"]["text/html"] for cell in notebook.cells if cell.cell_type == "code"
+                for output in cell.get("outputs", []) if "text/html" in output.get("data", {})]
+    store = chart_store(context)
+    return write_docx(sections, out, context, words, title, running, lambda svg: stored_png(store, svg))
 
 
 def _fail(outcome: Outcome, problem: BaseException, executed: Path, reports: Path) -> None:

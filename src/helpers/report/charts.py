@@ -3,9 +3,11 @@
 `Charts` is built from the report's chart style, fonts and the chart words of one language; its methods take
 plain series and return figures, so the exploration notebook can use them as the report does. `svg()` renders
 a figure for the report as a vector image with its text drawn as outlines (sharp in print and in the browser at
-any zoom, readable without any font), `png()` as a bitmap for notebooks; both refuse a figure that would show a
-missing-glyph box. Each chart has a `…_table` twin that gives its numbers, from the same panels, as the report's
-tables print them (the page shows it under the chart for screen readers, search engines and copying).
+any zoom, readable without any font), `png()` as a bitmap for notebooks and the Word edition; both refuse a figure
+that would show a missing-glyph box. `drawn()` builds a chart once and exports it to each format a report needs, kept
+in a store folder under the digest of what draws it, so that a chart drawn before is read back, not drawn again.
+Each chart has a `…_table` twin that gives its numbers, from the same panels, as the report's tables print them
+(the page shows it under the chart for screen readers, search engines and copying).
 
 Print rules every chart keeps (tests/test_charts.py measures them on the figures): a panel's unit sits in its
 title line (no axis label that could run into the next panel's title), a title too long for its panel wraps;
@@ -16,12 +18,20 @@ indicator's decimals); series differ by marker, line style or hatch, not by colo
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import io
+import json
+import os
 import re
+import sys
+import time
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -36,6 +46,9 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import Formatter, MaxNLocator
 from PIL import Image
 
+from helpers.files import atomic_write
+from helpers.indicators.catalog import rounded
+from helpers.report import findings, fonts
 from helpers.report.findings import number
 from helpers.report.fonts import Fonts
 from helpers.settings import Charts as ChartStyle
@@ -184,8 +197,9 @@ def wrap(text: str, width_pt: float, prop: FontProperties) -> list[str]:
 class Charts:
     """The report's charts in one style (report.yaml `charts`), font and language (`labels`: wording `charts`)."""
 
-    def __init__(self, style: ChartStyle, fonts: Fonts, labels: dict[str, str]) -> None:
-        self.style, self.labels = style, labels
+    def __init__(self, style: ChartStyle, fonts: Fonts, labels: dict[str, str], store: Path | None = None) -> None:
+        self.style, self.labels, self.store = style, labels, store
+        self.font_files = [path.name for path in fonts.chart_font_files().values()]  # named by their contents
         self.palette: dict[str, str] = style.palette
         self.family = fonts.register_matplotlib()
         sns.set_theme(style="whitegrid", context="paper", font=self.family,
@@ -435,6 +449,36 @@ class Charts:
         return DataTable([self.labels["table_month"], unit],
                          [[self.labels["month"].format(month=m), number(v, 0)] for m, v in series.items()])
 
+    def drawn(self, kind: str, *args: Any, png: bool = False) -> bytes:  # noqa: ANN401 — a chart method's arguments
+        """The chart `kind` (trajectories, comparisons, cumulative, criteria, months) of `args` as SVG, its figure
+        built once and exported to every format asked for: with `png` also as PNG, left in the store for the Word
+        edition (`stored_png`). With a store, a chart drawn before from the same numbers, style, words, font and
+        drawing code is read back, not drawn again; files are written atomically (parallel workers share the store)
+        and touched when used (`prune_store` removes those unused for long)."""
+        if self.store is None:
+            if png:
+                raise ValueError("a PNG for the Word edition needs a chart store")
+            return self.svg(getattr(self, kind)(*args))
+        svg_path = self.store / f"{self._key(kind, args)}.svg"
+        with suppress(FileNotFoundError):
+            svg = svg_path.read_bytes()
+            for path in [svg_path, *([png_path(self.store, svg)] if png else [])]:
+                os.utime(path)
+            return svg
+        fig = getattr(self, kind)(*args)
+        svg = self.svg(fig)
+        if png:  # before the SVG, whose presence says the chart is complete
+            atomic_write(png_path(self.store, svg), self.png(fig))
+        atomic_write(svg_path, svg)
+        return svg
+
+    def _key(self, kind: str, args: tuple) -> str:
+        """The digest of everything a chart's drawing depends on: its kind and arguments, the style, the chart words,
+        the font files (named by their contents), the drawing code and the plotting libraries' versions."""
+        parts = [_drawing_code(), kind, args, self.style, self.labels, self.font_files]
+        return hashlib.sha256(json.dumps(parts, default=_plain, sort_keys=True, ensure_ascii=False).encode()
+                              ).hexdigest()[:32]
+
     def svg(self, fig: Figure) -> bytes:
         """The figure as SVG for the report: vector, its text as outlines of the chart font (sharp at any
         size and self-contained). A glyph the font lacks is a ChartError, never a box in a report."""
@@ -462,6 +506,59 @@ class Charts:
         from IPython.display import Image as Picture
 
         return Picture(self.png(fig))
+
+
+def chart_store(context: Any) -> Path:  # noqa: ANN401 — helpers.context.Context
+    """The folder of drawn charts (Charts.drawn), beside the chart fonts under paths.yaml cache_dir."""
+    return context.path("cache_dir") / "charts"
+
+
+def png_path(store: Path, svg: bytes) -> Path:
+    """Where the store keeps the PNG of the chart drawn as `svg`: under the digest of the SVG, so that the Word
+    edition finds the picture of each chart of a page by the SVG the page embeds."""
+    return store / f"{hashlib.sha256(svg).hexdigest()[:32]}.png"
+
+
+def stored_png(store: Path, svg: bytes) -> bytes:
+    """The PNG the store holds for the chart drawn as `svg` (Charts.drawn with `png`)."""
+    try:
+        return png_path(store, svg).read_bytes()
+    except FileNotFoundError as missing:
+        raise ChartError("图表缓存中没有 Word 版所需的图表 PNG（报告笔记本未以 word=True 运行？）") from missing
+
+
+def prune_store(store: Path, days: float) -> None:
+    """Remove the store's charts not used for `days` (a chart is touched each time it is used)."""
+    if not store.is_dir():
+        return
+    before = time.time() - days * 86400
+    for path in store.iterdir():
+        with suppress(FileNotFoundError):
+            if path.stat().st_mtime < before:
+                path.unlink()
+
+
+@functools.cache
+def _drawing_code() -> str:
+    """The digest of the code that draws a chart (this module, the number format and rounding, the font cut) and of
+    the plotting libraries' versions."""
+    digest = hashlib.sha256(f"{matplotlib.__version__}|{sns.__version__}".encode())
+    for module in (__file__, findings.__file__, fonts.__file__, sys.modules[rounded.__module__].__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
+
+
+def _plain(value: Any) -> Any:  # noqa: ANN401 — what json.dumps cannot write itself
+    """A chart argument as JSON can write it: a dataclass by its fields, a Series or table by its index and values."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, pd.Series):
+        return {"index": value.index.tolist(), "values": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, pd.DataFrame):
+        return {**value.to_dict(orient="split"), "dtypes": [str(t) for t in value.dtypes]}
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"chart argument of type {type(value).__name__} has no digest")
 
 
 def compact_svg(svg: bytes) -> bytes:

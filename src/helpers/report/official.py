@@ -164,7 +164,7 @@ class OfficialSections:
                                      w["official.chart_reference"], decimals.get(r["measure"], 0)))
         if not panels:
             return None
-        return self._figure(self.charts.comparisons(panels), self.charts.comparisons_table(panels),
+        return self._figure("comparisons", (panels,), self.charts.comparisons_table(panels),
                             w("official.chart", year=d.year, heading=w["official.chart_heading"],
                               area_name=d.area_name))
 

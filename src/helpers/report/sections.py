@@ -22,7 +22,7 @@ from helpers.context import Context
 from helpers.indicators import Indicator, Plan
 from helpers.report import assessor, findings
 from helpers.report import data as report_data
-from helpers.report.charts import Charts, Comparison, DataTable, Figure, Trajectory
+from helpers.report.charts import Charts, Comparison, DataTable, Trajectory, chart_store
 from helpers.report.conclusions import ConclusionSections
 from helpers.report.findings import number, percent
 from helpers.report.fonts import fonts_of
@@ -35,7 +35,6 @@ _ENV = Environment(loader=PackageLoader("helpers.report", "templates/sections"),
                    autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True,
                    lstrip_blocks=True)
 _ENV.filters["fill"] = fill
-IMAGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}  # how charts are embedded (Report `images`)
 
 
 @dataclass(frozen=True)
@@ -60,11 +59,12 @@ class Section:
 
 class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections):
     """One (year, area) report. `Report.load(...)`, then `sections()` renders every section in order. Charts are
-    embedded as vector SVG, or as PNG at the charts' print resolution with `images="png"` (the Word edition)."""
+    embedded as vector SVG; with `word` each is also left as PNG in the chart store (cache_dir/charts), from the same
+    figure, for the Word edition that the batch worker makes from these sections (helpers.report.word)."""
 
-    def __init__(self, data: report_data.ReportData, images: str = "svg") -> None:
+    def __init__(self, data: report_data.ReportData, word: bool = False) -> None:
         self.data = data
-        self.images = images
+        self.word = word
         self.w: Words = data.words
         self._rows = data.evaluation.set_index(["indicator", "area_code"], drop=False)
         self._tables = 0
@@ -74,18 +74,18 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
     @classmethod
     def load(cls, processed_dir: Path | str, year: int | None = None, area_code: str | None = None, *,
              lang: str = "zh", plan: str | None = None, context: Context | None = None,
-             assessor_dir: Path | str | None = None) -> Report:
+             assessor_dir: Path | str | None = None, word: bool = False) -> Report:
         """The report of `area_code` for `year` from the datasets of `processed_dir`, written in `lang`, for the
         plan of the folder `plan` (default: conf/base's), with the evaluators' texts of `assessor_dir` (default:
-        paths.yaml's)."""
+        paths.yaml's); `word`: its charts' PNGs for the Word edition too."""
         context = (context or Context.load(plan=plan)).with_path("assessor_dir", assessor_dir)
-        return cls(report_data.load(processed_dir, context, year, area_code, lang))
+        return cls(report_data.load(processed_dir, context, year, area_code, lang), word)
 
     @property
     def charts(self) -> Charts:
         if self._charts is None:
             context = self.data.context
-            self._charts = Charts(context.report.charts, fonts_of(context), self.w["charts"])
+            self._charts = Charts(context.report.charts, fonts_of(context), self.w["charts"], chart_store(context))
         return self._charts
 
     # ------------------------------------------------------------------ the sections, as report.yaml lists them
@@ -190,14 +190,14 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         headings = [str(h).format(**fields) for h in self.w[key].values()]
         return dict(zip(headings, widths, strict=True))
 
-    def _figure(self, figure: Figure, data: DataTable, caption: str) -> Markup:
-        """A numbered chart: the figure as an embedded SVG (vector, text as outlines) or PNG, with its caption and,
-        collapsed under it, its numbers as a table (`data`: on screen only)."""
+    def _figure(self, kind: str, args: tuple, data: DataTable, caption: str) -> Markup:
+        """A numbered chart: the chart `kind` of `args` (a Charts method and its arguments, drawn once: Charts.drawn)
+        as an embedded SVG (vector, text as outlines), with its caption and, collapsed under it, its numbers as a
+        table (`data`: on screen only)."""
         self._figures += 1
-        image = base64.b64encode(getattr(self.charts, self.images)(figure)).decode("ascii")
+        image = base64.b64encode(self.charts.drawn(kind, *args, png=self.word)).decode("ascii")
         return Markup(_ENV.get_template("figure.html.j2").render(w=self.w.texts, number=self._figures,
-                                                                 caption=caption, image=image, data=data,
-                                                                 mime=IMAGE_TYPES[self.images]))
+                                                                 caption=caption, image=image, data=data))
 
     def _scoped(self, key: str, **fields: object) -> str:
         """The caption (wording `key`) of a table of the city's figures; in a county report labelled 全市 (its
@@ -517,7 +517,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         # the caption names what is drawn: the 序时进度 path, else the targets, else the values alone
         key = "charts.trajectory" if any(p.draws_path for p in panels) else \
             "charts.trajectory_targets" if any(p.target is not None for p in panels) else "charts.trajectory_values"
-        return self._figure(self.charts.trajectories(panels), self.charts.trajectories_table(panels),
+        return self._figure("trajectories", (panels,), self.charts.trajectories_table(panels),
                             self.w(key, area_name=d.area_name, heading=heading, base_year=d.plan.base_year,
                                    year=d.year))
 
@@ -539,7 +539,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
                                      decimals=ind.decimals, small=small))
         if not panels:
             return None
-        return self._figure(self.charts.comparisons(panels), self.charts.comparisons_table(panels),
+        return self._figure("comparisons", (panels,), self.charts.comparisons_table(panels),
                             self.w("charts.counties", year=d.year, heading=heading))
 
     def _chart_high_value(self, indicators: list[Indicator], heading: str) -> Markup | None:
@@ -548,7 +548,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         table = table[(table["area_code"] == d.area_code) & (table["year"] <= d.year)]
         if table.empty or not table["count"].sum():
             return None
-        return self._figure(self.charts.criteria(table, self.w["charts.high_value_title"]),
+        return self._figure("criteria", (table, self.w["charts.high_value_title"]),
                             self.charts.criteria_table(table), self.w("charts.high_value", area_name=d.area_name))
 
     def _chart_pledges(self, indicators: list[Indicator], heading: str) -> Markup | None:
@@ -567,7 +567,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         since = cumulative.params["since"]
         title = self.w("charts.cumulative_title", name=pledge.name, since=since)
         target = cumulative.target
-        return self._figure(self.charts.cumulative(series, since, target, title, pledge.unit),
+        return self._figure("cumulative", (series, since, target, title, pledge.unit),
                             self.charts.cumulative_table(series, since, target, pledge.unit, pledge.decimals),
                             self.w("charts.pledges", area_name=d.area_name, name=pledge.name, unit=pledge.unit,
                                    since=since))
@@ -581,7 +581,7 @@ class Report(PeriodSections, PlanSections, OfficialSections, ConclusionSections)
         if not months.sum():
             return None
         unit = self.w["charts.visitors_unit"]
-        return self._figure(self.charts.months(months, self.w("charts.visitors_title", year=d.year), unit),
+        return self._figure("months", (months, self.w("charts.visitors_title", year=d.year), unit),
                             self.charts.months_table(months, unit), self.w("charts.visitors", year=d.year))
 
     def flagship(self, section: Section) -> HTML:

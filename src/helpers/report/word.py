@@ -3,7 +3,8 @@ the same that the page and the PDF show — turned into Word paragraphs, tables 
 Chinese government document (GB/T 9704 as the model): A4 with its margins, the title, 一、（一）1. headings as Word's
 heading styles (the navigation pane and the TOC field use them) in the GB/T faces by name, a TOC field with the page
 numbers of a headless LibreOffice layout, the report's title in the header and page numbers in the footer, tables
-with their header row repeated on every page and numbers right-aligned, charts as 300 dpi pictures with captions.
+with their header row repeated on every page and numbers right-aligned, charts as 300 dpi pictures with captions
+(the PNG drawn from the same figure as the page's SVG, found in the chart store by that SVG).
 
 The converter knows HTML, not sections: a new section or column needs nothing here. Every paragraph, run and table
 gets a named style (report.yaml `word`), so a bureau's template restyles the document by its own styles of the same
@@ -23,7 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -55,9 +56,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from helpers.context import ConfError, Context
-from helpers.report.data import ReportData
 from helpers.report.render import RenderError
-from helpers.report.sections import Report
+from helpers.report.wording import Words
 from helpers.settings import Language, Word
 
 VOID = {"img", "br", "wbr", "col", "hr", "meta", "link", "input", "source"}
@@ -343,11 +343,15 @@ class Heading:
     bookmark: str
 
 
-class Edition:
-    """One Word document built from a report's sections (HTML, in order): `add(html)` for each, then `save`."""
+Pictures = Callable[[bytes], bytes]  # a chart's SVG → its PNG
 
-    def __init__(self, settings: Word, template: Path | None = None) -> None:
-        self.settings = settings
+
+class Edition:
+    """One Word document built from a report's sections (HTML, in order): `add(html)` for each, then `save`.
+    `pictures` gives the PNG of a chart the HTML embeds as SVG (helpers.report.charts.stored_png)."""
+
+    def __init__(self, settings: Word, template: Path | None = None, pictures: Pictures | None = None) -> None:
+        self.settings, self.pictures = settings, pictures
         self.doc = Document(_kept_inside(template)) if template else Document()
         body = self.doc.element.body
         for element in list(body):
@@ -475,12 +479,15 @@ class Edition:
                 written.paragraph_format.keep_with_next = True
 
     def _picture(self, node: Node) -> Paragraph | None:
-        """An embedded PNG or JPEG (data URL) at its own resolution, no wider than the text."""
-        match = re.fullmatch(r"data:image/(png|jpeg);base64,([A-Za-z0-9+/=\s]+)", node.attrs.get("src", ""))
-        if match is None:
-            raise RenderError("Word 版只能嵌入 PNG/JPEG 图片（报告图表应以 PNG 生成）")
+        """An embedded PNG or JPEG (data URL) at its own resolution, no wider than the text; a chart's SVG as its PNG
+        (`pictures`)."""
+        match = re.fullmatch(r"data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)", node.attrs.get("src", ""))
+        if match is None or (match[1] == "svg+xml" and self.pictures is None):
+            raise RenderError("Word 版只能嵌入 PNG/JPEG 图片或图表缓存中有 PNG 的图表")
+        picture = base64.b64decode(match[2])
         paragraph = self._new("图")
-        shape = paragraph.add_run().add_picture(io.BytesIO(base64.b64decode(match[2])))
+        shape = paragraph.add_run().add_picture(io.BytesIO(self.pictures(picture) if match[1] == "svg+xml"
+                                                           else picture))
         if shape.width > self.width:
             shape.height, shape.width = int(shape.height * self.width / shape.width), self.width
         shape._inline.docPr.set("descr", _xml_text(node.attrs.get("alt", "")))
@@ -869,18 +876,16 @@ def libreoffice(context: Context) -> str | None:
     return shutil.which(context.report.word.libreoffice.command)
 
 
-def write_docx(data: ReportData, out: Path) -> Path:
-    """The Word edition of the report of `data` at `out`: the same sections as the page, with PNG charts; its TOC
-    with the page numbers of LibreOffice's layout where LibreOffice is installed."""
-    context = data.context
-    report = Report(data, images="png")
+def write_docx(sections: Iterable[str], out: Path, context: Context, words: Words, title: str, running: str,
+               pictures: Pictures) -> Path:
+    """The Word edition of a report at `out` from its sections (the HTML the notebook displayed, in order), its
+    charts the PNGs `pictures` gives for their SVGs; `title` names the document, `running` heads its pages (the
+    report's title); its TOC with the page numbers of LibreOffice's layout where LibreOffice is installed."""
     settings = context.report.word
-    edition = Edition(settings, reference_template(context))
-    for section in report.sections():
-        edition.add(section.data)
-    words = data.words
-    edition.finish(words("page_title", area_name=data.area_name, year=data.year, title=report.title), report.title,
-                   context.report.evaluator or words["assessor.placeholder"], datetime.now(UTC))
+    edition = Edition(settings, reference_template(context), pictures)
+    for section in sections:
+        edition.add(section)
+    edition.finish(title, running, context.report.evaluator or words["assessor.placeholder"], datetime.now(UTC))
     soffice = libreoffice(context)
     if soffice:
         edition.paginate(soffice, settings.libreoffice.timeout)
