@@ -45,6 +45,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import Formatter, MaxNLocator
 from PIL import Image
+from pydantic import BaseModel
 
 from helpers.files import atomic_write
 from helpers.indicators.catalog import rounded
@@ -549,9 +550,12 @@ def _drawing_code() -> str:
 
 
 def _plain(value: Any) -> Any:  # noqa: ANN401 — what json.dumps cannot write itself
-    """A chart argument as JSON can write it: a dataclass by its fields, a Series or table by its index and values."""
+    """A chart argument as JSON can write it: a dataclass by its fields, a setting by its values, a Series or
+    table by its index and values."""
     if dataclasses.is_dataclass(value):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, BaseModel):  # a typed setting (helpers.settings)
+        return value.model_dump()
     if isinstance(value, pd.Series):
         return {"index": value.index.tolist(), "values": value.tolist(), "dtype": str(value.dtype)}
     if isinstance(value, pd.DataFrame):
