@@ -41,13 +41,15 @@ def _checkout(base: str | None) -> Iterator[Path]:
                        capture_output=True)
 
 
-def _suite(root: Path) -> tuple[float, str]:
-    """Wall seconds of the whole suite of the checkout `root`, and its summary line."""
+def _suite(root: Path, log: Path | None) -> tuple[float, str]:
+    """Wall seconds of the whole suite of the checkout `root`, and its summary line; its output to `log`."""
     env = {**os.environ, "PYTHONPATH": str(root / "src"), "HELPERS_ROOT": str(root)}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=15", "-rfE"],
+                          cwd=root, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    if log:
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     return seconds, lines[-1] if lines else f"exit {done.returncode}"
 
@@ -60,6 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", help=f"a checkout of commit {BASE_COMMIT} (default: a temporary git worktree)")
     parser.add_argument("--order", choices=["ours-first", "base-first"], default="ours-first")
+    parser.add_argument("--logs", type=Path, help="a folder for each suite's output (<name>.log)")
     args = parser.parse_args()
     with _checkout(args.base) as base:
         suites = {"ours": ROOT, BASE_COMMIT: base}
@@ -68,7 +71,7 @@ def main() -> int:
         print(f"make test's suite against {BASE_COMMIT}'s, back to back ({os.cpu_count()} cores)")
         for name in order:
             before = _load()
-            seconds[name], summary = _suite(suites[name])
+            seconds[name], summary = _suite(suites[name], args.logs / f"{name}.log" if args.logs else None)
             print(f"  {name:>8}: {seconds[name]:7.1f} s  ({summary}; load average {before} → {_load()})")
     ratio = seconds["ours"] / seconds[BASE_COMMIT]
     verdict = "OK" if ratio <= BUDGET else "OVER"
