@@ -47,9 +47,17 @@ report: sample-data install-system
 	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf,docx \
 	  $${AS_OF:+--as-of "$$AS_OF"}
 
-## Run the test suite
+## Run the whole test suite (what CI runs), the 15 slowest steps listed at the end
 test: $(STAMP) install-system
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
+
+## Run the tests that need no kernel, PDF, LibreOffice, browser or subprocess (-m "not e2e"): the everyday loop
+test-fast: $(STAMP) install-system
+	$(PY) -m pytest -q -m "not e2e" --durations=15
+
+## Time `make test`'s suite against commit 0cf6791's, back to back (BASE=a checkout of it; slow: ~15 min)
+bench-tests: $(STAMP)
+	$(PY) benchmarks/bench_tests.py $${BASE:+--base "$$BASE"}
 
 ## Check style: ruff, and that notebooks carry no outputs
 lint: $(STAMP)
@@ -81,4 +89,4 @@ clean:
 	rm -rf $(PROCESSED)/* reports/* .cache
 	@touch $(PROCESSED)/.gitkeep reports/.gitkeep
 
-.PHONY: help install install-system sample-data report test lint bench docs lab hooks clean
+.PHONY: help install install-system sample-data report test test-fast bench-tests lint bench docs lab hooks clean

@@ -13,7 +13,7 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -303,6 +303,63 @@ def hostile_processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFa
     out = tmp_path_factory.mktemp("processed_hostile")
     build(raw, out, CONTEXT, workers=2)
     return out
+
+
+# The reports rendered once for the session: the 2023 (mid-term) and 2025 (final) reports of the city and 紫金县
+RENDERED = {(2023, "441600"): ["html", "pdf", "docx"], (2023, "441621"): ["html", "pdf", "docx"],
+            (2025, "441600"): ["html", "pdf"], (2025, "441621"): ["html", "pdf"]}
+
+
+@pytest.fixture(scope="session")
+def rendered(hostile_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The reports of RENDERED from the hostile sample through the runner's worker (kernel, papermill, nbconvert,
+    WeasyPrint, the Word edition of 2023), once for the session, and the index the runner writes over them (read
+    only): `rendered[year, area][format]` is a file (formats and "ipynb"), `rendered["reports"]` the folder,
+    `rendered["index"]` the index page."""
+    from helpers.batch.jobs import Job, notebook_path
+    from helpers.batch.site import write_index
+    from helpers.batch.worker import Settings, render_job
+    from helpers.pipeline import open_datasets
+
+    reports = tmp_path_factory.mktemp("rendered")
+    out: dict = {"reports": reports}
+    outcomes = []
+    for (year, area), formats in RENDERED.items():
+        settings = Settings(REPO, None, hostile_processed, reports, formats, notebook_path(REPO), 600)
+        outcome = render_job(Job(year, area, CONTEXT.areas.names[area]), settings, "digest")
+        assert outcome.error is None, outcome.error
+        outcomes.append(outcome)
+        out[year, area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
+    out["index"] = write_index(reports, sorted({year for year, _ in RENDERED}), outcomes,
+                               open_datasets(hostile_processed, CONTEXT), CONTEXT, "zh")
+    return out
+
+
+@pytest.fixture(scope="session")
+def page_of(hostile_processed: Path) -> Callable[[int, str], str]:
+    """`page_of(year, area)`: the report's self-contained HTML page from the hostile sample, built in this process
+    as the runner builds it from the executed notebook (each section a display output, the house template, the
+    fonts cut to the page) without a kernel; built once per report for the session. test_report.py checks that it
+    is the runner's page."""
+    import functools
+
+    import nbformat
+
+    from helpers.report import Renderer, Report, Words, fonts_of, report_title
+
+    renderer, words = Renderer(fonts_of(CONTEXT)), Words.of(CONTEXT, "zh")
+
+    @functools.cache
+    def build(year: int, area: str) -> str:
+        report = Report.load(hostile_processed, year, area, context=CONTEXT)
+        outputs = [nbformat.v4.new_output("display_data", data={"text/html": section.data})
+                   for section in report.sections()]
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=outputs)])
+        title = words("page_title", area_name=CONTEXT.areas.names[area], year=year,
+                      title=report_title(year, CONTEXT.plan, words))
+        return renderer.to_html(renderer.document(notebook, title, words["html_lang"]))
+
+    return build
 
 
 # Debian's chromium, headless; the machine has no network, so nothing that would call home is started

@@ -5,17 +5,13 @@ text under it, and the index gives the composite score each city report gives.""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from conftest import CONTEXT
-from helpers.batch import run
-from helpers.batch.jobs import Job
-from helpers.pipeline import open_datasets
 from helpers.report import Words
 from helpers.report.findings import number
 from helpers.report.word import Node, parse
@@ -28,18 +24,21 @@ AA_TEXT = 4.5  # WCAG 2.x 1.4.3 (AA), normal-size text: statuses and grades are 
 
 
 @pytest.fixture(scope="module")
-def pages(sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The three reports as HTML through the batch runner, and the index it writes."""
-    reports = tmp_path_factory.mktemp("a11y")
-    jobs = [Job(year, area, CONTEXT.areas.names[area]) for year, area in REPORTS.values()]
-    result = run(jobs, open_datasets(sample_processed, CONTEXT), reports, ["html"], CONTEXT, out=io.StringIO())
-    assert all(o.error is None for o in result.outcomes), [o.error for o in result.outcomes]
-    return {key: reports / str(job.year) / f"{job.stem}.html" for key, job in zip(REPORTS, jobs, strict=True)} | \
-        {"index": result.index}
+def pages(rendered: dict) -> dict[str, Path]:
+    """The three reports as HTML through the runner, and the index it writes (conftest, once a session)."""
+    return {key: rendered[report]["html"] for key, report in REPORTS.items()} | {"index": rendered["index"]}
 
 
-def _tree(path: Path) -> Node:
-    return parse(path.read_text(encoding="utf-8"))
+@pytest.fixture(scope="module")
+def html(page_of: Callable[[int, str], str], request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """A page's HTML: a report's as built in this process (conftest's page_of, the runner's page), the index as the
+    runner writes it."""
+    return lambda page: request.getfixturevalue("pages")[page].read_text(encoding="utf-8") if page == "index" \
+        else page_of(*REPORTS[page])
+
+
+def _tree(page: str) -> Node:  # a page's HTML
+    return parse(page)
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -59,7 +58,7 @@ def _body_rows(table: Node) -> list[Node]:
 
 
 # ----------------------------------------------------------------------------- in a browser, as axe-core checks it
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("page", [*REPORTS, "index"])
 def test_axe_finds_no_violation(pages: dict[str, Path], browser, page: str) -> None:  # noqa: ANN001
     """axe-core's rules (WCAG 2.x A and AA, and its best practices) in Debian's Chromium, offline: none is violated."""
@@ -112,12 +111,12 @@ def test_colours_still_tell_a_degree_from_the_next_and_symbols_every_status() ->
 
 
 # ----------------------------------------------------------------------------- tables
-@pytest.mark.parametrize("page", [*REPORTS, "index"])
-def test_every_table_is_named_and_its_headers_scoped(pages: dict[str, Path], page: str) -> None:
+@pytest.mark.parametrize("page", [*REPORTS, pytest.param("index", marks=pytest.mark.e2e)])
+def test_every_table_is_named_and_its_headers_scoped(html: Callable[[str], str], page: str) -> None:
     """A table's name is its <caption> (or, where its heading or summary already shows it, aria-labelledby that;
     the cover's key-value table an aria-label); column headers are <th scope="col">, and each body row is named by
     one <th scope="row">."""
-    root = _tree(pages[page])
+    root = _tree(html(page))
     ids = {node.attrs["id"]: node for node in _walk(root) if "id" in node.attrs}
     tables = [node for node in _walk(root) if node.tag == "table"]
     assert len(tables) > (1 if page == "index" else 10)
@@ -135,8 +134,8 @@ def test_every_table_is_named_and_its_headers_scoped(pages: dict[str, Path], pag
 
 # ----------------------------------------------------------------------------- each chart's numbers as text
 @pytest.mark.parametrize("page", REPORTS)
-def test_every_chart_has_its_numbers_in_a_table_under_it(pages: dict[str, Path], page: str) -> None:
-    figures = [node for node in _walk(_tree(pages[page])) if node.tag == "figure" and "chart" in node.classes]
+def test_every_chart_has_its_numbers_in_a_table_under_it(html: Callable[[str], str], page: str) -> None:
+    figures = [node for node in _walk(_tree(html(page))) if node.tag == "figure" and "chart" in node.classes]
     assert len(figures) >= 5
     for n, figure in enumerate(figures, 1):
         details = [c for c in figure.elements("details") if "chart-data" in c.classes]
@@ -146,16 +145,16 @@ def test_every_chart_has_its_numbers_in_a_table_under_it(pages: dict[str, Path],
         assert _body_rows(table) and _text(next(table.elements("caption"))).startswith(f"图{n}的数据")
 
 
-def test_a_charts_table_shows_the_evaluations_values_as_the_report_prints_them(pages: dict[str, Path],
-                                                                              sample_processed: Path) -> None:
+def test_a_charts_table_shows_the_evaluations_values_as_the_report_prints_them(html: Callable[[str], str],
+                                                                              hostile_processed: Path) -> None:
     """In the 2025 city report, each indicator's 2025 value in the trajectory tables and each county's in the county
     tables are the evaluation's, printed with the indicator's decimals (a rate from few cases with its n)."""
-    evaluation = pd.read_parquet(sample_processed / "evaluation.parquet").query("year == 2025")
+    evaluation = pd.read_parquet(hostile_processed / "evaluation.parquet").query("year == 2025")
     value = {(r["name"], r["area_code"]): r for _, r in evaluation.iterrows()}
     decimals = {i.name: i.decimals for i in CONTEXT.plan.indicators}
     codes = {name: code for code, name in CONTEXT.areas.names.items()}
     checked = set()
-    for details in (n for n in _walk(_tree(pages["2025-city"])) if n.tag == "details"):
+    for details in (n for n in _walk(_tree(html("2025-city"))) if n.tag == "details"):
         table = next(details.elements("table"))
         columns = [_text(th) for th in next(table.elements("thead")).elements("th")]
         for row in _body_rows(table):
@@ -175,14 +174,16 @@ def test_a_charts_table_shows_the_evaluations_values_as_the_report_prints_them(p
 
 
 # ----------------------------------------------------------------------------- the index
+@pytest.mark.e2e
 def test_the_index_gives_each_city_reports_composite_score_as_its_summary_does(pages: dict[str, Path],
-                                                                               sample_processed: Path) -> None:
+                                                                               hostile_processed: Path) -> None:
     """The 2023 (mid-term) city report's composite on the year's grades, the 2025 (final) one's on the period grades
     (终期核定): the same score and grade in the report's summary and in the city's cell of the index; none for a
     county."""
-    yearly = pd.read_parquet(sample_processed / "composite.parquet").query("part == 'composite'")
-    period = pd.read_parquet(sample_processed / "period_composite.parquet").query("part == 'composite'")
-    reports = next(t for t in _walk(_tree(pages["index"])) if t.tag == "table" and next(t.elements("caption"), None))
+    yearly = pd.read_parquet(hostile_processed / "composite.parquet").query("part == 'composite'")
+    period = pd.read_parquet(hostile_processed / "period_composite.parquet").query("part == 'composite'")
+    index = _tree(pages["index"].read_text(encoding="utf-8"))
+    reports = next(t for t in _walk(index) if t.tag == "table" and next(t.elements("caption"), None))
     column = CONTEXT.areas.codes.index(CITY)
     shown = {}
     for row in _body_rows(reports):

@@ -67,6 +67,7 @@ def test_a_written_slot_closes_its_section_and_a_missing_one_shows_the_placehold
     assert 'id="assessor-next_plan"' not in "".join(s.data for s in report.sections(only=["recommendations"]))
 
 
+@pytest.mark.e2e
 def test_a_final_render_is_refused_while_a_slot_is_missing(sample_processed: Path, tmp_path: Path) -> None:
     processed = tmp_path / "processed"
     shutil.copytree(sample_processed, processed)

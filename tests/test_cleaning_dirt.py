@@ -604,6 +604,7 @@ def _peak_bytes_of_clean(raw: Path) -> int:
     return usage.ru_maxrss * 1024
 
 
+@pytest.mark.e2e
 def test_a_file_of_duplicates_costs_its_json_not_an_object_per_cell(tmp_path):
     """The quarantine keeps each duplicate's values as JSON, built in Arrow: a Python object per cell took 4 GB for a
     198 MB export of duplicates. The same number of rows, once as 20 copies of 3 000 patents and once as 60 000

@@ -10,6 +10,7 @@ from helpers import cli
 from helpers.context import ConfError, Context
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kind", ["missing", "empty"])
 def test_unusable_raw_folder(tmp_path, kind):
     raw = tmp_path / "raw"
@@ -50,6 +51,7 @@ def test_one_broken_file_still_cleans_and_names_it(tmp_path, capsys):
     assert (out / "quarantine" / "patents.parquet").is_file() and (out / "manifest.json").is_file()
 
 
+@pytest.mark.e2e
 def test_broken_file_run_exits_zero_as_a_process(tmp_path):
     raw = tmp_path / "raw"
     write_csv(raw, "assistance_cases", "a.csv", LEDGER_HEADER, [["C1", "2021-03-05", "调解", "紫金"]])
@@ -60,6 +62,7 @@ def test_broken_file_run_exits_zero_as_a_process(tmp_path):
     assert "assistance_cases/empty.csv" in result.stdout and "文件为空" in result.stdout
 
 
+@pytest.mark.e2e
 def test_clean_if_changed_skips_an_unchanged_folder_and_redoes_a_changed_one(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "out"
     write_csv(raw, "assistance_cases", "a.csv", LEDGER_HEADER, [["C1", "2021-03-05", "调解", "紫金"]])

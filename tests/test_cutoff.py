@@ -253,6 +253,7 @@ def test_an_unusable_as_of_is_refused_with_a_reason(text: str, message: str) -> 
     assert parse_as_of("2026-12-01", 2020, today=dt.date(2026, 12, 1)) == dt.date(2026, 12, 1)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("text", "message"), [("2024-02-30", "不是有效日期"), ("2019-06-30", "早于规划基期"),
                                                ("9999-12-31", "晚于今天")])
 def test_the_cli_refuses_an_unusable_as_of_in_chinese_before_touching_any_folder(tmp_path: Path, text: str,
@@ -265,6 +266,7 @@ def test_the_cli_refuses_an_unusable_as_of_in_chinese_before_touching_any_folder
     assert not out.exists()
 
 
+@pytest.mark.e2e
 def test_evaluate_and_run_refuse_a_folder_cleaned_with_another_cut_off(raw: Path, tmp_path: Path) -> None:
     write_csv(raw, "gi_products", "名录.csv", GI_HEADER, GI_ROWS, preamble=[GI_TITLE])
     processed = tmp_path / "processed"

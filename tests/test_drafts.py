@@ -54,6 +54,7 @@ def _report_text(processed: Path, year: int, area: str, tmp_path: Path) -> str:
     return re.sub(r"data:[^\"')]+", "", page)
 
 
+@pytest.mark.e2e
 def test_draft_writes_every_slot_of_the_mid_term_and_final_reports_marked_as_drafts(drafted: Path) -> None:
     for year, own in ((2023, "adjustments"), (2025, "next_plan")):
         for area in (CITY, COUNTY):
@@ -65,6 +66,7 @@ def test_draft_writes_every_slot_of_the_mid_term_and_final_reports_marked_as_dra
                 assert "{" not in text and "None" not in text and "nan" not in text, (year, area, slot)
 
 
+@pytest.mark.e2e
 def test_the_final_overall_draft_states_the_verdict_then_the_numbers_that_carry_it(drafted: Path) -> None:
     text = _text(drafted, 2025, CITY, "overall")
     verdict, numbers = "评估认为，河源市主要目标基本完成。", "纳入评估的14项指标中，已完成12项、基本完成1项"
@@ -73,6 +75,7 @@ def test_the_final_overall_draft_states_the_verdict_then_the_numbers_that_carry_
     assert re.search(r"建议.*市委宣传部（市版权局）.*在“十五五”时期继续推进", text)  # who acts next
 
 
+@pytest.mark.e2e
 def test_every_number_of_a_draft_is_one_the_report_prints(drafted: Path, sample_processed: Path,
                                                            tmp_path: Path) -> None:
     """A draft states nothing the report does not: every number of its sentences is in the report of its year (the
@@ -104,6 +107,7 @@ def test_every_number_of_a_draft_is_one_the_report_prints(drafted: Path, sample_
     assert f"**{first['department']}**（T1.1“" in practices and first["progress"].split("\n")[0] in practices
 
 
+@pytest.mark.e2e
 def test_a_county_draft_is_addressed_to_the_county_government(drafted: Path) -> None:
     for year in (2023, 2025):
         measures = _text(drafted, year, COUNTY, "measures")
@@ -113,6 +117,7 @@ def test_a_county_draft_is_addressed_to_the_county_government(drafted: Path) -> 
     assert "上述指标由紫金县人民政府及其有关部门负责推进" in _text(drafted, 2025, COUNTY, "next_plan")
 
 
+@pytest.mark.e2e
 def test_the_next_plan_draft_gives_three_references_per_indicator_where_the_data_allow(drafted: Path,
                                                                                        sample_processed: Path) -> None:
     text = _text(drafted, 2025, CITY, "next_plan")
@@ -133,6 +138,7 @@ def test_the_next_plan_draft_gives_three_references_per_indicator_where_the_data
     assert "“十五五”时期需要关注的风险" in text  # the leading measures' findings close it
 
 
+@pytest.mark.e2e
 def test_a_second_run_refreshes_drafts_and_never_touches_an_evaluators_text(drafted: Path, sample_processed: Path,
                                                                            tmp_path: Path) -> None:
     folder = tmp_path / "assessor"
@@ -155,6 +161,7 @@ def test_a_second_run_refreshes_drafts_and_never_touches_an_evaluators_text(draf
     assert f"初稿无变化：{city / 'next_plan.md'}" in out
 
 
+@pytest.mark.e2e
 def test_a_final_render_names_every_draft_missing_and_unreadable_text_at_once(drafted: Path, sample_processed: Path,
                                                                              tmp_path: Path) -> None:
     folder = tmp_path / "assessor"
@@ -175,6 +182,7 @@ def test_a_final_render_names_every_draft_missing_and_unreadable_text_at_once(dr
     assert not (tmp_path / "reports" / "2025").exists()
 
 
+@pytest.mark.e2e
 def test_the_report_shows_a_draft_marked_in_html_pdf_and_word(drafted: Path, sample_processed: Path,
                                                              tmp_path: Path) -> None:
     """Through the runner with --assessor (the notebook's `assessor_dir`, the Word edition's context)."""

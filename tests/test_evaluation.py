@@ -318,6 +318,7 @@ def test_degenerate_values_never_raise_nor_give_inf(year, zero_targets):
     assert set(growth["status"]) == {"reverse"} and growth["required_growth"].isna().all()
 
 
+@pytest.mark.e2e
 def test_growth_falling_to_zero_registrations(tmp_path):
     # 源城 registers 10 works in 2020 and none in 2022 (紫金 keeps the source covering 2022): CAGR −100 %
     raw = tmp_path / "raw"
@@ -481,6 +482,7 @@ def cli_raw(tmp_path_factory):
     return raw
 
 
+@pytest.mark.e2e
 def test_cli_writes_the_long_values_csv(cli_raw, tmp_path):
     out = tmp_path / "values.csv"
     result = run_cli("indicators", "--raw-dir", str(cli_raw), "--out", str(out))
@@ -499,6 +501,7 @@ def test_cli_writes_the_long_values_csv(cli_raw, tmp_path):
     assert "I01,441600,2021,\n" in text.replace("\r\n", "\n")  # no data → an empty cell, never 0
 
 
+@pytest.mark.e2e
 def test_cli_evaluate_one_row_per_indicator_and_area(cli_raw, tmp_path):
     out = tmp_path / "evaluation.csv"
     result = run_cli("indicators", "--raw-dir", str(cli_raw), "--out", str(out), "--evaluate", "--year", "2023",
@@ -512,6 +515,7 @@ def test_cli_evaluate_one_row_per_indicator_and_area(cli_raw, tmp_path):
     assert city.loc["I01", "status_label"] == "数据缺失"
 
 
+@pytest.mark.e2e
 def test_cli_writes_a_workbook_for_xlsx_and_refuses_a_type_it_cannot_write(cli_raw, tmp_path):
     out = tmp_path / "values.xlsx"
     result = run_cli("indicators", "--raw-dir", str(cli_raw), "--out", str(out))
@@ -529,6 +533,7 @@ def test_cli_writes_a_workbook_for_xlsx_and_refuses_a_type_it_cannot_write(cli_r
         assert "Traceback" not in refused.stderr and not wrong.exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("year", ["2019", "2026"])
 def test_cli_bad_year_is_a_message(cli_raw, tmp_path, year):
     out = tmp_path / "evaluation.csv"

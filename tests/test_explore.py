@@ -282,6 +282,7 @@ def executed(sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -
     return nbformat.read(out, as_version=4), folder / "export"
 
 
+@pytest.mark.e2e
 def test_the_notebook_runs_and_shows_every_view(executed: tuple[nbformat.NotebookNode, Path]) -> None:
     notebook, _ = executed
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
@@ -293,6 +294,7 @@ def test_the_notebook_runs_and_shows_every_view(executed: tuple[nbformat.Noteboo
     assert any("image/png" in o.get("data", {}) for o in outputs)
 
 
+@pytest.mark.e2e
 def test_the_notebooks_exports_hold_the_drill_down_and_the_sensitivity(
         executed: tuple[nbformat.NotebookNode, Path], explorer: Explorer, evaluation: pd.DataFrame) -> None:
     _, folder = executed

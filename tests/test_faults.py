@@ -137,6 +137,7 @@ def _empty_zip() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.e2e
 def test_a_corrupt_gzipped_log_stops_only_itself(raw, tmp_path):
     write_log(raw, "a.log", [LOG_LINE] * 3)
     write_log(raw, "b.log.gz", [LOG_LINE.replace("05/Mar", "06/Mar")] * 2, gz=True)
@@ -214,6 +215,7 @@ def test_two_columns_of_one_name_use_the_leftmost_and_say_so(raw):
     assert "第 2 列" in message and "第 3 列" in message
 
 
+@pytest.mark.e2e
 def test_a_file_at_the_top_of_the_raw_folder_is_mentioned(raw, tmp_path):
     write_csv(raw, "assistance_cases", "a.csv", LEDGER_HEADER, [["C1", "2021-03-05", "调解", "紫金"]])
     (raw / "patents_2021.csv").write_text("申请号\n", encoding="utf-8")
@@ -239,6 +241,7 @@ def _refused(done: subprocess.CompletedProcess) -> None:
     assert "Traceback" not in done.stderr and "无法写入输出位置" in done.stderr
 
 
+@pytest.mark.e2e
 def test_clean_out_an_existing_file_or_a_folder_of_other_files_is_refused(small_raw, tmp_path):
     existing = tmp_path / "existing.txt"
     existing.write_text("x", encoding="utf-8")
@@ -250,6 +253,7 @@ def test_clean_out_an_existing_file_or_a_folder_of_other_files_is_refused(small_
     assert [p.name for p in other.iterdir()] == ["thesis.docx"]
 
 
+@pytest.mark.e2e
 def test_indicators_out_a_folder_and_reports_under_a_file_are_refused(small_raw, tmp_path, sample_processed):
     folder = tmp_path / "a-folder"
     folder.mkdir()
@@ -260,6 +264,7 @@ def test_indicators_out_a_folder_and_reports_under_a_file_are_refused(small_raw,
     _refused(run_cli("run", "--processed", str(sample_processed), "--reports", str(a_file)))
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_a_read_only_output_folder_is_refused(small_raw, tmp_path):
     locked = tmp_path / "locked"
@@ -350,6 +355,7 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_kill_9_of_clean_leaves_no_worker_and_the_previous_complete_folder(runs, sample_processed, tmp_path):
     out = tmp_path / "processed"
@@ -381,6 +387,7 @@ def test_kill_9_of_clean_leaves_no_worker_and_the_previous_complete_folder(runs,
     assert not list(out.glob("clean-parts-*")) and not list(out.rglob(".partial-*"))
 
 
+@pytest.mark.e2e
 def test_readers_refuse_a_folder_whose_manifest_lists_missing_tables(sample_processed, tmp_path):
     out = tmp_path / "processed"
     shutil.copytree(sample_processed, out)

@@ -343,6 +343,7 @@ def test_plan_b_has_no_figures_to_check() -> None:
 
 
 # ----------------------------------------------------------------------------- the command and the report
+@pytest.mark.e2e
 def test_the_findings_command_writes_one_row_per_finding(sample_processed: Path, tmp_path: Path,
                                                          sample_findings: pd.DataFrame) -> None:
     out = tmp_path / "findings.csv"
@@ -357,6 +358,7 @@ def test_the_findings_command_writes_one_row_per_finding(sample_processed: Path,
         lambda v: isinstance(v, str)).any().any(), "numbers only after the codes"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("args", "message"), [(["--year", "2019"], "评估年度应为"),
                                                (["--year", "2025", "--processed", "nowhere"], "请先运行")])
 def test_the_findings_command_says_what_is_wrong_in_chinese(sample_processed: Path, tmp_path: Path,

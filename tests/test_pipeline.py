@@ -85,6 +85,7 @@ def test_clean_if_changed_sees_an_edit_that_keeps_the_size_and_the_time(tmp_path
     assert build(raw, out, CONTEXT, if_changed=True).clean is None
 
 
+@pytest.mark.e2e
 def test_a_change_to_any_module_cleaning_imports_cleans_again(tmp_path: Path) -> None:
     """The clean stage's fingerprint covers every module the cleaning code imports (helpers.cleaning.official uses
     helpers.official.catalog), not a list of folders kept by hand: a copy of the package, one module edited."""
@@ -127,6 +128,7 @@ def test_a_dataset_that_breaks_its_schema_is_not_written(sample: Path, tmp_path:
     assert not list(tmp_path.iterdir()), "nothing written, not even a partial file"
 
 
+@pytest.mark.e2e
 def test_readers_refuse_missing_or_stale_datasets_with_a_message(sample: Path, tmp_path: Path) -> None:
     data = tmp_path / "processed"
     shutil.copytree(sample, data)
@@ -151,6 +153,7 @@ def test_a_report_renders_from_the_datasets_without_the_clean_tables(sample: Pat
     assert "紫金县" in html and html.count("<figure class=\"chart\"") >= 3
 
 
+@pytest.mark.e2e
 def test_the_indicators_command_leaves_no_cleaned_copy_behind(tmp_path: Path) -> None:
     raw = _small_raw(tmp_path / "raw")
     before = {p.name for p in Path(tempfile.gettempdir()).glob("helpers-indicators-*")}

@@ -12,11 +12,11 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject
 
-from conftest import CONTEXT, REPO
-from helpers.batch.jobs import Job, notebook_path
-from helpers.batch.worker import Settings, render_job
+from conftest import CONTEXT
 from helpers.report import Words
 from helpers.report.sections import title_lines
+
+pytestmark = pytest.mark.e2e  # every test reads a PDF printed by WeasyPrint
 
 CITY, ZIJIN = "441600", "441621"
 MM = 72 / 25.4
@@ -25,14 +25,10 @@ MARGIN = {"top": 22 * MM, "right": 18 * MM, "bottom": 20 * MM, "left": 18 * MM} 
 
 
 @pytest.fixture(scope="module", params=[(2023, CITY), (2025, CITY), (2025, ZIJIN)], ids=lambda p: f"{p[0]}-{p[1]}")
-def pdf(request: pytest.FixtureRequest, sample_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A mid-term city report, a final city report (its trend table) and a final county report (its task table)."""
-    year, area = request.param
-    settings = Settings(REPO, None, sample_processed, tmp_path_factory.mktemp("print"), ["html", "pdf"],
-                        notebook_path(REPO), 600)
-    outcome = render_job(Job(year, area, CONTEXT.areas.names[area]), settings)
-    assert outcome.error is None, outcome.error
-    return next(Path(p) for p in outcome.files if p.endswith(".pdf"))
+def pdf(request: pytest.FixtureRequest, rendered: dict) -> Path:
+    """A mid-term city report, a final city report (its trend table) and a final county report (its task table),
+    printed through the runner (conftest, once a session)."""
+    return rendered[request.param]["pdf"]
 
 
 def _widths(font: dict) -> tuple[dict[int, float], float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +13,7 @@ import pytest
 import uharfbuzz as hb
 from pypdf import PdfReader
 
-from conftest import CONTEXT, HOSTILE, REPO
-from helpers.batch.jobs import Job, notebook_path
-from helpers.batch.worker import Settings, render_job
+from conftest import CONTEXT, HOSTILE
 from helpers.report import Report, ReportError, conclusions, findings, render
 from helpers.report import data as report_data
 from helpers.report.charts import ChartError, Charts
@@ -28,32 +27,43 @@ YEAR = 2023
 
 
 @pytest.fixture(scope="module")
-def rendered(hostile_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
-    """The city's and one county's 2023 report in every format, through the runner."""
-    reports = tmp_path_factory.mktemp("reports")
-    out = {}
-    settings = Settings(REPO, None, hostile_processed, reports, ["html", "pdf"], notebook_path(REPO), 600)
-    for area in (CITY, COUNTY):
-        outcome = render_job(Job(YEAR, area, CONTEXT.areas.names[area]), settings)
-        assert outcome.error is None, outcome.error
-        out[area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
-    return out
+def rendered(rendered: dict) -> dict[str, dict[str, Path]]:
+    """The city's and one county's 2023 report in every format, through the runner (conftest, once a session)."""
+    return {area: rendered[YEAR, area] for area in (CITY, COUNTY)}
 
 
 def _html(rendered: dict, area: str) -> str:
     return rendered[area]["html"].read_text(encoding="utf-8")
 
 
+PageOf = Callable[[int, str], str]  # conftest's page_of: a report's page built in this process
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("area", [CITY, COUNTY])
+def test_the_page_built_in_process_is_the_runners(rendered: dict, page_of: PageOf, area: str) -> None:
+    """The page the text tests read (conftest's page_of, no kernel) is the page the runner publishes, byte for byte
+    but for the minute it was built."""
+    minute = re.escape(WORDS["local_time"]).replace(re.escape("{time}"), r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+
+    def built_at(page: str) -> str:
+        return re.sub(minute, "", page)
+
+    assert built_at(page_of(YEAR, area)) == built_at(_html(rendered, area))
+
+
+@pytest.mark.e2e
 @pytest.mark.parametrize("area", [CITY, COUNTY])
 def test_outputs_are_named_by_year_and_area(rendered: dict, area: str) -> None:
     name = {CITY: "河源市", COUNTY: "紫金县"}[area]
-    assert {p.name for p in rendered[area].values()} == {f"{area}_{name}.{ext}" for ext in ("html", "pdf", "ipynb")}
+    formats = ("html", "pdf", "docx", "ipynb")
+    assert {p.name for p in rendered[area].values()} == {f"{area}_{name}.{ext}" for ext in formats}
     assert all(p.parent.name == str(YEAR) for p in rendered[area].values())
 
 
 @pytest.mark.parametrize("area", [CITY, COUNTY])
-def test_every_indicator_and_section_appears_in_the_html(rendered: dict, area: str) -> None:
-    page = _html(rendered, area)
+def test_every_indicator_and_section_appears_in_the_html(page_of: PageOf, area: str) -> None:
+    page = page_of(YEAR, area)
     for indicator in PLAN.indicators:
         assert indicator.name in page, indicator.name
     headings = ["摘　要", "一、评估说明", "二、主要指标完成情况", "三、分领域评估", "四、主要成效",
@@ -70,6 +80,7 @@ def test_every_indicator_and_section_appears_in_the_html(rendered: dict, area: s
     assert 'lang="zh-CN"' in page and WORDS["synthetic_banner"].format(city="河源市") in page
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("area", [CITY, COUNTY])
 def test_html_is_self_contained_and_shows_no_code(rendered: dict, area: str) -> None:
     page = _html(rendered, area)
@@ -85,15 +96,15 @@ def test_html_is_self_contained_and_shows_no_code(rendered: dict, area: str) -> 
     assert not any(re.search(rb"""(href|src)\s*=\s*["'](https?:)?//""", svg) for svg in images)
 
 
-def test_text_from_data_is_escaped(rendered: dict) -> None:
-    page = _html(rendered, CITY)
+def test_text_from_data_is_escaped(page_of: PageOf) -> None:
+    page = page_of(YEAR, CITY)
     assert HOSTILE not in page
     assert "&lt;script&gt;alert(1).csv" in page  # shown, as text, in the broken-files table and the problems
 
 
 @pytest.mark.parametrize("area", [CITY, COUNTY])
-def test_embedded_font_draws_every_visible_character(rendered: dict, area: str) -> None:
-    page = _html(rendered, area)
+def test_embedded_font_draws_every_visible_character(page_of: PageOf, area: str) -> None:
+    page = page_of(YEAR, area)
     text = render.visible_text(page)
     faces = re.findall(r'font-weight: (\d+); src: url\("data:font/otf;base64,([^"]+)"\)', page)
     assert {weight for weight, _ in faces} == {"400", "700"}
@@ -104,12 +115,13 @@ def test_embedded_font_draws_every_visible_character(rendered: dict, area: str) 
     assert len(page.encode()) < 3_000_000, "fonts are subset, not embedded whole"
 
 
-def test_the_page_stays_small(rendered: dict) -> None:
+def test_the_page_stays_small(page_of: PageOf) -> None:
     """The city's page was 2.5 MB, four fifths of it charts: their compact SVG (path data to 1/100 pt, no metadata)
     keeps it near 2.1 MB with every chart's numbers added as text."""
-    assert len(_html(rendered, CITY).encode()) < 2_400_000
+    assert len(page_of(YEAR, CITY).encode()) < 2_400_000
 
 
+@pytest.mark.e2e
 def test_a_charts_numbers_are_on_the_page_not_in_the_pdf(rendered: dict) -> None:
     """Each chart's table of numbers is on the page (collapsed under it); the PDF, printed from the same page, shows
     the picture only."""
@@ -122,6 +134,7 @@ def test_a_charts_numbers_are_on_the_page_not_in_the_pdf(rendered: dict) -> None
     assert not [summary for summary in summaries if summary in text]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("area", [CITY, COUNTY])
 def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> None:
     reader = PdfReader(rendered[area]["pdf"])
@@ -141,12 +154,13 @@ def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> 
     assert len(reader.pages) > 8 and reader.outline, "A4 pages with bookmarks from the headings"
 
 
-def test_county_report_states_share_rank_and_missing_county_targets(rendered: dict) -> None:
-    page = _html(rendered, COUNTY)
+def test_county_report_states_share_rank_and_missing_county_targets(page_of: PageOf) -> None:
+    page = page_of(YEAR, COUNTY)
     assert "无分解目标" in page and "占全市\n比重" in page and "县区\n排名" in page
     assert "规划只设定全市目标" in page and "市级指标" in page
 
 
+@pytest.mark.e2e
 def test_executed_notebook_keeps_its_parameters(rendered: dict) -> None:
     notebook = rendered[COUNTY]["ipynb"].read_text(encoding="utf-8")
     assert '"injected-parameters"' in notebook and f'area_code = \\"{COUNTY}\\"' in notebook
@@ -239,7 +253,7 @@ def test_render_visible_text_skips_data_urls() -> None:
 
 
 # ----------------------------------------------------------------------------- in a real browser
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_html_renders_offline_in_headless_chromium(rendered: dict, browser, tmp_path: Path) -> None:  # noqa: ANN001
     """Debian's chromium, network off: no request may fail or leave the file, the CJK font must load."""
     requested, failed = [], []
@@ -278,9 +292,9 @@ def test_a_floor_indicator_below_its_floor_is_worded_against_the_floor(city: rep
 
 
 # ----------------------------------------------------------------------------- the plan-wide assessment
-def test_the_city_report_assesses_every_task_flagship_policy_and_safeguard(rendered: dict,
+def test_the_city_report_assesses_every_task_flagship_policy_and_safeguard(page_of: PageOf,
                                                                           hostile_processed: Path) -> None:
-    page = _html(rendered, CITY)
+    page = page_of(YEAR, CITY)
     for item in CONTEXT.plan_items.items:
         assert f">{item.id}<" in page or f">专栏{item.column}<" in page, item.id
         assert item.title.replace("“", "").replace("”", "")[:6] in page.replace("“", "").replace("”", ""), item.title
@@ -289,8 +303,8 @@ def test_the_city_report_assesses_every_task_flagship_policy_and_safeguard(rende
     assert "规划实施综合评价得分" in page and "部门自评高于核实结果的事项" in page
 
 
-def test_the_missing_evidence_list_names_every_claim_without_evidence(rendered: dict, hostile_processed: Path) -> None:
-    page = _html(rendered, CITY)
+def test_the_missing_evidence_list_names_every_claim_without_evidence(page_of: PageOf, hostile_processed: Path) -> None:
+    page = page_of(YEAR, CITY)
     appendix = page[page.index('id="appendix-evidence"'):page.index('id="appendix-progress"')]
     departments = pd.read_parquet(hostile_processed / "task_departments.parquet")
     unverified = departments[(departments["year"] == YEAR) & (departments["verified_grade"] == "unverified")]
@@ -305,8 +319,8 @@ def test_department_text_is_escaped_in_the_report(hostile_processed: Path) -> No
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
 
 
-def test_a_county_report_shows_the_items_its_government_reported(rendered: dict, hostile_processed: Path) -> None:
-    page = _html(rendered, COUNTY)
+def test_a_county_report_shows_the_items_its_government_reported(page_of: PageOf, hostile_processed: Path) -> None:
+    page = page_of(YEAR, COUNTY)
     own = pd.read_parquet(hostile_processed / "task_departments.parquet")
     own = own[(own["year"] == YEAR) & (own["department"] == "紫金县人民政府")]
     assert len(own) and "紫金县人民政府报送" in page
@@ -314,6 +328,7 @@ def test_a_county_report_shows_the_items_its_government_reported(rendered: dict,
         assert f">{item}<" in page
 
 
+@pytest.mark.e2e
 def test_table_headers_break_between_words_in_print(rendered: dict) -> None:
     text = "".join(page.extract_text() for page in PdfReader(rendered[CITY]["pdf"]).pages)
     header = next(line for line in text.splitlines() if line.startswith("序号 指标"))

@@ -58,6 +58,7 @@ def test_formats() -> None:
         parse_formats("html,odt")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("option", ["--years", "--areas", "--formats"])
 def test_an_empty_choice_is_refused_not_taken_for_the_default(option: str, tmp_path: Path) -> None:
     """`--years ''` (an unset shell variable) used to render the latest year silently (`--areas ''` every area,
@@ -92,6 +93,7 @@ def test_command_line_mistakes_are_explained_in_chinese(argv: list[str], shown: 
     assert not re.search(r"error:|invalid|required|choose from|unrecognized|expected", error), error
 
 
+@pytest.mark.e2e
 def test_cli_refuses_a_hostile_area_with_a_message_and_writes_nothing(tmp_path: Path) -> None:
     result = run_cli("run", "--areas", "../../etc", "--years", "2023", "--reports", str(tmp_path / "reports"))
     assert result.returncode == 2
@@ -99,6 +101,7 @@ def test_cli_refuses_a_hostile_area_with_a_message_and_writes_nothing(tmp_path: 
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.e2e
 def test_a_failing_report_is_explained_and_leaves_no_partial_file(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     settings = Settings(REPO, None, tmp_path / "no-processed", reports, ["html", "pdf"], notebook_path(REPO), 600)
@@ -145,6 +148,7 @@ def _files(reports: Path) -> set[str]:
     return {p.relative_to(reports).as_posix() for p in reports.rglob("*") if p.is_file()}
 
 
+@pytest.mark.e2e
 def test_one_failing_and_one_hanging_report_do_not_stop_the_others(processed: Path, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     jobs = plan_jobs([2023], ["441600", "441622", "441623"], CONTEXT)
@@ -161,6 +165,7 @@ def test_one_failing_and_one_hanging_report_do_not_stop_the_others(processed: Pa
     assert 'title="已完成"' in index, "the index shows each report's status counts"
 
 
+@pytest.mark.e2e
 def test_the_hard_timeout_is_the_one_the_docs_promise_counted_from_the_last_sign_of_progress(
         processed: Path, tmp_path: Path) -> None:
     """docs/scale-out.md promises `--timeout` + 120 s for a worker stuck outside any cell; the code allowed
@@ -180,6 +185,7 @@ def test_the_hard_timeout_is_the_one_the_docs_promise_counted_from_the_last_sign
     assert len(beats) >= 1 + 2 * cells + 2, "prepared, each cell's start and end, the HTML and the PDF"
 
 
+@pytest.mark.e2e
 def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_feeds(runs: dict[str, Path],
                                                                                     tmp_path: Path) -> None:
     import shutil
@@ -203,6 +209,7 @@ def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_fee
     assert forced.outcomes[0].state == "done"
 
 
+@pytest.mark.e2e
 def test_a_killed_run_leaves_whole_files_and_a_rerun_finishes_only_the_rest(processed: Path, tmp_path: Path) -> None:
     import os
     import signal
@@ -234,6 +241,7 @@ def test_a_killed_run_leaves_whole_files_and_a_rerun_finishes_only_the_rest(proc
     assert len(list((reports / "2023").glob("*.html"))) == 3
 
 
+@pytest.mark.e2e
 def test_a_report_rendered_again_in_fewer_formats_keeps_none_of_the_earlier_render(processed: Path,
                                                                                    tmp_path: Path) -> None:
     reports, template = tmp_path / "reports", _template(tmp_path / "t.ipynb")
@@ -253,6 +261,7 @@ def test_a_report_rendered_again_in_fewer_formats_keeps_none_of_the_earlier_rend
     assert third.outcomes[0].state == "done" and pdf not in _files(reports)
 
 
+@pytest.mark.e2e
 def test_a_full_disk_stops_the_run_with_one_message_and_no_half_written_report(processed: Path, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     env = {**os.environ, "HELPERS_ROOT": str(REPO), **full_disk.environment(reports, tmp_path)}
@@ -268,6 +277,7 @@ def test_a_full_disk_stops_the_run_with_one_message_and_no_half_written_report(p
     assert not [p for p in reports.rglob("*") if p.is_file()], "no report, log, partial file or lock"
 
 
+@pytest.mark.e2e
 def test_dask_executor_on_a_local_cluster_gives_the_local_pools_reports(processed: Path, tmp_path: Path) -> None:
     from distributed import LocalCluster
 
@@ -306,6 +316,7 @@ def test_a_malformed_scheduler_address_is_refused_at_once(address: str, processe
     assert not (tmp_path / "reports" / "2023").exists()
 
 
+@pytest.mark.e2e
 def test_an_unreachable_scheduler_is_refused_within_the_connect_limit(processed: Path, tmp_path: Path) -> None:
     import time
 
@@ -317,6 +328,7 @@ def test_an_unreachable_scheduler_is_refused_within_the_connect_limit(processed:
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.e2e
 def test_reports_left_without_a_dask_worker_fail_by_name_after_the_limit(processed: Path, tmp_path: Path) -> None:
     """A cluster whose workers are gone (here: a scheduler that never had one) used to wait forever."""
     import threading
@@ -363,6 +375,7 @@ class _Lines:
         return False
 
 
+@pytest.mark.e2e
 def test_a_second_run_on_the_same_reports_folder_is_refused(processed: Path, tmp_path: Path) -> None:
     import fcntl
 
@@ -374,6 +387,7 @@ def test_a_second_run_on_the_same_reports_folder_is_refused(processed: Path, tmp
             render(plan_jobs([2023], ["441600"], CONTEXT), processed, reports, ["html"])
 
 
+@pytest.mark.e2e
 def test_years_beyond_the_data_cutoff_are_refused_before_any_notebook(processed: Path, tmp_path: Path) -> None:
     import json
 
@@ -411,6 +425,7 @@ def test_the_index_shows_a_rate_from_too_few_cases_unjudged(processed: Path) -> 
     assert lianping["label"] == "样本不足（不评级）" and "□" in [s["symbol"] for s in matrix["legend"]]
 
 
+@pytest.mark.e2e
 def test_the_index_names_modes_links_workbooks_and_shows_the_latest_matrix(processed: Path, tmp_path: Path) -> None:
     from helpers.report.findings import number
 

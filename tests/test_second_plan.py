@@ -84,6 +84,7 @@ def test_the_plan_folder_replaces_the_plan_and_keeps_the_rest(context: Context) 
     assert context.cleaning.reasons["out_of_scope"] == "不在梅州市范围内"
 
 
+@pytest.mark.e2e
 def test_values_of_the_second_plan(built: dict[str, Path], context: Context) -> None:
     datasets = Datasets(built["processed"], context.datasets)
     values = datasets.read("values").set_index(["indicator", "area_code", "year"])["value"]
@@ -102,6 +103,7 @@ def test_values_of_the_second_plan(built: dict[str, Path], context: Context) -> 
     assert recon["patents"] == 1 and recon["trademarks"] == 1
 
 
+@pytest.mark.e2e
 def test_evaluation_and_flagship_of_the_second_plan(built: dict[str, Path], context: Context) -> None:
     datasets = Datasets(built["processed"], context.datasets)
     evaluation = datasets.read("evaluation")
@@ -118,6 +120,7 @@ def test_evaluation_and_flagship_of_the_second_plan(built: dict[str, Path], cont
     assert flagship.loc[("F1", 2022), "value"] == 500 and flagship.loc[("F1", 2022), "status"] == "lagging"
 
 
+@pytest.mark.e2e
 def test_reports_of_the_second_plan_name_its_own_places_and_nothing_of_the_first(built: dict[str, Path],
                                                                                   context: Context) -> None:
     folder = built["reports"] / "2022"
@@ -135,6 +138,7 @@ def test_reports_of_the_second_plan_name_its_own_places_and_nothing_of_the_first
     assert record["state"] == "done"
 
 
+@pytest.mark.e2e
 def test_the_second_plan_is_benchmarked_among_its_own_peers(built: dict[str, Path], context: Context) -> None:
     """Its peers, and what it calls them, are its areas.yaml's: none of the first plan's 12 粤东西北 cities (河源
     among them) comes from conf/base; a department is read with its own city's names."""
@@ -146,6 +150,7 @@ def test_the_second_plan_is_benchmarked_among_its_own_peers(built: dict[str, Pat
     assert "对标分析需要粤北山区4市中至少" in city
 
 
+@pytest.mark.e2e
 def test_workbook_of_the_second_plan(built: dict[str, Path]) -> None:
     book = openpyxl.load_workbook(built["reports"] / "2022" / "indicators_2022.xlsx")
     frame = pd.DataFrame(book["评估结果"].values)

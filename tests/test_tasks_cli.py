@@ -24,6 +24,7 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", "", markup.unescape(re.sub(r"<[^>]+>", "", html)))
 
 
+@pytest.mark.e2e
 def test_the_tasks_table_of_the_sample(runs: dict[str, Path], sample_processed: Path, tmp_path: Path) -> None:
     processed = tmp_path / "processed"
     shutil.copytree(sample_processed, processed)  # built from the same raw folder: the run reuses it
@@ -39,6 +40,7 @@ def test_the_tasks_table_of_the_sample(runs: dict[str, Path], sample_processed: 
     assert table.loc[table["item"] == "T6.3", "self_grade"].isna().all()  # nobody reported it
 
 
+@pytest.mark.e2e
 def test_data_grade_a_quantified_item_when_they_are_the_only_input(runs: dict[str, Path], tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     shutil.copytree(runs["main"] / "service_nodes", raw / "service_nodes")
@@ -64,6 +66,7 @@ def unledgered(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) 
     return pd.read_csv(out, dtype={"self_grade": "str"}), processed
 
 
+@pytest.mark.e2e
 def test_without_ledger_and_register_the_tasks_table_says_unassessable(unledgered) -> None:
     table, _ = unledgered
     grades = table.set_index(["item", "year"])["verified_grade"]
@@ -74,6 +77,7 @@ def test_without_ledger_and_register_the_tasks_table_says_unassessable(unledgere
     assert set(table["verified_grade"]) <= GRADES
 
 
+@pytest.mark.e2e
 def test_without_ledger_and_register_the_report_says_why_and_scores_what_it_can(unledgered) -> None:
     _, processed = unledgered
     composite = pd.read_parquet(processed / "composite.parquet").query("year == 2023").set_index("part")
@@ -105,11 +109,13 @@ def test_without_ledger_and_register_the_report_says_why_and_scores_what_it_can(
     assert f"{ledger}，佐证材料无从核对" in shown["appendix"]
 
 
+@pytest.mark.e2e
 def test_an_unreadable_date_is_refused(tmp_path: Path) -> None:
     done = run_cli("tasks", "--out", str(tmp_path / "t.csv"), "--as-of", "2023-13-01")
     assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_the_period_table_of_the_sample(runs: dict[str, Path], sample_processed: Path, tmp_path: Path) -> None:
     processed = tmp_path / "processed"
     shutil.copytree(sample_processed, processed)

@@ -40,6 +40,7 @@ def test_neutralise_prefixes_formula_starts_only():
     assert neutralise(3.5) == 3.5
 
 
+@pytest.mark.e2e
 def test_workbook_has_every_sheet_frozen_headers_and_status_colours(built):
     workbook, _ = built
     assert workbook.name == "indicators_2021.xlsx" and workbook.parent.name == "2021"
@@ -55,6 +56,7 @@ def test_workbook_has_every_sheet_frozen_headers_and_status_colours(built):
     assert len(fills) >= 2  # statuses are coloured, and differently
 
 
+@pytest.mark.e2e
 def test_text_from_data_is_written_as_neutralised_text(built, tmp_path):
     _, processed = built
     hostile = tmp_path / "processed"
@@ -70,6 +72,7 @@ def test_text_from_data_is_written_as_neutralised_text(built, tmp_path):
     assert not [t for t in texts if t.startswith(("=", "+", "-", "@"))]
 
 
+@pytest.mark.e2e
 def test_csv_accounts_are_neutralised(built):
     _, processed = built
     files = pd.read_csv(processed / "files.csv", encoding="utf-8-sig", dtype=str)
@@ -96,6 +99,7 @@ def _rows(book: openpyxl.Workbook, sheet: str) -> tuple[list[str], list[tuple]]:
     return [str(h) for h in rows[0]], rows[1:]
 
 
+@pytest.mark.e2e
 def test_a_workbook_for_every_year_in_chinese_headers_and_labels(books):
     words, plan = CONTEXT.words("zh"), CONTEXT.plan
     labels = {f"{spec['symbol']} {words['statuses'][key]}" for key, spec in plan.statuses.items()}
@@ -122,6 +126,7 @@ def test_a_workbook_for_every_year_in_chinese_headers_and_labels(books):
     assert {"— 无分解目标", "◇ 市级指标", "★ 已完成"} <= shown
 
 
+@pytest.mark.e2e
 def test_the_values_sheet_holds_a_value_in_every_row_up_to_the_year(books, sample_processed):
     values = open_datasets(sample_processed, CONTEXT).read("values")
     names, units = ({i.id: getattr(i, a) for i in CONTEXT.plan.indicators} for a in ("name", "unit"))
@@ -140,6 +145,7 @@ def test_the_values_sheet_holds_a_value_in_every_row_up_to_the_year(books, sampl
         assert cells == pytest.approx(stored.to_dict())
 
 
+@pytest.mark.e2e
 def test_the_final_workbook_judges_achievement_not_pace(books):
     for year, pace in ((2023, True), (2025, False)):
         book = openpyxl.load_workbook(books[year], read_only=True)
