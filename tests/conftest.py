@@ -357,7 +357,7 @@ def page_of(hostile_processed: Path) -> Callable[[int, str], str]:
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=outputs)])
         title = words("page_title", area_name=CONTEXT.areas.names[area], year=year,
                       title=report_title(year, CONTEXT.plan, words))
-        return renderer.to_html(renderer.document(notebook, title, words["html_lang"]))
+        return renderer.to_html(renderer.document(notebook, title, words))
 
     return build
 

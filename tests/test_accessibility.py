@@ -197,4 +197,4 @@ def test_the_index_gives_each_city_reports_composite_score_as_its_summary_does(p
         score = number(row["score"], 1)
         assert shown[year] == WORDS("index.composite", score=score, grade=WORDS["composite_grades"][row["grade"]])
         summary = pages[f"{year}-city"].read_text(encoding="utf-8")
-        assert f"得分{score}分，等级为“{row['grade']}”" in summary, year
+        assert f"得分{score}分，等级为“{WORDS['composite_grades'][row['grade']]}”" in summary, year

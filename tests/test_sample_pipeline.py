@@ -20,6 +20,7 @@ from conftest import CONTEXT
 from helpers.cleaning import OUTCOMES, CleanRun, clean_all
 from helpers.indicators import Tables
 from helpers.pipeline import Datasets
+from helpers.report import Words, task_words
 
 CITY = "441600"
 PLAN = CONTEXT.plan
@@ -188,10 +189,17 @@ def test_the_sample_holds_every_case_the_assessment_spec_lists(datasets: Dataset
     assert departments[(departments["department"] == "市商务局") & (departments["year"] == 2022)].empty  # skipped
     claims = items[(items["self_grade"] == "completed") & (items["verified_grade"] == "unverified")]
     assert len(claims) >= 2  # 已完成 without evidence
-    assert items.loc[("Z8", 2023), "reason"].startswith("数据核定")  # a self-grade the data contradict
-    assert "政策未出台" in items.loc[("T1.1", 2023), "reason"]  # the late policy, a draft in 2023
-    commitments = datasets.read("task_commitments").set_index(["item", "year", "commitment"])["grade"]
+    rows, all_commitments = items.reset_index(), datasets.read("task_commitments")
+    words = Words.of(CONTEXT, "zh")
+
+    def reason(item: str, year: int) -> str:  # as the report words the item's causes (helpers.report.task_words)
+        row = rows[(rows["item"] == item) & (rows["year"] == year)].iloc[0]
+        return task_words.reason(row, all_commitments, departments, CONTEXT.plan_items, words) or ""
+
+    assert reason("Z8", 2023).startswith("数据核定")  # a self-grade the data contradict
+    assert "政策未出台" in reason("T1.1", 2023)  # the late policy, a draft in 2023
+    commitments = all_commitments.set_index(["item", "year", "commitment"])["grade"]
     assert commitments[("T1.1", 2024, 2)] == "completed"  # issued in March 2024
     assert set(items.loc["T6.3", "verified_grade"]) == {"not_reported"}  # a task nobody reported
     composite = datasets.read("composite")
-    assert set(composite.loc[composite["part"] == "composite", "grade"]) <= {"优秀", "良好", "一般", "较差"}
+    assert set(composite.loc[composite["part"] == "composite", "grade"]) <= {"excellent", "good", "fair", "poor"}

@@ -118,6 +118,7 @@ def test_the_county_chart_marks_each_bar_from_too_few_cases_with_its_n(reports, 
     drawn = []
     original = Charts.comparisons
     monkeypatch.setattr(Charts, "comparisons", lambda self, panels: drawn.extend(panels) or original(self, panels))
+    monkeypatch.setattr(reports[(2025, CITY)].charts, "store", None)  # drawn here, not read back from the store
     _text(reports[(2025, CITY)], ["domains"])
     panel = next(p for p in drawn if p.title.endswith("服判息诉率"))
     evaluation = reports[(2025, CITY)].data.evaluation
