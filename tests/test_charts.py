@@ -24,7 +24,16 @@ from PIL import Image
 
 from conftest import CONTEXT
 from helpers.report import Report, findings
-from helpers.report.charts import ChartError, Charts, Comparison, DataTable, Trajectory, prune_store, stored_png
+from helpers.report.charts import (
+    ChartError,
+    Charts,
+    Comparison,
+    DataTable,
+    Trajectory,
+    printed_svg,
+    prune_store,
+    stored_png,
+)
 from helpers.report.fonts import fonts_of
 
 CITY, ZIJIN = "441600", "441621"
@@ -236,9 +245,9 @@ def test_report_charts_are_vector_with_text_as_outlines(charts: Charts) -> None:
 
 def test_a_chart_is_drawn_once_and_read_back_until_what_draws_it_changes(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """Charts.drawn: the figure built once for its SVG and the Word edition's PNG (found by that SVG); the same chart
-    again is read from the store, not drawn; another number, word or style is another chart; pruning keeps what was
-    used lately."""
+    """Charts.drawn: the figure built once for its SVG, the PDF's print SVG (text as text) and the Word edition's PNG
+    (both found by the page's SVG); the same chart again is read from the store, not drawn; another number, word or
+    style is another chart; pruning keeps what was used lately."""
     store = Charts(CONTEXT.report.charts, fonts_of(CONTEXT), CONTEXT.words("zh")["charts"], tmp_path)
     built = []
     draw = Charts.comparisons
@@ -246,24 +255,29 @@ def test_a_chart_is_drawn_once_and_read_back_until_what_draws_it_changes(tmp_pat
     svg = store.drawn("comparisons", COMPARISONS, png=True)
     png = Image.open(io.BytesIO(stored_png(tmp_path, svg)))
     assert png.format == "PNG" and round(png.info["dpi"][0]) == CONTEXT.report.charts.dpi
+    printed = printed_svg(tmp_path, svg)
+    assert b"<text" not in svg and printed is not None and "样本不足".encode() in printed
+    assert printed_svg(tmp_path, b"<svg/>") is None
     assert store.drawn("comparisons", COMPARISONS, png=True) == svg and len(built) == 1  # read back, not drawn
     changed = [dataclasses.replace(COMPARISONS[0], values=COMPARISONS[0].values.replace(6.57, 6.58)),
                *COMPARISONS[1:]]
     store.drawn("comparisons", changed)
     Charts(CONTEXT.report.charts, fonts_of(CONTEXT), {**store.labels, "unit": "（{unit}）"}, tmp_path).drawn(
         "comparisons", COMPARISONS)
-    assert len(built) == 3 and len(list(tmp_path.glob("*.svg"))) == 3
+    assert len(built) == 3 and len(list(tmp_path.glob("*.print.svg"))) == 3 and len(list(tmp_path.glob("*.svg"))) == 6
     with pytest.raises(ChartError, match="PNG"):
         stored_png(tmp_path, b"<svg/>")
-    old = next(p for p in tmp_path.glob("*.svg") if p.read_bytes() != svg)
-    os.utime(old, (0, 0))
+    old = [p for p in tmp_path.glob("*.svg") if p.read_bytes() not in (svg, printed)]
+    for path in old:
+        os.utime(path, (0, 0))
     prune_store(tmp_path, 30)
-    assert not old.exists() and len(list(tmp_path.glob("*"))) == 3  # two SVGs and the PNG
+    assert not any(p.exists() for p in old) and len(list(tmp_path.glob("*"))) == 3  # the SVGs and PNG used lately
 
 
 def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Charts) -> None:
     """The SVG embedded in the page keeps every point of matplotlib's within 0.005 pt (path data to 1/100 pt, glyph
-    outlines untouched) and is a fifth smaller: no metadata, no indentation, no line breaks inside path data."""
+    outlines untouched) and is a fifth smaller: no metadata, no indentation, no line breaks inside path data; a dotted
+    hatch's circles are round dots at their centres."""
     import io
     import xml.etree.ElementTree as ElementTree
 
@@ -275,6 +289,7 @@ def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Ch
         return [(re.findall(r"[A-Za-z]", d), [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", d)])
                 for d in re.findall(r'\bd="([^"]*)"', svg.decode())]
 
+    dotted = 0
     for make in FIGURES.values():
         fig = make(charts)
         buffer = io.BytesIO()
@@ -285,8 +300,46 @@ def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Ch
         assert len(compact) < 0.85 * len(plain) and b"<metadata" not in compact
         assert len(paths(compact)) == len(paths(plain))
         for (commands, numbers), (commands_before, numbers_before) in zip(paths(compact), paths(plain), strict=True):
+            if set(commands) == {"M", "h"}:  # a dotted hatch: a round dot at the centre of each of its circles
+                dotted += 1
+                circles = [numbers_before[i:i + 50] for i in range(0, len(numbers_before), 50)]
+                assert commands_before == ["M", *["C"] * 8, "z"] * len(circles)
+                centres = [((max(c[0::2]) + min(c[0::2])) / 2, (max(c[1::2]) + min(c[1::2])) / 2) for c in circles]
+                dots = [(numbers[i], numbers[i + 1]) for i in range(0, len(numbers), 3)]
+                assert all(numbers[i + 2] == 0 for i in range(0, len(numbers), 3))
+                assert len(dots) == len(centres)
+                assert all(abs(a - b) <= 0.005 + 1e-9 for dot, centre in zip(dots, centres, strict=True)
+                           for a, b in zip(dot, centre, strict=True))
+                continue
             assert commands == commands_before and len(numbers) == len(numbers_before)
             assert all(abs(a - b) <= 0.005 + 1e-9 for a, b in zip(numbers, numbers_before, strict=True))
+    assert dotted, "a dotted hatch was drawn and turned to dots"
+
+
+def test_a_dotted_hatch_is_the_same_discs_as_round_dots() -> None:
+    """dotted_hatches: filled circles of radius r stroked w wide become round dots of diameter 2r + w at their
+    centres; an open ring, a path of other shapes and anything outside a pattern stay as drawn."""
+    from helpers.report.charts import dotted_hatches
+
+    def circle(x: float, y: float, r: float) -> str:  # as matplotlib writes one: a move, eight cubic arcs, a close
+        from matplotlib.path import Path as Curve
+
+        points = [f"{x + r * px:.2f} {y + r * py:.2f}" for px, py in Curve.unit_circle().vertices[:-1]]
+        return "M" + points[0] + "".join("C" + " ".join(points[i:i + 3]) for i in range(1, 25, 3)) + "z"
+
+    def pattern(d: str, fill: str) -> bytes:
+        return (f'<pattern id="h1" x="0" y="0" width="72" height="72"><rect x="0" y="0" width="73" height="73"/>'
+                f'<path d="{d}" style="fill: {fill}; stroke: #ffffff; stroke-width: 0.6; stroke-linecap: butt"/>'
+                f"</pattern>").encode()
+
+    dots = dotted_hatches(pattern(circle(3, 72, 0.3) + circle(6, 69, 0.3), "#ffffff"))
+    assert re.search(rb'd="M3 72h0M6 69h0" style="fill: none; stroke: #ffffff; stroke-width: 1.2; '
+                     rb'stroke-linecap: round"', dots), dots
+    ring = pattern(circle(3, 72, 0.3), "none")
+    lines = pattern("M0 72L72 0M-36 36L36 -36", "#ffffff")
+    outside = pattern(circle(3, 72, 0.3), "#ffffff").replace(b"pattern", b"g")
+    for unchanged in (ring, lines, outside):
+        assert dotted_hatches(unchanged) == unchanged
 
 
 def test_each_charts_numbers_as_the_tables_print_them(charts: Charts) -> None:

@@ -135,6 +135,21 @@ def test_a_charts_numbers_are_on_the_page_not_in_the_pdf(rendered: dict) -> None
 
 
 @pytest.mark.e2e
+def test_the_pdfs_charts_are_text_in_the_pages_fonts(rendered: dict) -> None:
+    """The PDF prints each chart from its print SVG (Charts.print_svg): the page's chart has its text as outlines,
+    the PDF's has it as text, set in the two fonts the page embeds (no other font), so a chart's labels can be
+    searched and copied; the HTML page is unchanged."""
+    unit = re.sub(r"\s+", "", WORDS["charts"]["unit"].format(unit="件"))
+    page = _html(rendered, CITY)
+    pdf = PdfReader(rendered[CITY]["pdf"])
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf.pages))
+    assert text.count(unit) >= 5 and unit not in re.sub(r"<[^>]+>", "", re.sub(r'data:[^"]+', "", page))
+    fonts = {str(font.get_object()["/BaseFont"]) for p in pdf.pages
+             for font in (p["/Resources"].get("/Font") or {}).values()}
+    assert len(fonts) == 2 and all("Noto-Sans-CJK-SC" in name for name in fonts), fonts
+
+
+@pytest.mark.e2e
 @pytest.mark.parametrize("area", [CITY, COUNTY])
 def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> None:
     reader = PdfReader(rendered[area]["pdf"])

@@ -223,6 +223,8 @@ def render_job(job: Job, settings: Settings, digest: str = "", beat: Beat | None
 
 def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
     from helpers.report import Words, report_title, to_pdf
+    from helpers.report.charts import chart_store, printed_svg
+    from helpers.report.render import for_print
 
     reports, formats = Path(settings.reports).resolve(), settings.formats
     context, renderer = _HOST.context.with_path("assessor_dir", settings.assessor), _HOST.renderer
@@ -257,7 +259,8 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
         beat()
         if "pdf" in formats:
             started = time.perf_counter()
-            staged.append(to_pdf(html, scratch / f"{job.stem}.pdf"))
+            printable, chart_text = for_print(page, lambda svg: printed_svg(chart_store(context), svg))
+            staged.append(to_pdf(renderer.to_html(printable, chart_text), scratch / f"{job.stem}.pdf"))
             outcome.seconds["pdf"] = time.perf_counter() - started
             beat()
         if "docx" in formats:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING
@@ -20,6 +22,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 FONT_MARKER = "/*FONT-FACES*/"
 FOOTER_MARKER = "/*PAGE-FOOTER*/"  # report.css: the printed page's footer, from the wording's `page_footer`
 PAGE_COUNTERS = ("page", "pages")
+SVG_IMAGE = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 FILE_NAME = re.compile(r"[\w./-]+\.(?:csv|tsv|txt|xlsx?|json|log|gz|zip|parquet|pdf|docx?|ipynb|html)\b", re.ASCII)
 
 
@@ -57,9 +60,10 @@ class Renderer:
             raise RenderError("报告模板缺少字体占位符")
         return break_file_names(body)
 
-    def to_html(self, page: str) -> str:
-        """The self-contained page: both font weights, cut to the page's characters, embedded as data URLs."""
-        return embed_fonts(page, self.fonts)
+    def to_html(self, page: str, also: str = "") -> str:
+        """The self-contained page: both font weights, cut to the page's characters (and those of `also`), embedded
+        as data URLs."""
+        return embed_fonts(page, self.fonts, also)
 
 
 def page_content(text: str) -> str:
@@ -76,9 +80,24 @@ def page_content(text: str) -> str:
     return " ".join(parts)
 
 
-def embed_fonts(page: str, fonts: Fonts) -> str:
-    """A page with its font placeholder replaced by both weights, cut to the page's visible characters."""
-    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
+def embed_fonts(page: str, fonts: Fonts, also: str = "") -> str:
+    """A page with its font placeholder replaced by both weights, cut to the page's visible characters and `also`."""
+    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page) + also), 1)
+
+
+def for_print(page: str, printed: Callable[[bytes], bytes | None]) -> tuple[str, str]:
+    """The page for the PDF: each chart SVG replaced by its print SVG (`printed` of the page's SVG, text as text:
+    Charts.print_svg) where there is one, and the text those charts show, for the font cut."""
+    texts = []
+
+    def swap(image: re.Match[str]) -> str:
+        svg = printed(base64.b64decode(image[1]))
+        if svg is None:
+            return image[0]
+        texts.append(visible_text(re.sub(r"<style.*?</style>", "", svg.decode("utf-8"), flags=re.S)))
+        return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+    return SVG_IMAGE.sub(swap, page), "".join(texts)
 
 
 def break_file_names(page: str) -> str:
