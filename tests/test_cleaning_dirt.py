@@ -1120,3 +1120,29 @@ def test_overseas_family_by_each_members_office_code():
     # US, JP (a re-publication of a PCT application) and EP are overseas; CN and WO are not
     got = overseas_family(family, CONTEXT.cleaning.domestic_family_offices)
     assert got.tolist() == [True, False, True, pd.NA, True, False]
+
+
+@pytest.mark.parametrize("name", ["task_ledger", "patents", "web_logs"])
+def test_a_batch_of_inputs_cleans_as_each_input_alone(runs: dict[str, Path], name: str) -> None:
+    """clean_files (a source's inputs typed, derived and placed in one pass, as a small source is cleaned) gives each
+    input exactly the part clean_file gives it alone: its accounts entry, rows in, the rows set aside with their
+    reasons and original cells, the kept rows (a category column's categories are the batch's: the clean table's
+    schema makes them one dictionary anyway) and the earliest date ahead."""
+    from helpers.cleaning.source import clean_file, clean_files, source_inputs, sources_of
+
+    plan = CONTEXT.plan
+    source = sources_of(CONTEXT.sources, CONTEXT.cleaning, CONTEXT.areas, CONTEXT.plan_items,
+                        (plan.base_year + 1, plan.target_year), CONTEXT.official, today=dt.date(2026, 3, 1))[name]
+    batch = list(enumerate(source_inputs(runs["main"], source)))
+    assert len(batch) > 1
+    together = clean_files(source, batch, runs["main"])
+    assert sum(len(part.set_aside) for part in together) > 0 or name == "web_logs"
+    for (index, item), part in zip(batch, together, strict=True):
+        alone = clean_file(source, index, item, runs["main"])
+        assert (part.index, part.entry, part.rows_in, part.ahead) == (alone.index, alone.entry, alone.rows_in,
+                                                                      alone.ahead)
+        pd.testing.assert_frame_equal(part.set_aside.reset_index(drop=True), alone.set_aside.reset_index(drop=True))
+        pd.testing.assert_frame_equal(part.kept[alone.kept.columns].reset_index(drop=True),  # a category column
+                                      alone.kept.reset_index(drop=True), check_categorical=False)  # holds all values
+        extra = set(part.kept.columns) - set(alone.kept.columns)  # another input's warning: never raised here
+        assert all(col.startswith("_warn:") and not part.kept[col].any() for col in extra), extra
