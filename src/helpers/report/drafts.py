@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -93,6 +93,16 @@ def cut(progress: str, chars: int, more: str) -> str:
     within = [end for end in ends if end <= chars]
     end = within[-1] if within else next(iter(ends), len(line))
     return line[:end] + (more if end < len(line) else "")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure against a problem: the units it is addressed to (the lead first) and its wording (key and fields),
+    worded once its addressees are known (the wording's `{also}`: the other units, in a city's draft)."""
+
+    units: tuple[str, ...]
+    key: str
+    fields: dict[str, object] = field(default_factory=dict)
 
 
 class Drafter:
@@ -300,21 +310,21 @@ class Drafter:
             found = found[found["area_code"] == d.area_code]
         out: dict[str, list[str]] = {}
         for _, f in found.iterrows():
-            units, action = MEASURES.get(f["kind"], Drafter._data_measure)(self, f)
+            measure = MEASURES.get(f["kind"], Drafter._data_measure)(self, f)
+            units = measure.units
             lead = units[0] if units and d.is_city else \
                 self._county_addressee if not d.is_city else self.w["drafts.addressee_unknown"]
             also = self.w("drafts.also", departments=self.w.join(list(units[1:]))) if d.is_city and units[1:] else ""
-            sentence = action.replace("{also}", also)
+            sentence = self.w(measure.key, also=also, **measure.fields)
             if sentence not in out.setdefault(lead, []):
                 out[lead].append(sentence)
         return out
 
-    def _measure(self, key: str, owner: str | None, **fields: object) -> tuple[tuple[str, ...], str]:
-        """The units of the item `owner` and the measure of wording `drafts.measures.<key>` (its `{also}` left for
-        them)."""
-        return self._departments(owner), self.w(f"drafts.measures.{key}", also="{also}", **fields)
+    def _measure(self, key: str, owner: str | None, **fields: object) -> Measure:
+        """The measure of wording `drafts.measures.<key>`, addressed to the units of the item `owner`."""
+        return Measure(self._departments(owner), f"drafts.measures.{key}", fields)
 
-    def _shortfall_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
+    def _shortfall_measure(self, f: pd.Series) -> Measure:
         w = self.w
         if f["topic"] == "indicator" and f["code"] == "missing":
             return self._measure("indicator_missing", self._task("data"),
@@ -344,27 +354,27 @@ class Drafter:
         commitment = self.data.context.plan_items.item(f["subject"]).commitments[int(f["count"]) - 1]
         return self.w("findings.document", name=commitment.document) if commitment.document else commitment.text
 
-    def _evidence_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
-        return (f["subject"],), self.w("drafts.measures.evidence", items=self.w.join(str(f["code"]).split(",")))
+    def _evidence_measure(self, f: pd.Series) -> Measure:
+        return Measure((f["subject"],), "drafts.measures.evidence", {"items": self.w.join(str(f["code"]).split(","))})
 
-    def _pattern_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
+    def _pattern_measure(self, f: pd.Series) -> Measure:
         item = f["subject"] if f["subject"] in self.data.context.plan_items.ids else None
         units = self._departments(item) if item else (f["subject"],)
         subject = self._item(item) if item else f["subject"]
-        return units, self.w(f"drafts.measures.patterns.{f['code']}", also="{also}", subject=subject)
+        return Measure(units, f"drafts.measures.patterns.{f['code']}", {"subject": subject})
 
-    def _indicator_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
+    def _indicator_measure(self, f: pd.Series) -> Measure:
         """A disparity, an age decomposition or a lumpy sum: the measure of its kind, to the indicator's units."""
         return self._measure(f["kind"], self._task(f["subject"]), name=self._row(f["subject"])["name"])
 
-    def _leading_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
+    def _leading_measure(self, f: pd.Series) -> Measure:
         return self._measure("leading", self._task(f["subject"]), name=self.w[f"findings.measures.{f['subject']}.name"],
                              year_from=f["year_from"], year_to=f["year_to"])
 
-    def _data_measure(self, f: pd.Series) -> tuple[tuple[str, ...], str]:
+    def _data_measure(self, f: pd.Series) -> Measure:
         """A finding on the data (base check, sensitivity, rejected rows, unreadable files): the plan's advice on
         data, to the monitoring's units."""
-        return self._departments(self._task("data")), self.w["plan.recommendations.data"]
+        return Measure(self._departments(self._task("data")), "plan.recommendations.data")
 
     # -------------------------------------------------------------- 规划调整建议 (mid-term)
     def adjustments(self) -> list[str]:
@@ -451,7 +461,7 @@ SLOTS: dict[str, Callable[[Drafter], list[str]]] = {
     "causes": Drafter.causes, "measures": Drafter.measures, "adjustments": Drafter.adjustments,
     "next_plan": Drafter.next_plan,
 }
-MEASURES: dict[str, Callable[[Drafter, pd.Series], tuple[tuple[str, ...], str]]] = {
+MEASURES: dict[str, Callable[[Drafter, pd.Series], Measure]] = {
     "shortfall": Drafter._shortfall_measure, "evidence": Drafter._evidence_measure,
     "pattern": Drafter._pattern_measure, "disparity": Drafter._indicator_measure,
     "decomposition": Drafter._indicator_measure, "lumpiness": Drafter._indicator_measure,
