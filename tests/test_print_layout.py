@@ -45,15 +45,49 @@ def _widths(font: dict) -> tuple[dict[int, float], float]:
     return table, float(descendant.get("/DW", 1000))
 
 
+class _Forms:
+    """Where pypdf's walk of a page is: on the page itself (depth 0) or inside a form XObject it draws (WeasyPrint
+    draws each chart as one; pypdf reports the text inside in the form's own coordinates, and flushes the page's
+    pending text at `Do` before entering). Also the box of each form and image the page draws, on the page."""
+
+    def __init__(self, page: object) -> None:
+        self.objects = page["/Resources"].get("/XObject") or {}
+        self.depth, self.entering = 0, False
+        self.boxes: list[tuple[float, float, float]] = []
+
+    def before(self, operator: bytes, args: list, cm: list) -> None:
+        if self.entering:  # the first operator inside the form
+            self.depth, self.entering = self.depth + 1, False
+        if operator == b"Do":
+            self.entering = True
+            if self.depth == 0:
+                xobject = self.objects[args[0]].get_object()
+                x0, y0, x1, y1 = (float(v) for v in xobject.get("/BBox", [0, 0, 1, 1]))
+                a, b, c, d, e, f = (float(v) for v in xobject.get("/Matrix", [1, 0, 0, 1, 0, 0]))
+                corners = [(a * x + c * y + e, b * x + d * y + f) for x in (x0, x1) for y in (y0, y1)]
+                xs = [x * cm[0] + y * cm[2] + cm[4] for x, y in corners]
+                self.boxes.append((min(xs), max(xs), 0.0))
+
+    def after(self, operator: bytes) -> None:
+        if operator == b"Do":
+            self.depth -= 0 if self.entering else 1  # an image, or a form with nothing inside: never entered
+            self.entering = False
+
+
 def _runs(page: object) -> list[tuple[float, float, float]]:
     """Each text run on the page as (x0, x1, y): start and end of its advance, baseline; from the TJ/Tj
-    operators and the fonts' glyph widths, so the right end is where the ink ends, not where a parser guesses."""
+    operators and the fonts' glyph widths, so the right end is where the ink ends, not where a parser guesses. A
+    chart (a form XObject) counts as its box: its text is inside it."""
     fonts = page["/Resources"]["/Font"]
     cache: dict[str, tuple[dict[int, float], float]] = {}
     state: dict[str, object] = {"font": None, "size": 0.0, "spacing": 0.0}
     runs: list[tuple[float, float, float]] = []
+    forms = _Forms(page)
 
     def before(operator: bytes, args: list, cm: list, tm: list) -> None:
+        forms.before(operator, args, cm)
+        if forms.depth:
+            return
         if operator == b"Tf":
             state["font"], state["size"] = args[0], float(args[1])
         elif operator == b"Tc":
@@ -75,21 +109,26 @@ def _runs(page: object) -> list[tuple[float, float, float]]:
             x0 = tm[4] * cm[0] + cm[4]
             runs.append((x0, x0 + advance * tm[0] * cm[0], tm[5] * cm[3] + cm[5]))
 
-    page.extract_text(visitor_operand_before=before)
-    return runs
+    page.extract_text(visitor_operand_before=before,
+                      visitor_operand_after=lambda operator, args, cm, tm: forms.after(operator))
+    return runs + forms.boxes
 
 
 def _lines(page: object) -> list[tuple[float, str]]:
-    """The page's text lines in the body (between the running head and foot) as (baseline, text), top down."""
+    """The page's text lines in the body (between the running head and foot) as (baseline, text), top down; a
+    chart's text (inside its form XObject) is the chart's, not a line of the page."""
     height = float(page.mediabox.height)
     found: dict[float, list[tuple[float, str]]] = {}
+    forms = _Forms(page)
 
     def visit(text: str, cm: list, tm: list, font: object, size: float) -> None:
         y = round(tm[5] * cm[3] + cm[5], 0)
-        if text.strip() and MARGIN["bottom"] < y < height - MARGIN["top"]:
+        if text.strip() and not forms.depth and MARGIN["bottom"] < y < height - MARGIN["top"]:
             found.setdefault(y, []).append((tm[4] * cm[0] + cm[4], text.strip()))
 
-    page.extract_text(visitor_text=visit)
+    page.extract_text(visitor_text=visit,
+                      visitor_operand_before=lambda operator, args, cm, tm: forms.before(operator, args, cm),
+                      visitor_operand_after=lambda operator, args, cm, tm: forms.after(operator))
     return [(y, "".join(t for _, t in sorted(parts))) for y, parts in sorted(found.items(), reverse=True)]
 
 
