@@ -13,7 +13,7 @@ import pytest
 
 from conftest import CONTEXT
 from helpers.report import Report, findings, report_title
-from helpers.report.plan_sections import excerpt
+from helpers.report.items import excerpt
 
 CITY, YUANCHENG, ZIJIN = "441600", "441602", "441621"
 WORDS = CONTEXT.words("zh")
