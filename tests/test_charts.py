@@ -391,7 +391,7 @@ def drawn(sample_processed: Path) -> dict[tuple[int, str], list[tuple[Figure, Da
             figures.append((getattr(charts, kind)(*args), data, caption))  # the figure Charts.drawn would draw
             return Markup("")
 
-        report._figure = record
+        report.figure = record
         list(report.sections(only=["domains"]))
         assert figures, "the domains draw charts"
         out[(year, area)] = figures

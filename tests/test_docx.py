@@ -41,8 +41,8 @@ from helpers.context import ConfError
 from helpers.report import Report, Words, findings
 from helpers.report import data as report_data
 from helpers.report.charts import chart_store, stored_png
+from helpers.report.core import report_title, title_lines
 from helpers.report.render import RenderError
-from helpers.report.sections import report_title, title_lines
 from helpers.report.word import Edition, parse, reference_template, write_docx
 
 CITY, COUNTY = "441600", "441621"

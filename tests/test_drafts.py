@@ -20,6 +20,7 @@ from helpers.pipeline import Datasets, open_datasets
 from helpers.report import Report, assessor, drafts
 from helpers.report import data as report_data
 from helpers.report.findings import number
+from helpers.report.look_back import counts_sentence
 
 CITY, COUNTY = CONTEXT.areas.city_code, "441621"
 FRONT = "---\n状态: 初稿\n---\n\n"
@@ -222,5 +223,5 @@ def test_the_final_overall_draft_counts_the_items_by_their_period_grade(sample_p
     text = drafts.Drafter(data).draft("overall")
     grades = data.period["period_items"]["grade"].value_counts()
     labels = CONTEXT.words("zh")["period"]["grades"]
-    assert Report(data)._counts_sentence() in text  # the report's own sentence, by period grade (终期核定)
+    assert counts_sentence(Report(data)) in text  # the report's own sentence, by period grade (终期核定)
     assert f"{labels['completed']}{int(grades['completed'])}项" in text

@@ -14,7 +14,7 @@ from pypdf.generic import ArrayObject
 
 from conftest import CONTEXT
 from helpers.report import Words
-from helpers.report.sections import title_lines
+from helpers.report.core import title_lines
 
 pytestmark = pytest.mark.e2e  # every test reads a PDF printed by WeasyPrint
 

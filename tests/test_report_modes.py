@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from conftest import CONTEXT
+from helpers.context import ConfError
 from helpers.report import Report, findings, report_title
-from helpers.report.plan_sections import excerpt
+from helpers.report.items import excerpt
 
 CITY, YUANCHENG, ZIJIN = "441600", "441602", "441621"
 WORDS = CONTEXT.words("zh")
@@ -252,6 +253,15 @@ def test_appendices_are_numbered_from_the_section_list(sample_processed: Path) -
     text = re.sub(r"<[^>]+>", "", html)
     assert "全文见附录一。" in text and "详见附录四。" in text and "附录一　部门填报的工作进展" in text
     assert '<li class="toc-2"><a href="#appendix-progress">附录一　部门填报的工作进展</a></li>' in html
+
+
+def test_a_section_without_its_module_stops_the_report_at_load(sample_processed: Path) -> None:
+    """report.yaml is the registry of sections: each id names its module, helpers.report.sections.<id>; an id
+    without one is a configuration error naming its key, before any section is rendered."""
+    sections = [*CONTEXT.report.sections, CONTEXT.report.sections[1].model_copy(update={"id": "outlook"})]
+    context = dataclasses.replace(CONTEXT, report=CONTEXT.report.model_copy(update={"sections": sections}))
+    with pytest.raises(ConfError, match=rf"sections\[{len(sections) - 1}\]\.id：没有章节模块 'outlook'"):
+        Report.load(sample_processed, 2025, CITY, context=context)
 
 
 def test_the_contents_list_each_appendix_under_the_appendix(reports: dict) -> None:

@@ -12,6 +12,7 @@ import pytest
 from conftest import CONTEXT
 from helpers.report import Report
 from helpers.report.charts import Charts
+from helpers.report.items import verified
 
 CITY, ZIJIN = "441600", "441621"
 
@@ -60,7 +61,7 @@ def test_a_zhuanlan_whose_number_is_met_but_work_late_shows_both_and_agrees_with
 
 def test_a_task_is_not_completed_while_its_own_zhuanlan_lags(reports) -> None:
     report = reports[(2024, CITY)]
-    assert report._verified().loc["T4.5", "verified_grade"] == "on_track"  # 专栏8: 4 of 5 navigations
+    assert verified(report).loc["T4.5", "verified_grade"] == "on_track"  # 专栏8: 4 of 5 navigations
     row = _rows(report, "tasks", "强化知识产权高效益运用")["T4.5"]
     assert "★ 已完成 | ● 按计划推进" in row and "专栏8量化目标：按计划推进（4，目标5）" in row
     assert "工作推进：已完成（" in row

@@ -458,6 +458,7 @@ def _run(args: argparse.Namespace, context: Context) -> int:
     from helpers.cutoff import AsOfError, check_cleaned_as_of
     from helpers.indicators import EvaluationError, latest_year
     from helpers.pipeline import DatasetError, Datasets, open_datasets
+    from helpers.report.core import renderers
 
     if _outputs_unwritable(folders=(args.reports,)):
         return 2
@@ -484,6 +485,7 @@ def _run(args: argparse.Namespace, context: Context) -> int:
             _check_assessor_texts(jobs, context)
         if "docx" in formats:
             _say_if_no_libreoffice(context)
+        renderers(context.report)  # every section report.yaml lists has its module, before a worker starts
         result = batch.run(jobs, datasets, args.reports, formats, context, lang=args.lang, workers=args.workers,
                            force=args.force, executor=args.executor, scheduler=args.scheduler,
                            timeout=args.timeout, notebook=args.notebook)

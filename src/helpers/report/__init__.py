@@ -3,10 +3,10 @@ rendering to HTML and PDF), the wording they are written in, and the indicator w
 
 from helpers.report import assessor
 from helpers.report.charts import Charts
+from helpers.report.core import Report, report_title
 from helpers.report.data import ReportData, ReportError, load, sources_read
 from helpers.report.fonts import Fonts, fonts_of
 from helpers.report.render import Renderer, RenderError, embed_fonts, to_pdf
-from helpers.report.sections import Report, report_title
 from helpers.report.wording import Words, fill
 from helpers.report.workbook import city_table, evaluation_year, write_workbook
 

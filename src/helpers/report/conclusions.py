@@ -1,24 +1,19 @@
 """The report's conclusions from the findings dataset (helpers.findings; conclusions.md §3): 存在的问题 — every
 problem finding of the area in the stage's rank, each with its cause where another finding gives one —, 主要成效 —
-the strengths by domain — and the 基期数据核对 of 一、评估说明. One sentence per finding, from the wording catalogue
+the strengths by domain — and the sentences of the 基期数据核对 of 一、评估说明 (the sections problems, achievements
+and scope of helpers.report.sections, and the drafts). One sentence per finding, from the wording catalogue
 (wording.yaml `findings`), with its numbers as the report prints them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import pandas as pd
-from IPython.display import HTML
-from markupsafe import Markup
 
 from helpers.report import findings as indicator_texts
 from helpers.report.data import ReportData
 from helpers.report.findings import in_text, number, percent, rounded
-
-if TYPE_CHECKING:
-    from helpers.report.sections import Section
 
 
 def _whole(value: float) -> str:
@@ -31,7 +26,7 @@ def _is_target(f: pd.Series) -> bool:
     return f["topic"] == "flagship" and pd.notna(f["reference"])
 
 
-def _fact_number(value: float, fact: dict) -> str:
+def fact_number(value: float, fact: dict) -> str:
     """A plan figure, or its computed counterpart, with as many decimals as the plan writes it (1.85, 573)."""
     exponent = Decimal(repr(float(fact["value"]))).normalize().as_tuple().exponent
     return number(value, max(0, -int(exponent)))
@@ -171,12 +166,12 @@ class Speaker:
 
     def base_check(self, f: pd.Series) -> str:
         fact = next(fact for fact in self.data.context.plan_facts if fact["id"] == f["code"])
-        return self.w("findings.base_check", span=self._span(f), label=fact["label"],
-                      plan=_fact_number(fact["value"], fact), value=_fact_number(f["value"], fact), unit=fact["unit"],
+        return self.w("findings.base_check", span=self.span(f), label=fact["label"],
+                      plan=fact_number(fact["value"], fact), value=fact_number(f["value"], fact), unit=fact["unit"],
                       gap=percent(abs(f["ratio"]), 1), source=self.data.source_title(f["subject"]),
                       tolerance=percent(self.data.context.findings["base_check"]["tolerance"]))
 
-    def _span(self, f: pd.Series) -> str:
+    def span(self, f: pd.Series) -> str:
         """"2020年", "2016—2020年": the years a finding's numbers cover."""
         first, last = f["year_from"], f["year_to"]
         return self.w("findings.span", span=f"{first}—{last}" if first != last else str(first))
@@ -254,47 +249,3 @@ def achievements(data: ReportData) -> list[tuple[str, list[str]]]:
         heading = headings.get(plan.indicator(indicator).category) if measured and indicator else items
         parts.setdefault(heading or items, []).append(speaker.say(f))
     return [(heading, sentences) for heading, sentences in parts.items() if sentences]
-
-
-class ConclusionSections:
-    """Mixed into helpers.report.sections.Report: 主要成效, 存在的问题 and the 基期数据核对 of 评估说明."""
-
-    def achievements(self, section: Section) -> HTML:
-        d, w = self.data, self.w
-        parts = [{"heading": w("subnumbered", numeral=w.numeral(n), title=heading), "sentences": sentences}
-                 for n, (heading, sentences) in enumerate(achievements(d), start=1)]
-        margin = percent(d.context.findings["strength"]["margin"])
-        return self._render(section, parts=parts, intro=w("findings.achievements_intro", area_name=d.area_name,
-                                                          year=d.year, margin=margin),
-                            empty=w("findings.achievements_none", year=d.year, margin=margin))
-
-    def problems(self, section: Section) -> HTML:
-        """存在的问题, ranked (helpers.report.conclusions.problems)."""
-        final = self.data.final
-        return self._render(section, problems=problems(self.data), intro=self.w["findings.problems_intro"],
-                            empty=self.w["problems.none_final" if final else "problems.none"])
-
-    def _base_check(self) -> dict[str, object]:
-        """评估说明's 基期数据核对: in the city report, a table of every plan figure checked, with a warning per gap;
-        in a county report, the warnings alone (the figures are the city's)."""
-        d, w = self.data, self.w
-        found = d.own_findings
-        checks = found[found["kind"] == "base_check"]
-        if checks.empty:
-            return {"base_check": None, "base_intro": "", "base_warnings": []}
-        speaker = Speaker(d)
-        warnings = [w("findings.coverage" if d.is_city else "findings.coverage_county", text=speaker.say(f))
-                    for _, f in checks[checks["severity"] == "problem"].iterrows()]
-        if not d.is_city:
-            return {"base_check": None, "base_intro": "", "base_warnings": warnings}
-        facts = {fact["id"]: fact for fact in d.context.plan_facts}
-        rows = [[facts[f["code"]]["label"], speaker._span(f),
-                 _fact_number(f["reference"], facts[f["code"]]) + facts[f["code"]]["unit"],
-                 _fact_number(f["value"], facts[f["code"]]) + facts[f["code"]]["unit"], signed_percent(f["ratio"]),
-                 w[f"findings.base_results.{f['severity']}"]] for _, f in checks.iterrows()]
-        table = self._table(w["findings.base_table"], self._columns("findings.base_columns", [30, 14, 15, 15, 10, 16]),
-                            rows, css="numbers")
-        intro = w("findings.base_intro", count=len(checks), base_year=d.plan.base_year,
-                  table_label=w("table_label", number=self._tables),
-                  tolerance=percent(d.context.findings["base_check"]["tolerance"]))
-        return {"base_check": Markup(table), "base_intro": intro, "base_warnings": warnings}

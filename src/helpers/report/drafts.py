@@ -22,8 +22,17 @@ from helpers.pipeline import Datasets
 from helpers.report import assessor
 from helpers.report import data as report_data
 from helpers.report.conclusions import Speaker, achievements, problem_findings
-from helpers.report.findings import headline, indicator_fields, number, percent, shown_difference
-from helpers.report.sections import Report
+from helpers.report.core import Report
+from helpers.report.findings import (
+    achieved_share,
+    flagship_sentence,
+    headline,
+    indicator_fields,
+    number,
+    percent,
+    shown_difference,
+)
+from helpers.report.look_back import composite_sentence, counts_sentence
 from helpers.settings import Report as ReportSettings
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>&~|#])")  # what Markdown would read as syntax in a text from the data
@@ -196,9 +205,9 @@ class Drafter:
         lead = [w("drafts.verdict", area_name=d.area_name, verdict=w[f"drafts.verdicts.{verdict}"])] if verdict else []
         lead.append(headline(d).sentence)
         if d.final:
-            lead.append(w("summary.achieved_share", share=report._achieved_share()))
+            lead.append(w("summary.achieved_share", share=achieved_share(d)))
         if d.is_city:
-            lead += [report._flagship_sentence(), report._counts_sentence(), report._composite_sentence()]
+            lead += [flagship_sentence(d), counts_sentence(report), composite_sentence(report)]
         paragraphs = ["".join(lead)]
         rises = [rise for _, row in self._good.iterrows() if (rise := self._rise(row))]
         if rises:

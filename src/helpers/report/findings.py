@@ -1,5 +1,5 @@
-"""What the evaluation says about its indicators, in sentences: status counts, risks, an indicator's result and
-its shortfall, the data problems of the appendix and the recommendations.
+"""What the evaluation says about its indicators, in sentences: status counts and the share achieved, the 专栏
+targets, risks, an indicator's result and its shortfall, the data problems of the appendix and the recommendations.
 
 The wording lives in conf wording.yaml and plan_wording.yaml, the rules (which statuses are risks, when a
 source's rejects are a problem) in findings.yaml, applied by the findings stage; this module only fills the wording
@@ -42,6 +42,25 @@ def status_counts(data: ReportData) -> dict[str, int]:
     """How many of the area's indicators are in each status, in the plan's order of statuses."""
     counts = data.own["status"].value_counts()
     return {key: int(counts.get(key, 0)) for key in data.plan.statuses}
+
+
+def achieved_share(data: ReportData) -> str:
+    """The share of the judged indicators (data and a target) that are 已完成 or 基本完成."""
+    counts = status_counts(data)
+    judged = sum(n for k, n in counts.items() if k not in UNJUDGED)
+    return percent((counts.get("met", 0) + counts.get("basic", 0)) / judged if judged else math.nan)
+
+
+def flagship_sentence(data: ReportData) -> str:
+    """The 专栏 targets: how many, how many met, and those at risk by name."""
+    w, flagship = data.words, data.flagship
+    met = int((flagship["status"] == "met").sum())
+    behind = flagship[flagship["status"].isin(data.context.findings["risk_statuses"])]
+    text = w("summary.flagship", count=len(flagship), met=met)
+    if len(behind):
+        names = w["summary.quoted_separator"].join(w("summary.flagship_name", name=n) for n in behind["name"])
+        text += w("summary.flagship_behind_final" if data.final else "summary.flagship_behind", names=names)
+    return text + w["sentence.end"]
 
 
 def decimals(data: ReportData, indicator: str) -> int:

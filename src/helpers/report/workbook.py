@@ -24,7 +24,7 @@ from helpers.indicators import check_year, latest_year
 from helpers.pipeline import Datasets, open_datasets
 from helpers.report import official
 from helpers.report.findings import number
-from helpers.report.plan_sections import absent_reason, composite_notes
+from helpers.report.items import absent_reason, composite_notes
 from helpers.report.task_words import basis, missing_evidence, reasons
 from helpers.report.wording import Words, local_time
 from helpers.safety import neutralise
