@@ -47,7 +47,7 @@ report: sample-data install-system
 	$(PY) -m helpers run --processed $(PROCESSED) --reports reports --years $(YEARS) --areas all --formats html,pdf,docx \
 	  $${AS_OF:+--as-of "$$AS_OF"}
 
-## Run the whole test suite (what CI runs), the 15 slowest steps listed at the end
+## Run the whole test suite (what CI runs) on every core (pytest-xdist), the 15 slowest steps listed at the end
 test: $(STAMP) install-system
 	$(PY) -m pytest -q --durations=15
 

@@ -1,6 +1,7 @@
 """Benchmark of the test suite (`make bench-tests`): `make test`'s suite against commit 0cf6791's, back to back.
 
-Both suites run whole (`pytest -q -p no:cacheprovider`, the same interpreter and packages), each from its own
+Both suites run whole (`pytest -q -p no:cacheprovider`, the same interpreter and packages, each with the options
+of its own pyproject: ours on every core through pytest-xdist, as `make test` runs it), each from its own
 checkout (`--base`: a checkout of the old commit; default: a temporary `git worktree` of it, removed after), one
 after the other, in the order given by `--order` (ours first by default: a warm page cache then favours the old
 suite). Prints each wall time, the load average before and after, the ratio and its verdict against the budget of

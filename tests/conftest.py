@@ -11,10 +11,12 @@ import datetime as dt
 import gzip
 import io
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import pytest
@@ -24,6 +26,7 @@ from helpers.context import Context
 from helpers.indicators import Tables
 from helpers.pipeline.stages import values_stage
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[1]
 CONTEXT = Context.load(REPO)  # the plan of conf/base, read once for every test (nothing in it is mutable state)
 
@@ -258,32 +261,84 @@ def raw(tmp_path: Path) -> Path:
     return folder
 
 
+# ----------------------------------------------------------------------------- the workers of `make test`
+SPREAD = {"test_runner.py"}  # modules whose tests share only session fixtures: spread over the workers, one by one
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook (`-n`, pyproject's addopts)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Each module's tests in one worker, its module fixtures built once; a SPREAD module's tests to whichever
+    worker is free, one by one. (pytest-xdist's own `--dist loadgroup` does not group under pytest 9.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if Path(module).name in SPREAD else module
+
+    return ByModule(config, log)
+
+
 # ----------------------------------------------------------------------------- the shipped sample, generated once
+def once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """What `make` builds in a fresh folder, once for the whole run: alone, in a folder of this session; under
+    pytest-xdist (`make test`'s `-n`), by the first worker that asks, in a folder all the run's workers share (the
+    others wait on a lock, then read its value back: paths and plain data)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(factory.mktemp(name))
+    import fcntl
+    import pickle
+
+    shared = factory.getbasetemp().parent  # the run's folder, each worker's basetemp inside it
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / f"{name}.pickle"
+        if done.is_file():
+            return pickle.loads(done.read_bytes())
+        folder = shared / name
+        shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed building it left
+        folder.mkdir()
+        value = make(folder)
+        done.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Seed 2020 twice and seed 7 once, generated in fresh interpreters (no shared hash seed) in parallel."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    from helpers.sample_data import generate
+    def make(folder: Path) -> dict[str, Path]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    dirs = {name: tmp_path_factory.mktemp(name) for name in ("main", "again", "other")}
-    seeds = {"main": 2020, "again": 2020, "other": 7}
-    with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for job in [pool.submit(generate, dirs[name], seeds[name]) for name in dirs]:
-            job.result()
-    return dirs
+        from helpers.sample_data import generate
+
+        dirs = {name: folder / name for name in ("main", "again", "other")}
+        seeds = {"main": 2020, "again": 2020, "other": 7}
+        with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for job in [pool.submit(generate, dirs[name], seeds[name]) for name in dirs]:
+                job.result()
+        return dirs
+
+    return once(tmp_path_factory, "runs", make)
 
 
 @pytest.fixture(scope="session")
-def sample_processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_build(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, float]]:
     """The shipped sample (seed 2020) through every stage of the pipeline, once for the session (read only: a
-    test that changes it works on a copy)."""
+    test that changes it works on a copy): its folder, and each stage's wall seconds in that build."""
     from helpers.pipeline import build
 
-    out = tmp_path_factory.mktemp("sample_processed")
-    build(runs["main"], out, CONTEXT, workers=2)
-    return out
+    def make(out: Path) -> tuple[Path, dict[str, float]]:
+        return out, {name: seconds for name, _, seconds in build(runs["main"], out, CONTEXT, workers=2).steps}
+
+    return once(tmp_path_factory, "sample_processed", make)
+
+
+@pytest.fixture(scope="session")
+def sample_processed(sample_build: tuple[Path, dict[str, float]]) -> Path:
+    """The shipped sample through every stage (sample_build's folder; read only)."""
+    return sample_build[0]
 
 
 HOSTILE = "<script>alert(1)"  # a name from data that must stay text in every report format
@@ -293,16 +348,16 @@ HOSTILE = "<script>alert(1)"  # a name from data that must stay text in every re
 def hostile_processed(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample extracts plus a broken file named like a script tag, through every stage, once for the session
     (read only), for the reports' tests of every format."""
-    import shutil
-
     from helpers.pipeline import build
 
-    raw = tmp_path_factory.mktemp("raw_hostile")
-    shutil.copytree(runs["main"], raw, dirs_exist_ok=True)
-    (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
-    out = tmp_path_factory.mktemp("processed_hostile")
-    build(raw, out, CONTEXT, workers=2)
-    return out
+    def make(folder: Path) -> Path:
+        raw, out = folder / "raw", folder / "processed"
+        shutil.copytree(runs["main"], raw)
+        (raw / "patents" / f"{HOSTILE}.csv").write_bytes(b"\x00\x01binary junk\x00")
+        build(raw, out, CONTEXT, workers=2)
+        return out
+
+    return once(tmp_path_factory, "hostile", make)
 
 
 # The reports rendered once for the session: the 2023 (mid-term) and 2025 (final) reports of the city and 紫金县
@@ -321,18 +376,20 @@ def rendered(hostile_processed: Path, tmp_path_factory: pytest.TempPathFactory) 
     from helpers.batch.worker import Settings, render_job
     from helpers.pipeline import open_datasets
 
-    reports = tmp_path_factory.mktemp("rendered")
-    out: dict = {"reports": reports}
-    outcomes = []
-    for (year, area), formats in RENDERED.items():
-        settings = Settings(REPO, None, hostile_processed, reports, formats, notebook_path(REPO), 600)
-        outcome = render_job(Job(year, area, CONTEXT.areas.names[area]), settings, "digest")
-        assert outcome.error is None, outcome.error
-        outcomes.append(outcome)
-        out[year, area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
-    out["index"] = write_index(reports, sorted({year for year, _ in RENDERED}), outcomes,
-                               open_datasets(hostile_processed, CONTEXT), CONTEXT, "zh")
-    return out
+    def make(reports: Path) -> dict:
+        out: dict = {"reports": reports}
+        outcomes = []
+        for (year, area), formats in RENDERED.items():
+            settings = Settings(REPO, None, hostile_processed, reports, formats, notebook_path(REPO), 600)
+            outcome = render_job(Job(year, area, CONTEXT.areas.names[area]), settings, "digest")
+            assert outcome.error is None, outcome.error
+            outcomes.append(outcome)
+            out[year, area] = {Path(path).suffix[1:]: Path(path) for path in outcome.files}
+        out["index"] = write_index(reports, sorted({year for year, _ in RENDERED}), outcomes,
+                                   open_datasets(hostile_processed, CONTEXT), CONTEXT, "zh")
+        return out
+
+    return once(tmp_path_factory, "rendered", make)
 
 
 @pytest.fixture(scope="session")
@@ -371,8 +428,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 def browser():  # noqa: ANN201 — Playwright's Browser
     """Debian's headless Chromium through Playwright, once for the session, for the tests that look at a page as a
     browser shows it."""
-    import shutil
-
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

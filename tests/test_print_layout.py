@@ -4,9 +4,11 @@ between their parts."""
 
 from __future__ import annotations
 
+import functools
 import html as markup
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from pypdf import PdfReader
@@ -74,14 +76,28 @@ class _Forms:
             self.entering = False
 
 
-def _runs(page: object) -> list[tuple[float, float, float]]:
-    """Each text run on the page as (x0, x1, y): start and end of its advance, baseline; from the TJ/Tj
-    operators and the fonts' glyph widths, so the right end is where the ink ends, not where a parser guesses. A
-    chart (a form XObject) counts as its box: its text is inside it."""
+class Page(NamedTuple):
+    """What the tests read of one printed page: its text, its text runs, its body lines and its size."""
+
+    text: str
+    runs: list[tuple[float, float, float]]
+    lines: list[tuple[float, str]]
+    width: float
+    height: float
+
+
+def _read(page: object) -> Page:
+    """One pass over the page's content: its text (pypdf's), each text run as (x0, x1, y) — start and end of its
+    advance, baseline; from the TJ/Tj operators and the fonts' glyph widths, so the right end is where the ink ends,
+    not where a parser guesses — and its text lines in the body (between the running head and foot) as (baseline,
+    text), top down. A chart (the form XObjects WeasyPrint draws it with) counts as its box among the runs, its text
+    not among the page's lines."""
     fonts = page["/Resources"]["/Font"]
+    height = float(page.mediabox.height)
     cache: dict[str, tuple[dict[int, float], float]] = {}
     state: dict[str, object] = {"font": None, "size": 0.0, "spacing": 0.0}
     runs: list[tuple[float, float, float]] = []
+    found: dict[float, list[tuple[float, str]]] = {}
     forms = _Forms(page)
 
     def before(operator: bytes, args: list, cm: list, tm: list) -> None:
@@ -109,44 +125,37 @@ def _runs(page: object) -> list[tuple[float, float, float]]:
             x0 = tm[4] * cm[0] + cm[4]
             runs.append((x0, x0 + advance * tm[0] * cm[0], tm[5] * cm[3] + cm[5]))
 
-    page.extract_text(visitor_operand_before=before,
-                      visitor_operand_after=lambda operator, args, cm, tm: forms.after(operator))
-    return runs + forms.boxes
-
-
-def _lines(page: object) -> list[tuple[float, str]]:
-    """The page's text lines in the body (between the running head and foot) as (baseline, text), top down; a
-    chart's text (inside its form XObject) is the chart's, not a line of the page."""
-    height = float(page.mediabox.height)
-    found: dict[float, list[tuple[float, str]]] = {}
-    forms = _Forms(page)
-
     def visit(text: str, cm: list, tm: list, font: object, size: float) -> None:
         y = round(tm[5] * cm[3] + cm[5], 0)
         if text.strip() and not forms.depth and MARGIN["bottom"] < y < height - MARGIN["top"]:
             found.setdefault(y, []).append((tm[4] * cm[0] + cm[4], text.strip()))
 
-    page.extract_text(visitor_text=visit,
-                      visitor_operand_before=lambda operator, args, cm, tm: forms.before(operator, args, cm),
-                      visitor_operand_after=lambda operator, args, cm, tm: forms.after(operator))
-    return [(y, "".join(t for _, t in sorted(parts))) for y, parts in sorted(found.items(), reverse=True)]
+    text = page.extract_text(visitor_operand_before=before, visitor_text=visit,
+                             visitor_operand_after=lambda operator, args, cm, tm: forms.after(operator))
+    lines = [(y, "".join(t for _, t in sorted(parts))) for y, parts in sorted(found.items(), reverse=True)]
+    return Page(text, runs + forms.boxes, lines, float(page.mediabox.width), height)
+
+
+@functools.cache
+def _pages(pdf: Path) -> list[Page]:
+    """The PDF's pages, each read once for all the tests."""
+    return [_read(page) for page in PdfReader(pdf).pages]
 
 
 def test_no_text_past_the_right_rule(pdf: Path) -> None:
-    for number, page in enumerate(PdfReader(pdf).pages, 1):
-        right = float(page.mediabox.width) - MARGIN["right"]
-        for x0, x1, _ in _runs(page):
+    for number, page in enumerate(_pages(pdf), 1):
+        right = page.width - MARGIN["right"]
+        for x0, x1, _ in page.runs:
             assert MARGIN["left"] - 0.5 <= x0 and x1 <= right + 0.5, f"page {number}: text from {x0:.1f} to {x1:.1f}"
 
 
 def test_no_nearly_blank_page(pdf: Path) -> None:
-    pages = PdfReader(pdf).pages
+    pages = _pages(pdf)
     for number, page in enumerate(pages, 1):
         if number <= 2 or number == len(pages):  # the cover, the contents and the end may be short
             continue
-        height = float(page.mediabox.height)
+        height, lines = page.height, page.lines
         body = height - MARGIN["top"] - MARGIN["bottom"]
-        lines = _lines(page)
         used = (height - MARGIN["top"] - min(y for y, _ in lines)) / body if lines else 0
         assert used >= 0.25, f"page {number} is {used:.0%} filled: {[t for _, t in lines][:3]}"
 
@@ -154,9 +163,8 @@ def test_no_nearly_blank_page(pdf: Path) -> None:
 def test_no_heading_or_lead_in_alone_at_a_page_bottom(pdf: Path) -> None:
     html = pdf.with_suffix(".html").read_text(encoding="utf-8")
     headings = {re.sub(r"<[^>]+>|\s", "", h) for h in re.findall(r"<h[2-4][^>]*>(.*?)</h[2-4]>", html, re.S)}
-    pages = PdfReader(pdf).pages
-    for number, page in enumerate(pages[:-1], 1):
-        lines = _lines(page)
+    for number, page in enumerate(_pages(pdf)[:-1], 1):
+        lines = page.lines
         if not lines:
             continue
         last = re.sub(r"\s", "", lines[-1][1])
@@ -165,7 +173,7 @@ def test_no_heading_or_lead_in_alone_at_a_page_bottom(pdf: Path) -> None:
 
 
 def test_file_names_break_only_between_their_parts(pdf: Path) -> None:
-    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    text = "\n".join(page.text for page in _pages(pdf))
     names = set(re.findall(r"synthetic_\w+\.[a-z]+", text.replace("\n", "")))
     assert names, "the sample's unreadable files are listed in the appendix"
     for name in names:
@@ -186,7 +194,7 @@ def test_table_headers_and_statuses_break_only_where_they_are_meant_to(pdf: Path
                            re.S):
         cell = "".join(cell)
         words |= {w for w in re.split(r"\s", markup.unescape(re.sub(r"<[^>]+>", "", cell))) if len(w) >= 2}
-    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    text = "\n".join(page.text for page in _pages(pdf))
     pieces = {(token, word) for line in text.splitlines() for token in line.split() for word in words
               if token not in words and len(token) >= 2 and re.search(r"[\u4e00-\u9fff]", token)
               and word.startswith(token) and token != word}
@@ -199,12 +207,12 @@ def test_the_text_of_adjacent_status_cells_stays_apart(pdf: Path) -> None:
     words = {**WORDS["grades"], **WORDS["statuses"]}.values()
     symbols = "".join({*WORDS["grade_symbols"].values(), *(s["symbol"] for s in CONTEXT.plan.statuses.values())})
     joined = re.compile(f"(?:{'|'.join(map(re.escape, words))})[{re.escape(symbols)}]")
-    for number, page in enumerate(PdfReader(pdf).pages, 1):
-        assert not joined.search(page.extract_text()), (number, joined.findall(page.extract_text()))
+    for number, page in enumerate(_pages(pdf), 1):
+        assert not joined.search(page.text), (number, joined.findall(page.text))
 
 
 def test_the_cover_title_breaks_between_its_parts(pdf: Path) -> None:
     year = int(pdf.parent.name)
-    lines = [text for _, text in _lines(PdfReader(pdf).pages[0])]
+    lines = [text for _, text in _pages(pdf)[0].lines]
     title = title_lines(year, CONTEXT.plan, Words.of(CONTEXT, "zh"))
     assert title[0] in lines and title[1] in lines, lines  # 「（总结评估）报告」 whole, never 「（总结评/估）报告」

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,17 @@ def rendered(rendered: dict) -> dict[str, dict[str, Path]]:
 
 def _html(rendered: dict, area: str) -> str:
     return rendered[area]["html"].read_text(encoding="utf-8")
+
+
+@functools.cache
+def _pdf_pages(pdf: Path) -> tuple[str, ...]:
+    """Each page's text of the PDF, extracted once for the tests that read it."""
+    return tuple(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def _pdf_text(pdf: Path) -> str:
+    """The PDF's text with every space and line break removed."""
+    return re.sub(r"\s+", "", "".join(_pdf_pages(pdf)))
 
 
 PageOf = Callable[[int, str], str]  # conftest's page_of: a report's page built in this process
@@ -129,7 +141,7 @@ def test_a_charts_numbers_are_on_the_page_not_in_the_pdf(rendered: dict) -> None
     charts = page.count('<figure class="chart"')
     summaries = [WORDS["charts"]["data_summary"].format(number=n) for n in range(1, charts + 1)]
     assert charts >= 5 and all(f"<summary>{summary}</summary>" in page for summary in summaries)
-    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(rendered[CITY]["pdf"]).pages))
+    text = _pdf_text(rendered[CITY]["pdf"])
     assert re.sub(r"\s+", "", WORDS["figure_caption"].format(number=charts, caption="")) in text
     assert not [summary for summary in summaries if summary in text]
 
@@ -142,7 +154,7 @@ def test_the_pdfs_charts_are_text_in_the_pages_fonts(rendered: dict) -> None:
     unit = re.sub(r"\s+", "", WORDS["charts"]["unit"].format(unit="件"))
     page = _html(rendered, CITY)
     pdf = PdfReader(rendered[CITY]["pdf"])
-    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf.pages))
+    text = _pdf_text(rendered[CITY]["pdf"])
     assert text.count(unit) >= 5 and unit not in re.sub(r"<[^>]+>", "", re.sub(r'data:[^"]+', "", page))
     fonts = {str(font.get_object()["/BaseFont"]) for p in pdf.pages
              for font in (p["/Resources"].get("/Font") or {}).values()}
@@ -162,7 +174,7 @@ def test_pdf_embeds_a_cjk_font_and_its_text_reads(rendered: dict, area: str) -> 
                 if any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                     embedded.add(str(font["/BaseFont"]))
     assert any("Noto-Sans-CJK-SC" in name or "NotoSansCJK" in name for name in embedded), embedded
-    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
+    text = _pdf_text(rendered[area]["pdf"])
     for indicator in PLAN.indicators:
         assert re.sub(r"\s+", "", indicator.name) in text, indicator.name
     assert "第1页" not in text[:200] and "页/共" in text  # page numbers, not on the cover
@@ -345,7 +357,7 @@ def test_a_county_report_shows_the_items_its_government_reported(page_of: PageOf
 
 @pytest.mark.e2e
 def test_table_headers_break_between_words_in_print(rendered: dict) -> None:
-    text = "".join(page.extract_text() for page in PdfReader(rendered[CITY]["pdf"]).pages)
+    text = "".join(_pdf_pages(rendered[CITY]["pdf"]))
     header = next(line for line in text.splitlines() if line.startswith("序号 指标"))
     for broken in ("序 号", "序时进 度", "目标完 成度", "年实 际", "进度 比"):
         assert broken not in header, header
