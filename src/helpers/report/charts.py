@@ -2,8 +2,10 @@
 
 `Charts` is built from the report's chart style, fonts and the chart words of one language; its methods take
 plain series and return figures, so the exploration notebook can use them as the report does. `svg()` renders
-a figure for the report as a vector image with its text drawn as outlines (sharp in print and in the browser at
-any zoom, readable without any font), `png()` as a bitmap for notebooks and the Word edition; both refuse a figure
+a figure for the page as a vector image with its text drawn as outlines (sharp in the browser at any zoom, readable
+without any font), `print_svg()` for the PDF with its text as text (set in the fonts the page embeds: WeasyPrint
+draws it in half the time, and the labels can be searched), `png()` as a bitmap for notebooks and the Word edition;
+all refuse a figure
 that would show a missing-glyph box. `drawn()` builds a chart once and exports it to each format a report needs, kept
 in a store folder under the digest of what draws it, so that a chart drawn before is read back, not drawn again.
 Each chart has a `…_table` twin that gives its numbers, from the same panels, as the report's tables print them

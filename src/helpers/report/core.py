@@ -232,8 +232,8 @@ class Report:
 
     def figure(self, kind: str, args: tuple, data: DataTable, caption: str) -> Markup:
         """A numbered chart: the chart `kind` of `args` (a Charts method and its arguments, drawn once: Charts.drawn)
-        as an embedded SVG (vector, text as outlines), with its caption and, collapsed under it, its numbers as a
-        table (`data`: on screen only)."""
+        as an embedded SVG (vector, text as outlines; the PDF prints its print SVG), with its caption and, collapsed
+        under it, its numbers as a table (`data`: on screen only)."""
         self.figures += 1
         image = base64.b64encode(self.charts.drawn(kind, *args, png=self.word)).decode("ascii")
         return Markup(self.fragment("figure", number=self.figures, caption=caption, image=image, data=data))
