@@ -228,6 +228,7 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
 
     reports, formats = Path(settings.reports).resolve(), settings.formats
     context, renderer = _HOST.context.with_path("assessor_dir", settings.assessor), _HOST.renderer
+    store = chart_store(context)  # the charts' print SVGs and Word PNGs, by the SVG the page embeds
     words = Words.of(context, settings.lang)
     outcome = Outcome(job, digest)
     folder = reports / str(job.year)
@@ -259,13 +260,13 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
         beat()
         if "pdf" in formats:
             started = time.perf_counter()
-            printable, chart_text = for_print(page, lambda svg: printed_svg(chart_store(context), svg))
+            printable, chart_text = for_print(page, lambda svg: printed_svg(store, svg))
             staged.append(to_pdf(renderer.to_html(printable, chart_text), scratch / f"{job.stem}.pdf"))
             outcome.seconds["pdf"] = time.perf_counter() - started
             beat()
         if "docx" in formats:
             started = time.perf_counter()
-            staged.append(_docx(notebook_node, context, words, title, running, scratch / f"{job.stem}.docx"))
+            staged.append(_docx(notebook_node, store, context, words, title, running, scratch / f"{job.stem}.docx"))
             outcome.seconds["docx"] = time.perf_counter() - started
             beat()
         for path in staged:
@@ -291,16 +292,16 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
     return outcome
 
 
-def _docx(notebook: NotebookNode, context: Context, words: Words, title: str, running: str, out: Path) -> Path:
+def _docx(notebook: NotebookNode, store: Path, context: Context, words: Words, title: str, running: str,
+          out: Path) -> Path:
     """The Word edition from the sections the notebook displayed (their HTML, as the page shows them), each chart the
     PNG the kernel drew from the same figure (python-docx cannot embed SVG portably), and its TOC's page numbers
     from a headless LibreOffice layout where LibreOffice is installed (the run says once when it is not)."""
-    from helpers.report.charts import chart_store, stored_png
+    from helpers.report.charts import stored_png
     from helpers.report.word import write_docx
 
     sections = [output["data"]["text/html"] for cell in notebook.cells if cell.cell_type == "code"
                 for output in cell.get("outputs", []) if "text/html" in output.get("data", {})]
-    store = chart_store(context)
     return write_docx(sections, out, context, words, title, running, lambda svg: stored_png(store, svg))
 
 

@@ -240,14 +240,15 @@ def clean_files(source: Source, batch: list[tuple[int, RawInput]], root: Path) -
                      stated_cutoff=_iso(cutoff.stated_date(table.preamble, source.today)))
         read.append(_Read(index, entry, table))
     if read:
-        seconds = (time.perf_counter() - started) / len(batch)
-        parts |= {part.index: part for part in _clean_read(source, read, root, seconds)}
+        parts |= {part.index: part for part in _clean_read(source, read)}
+    seconds = (time.perf_counter() - started) / len(batch)  # the batch's time, shared by its inputs
+    for part in parts.values():
+        part.seconds = seconds
     return [parts[index] for index, _ in batch]
 
 
-def _clean_read(source: Source, read: list[_Read], root: Path, seconds: float) -> list[FilePart]:
+def _clean_read(source: Source, read: list[_Read]) -> list[FilePart]:
     """The rows of the inputs `read`, cleaned in one pass and parted by file (FILE: each input's index)."""
-    started = time.perf_counter()
     spec, names = source.spec, source.fields
     data = pd.concat([_field_frame(r.index, r.table, names) for r in read], ignore_index=True) if len(read) > 1 \
         else _field_frame(read[0].index, read[0].table, names)
@@ -287,7 +288,6 @@ def _clean_read(source: Source, read: list[_Read], root: Path, seconds: float) -
     kept = kept.loc[~aside].reset_index(drop=True) if aside.any() else kept  # columns first: fewer to copy
     kept = _validated(source, kept, {r.index: r.entry["file"] for r in read})
     kept_files = kept[FILE].to_numpy()
-    seconds += (time.perf_counter() - started) / len(read)
     parts = []
     for r in read:
         mine = files == r.index
@@ -305,9 +305,9 @@ def _clean_read(source: Source, read: list[_Read], root: Path, seconds: float) -
         own = kept_files == r.index
         file_kept = kept if own.all() else kept.loc[own].reset_index(drop=True)
         stated_ahead = [day for day in cutoff.stated_dates(r.table.preamble) if day > source.today]
-        earliest = ahead[mine].min() if len(ahead) else pd.NaT
+        earliest = ahead[mine].min()
         found = min(filter(None, [None if pd.isna(earliest) else earliest.date(), *stated_ahead]), default=None)
-        parts.append(FilePart(r.index, r.entry, file_kept, set_aside, int(mine.sum()), seconds, _iso(found)))
+        parts.append(FilePart(r.index, r.entry, file_kept, set_aside, int(mine.sum()), ahead=_iso(found)))
     return parts
 
 

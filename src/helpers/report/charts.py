@@ -5,9 +5,9 @@ plain series and return figures, so the exploration notebook can use them as the
 a figure for the page as a vector image with its text drawn as outlines (sharp in the browser at any zoom, readable
 without any font), `print_svg()` for the PDF with its text as text (set in the fonts the page embeds: WeasyPrint
 draws it in half the time, and the labels can be searched), `png()` as a bitmap for notebooks and the Word edition;
-all refuse a figure
-that would show a missing-glyph box. `drawn()` builds a chart once and exports it to each format a report needs, kept
-in a store folder under the digest of what draws it, so that a chart drawn before is read back, not drawn again.
+all refuse a figure that would show a missing-glyph box. `drawn()` builds a chart once and exports it to each format
+a report needs, kept in a store folder under the digest of what draws it, so that a chart drawn before is read back,
+not drawn again.
 Each chart has a `…_table` twin that gives its numbers, from the same panels, as the report's tables print them
 (the page shows it under the chart for screen readers, search engines and copying).
 
@@ -494,19 +494,13 @@ class Charts:
     def svg(self, fig: Figure) -> bytes:
         """The figure as SVG for the report: vector, its text as outlines of the chart font (sharp at any
         size and self-contained). A glyph the font lacks is a ChartError, never a box in a report."""
-        buffer = io.BytesIO()
-        with _glyphs_checked(), matplotlib.rc_context(SVG_RC):
-            fig.savefig(buffer, format="svg", metadata={"Date": None})
-        return compact_svg(buffer.getvalue())
+        return _compact_svg_of(fig, SVG_RC)
 
     def print_svg(self, fig: Figure) -> bytes:
         """The figure as SVG for the PDF: drawn as `svg` draws it, its text as text in the chart font, which the PDF
         sets in the fonts the page embeds. The print edition's charts are searchable and copyable and the PDF is
         drawn in about half the time (WeasyPrint parses every glyph outline of an SVG each time it is used)."""
-        buffer = io.BytesIO()
-        with _glyphs_checked(), matplotlib.rc_context(PRINT_RC):
-            fig.savefig(buffer, format="svg", metadata={"Date": None})
-        return compact_svg(buffer.getvalue())
+        return _compact_svg_of(fig, PRINT_RC)
 
     def png(self, fig: Figure) -> bytes:
         """The figure as an RGB PNG at the configured resolution, which it records (a word processor sizes it
@@ -590,6 +584,14 @@ def _plain(value: Any) -> Any:  # noqa: ANN401 — what json.dumps cannot write 
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"chart argument of type {type(value).__name__} has no digest")
+
+
+def _compact_svg_of(fig: Figure, rc: dict[str, str]) -> bytes:
+    """The figure saved as SVG with the matplotlib settings `rc`, glyph-checked and compacted."""
+    buffer = io.BytesIO()
+    with _glyphs_checked(), matplotlib.rc_context(rc):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return compact_svg(buffer.getvalue())
 
 
 def compact_svg(svg: bytes) -> bytes:
