@@ -68,7 +68,7 @@ def main() -> int:
             html = renderer.to_html(page)
             html_times.append(time.perf_counter() - started)
             started = time.perf_counter()
-            render.to_pdf(html, out / "ours.pdf")
+            render.to_pdf(renderer.to_print(page), out / "ours.pdf")
             ours.append(time.perf_counter() - started)
             started = time.perf_counter()
             weasyprint.HTML(string=naive_page).write_pdf(out / "naive.pdf")

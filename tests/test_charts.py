@@ -30,7 +30,6 @@ from helpers.report.charts import (
     Comparison,
     DataTable,
     Trajectory,
-    printed_svg,
     prune_store,
     stored_png,
 )
@@ -234,50 +233,54 @@ def test_a_bar_from_too_few_cases_is_marked_with_its_n(charts: Charts) -> None:
     assert "样本不足，不评级（n为案件或样本数）" in [t.get_text() for t in fig.legends[0].get_texts()]
 
 
-def test_report_charts_are_vector_with_text_as_outlines(charts: Charts) -> None:
+def test_report_charts_are_vector_with_text_as_text_in_the_chart_font(charts: Charts) -> None:
+    """The SVG the page holds inline and the PDF prints: vector, its labels text set in the chart font (the page embeds
+    it, cut to the page's characters, chart labels included: test_report), ids only where something refers to them."""
     svg = charts.svg(_trajectories(charts))
-    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+    assert svg.startswith(b"<svg") and b"<?xml" not in svg and b"<!DOCTYPE" not in svg
     assert b"<image" not in svg, "no bitmap inside"
-    assert b"<text" not in svg, "text drawn as outlines: readable without any font"
+    assert b"<text" in svg and f"font-family: '{charts.family}'".encode() in svg
+    ids = set(re.findall(rb' id="([^"]+)"', svg))
+    assert ids and all(b"#" + i in svg for i in ids), "only referenced ids (clip paths, hatches) are kept"
     with pytest.raises(ChartError, match="字体缺少"):
         charts.svg(charts.months(pd.Series([1, 2], index=[1, 2]), "访问量 \U0001F600", "人次"))
 
 
 def test_a_chart_is_drawn_once_and_read_back_until_what_draws_it_changes(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """Charts.drawn: the figure built once for its SVG, the PDF's print SVG (text as text) and the Word edition's PNG
-    (both found by the page's SVG); the same chart again is read from the store, not drawn; another number, word or
-    style is another chart; pruning keeps what was used lately."""
+    """Charts.drawn: the figure built once for its SVG and the Word edition's PNG (found by the chart's key); the same
+    chart again is read from the store, not drawn; another number, word or style is another chart; pruning keeps what
+    was used lately."""
     store = Charts(CONTEXT.report.charts, fonts_of(CONTEXT), CONTEXT.words("zh")["charts"], tmp_path)
     built = []
     draw = Charts.comparisons
     monkeypatch.setattr(Charts, "comparisons", lambda self, panels: built.append(panels) or draw(self, panels))
-    svg = store.drawn("comparisons", COMPARISONS, png=True)
-    png = Image.open(io.BytesIO(stored_png(tmp_path, svg)))
+    chart = store.drawn("comparisons", COMPARISONS, png=True)
+    png = Image.open(io.BytesIO(stored_png(tmp_path, chart.key)))
     assert png.format == "PNG" and round(png.info["dpi"][0]) == CONTEXT.report.charts.dpi
-    printed = printed_svg(tmp_path, svg)
-    assert b"<text" not in svg and printed is not None and "样本不足".encode() in printed
-    assert printed_svg(tmp_path, b"<svg/>") is None
-    assert store.drawn("comparisons", COMPARISONS, png=True) == svg and len(built) == 1  # read back, not drawn
+    assert "样本不足".encode() in chart.svg
+    assert store.drawn("comparisons", COMPARISONS, png=True) == chart and len(built) == 1  # read back, not drawn
     changed = [dataclasses.replace(COMPARISONS[0], values=COMPARISONS[0].values.replace(6.57, 6.58)),
                *COMPARISONS[1:]]
     store.drawn("comparisons", changed)
     Charts(CONTEXT.report.charts, fonts_of(CONTEXT), {**store.labels, "unit": "（{unit}）"}, tmp_path).drawn(
         "comparisons", COMPARISONS)
-    assert len(built) == 3 and len(list(tmp_path.glob("*.print.svg"))) == 3 and len(list(tmp_path.glob("*.svg"))) == 6
+    assert len(built) == 3 and len(list(tmp_path.glob("*.svg"))) == 3 and len(list(tmp_path.glob("*.png"))) == 1
     with pytest.raises(ChartError, match="PNG"):
-        stored_png(tmp_path, b"<svg/>")
-    old = [p for p in tmp_path.glob("*.svg") if p.read_bytes() not in (svg, printed)]
+        stored_png(tmp_path, "0" * 32)
+    with pytest.raises(ChartError, match="图表编号"):
+        stored_png(tmp_path, "../" + chart.key)
+    old = [p for p in tmp_path.glob("*.svg") if p.stem != chart.key]
     for path in old:
         os.utime(path, (0, 0))
     prune_store(tmp_path, 30)
-    assert not any(p.exists() for p in old) and len(list(tmp_path.glob("*"))) == 3  # the SVGs and PNG used lately
+    assert not any(p.exists() for p in old) and len(list(tmp_path.glob("*"))) == 2  # the SVG and PNG used lately
 
 
 def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Charts) -> None:
-    """The SVG embedded in the page keeps every point of matplotlib's within 0.005 pt (path data to 1/100 pt, glyph
-    outlines untouched) and is a fifth smaller: no metadata, no indentation, no line breaks inside path data; a dotted
-    hatch's circles are round dots at their centres."""
+    """The SVG embedded in the page keeps every point of matplotlib's within 0.005 pt (path data to 1/100 pt) and is
+    smaller: no prolog, metadata, indentation or unreferenced ids, no line breaks inside path data; a dotted hatch's
+    circles are round dots at their centres."""
     import io
     import xml.etree.ElementTree as ElementTree
 
@@ -319,7 +322,7 @@ def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Ch
 def test_a_dotted_hatch_is_the_same_discs_as_round_dots() -> None:
     """dotted_hatches: filled circles of radius r stroked w wide become round dots of diameter 2r + w at their
     centres; an open ring, a path of other shapes and anything outside a pattern stay as drawn."""
-    from helpers.report.charts import dotted_hatches
+    from helpers.report.svg import dotted_hatches
 
     def circle(x: float, y: float, r: float) -> str:  # as matplotlib writes one: a move, eight cubic arcs, a close
         from matplotlib.path import Path as Curve

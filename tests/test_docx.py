@@ -68,7 +68,7 @@ def _word(data: report_data.ReportData, out: Path) -> Path:
     sections = [section.data for section in report.sections()]
     store = chart_store(CONTEXT)
     title = data.words("page_title", area_name=data.area_name, year=data.year, title=report.title)
-    return write_docx(sections, out, CONTEXT, data.words, title, report.title, lambda svg: stored_png(store, svg))
+    return write_docx(sections, out, CONTEXT, data.words, title, report.title, lambda key: stored_png(store, key))
 
 
 def _page(rendered: dict, area: str) -> str:

@@ -102,10 +102,12 @@ def test_html_is_self_contained_and_shows_no_code(rendered: dict, area: str) -> 
     assert "<link" not in page.lower()
     for leftover in ("processed_dir", "Report.load", "jp-InputArea", "In&nbsp;[", "injected-parameters"):
         assert leftover not in page, leftover
-    images = [base64.b64decode(data) for data in
-              re.findall(r'<img[^>]* src="data:image/svg\+xml;base64,([^"]+)"', page)]  # vector charts
-    assert images and all(b"<svg" in svg[:400] for svg in images)
-    assert not any(re.search(rb"""(href|src)\s*=\s*["'](https?:)?//""", svg) for svg in images)
+    charts = re.findall(r'<figure class="chart" id="figure-\d+">\s*<svg role="img" aria-label="[^"]+" '
+                        r'data-chart="[0-9a-f]{32}"(.*?)</svg>', page, re.S)  # vector charts, inline, named
+    assert charts and len(charts) == page.count('<figure class="chart"') and "data:image/svg" not in page
+    ids = [re.findall(r' id="([^"]+)"', svg) for svg in charts]
+    assert all(i.startswith(f"chart-{n}-") for n, chart in enumerate(ids, start=1) for i in chart)
+    assert sum(map(len, ids)) == len({i for chart in ids for i in chart}), "no id shared by two charts"
 
 
 def test_text_from_data_is_escaped(page_of: PageOf) -> None:
@@ -148,14 +150,14 @@ def test_a_charts_numbers_are_on_the_page_not_in_the_pdf(rendered: dict) -> None
 
 @pytest.mark.e2e
 def test_the_pdfs_charts_are_text_in_the_pages_fonts(rendered: dict) -> None:
-    """The PDF prints each chart from its print SVG (Charts.print_svg): the page's chart has its text as outlines,
-    the PDF's has it as text, set in the two fonts the page embeds (no other font), so a chart's labels can be
-    searched and copied; the HTML page is unchanged."""
-    unit = re.sub(r"\s+", "", WORDS["charts"]["unit"].format(unit="件"))
+    """A chart's labels are text on the page and in the PDF (printed from the same SVG), set in the two fonts the
+    page embeds (no other font in the PDF), so they can be searched and copied."""
+    unit = WORDS["charts"]["unit"].format(unit="件")
     page = _html(rendered, CITY)
     pdf = PdfReader(rendered[CITY]["pdf"])
     text = _pdf_text(rendered[CITY]["pdf"])
-    assert text.count(unit) >= 5 and unit not in re.sub(r"<[^>]+>", "", re.sub(r'data:[^"]+', "", page))
+    labels = "".join(re.findall(r"<text\b[^>]*>([^<]*)</text>", page))
+    assert text.count(re.sub(r"\s+", "", unit)) >= 5 and labels.count(unit) >= 5
     fonts = {str(font.get_object()["/BaseFont"]) for p in pdf.pages
              for font in (p["/Resources"].get("/Font") or {}).values()}
     assert len(fonts) == 2 and all("Noto-Sans-CJK-SC" in name for name in fonts), fonts
@@ -282,7 +284,8 @@ def test_render_visible_text_skips_data_urls() -> None:
 # ----------------------------------------------------------------------------- in a real browser
 @pytest.mark.e2e
 def test_html_renders_offline_in_headless_chromium(rendered: dict, browser, tmp_path: Path) -> None:  # noqa: ANN001
-    """Debian's chromium, network off: no request may fail or leave the file, the CJK font must load."""
+    """Debian's chromium, network off: no request may fail or leave the file, the CJK font must load and draw the
+    charts' labels too."""
     requested, failed = [], []
     context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -292,14 +295,18 @@ def test_html_renders_offline_in_headless_chromium(rendered: dict, browser, tmp_
     page.evaluate("document.fonts.ready")
     font_ok = page.evaluate("""document.fonts.check('16px "Noto Sans CJK SC"', '河源市知识产权规划')""")
     loaded = page.evaluate("Array.from(document.fonts).filter(f => f.status === 'loaded').length")
-    images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+    charts = page.evaluate("""Array.from(document.querySelectorAll('figure.chart > svg[role=img]')).map(s =>
+        s.getBoundingClientRect().width > 300 && s.querySelectorAll('text').length > 0)""")
+    labels = page.evaluate("Array.from(document.querySelectorAll('figure.chart text')).map(t => t.textContent).join()")
+    labels_drawable = page.evaluate("text => document.fonts.check('8px \"Noto Sans CJK SC\"', text)", labels)
     shot = tmp_path / "report-city.png"
     page.screenshot(path=str(shot), full_page=False)
     context.close()
     assert not failed, failed
     assert all(url.startswith(("file:", "data:")) for url in requested), [u[:60] for u in requested]
     assert font_ok and loaded >= 2, "embedded CJK font faces loaded"
-    assert images and all(images), "every chart image decoded"
+    assert charts and all(charts), "every chart drawn, its labels text"
+    assert labels_drawable, "the charts' labels set in the embedded font"
     assert shot.stat().st_size > 20_000
 
 

@@ -223,12 +223,11 @@ def render_job(job: Job, settings: Settings, digest: str = "", beat: Beat | None
 
 def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
     from helpers.report import Words, report_title, to_pdf
-    from helpers.report.charts import chart_store, printed_svg
-    from helpers.report.render import for_print
+    from helpers.report.charts import chart_store
 
     reports, formats = Path(settings.reports).resolve(), settings.formats
     context, renderer = _HOST.context.with_path("assessor_dir", settings.assessor), _HOST.renderer
-    store = chart_store(context)  # the charts' print SVGs and Word PNGs, by the SVG the page embeds
+    store = chart_store(context)  # the charts' Word PNGs, by the key each chart of the page carries
     words = Words.of(context, settings.lang)
     outcome = Outcome(job, digest)
     folder = reports / str(job.year)
@@ -260,8 +259,7 @@ def _render(job: Job, settings: Settings, digest: str, beat: Beat) -> Outcome:
         beat()
         if "pdf" in formats:
             started = time.perf_counter()
-            printable, chart_text = for_print(page, lambda svg: printed_svg(store, svg))
-            staged.append(to_pdf(renderer.to_html(printable, chart_text), scratch / f"{job.stem}.pdf"))
+            staged.append(to_pdf(renderer.to_print(page), scratch / f"{job.stem}.pdf"))
             outcome.seconds["pdf"] = time.perf_counter() - started
             beat()
         if "docx" in formats:
@@ -302,7 +300,7 @@ def _docx(notebook: NotebookNode, store: Path, context: Context, words: Words, t
 
     sections = [output["data"]["text/html"] for cell in notebook.cells if cell.cell_type == "code"
                 for output in cell.get("outputs", []) if "text/html" in output.get("data", {})]
-    return write_docx(sections, out, context, words, title, running, lambda svg: stored_png(store, svg))
+    return write_docx(sections, out, context, words, title, running, lambda key: stored_png(store, key))
 
 
 def _fail(outcome: Outcome, problem: BaseException, executed: Path, reports: Path) -> None:

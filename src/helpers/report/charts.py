@@ -2,12 +2,11 @@
 
 `Charts` is built from the report's chart style, fonts and the chart words of one language; its methods take
 plain series and return figures, so the exploration notebook can use them as the report does. `svg()` renders
-a figure for the page as a vector image with its text drawn as outlines (sharp in the browser at any zoom, readable
-without any font), `print_svg()` for the PDF with its text as text (set in the fonts the page embeds: WeasyPrint
-draws it in half the time, and the labels can be searched), `png()` as a bitmap for notebooks and the Word edition;
-all refuse a figure that would show a missing-glyph box. `drawn()` builds a chart once and exports it to each format
-a report needs, kept in a store folder under the digest of what draws it, so that a chart drawn before is read back,
-not drawn again.
+a figure as a vector image with its text as text in the chart font (`helpers.report.svg`): the page holds it inline, set
+in the fonts the page embeds, and the PDF prints the same SVG (labels searchable and copyable); `png()` renders it as
+a bitmap for notebooks and the Word edition; both refuse a figure that would show a missing-glyph box. `drawn()`
+builds a chart once and exports it to each format a report needs, kept in a store folder under the digest of what
+draws it (`Drawn.key`), so that a chart drawn before is read back, not drawn again.
 Each chart has a `…_table` twin that gives its numbers, from the same panels, as the report's tables print them
 (the page shows it under the chart for screen readers, search engines and copying).
 
@@ -54,6 +53,7 @@ from helpers.indicators.catalog import rounded
 from helpers.report import findings, fonts
 from helpers.report.findings import number
 from helpers.report.fonts import Fonts
+from helpers.report.svg import compact_svg
 from helpers.settings import Charts as ChartStyle
 
 CM = 1 / 2.54
@@ -71,23 +71,22 @@ LEGEND_PER_LINE = 4  # entries on one legend line (the report's width holds four
 HEADROOM = 0.08  # above the highest value or target: markers and lines are not cut by the frame
 TARGET_LABELS = {"growth": "target_growth", "floor": "target_floor"}  # other kinds: "target"
 HATCHES = ["", "////", "....", "xxxx", "\\\\\\\\", "++++"]  # bar series in black-and-white print
-SVG_RC = {"svg.fonttype": "path", "svg.hashsalt": "heyuan-ip-eval"}  # outlines; stable ids for identical figures
-PRINT_RC = {**SVG_RC, "svg.fonttype": "none"}  # text as text, set in the page's embedded font (print_svg)
-EXPORTS = {"png": ".png", "print": ".print.svg"}  # what the store keeps of a chart beside the page's SVG, by its digest
-SVG_PLACES = 2  # decimals of a path's coordinates (pt): 1/100 pt, far below what print or a screen shows
-_PATH_DATA = re.compile(rb'\bd="([^"]*)"')
-_COORDINATE = re.compile(rb"-?\d+\.\d+")
-_PATH_COMMAND = re.compile(rb" ?([MmLlHhVvCcSsQqTtAaZz]) ?")
-_PATTERN = re.compile(rb"<pattern .*?</pattern>", re.S)
-_STYLED_PATH = re.compile(rb'<path d="([^"]*)" style="([^"]*)"/>')
-_CIRCLE = re.compile(rb"M[^MZz]*(?:C[^MCZz]*){8}[Zz]")  # matplotlib's circle: a move and eight Bézier quarter-arcs
-_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?")
+SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "heyuan-ip-eval"}  # text as text; stable ids for identical figures
+CHART_KEY = re.compile(r"[0-9a-f]{32}")  # Charts._key
 NO_BREAK_AFTER = set("（《“‘([")
 NO_BREAK_BEFORE = set("）》”’，、。：；！？%)]")
 
 
 class ChartError(Exception):
     """A chart would not read correctly (a glyph the font lacks)."""
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A drawn chart: its key in the store (the digest of what draws it: Charts._key) and its SVG."""
+
+    key: str
+    svg: bytes
 
 
 @dataclass(frozen=True)
@@ -458,31 +457,29 @@ class Charts:
         return DataTable([self.labels["table_month"], unit],
                          [[self.labels["month"].format(month=m), number(v, 0)] for m, v in series.items()])
 
-    def drawn(self, kind: str, *args: Any, png: bool = False) -> bytes:  # noqa: ANN401 — a chart method's arguments
+    def drawn(self, kind: str, *args: Any, png: bool = False) -> Drawn:  # noqa: ANN401 — a chart method's arguments
         """The chart `kind` (trajectories, comparisons, cumulative, criteria, months) of `args` as SVG, its figure
-        built once and exported to every format asked for: with a store also as the print SVG (text as text, for
-        the PDF: `print_svg`) and with `png` as PNG, for the Word edition (`stored_png`), both left in the store
-        under the digest of the page's SVG. With a store, a chart drawn before from the same numbers, style, words,
-        font and drawing code is read back, not drawn again; files are written atomically (parallel workers share
-        the store) and touched when used (`prune_store` removes those unused for long)."""
+        built once and exported to every format asked for: with `png` also as PNG, for the Word edition
+        (`stored_png`), left in the store under the same key. With a store, a chart drawn before from the same
+        numbers, style, words, font and drawing code is read back, not drawn again; files are written atomically
+        (parallel workers share the store) and touched when used (`prune_store` removes those unused for long)."""
+        key = self._key(kind, args)
         if self.store is None:
             if png:
                 raise ValueError("a PNG for the Word edition needs a chart store")
-            return self.svg(getattr(self, kind)(*args))
-        svg_path = self.store / f"{self._key(kind, args)}.svg"
-        exports = ["print", *(["png"] if png else [])]
+            return Drawn(key, self.svg(getattr(self, kind)(*args)))
+        svg_path, png_path = self.store / f"{key}.svg", self.store / f"{key}.png"
         with suppress(FileNotFoundError):
             svg = svg_path.read_bytes()
-            for path in [svg_path, *(export_path(self.store, svg, export) for export in exports)]:
+            for path in [svg_path, *([png_path] if png else [])]:
                 os.utime(path)
-            return svg
+            return Drawn(key, svg)
         fig = getattr(self, kind)(*args)
         svg = self.svg(fig)
-        for export in exports:  # before the SVG, whose presence says the chart is complete
-            data = self.png(fig) if export == "png" else self.print_svg(fig)
-            atomic_write(export_path(self.store, svg, export), data)
+        if png:  # before the SVG, whose presence says the chart is complete
+            atomic_write(png_path, self.png(fig))
         atomic_write(svg_path, svg)
-        return svg
+        return Drawn(key, svg)
 
     def _key(self, kind: str, args: tuple) -> str:
         """The digest of everything a chart's drawing depends on: its kind and arguments, the style, the chart words,
@@ -492,15 +489,13 @@ class Charts:
                               ).hexdigest()[:32]
 
     def svg(self, fig: Figure) -> bytes:
-        """The figure as SVG for the report: vector, its text as outlines of the chart font (sharp at any
-        size and self-contained). A glyph the font lacks is a ChartError, never a box in a report."""
-        return _compact_svg_of(fig, SVG_RC)
-
-    def print_svg(self, fig: Figure) -> bytes:
-        """The figure as SVG for the PDF: drawn as `svg` draws it, its text as text in the chart font, which the PDF
-        sets in the fonts the page embeds. The print edition's charts are searchable and copyable and the PDF is
-        drawn in about half the time (WeasyPrint parses every glyph outline of an SVG each time it is used)."""
-        return _compact_svg_of(fig, PRINT_RC)
+        """The figure as SVG: vector, its text as text in the chart font (the page and the PDF set it in the fonts
+        they embed; WeasyPrint draws text in a fraction of the time it takes to parse glyph outlines). A glyph the
+        font lacks is a ChartError, never a box in a report."""
+        buffer = io.BytesIO()
+        with _glyphs_checked(), matplotlib.rc_context(SVG_RC):
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+        return compact_svg(buffer.getvalue())
 
     def png(self, fig: Figure) -> bytes:
         """The figure as an RGB PNG at the configured resolution, which it records (a word processor sizes it
@@ -528,25 +523,14 @@ def chart_store(context: Any) -> Path:  # noqa: ANN401 — helpers.context.Conte
     return context.path("cache_dir") / "charts"
 
 
-def export_path(store: Path, svg: bytes, export: str) -> Path:
-    """Where the store keeps the `export` (EXPORTS: png, print) of the chart drawn as `svg`: under the digest of the
-    SVG, so that the PDF and the Word edition find each chart of a page by the SVG the page embeds."""
-    return store / f"{hashlib.sha256(svg).hexdigest()[:32]}{EXPORTS[export]}"
-
-
-def stored_png(store: Path, svg: bytes) -> bytes:
-    """The PNG the store holds for the chart drawn as `svg` (Charts.drawn with `png`)."""
+def stored_png(store: Path, key: str) -> bytes:
+    """The PNG the store holds for the chart `key` (Charts.drawn with `png`)."""
+    if not CHART_KEY.fullmatch(key):
+        raise ChartError(f"不是图表编号：{key[:40]!r}")
     try:
-        return export_path(store, svg, "png").read_bytes()
+        return (store / f"{key}.png").read_bytes()
     except FileNotFoundError as missing:
         raise ChartError("图表缓存中没有 Word 版所需的图表 PNG（报告笔记本未以 word=True 运行？）") from missing
-
-
-def printed_svg(store: Path, svg: bytes) -> bytes | None:
-    """The print SVG (Charts.print_svg) the store holds for the chart drawn as `svg`, if it holds one."""
-    with suppress(FileNotFoundError):
-        return export_path(store, svg, "print").read_bytes()
-    return None
 
 
 def prune_store(store: Path, days: float) -> None:
@@ -562,10 +546,12 @@ def prune_store(store: Path, days: float) -> None:
 
 @functools.cache
 def _drawing_code() -> str:
-    """The digest of the code that draws a chart (this module, the number format and rounding, the font cut) and of
+    """The digest of the code that draws a chart (this module, its SVG compaction, the number format and rounding, the
+    font cut) and of
     the plotting libraries' versions."""
     digest = hashlib.sha256(f"{matplotlib.__version__}|{sns.__version__}".encode())
-    for module in (__file__, findings.__file__, fonts.__file__, sys.modules[rounded.__module__].__file__):
+    code = (sys.modules[function.__module__].__file__ for function in (rounded, compact_svg))
+    for module in (__file__, findings.__file__, fonts.__file__, *code):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()
 
@@ -584,64 +570,6 @@ def _plain(value: Any) -> Any:  # noqa: ANN401 — what json.dumps cannot write 
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"chart argument of type {type(value).__name__} has no digest")
-
-
-def _compact_svg_of(fig: Figure, rc: dict[str, str]) -> bytes:
-    """The figure saved as SVG with the matplotlib settings `rc`, glyph-checked and compacted."""
-    buffer = io.BytesIO()
-    with _glyphs_checked(), matplotlib.rc_context(rc):
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return compact_svg(buffer.getvalue())
-
-
-def compact_svg(svg: bytes) -> bytes:
-    """matplotlib's SVG, smaller and drawn the same: without its metadata block and indentation, path data on one line
-    without spaces around its commands and coordinates to SVG_PLACES decimals (a point moves by at most 0.005 pt;
-    glyph outlines are whole font units already, so unchanged), and the dots of a dotted hatch as dots
-    (`dotted_hatches`). Cuts a chart by about a fifth, a dotted one by nine tenths."""
-
-    def path(data: re.Match[bytes]) -> bytes:
-        d = _COORDINATE.sub(lambda number: _short(float(number[0])).encode(), data[1])
-        d = _PATH_COMMAND.sub(rb"\1", b" ".join(d.split()))
-        return b'd="' + d + b'"'
-
-    svg = re.sub(rb"<metadata>.*?</metadata>\s*", b"", svg, flags=re.S)
-    return dotted_hatches(re.sub(rb"\n\s+", b"\n", _PATH_DATA.sub(path, svg)))
-
-
-def _short(value: float) -> str:
-    """A coordinate to SVG_PLACES decimals, without trailing zeros."""
-    text = f"{value:.{SVG_PLACES}f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def dotted_hatches(svg: bytes) -> bytes:
-    """The SVG with each hatch pattern whose path is only filled circles of one size (matplotlib's "." hatch: a
-    filled circle of radius r stroked w wide, hundreds to a tile, 26 points each) drawn as round dots of diameter
-    2r + w (a zero-length line with round caps, 2 points each): the same discs at the same centres, as SVG and PDF
-    define round caps. WeasyPrint parses a pattern's path each time a bar is filled with it; a dotted chart drew in
-    1.3 s."""
-
-    def dots(element: re.Match[bytes]) -> bytes:
-        d, style = element[1], element[2]
-        circles = _CIRCLE.findall(d)
-        if not circles or b"".join(circles) != d:
-            return element[0]
-        centres, radii = [], set()
-        for circle in circles:
-            numbers = [float(n) for n in _NUMBER.findall(circle)]
-            xs, ys = numbers[0::2], numbers[1::2]
-            radii |= {round((max(xs) - min(xs)) / 2, SVG_PLACES), round((max(ys) - min(ys)) / 2, SVG_PLACES)}
-            centres.append(((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2))
-        width, colour = re.search(rb"stroke-width: ([\d.]+)", style), re.search(rb"stroke: (#[0-9a-fA-F]+)", style)
-        if len(radii) != 1 or width is None or colour is None or b"fill: " + colour[1] not in style:
-            return element[0]  # an open ring ("o") or anything else is left as drawn
-        diameter = 2 * radii.pop() + float(width[1])
-        data = "".join(f"M{_short(x)} {_short(y)}h0" for x, y in centres)
-        return (f'<path d="{data}" style="fill: none; stroke: {colour[1].decode()}; stroke-width: {_short(diameter)}; '
-                f'stroke-linecap: round"/>').encode()
-
-    return _PATTERN.sub(lambda pattern: _STYLED_PATH.sub(dots, pattern[0]), svg)
 
 
 def _rebased(panel: Trajectory) -> bool:

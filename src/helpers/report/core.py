@@ -232,11 +232,14 @@ class Report:
 
     def figure(self, kind: str, args: tuple, data: DataTable, caption: str) -> Markup:
         """A numbered chart: the chart `kind` of `args` (a Charts method and its arguments, drawn once: Charts.drawn)
-        as an embedded SVG (vector, text as outlines; the PDF prints its print SVG), with its caption and, collapsed
-        under it, its numbers as a table (`data`: on screen only)."""
+        as an SVG image marked with its key in the chart store (the page holds it inline, its text set in the page's
+        fonts: render.inline_charts), with its caption and, collapsed under it, its numbers as a table (`data`: on
+        screen only)."""
         self.figures += 1
-        image = base64.b64encode(self.charts.drawn(kind, *args, png=self.word)).decode("ascii")
-        return Markup(self.fragment("figure", number=self.figures, caption=caption, image=image, data=data))
+        chart = self.charts.drawn(kind, *args, png=self.word)
+        image = base64.b64encode(chart.svg).decode("ascii")
+        return Markup(self.fragment("figure", number=self.figures, caption=caption, image=image, key=chart.key,
+                                    data=data))
 
     def scoped(self, key: str, **fields: object) -> str:
         """The caption (wording `key`) of a table of the city's figures; in a county report labelled 全市 (its

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import re
-from collections.abc import Callable
 from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING
 
 from helpers.report.fonts import Fonts
+from helpers.report.svg import inline_svg
 
 if TYPE_CHECKING:  # nbformat and nbconvert load a JSON-schema stack: imported only when a page is built
     import nbformat
@@ -22,7 +22,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 FONT_MARKER = "/*FONT-FACES*/"
 FOOTER_MARKER = "/*PAGE-FOOTER*/"  # report.css: the printed page's footer, from the wording's `page_footer`
 PAGE_COUNTERS = ("page", "pages")
-SVG_IMAGE = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
+CHART_IMAGE = re.compile(r'<img\b[^>]*\bdata-chart="([0-9a-f]{32})"[^>]*>')  # a chart (the figure fragment)
+_SVG_SOURCE = re.compile(r'\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+_ALT = re.compile(r'\balt="([^"]*)"')
 FILE_NAME = re.compile(r"[\w./-]+\.(?:csv|tsv|txt|xlsx?|json|log|gz|zip|parquet|pdf|docx?|ipynb|html)\b", re.ASCII)
 
 
@@ -60,10 +62,16 @@ class Renderer:
             raise RenderError("报告模板缺少字体占位符")
         return break_file_names(body)
 
-    def to_html(self, page: str, also: str = "") -> str:
-        """The self-contained page: both font weights, cut to the page's characters (and those of `also`), embedded
-        as data URLs."""
-        return embed_fonts(page, self.fonts, also)
+    def to_html(self, page: str) -> str:
+        """The self-contained page: each chart's SVG inside the page (`inline_charts`), both font weights, cut to the
+        page's characters (its charts' labels included), embedded as data URLs."""
+        return embed_fonts(inline_charts(page), self.fonts)
+
+    def to_print(self, page: str) -> str:
+        """The page the PDF prints: each chart the same SVG as an image (WeasyPrint draws an SVG image, set in the
+        page's fonts, in a fraction of the time it lays out inline SVG as document content), the fonts cut as for
+        `to_html`."""
+        return page.replace(FONT_MARKER, self.fonts.font_face_css(visible_text(inline_charts(page))), 1)
 
 
 def page_content(text: str) -> str:
@@ -80,24 +88,25 @@ def page_content(text: str) -> str:
     return " ".join(parts)
 
 
-def embed_fonts(page: str, fonts: Fonts, also: str = "") -> str:
-    """A page with its font placeholder replaced by both weights, cut to the page's visible characters and `also`."""
-    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page) + also), 1)
+def embed_fonts(page: str, fonts: Fonts) -> str:
+    """A page with its font placeholder replaced by both weights, cut to the page's visible characters."""
+    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
 
 
-def for_print(page: str, printed: Callable[[bytes], bytes | None]) -> tuple[str, str]:
-    """The page for the PDF: each chart SVG replaced by its print SVG (`printed` of the page's SVG, text as text:
-    Charts.print_svg) where there is one, and the text those charts show, for the font cut."""
-    texts = []
+def inline_charts(page: str) -> str:
+    """The page with each chart image (an SVG data URL marked with its key: the figure fragment) as its SVG inside
+    the page, an image named by the chart's caption, its ids prefixed by the figure's number (charts.inline_svg): its
+    labels are text a browser sets in the page's embedded fonts, which an SVG image cannot use."""
+    count = iter(range(1, page.count("data-chart=") + 1))
 
-    def swap(image: re.Match[str]) -> str:
-        svg = printed(base64.b64decode(image[1]))
-        if svg is None:
-            return image[0]
-        texts.append(visible_text(re.sub(r"<style.*?</style>", "", svg.decode("utf-8"), flags=re.S)))
-        return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    def inline(image: re.Match[str]) -> str:
+        source, alt = _SVG_SOURCE.search(image[0]), _ALT.search(image[0])
+        if source is None:
+            raise RenderError(f"图表图片不是 SVG：{image[0][:80]}")
+        label = html_lib.unescape(alt[1]) if alt else ""
+        return inline_svg(base64.b64decode(source[1]), image[1], f"chart-{next(count)}-", label)
 
-    return SVG_IMAGE.sub(swap, page), "".join(texts)
+    return CHART_IMAGE.sub(inline, page)
 
 
 def break_file_names(page: str) -> str:

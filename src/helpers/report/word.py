@@ -343,12 +343,12 @@ class Heading:
     bookmark: str
 
 
-Pictures = Callable[[bytes], bytes]  # a chart's SVG → its PNG
+Pictures = Callable[[str], bytes]  # a chart's key in the chart store (its image's data-chart) → its PNG
 
 
 class Edition:
     """One Word document built from a report's sections (HTML, in order): `add(html)` for each, then `save`.
-    `pictures` gives the PNG of a chart the HTML embeds as SVG (helpers.report.charts.stored_png)."""
+    `pictures` gives the PNG of a chart the HTML embeds as SVG, by its key (helpers.report.charts.stored_png)."""
 
     def __init__(self, settings: Word, template: Path | None = None, pictures: Pictures | None = None) -> None:
         self.settings, self.pictures = settings, pictures
@@ -480,14 +480,14 @@ class Edition:
 
     def _picture(self, node: Node) -> Paragraph | None:
         """An embedded PNG or JPEG (data URL) at its own resolution, no wider than the text; a chart's SVG as its PNG
-        (`pictures`)."""
+        (`pictures` of the chart's key)."""
         match = re.fullmatch(r"data:image/(png|jpeg|svg\+xml);base64,([A-Za-z0-9+/=\s]+)", node.attrs.get("src", ""))
-        if match is None or (match[1] == "svg+xml" and self.pictures is None):
+        chart = node.attrs.get("data-chart")
+        if match is None or (match[1] == "svg+xml" and (self.pictures is None or chart is None)):
             raise RenderError("Word 版只能嵌入 PNG/JPEG 图片或图表缓存中有 PNG 的图表")
-        picture = base64.b64decode(match[2])
+        picture = self.pictures(chart) if match[1] == "svg+xml" else base64.b64decode(match[2])
         paragraph = self._new("图")
-        shape = paragraph.add_run().add_picture(io.BytesIO(self.pictures(picture) if match[1] == "svg+xml"
-                                                           else picture))
+        shape = paragraph.add_run().add_picture(io.BytesIO(picture))
         if shape.width > self.width:
             shape.height, shape.width = int(shape.height * self.width / shape.width), self.width
         shape._inline.docPr.set("descr", _xml_text(node.attrs.get("alt", "")))
