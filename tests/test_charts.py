@@ -300,7 +300,7 @@ def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Ch
             fig.savefig(buffer, format="svg", metadata={"Date": None})
         plain, compact = buffer.getvalue(), charts.svg(fig)
         ElementTree.fromstring(compact)  # well-formed
-        assert len(compact) < 0.85 * len(plain) and b"<metadata" not in compact
+        assert len(compact) < 0.85 * len(plain) and b"<metadata" not in compact and b"<g>" not in compact
         assert len(paths(compact)) == len(paths(plain))
         for (commands, numbers), (commands_before, numbers_before) in zip(paths(compact), paths(plain), strict=True):
             if set(commands) == {"M", "h"}:  # a dotted hatch: a round dot at the centre of each of its circles
@@ -317,6 +317,17 @@ def test_report_charts_are_compact_svg_drawn_as_matplotlib_draws_them(charts: Ch
             assert commands == commands_before and len(numbers) == len(numbers_before)
             assert all(abs(a - b) <= 0.005 + 1e-9 for a, b in zip(numbers, numbers_before, strict=True))
     assert dotted, "a dotted hatch was drawn and turned to dots"
+
+
+def test_groups_without_attributes_go_and_their_content_stays_in_order() -> None:
+    """ungrouped: a group that changes nothing drawn is replaced by its content; a group with a clip path or a
+    transform stays, closed where it closed."""
+    from helpers.report.svg import ungrouped
+
+    svg = (b'<svg><g><g clip-path="url(#a)"><g><path d="M0 0"/></g></g><g><text>x</text></g></g>'
+           b'<g transform="scale(2)"><g><path d="M1 1"/></g></g></svg>')
+    assert ungrouped(svg) == (b'<svg><g clip-path="url(#a)"><path d="M0 0"/></g><text>x</text>'
+                              b'<g transform="scale(2)"><path d="M1 1"/></g></svg>')
 
 
 def test_a_dotted_hatch_is_the_same_discs_as_round_dots() -> None:
