@@ -187,12 +187,15 @@ def test_the_hard_timeout_is_the_one_the_docs_promise_counted_from_the_last_sign
 
 @pytest.mark.e2e
 def test_rerun_skips_what_is_unchanged_and_redoes_only_what_a_changed_source_feeds(runs: dict[str, Path],
+                                                                                    processed: Path,
                                                                                     tmp_path: Path) -> None:
     import shutil
 
     raw, data = tmp_path / "raw", tmp_path / "processed"
     shutil.copytree(runs["main"], raw)
-    build(raw, data, CONTEXT, workers=2)
+    shutil.copytree(processed, data)
+    copied = build(raw, data, CONTEXT, workers=2, if_changed=True)
+    assert not any(ran for _, ran, _ in copied.steps), "a copy of the raw folder elsewhere is the same input"
     reports, template = tmp_path / "reports", _template(tmp_path / "t.ipynb")
     jobs = plan_jobs([2022, 2023], ["441600", "441621"], CONTEXT)
     first = render(jobs, data, reports, ["html"], workers=2, notebook=template)

@@ -244,11 +244,12 @@ def summarise(result: SourceResult, seconds: float) -> dict:
 
 def raw_fingerprint(raw_dir: Path, context: Context, as_of: date | None = None) -> str:
     """Changes when a raw file (its path under the raw folder, size and content), the code cleaning runs (clean_all's
-    module and every module it imports, helpers.fingerprint), the configuration or the as-of date changes. A
-    file's time is not part of it: a copy or a `touch` changes nothing, an edit that keeps size and time does."""
+    module and every module it imports, helpers.fingerprint), the configuration or the as-of date changes. Neither
+    a file's time nor where the folder is are part of it: a copy, a moved folder or a `touch` changes nothing, an
+    edit that keeps size and time does."""
     raw_dir = Path(raw_dir)
     code = Code().digest([clean_all], context.conf.files())
-    digest = hashlib.sha256(f"{raw_dir.resolve()}|as_of={as_of}|{code}".encode())
+    digest = hashlib.sha256(f"as_of={as_of}|{code}".encode())
     return hash_files(digest, sorted(p for p in raw_dir.rglob("*") if p.is_file()), root=raw_dir).hexdigest()[:16]
 
 
