@@ -16,7 +16,7 @@ from helpers.findings import indicators, items, registries
 from helpers.findings.rows import COLUMNS, finding, ranked
 from helpers.findings.stage import _fact_values
 from helpers.indicators import Tables
-from helpers.pipeline import Datasets
+from helpers.pipeline import Datasets, stage_columns
 from helpers.pipeline.stages import evaluation_stage
 from helpers.report import Report, conclusions
 
@@ -330,7 +330,7 @@ def test_a_plan_without_its_own_figures_checks_nothing(sample_processed: Path) -
 
     datasets = Datasets(sample_processed, CONTEXT.datasets)
     frames = {name: datasets.read(name) for name in READS}
-    tables = Tables.load(sample_processed, CONTEXT.datasets["clean"].get("stage_columns"))
+    tables = Tables.load(sample_processed, stage_columns(CONTEXT, "findings"))
     found = findings_stage(tables, frames, PLAN, AREAS, CONTEXT.plan_items, RULES, ())["findings"]
     assert len(found) and not (found["kind"] == "base_check").any()
 

@@ -172,23 +172,17 @@ def test_the_pipeline_page_shows_the_stages_and_datasets_of_the_code_and_catalog
 
 
 def test_the_derived_stages_need_only_the_columns_the_catalog_lists(sample: Path) -> None:
-    """The stages load the clean tables projected to `stage_columns` (conf catalog.yaml); on whole tables they
-    give the same results, so no column they read is missing from the list."""
-    from helpers.indicators import Tables
-    from helpers.pipeline.stages import evaluation_stage, flagship_stage, values_stage
-    from helpers.tasks.stage import assess_plan
+    """Each stage reads the clean tables projected to its `stage_columns` (conf catalog.yaml); on whole tables it
+    gives the same results, so no column it reads is missing from its list."""
+    from helpers.pipeline.stages import DERIVED, stage_columns, stage_inputs
 
-    full = Tables.load(sample)
-    pruned = Tables.load(sample, CONTEXT.datasets["clean"]["stage_columns"])
-    assert pruned.get("patents").shape[1] < full.get("patents").shape[1]
-
-    def run(tables: Tables) -> dict[str, pd.DataFrame]:
-        out = values_stage(tables, CONTEXT.plan, CONTEXT.areas)
-        out |= evaluation_stage(out["values"], CONTEXT.plan, CONTEXT.areas)
-        out |= flagship_stage(tables, out["values"], out["evaluation"], CONTEXT.plan, CONTEXT.areas)
-        return out | assess_plan(tables, out["evaluation"], out["flagship"], CONTEXT.plan, CONTEXT.plan_items,
-                                 CONTEXT.assessment, CONTEXT.areas)
-
-    expected, found = run(full), run(pruned)
-    for name, frame in expected.items():
-        pd.testing.assert_frame_equal(found[name], frame, obj=name)
+    datasets = Datasets(sample, CONTEXT.datasets)
+    readers = [stage for stage in DERIVED if "clean" in stage.reads]
+    assert {stage.name for stage in readers} <= set(CONTEXT.datasets["clean"]["stage_columns"])
+    pruned = stage_inputs(readers[0], datasets, CONTEXT)[0]
+    assert pruned.get("patents").shape[1] == len(stage_columns(CONTEXT, readers[0].name)["patents"])
+    for stage in readers:
+        expected = stage.run(*stage_inputs(stage, datasets, CONTEXT, columns={}))
+        found = stage.run(*stage_inputs(stage, datasets, CONTEXT))
+        for name, frame in expected.items():
+            pd.testing.assert_frame_equal(found[name], frame, obj=f"{stage.name}: {name}")

@@ -30,7 +30,7 @@ from helpers.indicators import Inputs, Plan, Tables, compute_values, evaluate, e
 from helpers.indicators.computations import population
 from helpers.indicators.engine import compute_indicator
 from helpers.indicators.patents import high_value_rules, stock_by_year
-from helpers.pipeline import Datasets, open_datasets
+from helpers.pipeline import Datasets, open_datasets, stage_columns
 from helpers.report import Charts, Words, fonts_of
 from helpers.report.data import check_area
 from helpers.safety import neutralise, neutralise_frame
@@ -157,8 +157,9 @@ class Explorer:
 
     @cached_property
     def tables(self) -> Tables:
-        """The clean tables, with the columns the indicator stages read (catalog `stage_columns`), loaded once."""
-        return Tables.load(self.datasets.folder, self.context.datasets["clean"].get("stage_columns"))
+        """The clean tables, with the columns the values stage reads (catalog `stage_columns`), each read when first
+        asked for."""
+        return Tables.load(self.datasets.folder, stage_columns(self.context, "values"))
 
     @cached_property
     def values(self) -> pd.DataFrame:

@@ -754,9 +754,19 @@ def read_access_log(item: RawInput | Path) -> RawTable:
 
 def _numbered_lines(data: bytes) -> Iterator[tuple[int, str]]:
     """(number, text) of the non-empty lines, as the log parser ends lines (\\n, \\r\\n or \\r)."""
-    for number, line in enumerate(data.splitlines(), 1):
+    for number, line in enumerate(_lines(data), 1):
         if line:
             yield number, line.decode("utf-8", errors="replace")
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """The lines of `data` as bytes.splitlines() ends them, one at a time: a log's whole list of lines held about a
+    third more than its text. Text without a \\r is split by the io module's line iterator (in C; the same lines)."""
+    if b"\r" in data:
+        yield from data.splitlines()
+        return
+    for line in io.BytesIO(data):
+        yield line[:-1] if line.endswith(b"\n") else line
 
 
 def _refused_lines(refused: list[tuple[int, str]]) -> pd.DataFrame:

@@ -33,11 +33,13 @@ def compute_indicator(inputs: Inputs, indicator: Indicator) -> Computed:
 def compute_values(inputs: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long table of values: one row per indicator × area × year of `inputs` (see VALUE_COLUMNS), and the
     high-value criteria breakdown (BREAKDOWN_COLUMNS; empty when the plan has no high-value indicator). Tidy
-    frames, no side effects."""
+    frames; a clean table read from the folder is let go once no later indicator names it among its sources."""
     plan = inputs.plan
     frames, breakdown = [], pd.DataFrame(columns=BREAKDOWN_COLUMNS)
-    for indicator in plan.indicators:
+    last = {source: position for position, indicator in enumerate(plan.indicators) for source in indicator.sources}
+    for position, indicator in enumerate(plan.indicators):
         computed = compute_indicator(inputs, indicator)
+        inputs.tables.release(*(source for source in indicator.sources if last[source] == position))
         frames.append(computed.values)
         if indicator is plan.high_value_indicator:
             breakdown = _breakdown(computed.detail, plan.settings["high_value"]["criteria"])

@@ -193,6 +193,29 @@ def open_datasets(processed: Path, context: Context) -> Datasets:
 
 
 # ----------------------------------------------------------------------------- the runner
+def stage_columns(context: Context, stage: str) -> dict[str, list[str]]:
+    """The columns `stage` reads of each clean source (catalog `stage_columns`; a source it does not list: all)."""
+    return context.datasets["clean"]["stage_columns"].get(stage, {})
+
+
+def stage_inputs(stage: Stage, datasets: Datasets, context: Context,
+                 columns: dict[str, list[str]] | None = None) -> list[Any]:
+    """The stage's inputs in order, read anew from `datasets` as a later run would (nothing read is held from one
+    stage to the next): the clean tables as a Tables that reads each source when the stage first asks for it, of
+    `columns` (default: the stage's `stage_columns`; `{}`: whole tables)."""
+    def load(name: str) -> Any:  # noqa: ANN401 — a table, or the clean tables
+        if name == "clean":
+            return Tables.load(datasets.folder, stage_columns(context, stage.name) if columns is None else columns)
+        return datasets.read(name)
+
+    def value(entry: str | tuple[str, ...]) -> Any:  # noqa: ANN401 — an input of a stage (Stage)
+        if isinstance(entry, tuple):
+            return {name: load(name) for name in entry}
+        return PARAMETERS[entry.removeprefix(PARAMS)].of(context) if entry.startswith(PARAMS) else load(entry)
+
+    return [value(entry) for entry in stage.inputs]
+
+
 @dataclass
 class Build:
     """What one pipeline run did: per stage, ran or skipped and its seconds; the cleaning run when it ran."""
@@ -236,20 +259,6 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
     manifest = datasets.read_json("manifest")
     code = code_digests(context)
     checked = schemas(context.plan, context.areas, context.plan_items, context.findings)
-    params = {name: parameter.of(context) for name, parameter in PARAMETERS.items()}
-    loaded: dict[str, Any] = {}
-
-    def load(name: str) -> Any:  # noqa: ANN401 — a table or the clean tables
-        if name not in loaded:
-            loaded[name] = (Tables.load(processed, context.datasets["clean"].get("stage_columns"))
-                            if name == "clean" else datasets.read(name))
-        return loaded[name]
-
-    def value(entry: str | tuple[str, ...]) -> Any:  # noqa: ANN401 — an input of a stage (Stage)
-        if isinstance(entry, tuple):
-            return {name: load(name) for name in entry}
-        return params[entry.removeprefix(PARAMS)] if entry.startswith(PARAMS) else load(entry)
-
     for stage in DERIVED:
         started = time.perf_counter()
         digest = _input_digest(stage, code[stage.name], record, manifest)
@@ -257,10 +266,8 @@ def _build(raw_dir: Path, processed: Path, context: Context, *, workers: int, fo
         if if_changed and current.get("input") == digest and all(datasets.exists(n) for n in stage.writes):
             result.steps.append((stage.name, False, time.perf_counter() - started))
             continue
-        frames = stage.run(*(value(entry) for entry in stage.inputs))
+        frames = stage.run(*stage_inputs(stage, datasets, context))
         outputs = {name: datasets.write(name, frame, checked[name]) for name, frame in frames.items()}
-        for name in frames:  # a later stage reads what was written, as a later run would
-            loaded.pop(name, None)
         record[stage.name] = {"input": digest, "outputs": outputs, "at": _now()}
         datasets.write_record(record)
         result.steps.append((stage.name, True, time.perf_counter() - started))
