@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from helpers.areas import Areas
+from helpers.cleaning.parsing import Distinct
 from helpers.cleaning.rows import Rows
 from helpers.cleaning.rules import Rules
 from helpers.files import partial_path
@@ -47,8 +49,8 @@ def normalise_names(names: pd.Series, rules: Rules) -> pd.Series:
             text = text.str.replace(form, canonical, regex=False)
         return text.replace("", pd.NA)
 
-    codes, uniques = pd.factorize(names.astype("str"))
-    return pd.Series(key(pd.Series(uniques, dtype="str")).reindex(codes).to_numpy(), index=names.index, dtype="str")
+    distinct = Distinct.of(names.astype("str"))  # hashed in Arrow: no Python object per row
+    return distinct.spread(key(distinct.uniques))
 
 
 def normalise_codes(codes: pd.Series) -> pd.Series:
@@ -76,9 +78,11 @@ class Book:
         """From frames of `name`, `code` (normalised keys, may be missing) and `county` (a county code)."""
         table = pd.concat(entries, ignore_index=True)
 
-        def counties(kind: str) -> dict[str, str | None]:
-            found = table.dropna(subset=[kind]).groupby(kind)["county"].unique()
-            return {key: values[0] if len(values) == 1 else None for key, values in found.items()}
+        def counties(kind: str) -> dict[str, str | None]:  # the (key, county) pairs, not a group per key
+            pairs = table.dropna(subset=[kind]).drop_duplicates([kind, "county"])
+            shared = pairs[kind].duplicated(keep=False).to_numpy()
+            return dict(zip(pairs[kind].tolist(), np.where(shared, None, pairs["county"].to_numpy(object)).tolist(),
+                            strict=True))
 
         return cls(counties("code"), counties("name"))
 
