@@ -114,6 +114,16 @@ def _keys(frame: pd.DataFrame, spec: dict[str, Any], rules: Rules) -> pd.DataFra
     })
 
 
+def _repeated(frame: pd.DataFrame) -> np.ndarray:
+    """Rows equal to an earlier row, compared through each column's distinct values (hashed in Arrow, then the rows'
+    codes: a million holder names are hashed once, not again as pairs)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in frame:
+        distinct = Distinct.of(frame[column].astype("str"))
+        key = pd.factorize(key * (len(distinct.uniques) + 1) + distinct.codes + 1)[0]  # stays below the row count
+    return pd.Series(key).duplicated().to_numpy()
+
+
 class CleanTables:
     """The clean tables of a run, on disk under `out` or in memory (a run that writes nowhere)."""
 
@@ -162,7 +172,9 @@ def place_by_holders(specs: dict[str, dict[str, Any]], tables: CleanTables, rule
             placed_here = ["area_from"] if book.get("borrows") else []  # only a borrower has rows placed by the book
             frame = tables.read(source, [*_key_columns(book), "area_code", *placed_here])
             own = frame["area_code"].isin(counties) & (frame["area_from"].isna() if placed_here else True)
-            entries.append(_keys(frame[own], book, rules).assign(county=frame.loc[own, "area_code"].astype("str")))
+            rows = frame.loc[own, [*_key_columns(book), "area_code"]]
+            rows = rows[~_repeated(rows)]  # each holder once per county, before its name is normalised
+            entries.append(_keys(rows, book, rules).assign(county=rows["area_code"].astype("str")))
     found = Book.of(entries) if entries else Book({}, {})
     warnings = {}
     for source, spec in specs.items():
