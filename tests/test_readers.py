@@ -308,6 +308,19 @@ def test_log_line_numbers_same_whether_arrow_parses_serially_or_in_parallel(tmp_
         assert sorted(frame.loc[frame[readers.REJECT].notna(), readers.LINE]) == refused
 
 
+@pytest.mark.parametrize("text", ["{good}\n\ngarbage\n{good}\n", "{good}\r\n\r\ngarbage\r\n{good}\r\n",
+                                  "{good}\r\rgarbage\r{good}", "{good}\r\n\rgarbage\n{good}"])
+def test_log_lines_are_numbered_whatever_ends_them(tmp_path, text):
+    """A line ends at \\n, \\r\\n or a lone \\r, as the parser ends it (found in numpy, not line by line): the
+    empty line is skipped but counted, and the refused line keeps its own number."""
+    good = '1.2.3.4 - - [05/Mar/2021:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozilla/5.0"'
+    path = tmp_path / "access.log"
+    path.write_bytes(text.format(good=good).encode())
+    frame = readers.read_access_log(path).frame
+    assert sorted(frame[LINE]) == [1, 3, 4]
+    assert frame.loc[frame[readers.REJECT].notna(), LINE].tolist() == [3]
+
+
 CUT_LOG_LINE = '1.2.3.4 - - [05/Mar/2021:10:00:00 +0800] "GET / HTTP/1.1" 200 5 "-" "Mozi'
 
 

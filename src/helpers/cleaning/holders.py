@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from helpers.areas import Areas
+from helpers.cleaning.parsing import Distinct
 from helpers.cleaning.rows import Rows
 from helpers.cleaning.rules import Rules
 from helpers.files import partial_path
@@ -47,8 +49,8 @@ def normalise_names(names: pd.Series, rules: Rules) -> pd.Series:
             text = text.str.replace(form, canonical, regex=False)
         return text.replace("", pd.NA)
 
-    codes, uniques = pd.factorize(names.astype("str"))
-    return pd.Series(key(pd.Series(uniques, dtype="str")).reindex(codes).to_numpy(), index=names.index, dtype="str")
+    distinct = Distinct.of(names.astype("str"))  # hashed in Arrow: no Python object per row
+    return distinct.spread(key(distinct.uniques))
 
 
 def normalise_codes(codes: pd.Series) -> pd.Series:
@@ -76,9 +78,11 @@ class Book:
         """From frames of `name`, `code` (normalised keys, may be missing) and `county` (a county code)."""
         table = pd.concat(entries, ignore_index=True)
 
-        def counties(kind: str) -> dict[str, str | None]:
-            found = table.dropna(subset=[kind]).groupby(kind)["county"].unique()
-            return {key: values[0] if len(values) == 1 else None for key, values in found.items()}
+        def counties(kind: str) -> dict[str, str | None]:  # the (key, county) pairs, not a group per key
+            pairs = table.dropna(subset=[kind]).drop_duplicates([kind, "county"])
+            shared = pairs[kind].duplicated(keep=False).to_numpy()
+            return dict(zip(pairs[kind].tolist(), np.where(shared, None, pairs["county"].to_numpy(object)).tolist(),
+                            strict=True))
 
         return cls(counties("code"), counties("name"))
 
@@ -108,6 +112,16 @@ def _keys(frame: pd.DataFrame, spec: dict[str, Any], rules: Rules) -> pd.DataFra
         "code": normalise_codes(frame[code]) if code and code in frame else pd.Series(pd.NA, index=frame.index,
                                                                                        dtype="str"),
     })
+
+
+def _repeated(frame: pd.DataFrame) -> np.ndarray:
+    """Rows equal to an earlier row, compared through each column's distinct values (hashed in Arrow, then the rows'
+    codes: a million holder names are hashed once, not again as pairs)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in frame:
+        distinct = Distinct.of(frame[column].astype("str"))
+        key = pd.factorize(key * (len(distinct.uniques) + 1) + distinct.codes + 1)[0]  # stays below the row count
+    return pd.Series(key).duplicated().to_numpy()
 
 
 class CleanTables:
@@ -158,7 +172,9 @@ def place_by_holders(specs: dict[str, dict[str, Any]], tables: CleanTables, rule
             placed_here = ["area_from"] if book.get("borrows") else []  # only a borrower has rows placed by the book
             frame = tables.read(source, [*_key_columns(book), "area_code", *placed_here])
             own = frame["area_code"].isin(counties) & (frame["area_from"].isna() if placed_here else True)
-            entries.append(_keys(frame[own], book, rules).assign(county=frame.loc[own, "area_code"].astype("str")))
+            rows = frame.loc[own, [*_key_columns(book), "area_code"]]
+            rows = rows[~_repeated(rows)]  # each holder once per county, before its name is normalised
+            entries.append(_keys(rows, book, rules).assign(county=rows["area_code"].astype("str")))
     found = Book.of(entries) if entries else Book({}, {})
     warnings = {}
     for source, spec in specs.items():

@@ -192,9 +192,9 @@ def _originals(frame: pd.DataFrame, positions: np.ndarray) -> pd.Series:
     return _json_objects(pa.Table.from_pandas(cells, preserve_index=False))
 
 
-def clean_file_spilled(source: Source, index: int, item: RawInput, root: Path, folder: Path) -> FilePart:
-    """`clean_file` for a pool worker: the kept rows go to disk, the accounts come back."""
-    return clean_file(source, index, item, root).spill(folder)
+def clean_files_spilled(source: Source, batch: list[tuple[int, RawInput]], root: Path, folder: Path) -> list[FilePart]:
+    """`clean_files` for a pool worker: the kept rows go to disk, the accounts come back."""
+    return [part.spill(folder) for part in clean_files(source, batch, root)]
 
 
 SKIPPED = {"empty_sheet", "notes_sheet"}  # inputs passed over rather than rejected: nothing in them was data

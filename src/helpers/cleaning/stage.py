@@ -21,7 +21,7 @@ from helpers.cleaning.source import (
     FilePart,
     Source,
     SourceResult,
-    clean_file_spilled,
+    clean_files_spilled,
     clean_source,
     source_inputs,
     sources_of,
@@ -66,14 +66,15 @@ class CleanRun:
         return table if len(table) else pd.DataFrame(columns=REASON_COLUMNS)
 
 
-def check_raw_dir(raw_dir: Path, sources: list[Source]) -> None:
+def check_raw_dir(raw_dir: Path, inputs: dict[str, list[RawInput]]) -> None:
+    """The raw folder exists and holds data for some source (`inputs`: each source's, as listed)."""
     if not raw_dir.is_dir():
         raise RawDirError(f"找不到原始数据目录：{raw_dir}（请创建它并按来源放入导出文件，或运行 make sample-data）")
     def data(item: RawInput) -> bool:  # an input a reader takes, whether it then reads or not
         return item.problem is None or item.problem[0] != "unsupported_kind"
 
-    if not any(data(item) for source in sources for item in source_inputs(raw_dir, source)):
-        names = ", ".join(source.name for source in sources)
+    if not any(data(item) for items in inputs.values() for item in items):
+        names = ", ".join(inputs)
         raise RawDirError(
             f"原始数据目录为空：{raw_dir} 下没有任何来源文件夹中的数据文件"
             f"（应为 {raw_dir}/<来源>/<文件>，来源：{names}；可运行 make sample-data 生成示例数据）"
@@ -118,14 +119,15 @@ def clean_all(raw_dir: Path, context: Context, out_dir: Path | None = None, sour
     today = today or date.today()
     known = sources_of(context.sources, context.cleaning, context.areas, context.plan_items,
                        (plan.base_year + 1, plan.target_year), context.official, as_of, today)
-    check_raw_dir(raw_dir, list(known.values()))
+    inputs = {name: source_inputs(raw_dir, source) for name, source in known.items()}  # each workbook opened once
+    check_raw_dir(raw_dir, inputs)
     out = Path(out_dir) if out_dir is not None else None
     run = CleanRun(out_dir=out or raw_dir)
     run.unknown_folders = sorted(p.name for p in raw_dir.iterdir() if p.is_dir() and p.name not in known)
     run.stray_files = stray_files(raw_dir)
     todo = {}
     for source in sources or list(known):
-        files = source_inputs(raw_dir, known[source])
+        files = inputs[source]
         if files:
             todo[source] = files
         else:
@@ -169,7 +171,24 @@ def _work(item: RawInput) -> int:
     return item.size() * (10 if packed else 1) * {".xlsx": 8, ".xls": 4}.get(item.suffix, 1)
 
 
-SMALL_SOURCE_WORK = 1 << 20  # a source with at most this much work (a ledger, a list) is one task
+# a source with at most this much work (a list) is one task, and a big source's smaller inputs are cleaned in batches
+# of this much (a ledger's workbooks): a pass costs about 0.1 s per file whatever its rows
+SMALL_SOURCE_WORK = 1 << 20
+
+
+def _batches(items: list[RawInput], size: dict[RawInput, int]) -> list[list[tuple[int, RawInput]]]:
+    """A big source's inputs (with their place among its inputs) as tasks, largest first: an input of at least
+    SMALL_SOURCE_WORK alone, smaller ones together until a task holds that much (a ledger's workbooks cleaned in one
+    pass, as a small source is: each alone cost more in fixed steps than in rows)."""
+    batches: list[list[tuple[int, RawInput]]] = []
+    held = SMALL_SOURCE_WORK  # no batch open yet
+    for index, item in sorted(enumerate(items), key=lambda pair: -size[pair[1]]):
+        if held >= SMALL_SOURCE_WORK:
+            batches.append([])
+            held = 0
+        batches[-1].append((index, item))
+        held += size[item]
+    return batches
 
 
 def _in_parallel(todo: dict[Source, list[RawInput]], raw_dir: Path, out: Path | None, workers: int, fork: bool) -> dict:
@@ -178,15 +197,15 @@ def _in_parallel(todo: dict[Source, list[RawInput]], raw_dir: Path, out: Path | 
     Sources go largest first, each source's files together and largest first: the long finishing tasks of
     the big sources then run beside the other sources' files instead of last, alone. At most `workers`
     tasks run at once, and a source whose files are all done has its finishing task queued ahead of the
-    remaining files. A small source is one task, files and finish (per task, starting costs more than the
-    work of a ledger's file).
+    remaining files. A small source is one task, files and finish; a big source's small files are cleaned a batch
+    per task (`_batches`): per task, starting costs more than the work of a ledger's file.
     """
     size = {item: _work(item) for items in todo.values() for item in items}
     work = {source: sum(size[item] for item in items) for source, items in todo.items()}
     small = {source for source, total in work.items() if total <= SMALL_SOURCE_WORK}
-    jobs = sorted([*((source, index, item) for source, items in todo.items() if source not in small
-                     for index, item in enumerate(items)), *((source, None, None) for source in small)],
-                  key=lambda job: (-work[job[0]], job[0].name, -size[job[2]] if job[2] is not None else 0))
+    jobs = sorted([*((source, batch) for source, items in todo.items() if source not in small
+                     for batch in _batches(items, size)), *((source, None) for source in small)],
+                  key=lambda job: (-work[job[0]], job[0].name))  # stable: a source's batches stay largest first
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     results: dict[str, SourceResult] = {}
@@ -204,21 +223,22 @@ def _in_parallel(todo: dict[Source, list[RawInput]], raw_dir: Path, out: Path | 
                 done = sorted(parts.pop(source), key=lambda part: part.index)
                 running[pool.submit(_finish_source, source, todo[source], raw_dir, out, done)] = ("finish", source)
             elif jobs:
-                source, index, item = jobs.pop(0)
-                if item is None:  # a small source: its files and its finish in one task, nothing spilled
+                source, batch = jobs.pop(0)
+                if batch is None:  # a small source: its files and its finish in one task, nothing spilled
                     running[pool.submit(_finish_source, source, todo[source], raw_dir, out)] = ("finish", source)
                 else:
-                    running[pool.submit(clean_file_spilled, source, index, item, raw_dir, Path(folder))] = \
-                        ("file", source)
+                    running[pool.submit(clean_files_spilled, source, batch, raw_dir, Path(folder))] = \
+                        ("files", source)
 
         for _ in range(workers):
             submit_next()
         while running:
             future = next(as_completed(running))
             kind, source = running.pop(future)
-            if kind == "file":
-                parts[source].append(future.result())
-                waiting[source] -= 1
+            if kind == "files":
+                cleaned = future.result()
+                parts[source] += cleaned
+                waiting[source] -= len(cleaned)
                 if waiting[source] == 0:
                     finishing.append(source)
             else:
