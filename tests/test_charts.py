@@ -451,3 +451,17 @@ def test_a_charts_table_holds_every_number_the_chart_labels(drawn: dict, key: tu
         assert data.rows and all(len(row) == len(data.columns) for row in data.rows), caption
         for label in (t.get_text() for ax in fig.axes for t in ax.texts if t.get_text()):
             assert any(label in cell for cell in cells), f"{caption}: {label}"
+
+
+def test_a_label_that_looks_like_markup_stays_as_drawn() -> None:
+    """compact_svg and inline_svg change tags only: a label's text showing ` id="…"`, path data or a reference is
+    left as matplotlib wrote it (it escapes < and > in text, never quotes)."""
+    from helpers.report.svg import compact_svg, inline_svg
+
+    label = 'a id="x" d="1.23456" url(#y)'
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg"><defs><clipPath id="p1"><rect/></clipPath></defs>'
+           b'<g id="text_1"><path d="M0.123456 1" clip-path="url(#p1)"/><text>' + label.encode() + b"</text></g></svg>")
+    compact = compact_svg(svg)
+    assert label.encode() in compact and b'd="M0.12 1"' in compact and b'id="text_1"' not in compact
+    inline = inline_svg(compact, "0" * 32, "chart-1-", "走势")
+    assert label in inline and 'id="chart-1-p1"' in inline and 'url(#chart-1-p1)' in inline

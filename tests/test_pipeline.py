@@ -186,3 +186,19 @@ def test_the_derived_stages_need_only_the_columns_the_catalog_lists(sample: Path
         found = stage.run(*stage_inputs(stage, datasets, CONTEXT))
         for name, frame in expected.items():
             pd.testing.assert_frame_equal(found[name], frame, obj=f"{stage.name}: {name}")
+
+
+def test_the_values_stage_reads_each_clean_source_once(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The values stage lets a source go after the last indicator naming it, and no other: each source it reads is
+    read from the folder once (an indicator that is nobody's last reader lets nothing go)."""
+    from helpers.indicators import tables
+    from helpers.pipeline.stages import DERIVED, stage_inputs
+
+    reads: list[str] = []
+    read_clean = tables.read_clean
+    monkeypatch.setattr(tables, "read_clean", lambda path, wanted=None: reads.append(path.stem) or
+                        read_clean(path, wanted))
+    values = next(stage for stage in DERIVED if stage.name == "values")
+    values.run(*stage_inputs(values, Datasets(sample, CONTEXT.datasets), CONTEXT))
+    named = {source for indicator in CONTEXT.plan.indicators for source in indicator.sources}
+    assert reads and sorted(reads) == sorted(set(reads)) and set(reads) <= named

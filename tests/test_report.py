@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +109,21 @@ def test_html_is_self_contained_and_shows_no_code(rendered: dict, area: str) -> 
     ids = [re.findall(r' id="([^"]+)"', svg) for svg in charts]
     assert all(i.startswith(f"chart-{n}-") for n, chart in enumerate(ids, start=1) for i in chart)
     assert sum(map(len, ids)) == len({i for chart in ids for i in chart}), "no id shared by two charts"
+
+
+def test_a_charts_caption_names_it_inline_whatever_quotes_it_holds() -> None:
+    """nbconvert re-serialises the page with BeautifulSoup, which may reorder a chart image's attributes and quote a
+    caption holding " with '; the inline chart is still named by its caption, escaped."""
+    from bs4 import BeautifulSoup
+
+    svg = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" width="10pt"><text>1</text></svg>').decode()
+    caption = '“指标” "A" & <B>'
+    page = str(BeautifulSoup(f'<img src="data:image/svg+xml;base64,{svg}" alt="{html.escape(caption)}" '
+                             f'data-chart="{"a" * 32}">', features="html.parser"))
+    inline = render.inline_charts(page)
+    assert f'aria-label="{html.escape(caption)}"' in inline and inline.startswith('<svg role="img"')
+    with pytest.raises(render.RenderError):
+        render.inline_charts(f'<img src="data:image/svg+xml;base64,{svg}" data-chart="{"a" * 32}">')
 
 
 def test_text_from_data_is_escaped(page_of: PageOf) -> None:

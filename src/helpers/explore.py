@@ -13,6 +13,7 @@ the reports' result only by the input that was changed. Headers and labels come 
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -76,7 +77,8 @@ def patent_criteria(tables: Tables, plan: Plan, year: int) -> pd.DataFrame:
     patents = tables.get("patents")
     if patents is None:
         raise ValueError("没有专利数据（clean/patents），无法列出高价值发明专利")
-    keyed = replace(tables, clean={**tables.clean, "patents": patents.assign(area_code=patents["application_no"])})
+    keyed = replace(tables, clean=ChainMap({"patents": patents.assign(area_code=patents["application_no"])},
+                                           tables.clean))  # the other sources stay read as asked for
     counts, criteria = stock_by_year(keyed, plan, [year])
     flags = criteria.pivot_table(index="area_code", columns="criterion", values="count", aggfunc="sum")
     names = list((plan.settings.get("high_value") or {}).get("criteria", {}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,9 +36,9 @@ class CleanFolder(Mapping[str, pd.DataFrame]):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def release(self, sources: tuple[str, ...] = ()) -> None:
-        """Forget the frames read of `sources` (of all, when none is named); they are read again if asked for."""
-        for source in sources or list(self.read):
+    def release(self, sources: Iterable[str]) -> None:
+        """Forget the frames read of `sources`; they are read again if asked for."""
+        for source in sources:
             self.read.pop(source, None)
 
 
@@ -73,13 +73,9 @@ class Tables:
     def get(self, source: str) -> pd.DataFrame | None:
         return self.clean.get(source)
 
-    def rows(self, source: str) -> int:
-        table = self.clean.get(source)
-        return 0 if table is None else len(table)
-
     def release(self, *sources: str) -> None:
-        """Let go of the tables of `sources` (all, when none is named) read from the folder: read again if asked
-        for again. Tables given in memory stay."""
+        """Let go of the tables of `sources` read from the folder: read again if asked for again. Tables given in
+        memory stay."""
         if isinstance(self.clean, CleanFolder):
             self.clean.release(sources)
 

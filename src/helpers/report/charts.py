@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import sys
 import time
 import warnings
@@ -53,7 +52,7 @@ from helpers.indicators.catalog import rounded
 from helpers.report import findings, fonts
 from helpers.report.findings import number
 from helpers.report.fonts import Fonts
-from helpers.report.svg import compact_svg
+from helpers.report.svg import CHART_KEY, compact_svg
 from helpers.settings import Charts as ChartStyle
 
 CM = 1 / 2.54
@@ -72,7 +71,6 @@ HEADROOM = 0.08  # above the highest value or target: markers and lines are not 
 TARGET_LABELS = {"growth": "target_growth", "floor": "target_floor"}  # other kinds: "target"
 HATCHES = ["", "////", "....", "xxxx", "\\\\\\\\", "++++"]  # bar series in black-and-white print
 SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "heyuan-ip-eval"}  # text as text; stable ids for identical figures
-CHART_KEY = re.compile(r"[0-9a-f]{32}")  # Charts._key
 NO_BREAK_AFTER = set("（《“‘([")
 NO_BREAK_BEFORE = set("）》”’，、。：；！？%)]")
 
@@ -458,8 +456,8 @@ class Charts:
                          [[self.labels["month"].format(month=m), number(v, 0)] for m, v in series.items()])
 
     def drawn(self, kind: str, *args: Any, png: bool = False) -> Drawn:  # noqa: ANN401 — a chart method's arguments
-        """The chart `kind` (trajectories, comparisons, cumulative, criteria, months) of `args` as SVG, its figure
-        built once and exported to every format asked for: with `png` also as PNG, for the Word edition
+        """The chart `kind` (trajectories, comparisons, cumulative, criteria, months) of `args`, drawn: its key and its
+        SVG, the figure built once and exported to every format asked for: with `png` also as PNG, for the Word edition
         (`stored_png`), left in the store under the same key. With a store, a chart drawn before from the same
         numbers, style, words, font and drawing code is read back, not drawn again; files are written atomically
         (parallel workers share the store) and touched when used (`prune_store` removes those unused for long)."""
@@ -547,8 +545,7 @@ def prune_store(store: Path, days: float) -> None:
 @functools.cache
 def _drawing_code() -> str:
     """The digest of the code that draws a chart (this module, its SVG compaction, the number format and rounding, the
-    font cut) and of
-    the plotting libraries' versions."""
+    font cut) and of the plotting libraries' versions."""
     digest = hashlib.sha256(f"{matplotlib.__version__}|{sns.__version__}".encode())
     code = (sys.modules[function.__module__].__file__ for function in (rounded, compact_svg))
     for module in (__file__, findings.__file__, fonts.__file__, *code):

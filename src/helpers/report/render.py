@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import html as html_lib
+import itertools
 import re
 from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING
 
 from helpers.report.fonts import Fonts
-from helpers.report.svg import inline_svg
+from helpers.report.svg import CHART_KEY, inline_svg
 
 if TYPE_CHECKING:  # nbformat and nbconvert load a JSON-schema stack: imported only when a page is built
     import nbformat
@@ -22,9 +23,11 @@ TEMPLATES = Path(__file__).parent / "templates"
 FONT_MARKER = "/*FONT-FACES*/"
 FOOTER_MARKER = "/*PAGE-FOOTER*/"  # report.css: the printed page's footer, from the wording's `page_footer`
 PAGE_COUNTERS = ("page", "pages")
-CHART_IMAGE = re.compile(r'<img\b[^>]*\bdata-chart="([0-9a-f]{32})"[^>]*>')  # a chart (the figure fragment)
-_SVG_SOURCE = re.compile(r'\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
-_ALT = re.compile(r'\balt="([^"]*)"')
+# a chart as the figure fragment writes it, its attributes in any order and either quotes (nbconvert re-serialises the
+# page with BeautifulSoup, which quotes a value holding " with ')
+CHART_IMAGE = re.compile(rf"""<img\b[^>]*\bdata-chart=["']({CHART_KEY.pattern})["'][^>]*>""")
+_SVG_SOURCE = re.compile(r"""\bsrc=["']data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)["']""")
+_ALT = re.compile(r"""\balt=(?:"([^"]*)"|'([^']*)')""")
 FILE_NAME = re.compile(r"[\w./-]+\.(?:csv|tsv|txt|xlsx?|json|log|gz|zip|parquet|pdf|docx?|ipynb|html)\b", re.ASCII)
 
 
@@ -71,7 +74,7 @@ class Renderer:
         """The page the PDF prints: each chart the same SVG as an image (WeasyPrint draws an SVG image, set in the
         page's fonts, in a fraction of the time it lays out inline SVG as document content), the fonts cut as for
         `to_html`."""
-        return page.replace(FONT_MARKER, self.fonts.font_face_css(visible_text(inline_charts(page))), 1)
+        return embed_fonts(page, self.fonts, visible_text(inline_charts(page)))
 
 
 def page_content(text: str) -> str:
@@ -88,22 +91,24 @@ def page_content(text: str) -> str:
     return " ".join(parts)
 
 
-def embed_fonts(page: str, fonts: Fonts) -> str:
-    """A page with its font placeholder replaced by both weights, cut to the page's visible characters."""
-    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page)), 1)
+def embed_fonts(page: str, fonts: Fonts, text: str | None = None) -> str:
+    """A page with its font placeholder replaced by both weights, cut to `text` (default: the page's visible
+    characters)."""
+    return page.replace(FONT_MARKER, fonts.font_face_css(visible_text(page) if text is None else text), 1)
 
 
 def inline_charts(page: str) -> str:
     """The page with each chart image (an SVG data URL marked with its key: the figure fragment) as its SVG inside
-    the page, an image named by the chart's caption, its ids prefixed by the figure's number (charts.inline_svg): its
-    labels are text a browser sets in the page's embedded fonts, which an SVG image cannot use."""
-    count = iter(range(1, page.count("data-chart=") + 1))
+    the page, an image named by the chart's caption, its ids prefixed by the chart's number in the page
+    (svg.inline_svg): its labels are text a browser sets in the page's embedded fonts, which an SVG image cannot
+    use."""
+    count = itertools.count(1)
 
     def inline(image: re.Match[str]) -> str:
         source, alt = _SVG_SOURCE.search(image[0]), _ALT.search(image[0])
-        if source is None:
-            raise RenderError(f"图表图片不是 SVG：{image[0][:80]}")
-        label = html_lib.unescape(alt[1]) if alt else ""
+        if source is None or alt is None:
+            raise RenderError(f"图表图片不是带说明的 SVG：{image[0][:80]}")
+        label = html_lib.unescape(alt[1] if alt[1] is not None else alt[2])
         return inline_svg(base64.b64decode(source[1]), image[1], f"chart-{next(count)}-", label)
 
     return CHART_IMAGE.sub(inline, page)
@@ -129,7 +134,8 @@ def visible_text(page: str) -> str:
 
 
 def to_pdf(html: str, out: Path) -> Path:
-    """A4 PDF of the self-contained page (to_html); fetches nothing but the page's own data: URLs."""
+    """A4 PDF of the self-contained page to print (Renderer.to_print: charts as SVG images); fetches nothing but
+    the page's own data: URLs."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 

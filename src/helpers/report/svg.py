@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 SVG_PLACES = 2  # decimals of a path's coordinates (pt): 1/100 pt, far below what print or a screen shows
 _PATH_DATA = re.compile(rb'\bd="([^"]*)"')
@@ -22,14 +23,22 @@ _PROLOG = re.compile(rb"\A<\?xml[^>]*>\s*<!DOCTYPE[^>]*>\s*")
 _ID = re.compile(rb' id="([^"]+)"')
 _REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
 _GROUP = re.compile(rb"<g>|<g\s[^>]*>|</g>")
+_TAG = re.compile(rb"<[^>]*>")  # a tag, never text: matplotlib escapes < and > in text and attribute values
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S)
+CHART_KEY = re.compile(r"[0-9a-f]{32}")  # a chart's key in the chart store (Charts._key)
 
 
 def inline_svg(svg: bytes, key: str, prefix: str, label: str) -> str:
     """A chart's SVG to write inside an HTML page: an image (`role="img"`) named `label`, marked with its `key` in
     the chart store (`data-chart`), its ids and the references to them prefixed with `prefix` so that the page's
-    charts never share an id."""
-    text = svg.decode("utf-8").replace(' id="', f' id="{prefix}')
-    text = _REFERENCE.sub(lambda ref: f"{ref[1]}{prefix}{ref[2]}", text)
+    charts never share an id. Its stylesheet (matplotlib's default line joins and caps) goes: inside a page it would
+    apply to the whole page; report.css gives charts the same defaults."""
+
+    def prefixed(tag: re.Match[bytes]) -> bytes:
+        text = tag[0].decode("utf-8").replace(' id="', f' id="{prefix}')
+        return _REFERENCE.sub(lambda ref: f"{ref[1]}{prefix}{ref[2]}", text).encode("utf-8")
+
+    text = _STYLE.sub("", _TAG.sub(prefixed, svg).decode("utf-8"), count=1)
     return text.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" data-chart="{key}" ', 1)
 
 
@@ -44,10 +53,14 @@ def compact_svg(svg: bytes) -> bytes:
         d = _PATH_COMMAND.sub(rb"\1", b" ".join(d.split()))
         return b'd="' + d + b'"'
 
+    def tags(pattern: re.Pattern[bytes], replace: Callable[[re.Match[bytes]], bytes], svg: bytes) -> bytes:
+        """`pattern` replaced inside tags only, never in a label's text."""
+        return _TAG.sub(lambda tag: pattern.sub(replace, tag[0]), svg)
+
     svg = _PROLOG.sub(b"", re.sub(rb"<metadata>.*?</metadata>\s*", b"", svg, flags=re.S))
-    referred = {ref[2].encode() for ref in _REFERENCE.finditer(svg.decode("utf-8"))}
-    svg = ungrouped(_ID.sub(lambda found: found[0] if found[1] in referred else b"", svg))
-    return dotted_hatches(re.sub(rb"\n\s+", b"\n", _PATH_DATA.sub(path, svg)))
+    referred = {ref[2].encode() for tag in _TAG.findall(svg) for ref in _REFERENCE.finditer(tag.decode("utf-8"))}
+    svg = ungrouped(tags(_ID, lambda found: found[0] if found[1] in referred else b"", svg))
+    return dotted_hatches(re.sub(rb"\n\s+", b"\n", tags(_PATH_DATA, path, svg)))
 
 
 def ungrouped(svg: bytes) -> bytes:
